@@ -1,0 +1,28 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { creditProfiles } from '../../db/schema/index.js';
+
+export interface CreditStanding {
+  grade: 'A' | 'B' | 'C' | 'D';
+  blacklisted: boolean;
+  brokenCommitments: number;
+}
+
+export interface CreditAdapter {
+  query(creditCode: string): Promise<CreditStanding>;
+}
+
+/**
+ * The default credit platform for local runs: profiles live in PostgreSQL so an operator can
+ * set a demo applicant's grade. An applicant the platform does not know is grade B (the
+ * platform's default for an enterprise with no record), not blacklisted.
+ */
+export function createEmbeddedCredit(db: Db): CreditAdapter {
+  return {
+    async query(creditCode) {
+      const [row] = await db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode));
+      if (!row) return { grade: 'B', blacklisted: false, brokenCommitments: 0 };
+      return { grade: row.grade as CreditStanding['grade'], blacklisted: row.blacklisted, brokenCommitments: row.brokenCommitments };
+    },
+  };
+}

@@ -1,0 +1,12 @@
+// SMS texts. Kept short and factual: the recipient needs the case, the action and the deadline.
+
+const TEMPLATES = {
+  'task-assigned': '【审管联动】{division}：{applicant}（{creditCode}）的{item}已审批通过，监管任务{taskId}已推送，请于{claimDue}前认领。',
+  'claim-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）未在{claimDue}前认领，已逾期，请督促{division}立即认领。',
+} as const;
+
+export type MessageTemplate = keyof typeof TEMPLATES;
+
+export function renderMessage(template: MessageTemplate, params: Record<string, string>): string {
+  return TEMPLATES[template].replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? `{${k}}`);
+}

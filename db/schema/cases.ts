@@ -1,0 +1,96 @@
+// The read model of the loop: cases, dossiers, supervision tasks. Workflows are the source of
+// truth for what happens next; these rows are what the API lists and what statistics count.
+import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index } from 'drizzle-orm/pg-core';
+
+export interface ApplicantInfo {
+  creditCode: string;
+  name: string;
+  phone: string;
+}
+
+export interface CreditResult {
+  grade: 'A' | 'B' | 'C' | 'D';
+  blacklisted: boolean;
+  brokenCommitments: number;
+  checkedAt: string;
+}
+
+export const cases = pgTable(
+  'cases',
+  {
+    applicationNo: text('application_no').primaryKey(),
+    workflowId: text('workflow_id').notNull().unique(),
+    itemCode: text('item_code').notNull(),
+    itemVersion: integer('item_version').notNull(),
+    approvalDepartmentCode: text('approval_department_code').notNull(),
+    regionCode: text('region_code').notNull(),
+    applicantCreditCode: text('applicant_credit_code').notNull(),
+    applicantName: text('applicant_name').notNull(),
+    applicantPhone: text('applicant_phone').notNull(),
+    requestedRoute: text('requested_route').notNull(),
+    route: text('route'),
+    routeReason: text('route_reason'),
+    stage: text('stage').notNull(),
+    creditResult: jsonb('credit_result').$type<CreditResult>(),
+    decision: text('decision'),
+    decisionOpinion: text('decision_opinion'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    licenceStatus: text('licence_status').notNull().default('none'),
+    decisionDueAt: timestamp('decision_due_at', { withTimezone: true }),
+    submittedBy: text('submitted_by').notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closeReason: text('close_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('cases_credit_code_idx').on(t.applicantCreditCode),
+    index('cases_department_idx').on(t.approvalDepartmentCode, t.createdAt),
+  ],
+);
+
+/** The dossier pushed to supervision: kept here, referenced by id in workflow payloads. */
+export const dossiers = pgTable('dossiers', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  applicationNo: text('application_no').notNull().unique().references(() => cases.applicationNo),
+  materials: jsonb('materials').$type<string[]>().notNull(),
+  opinion: text('opinion'),
+  commitmentText: text('commitment_text'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    taskId: text('task_id').primaryKey(), // task-<applicationNo>-<department>
+    applicationNo: text('application_no').notNull().references(() => cases.applicationNo),
+    departmentCode: text('department_code').notNull(),
+    divisionCode: text('division_code').notNull(),
+    supervisionItemCode: text('supervision_item_code'),
+    applicantCreditCode: text('applicant_credit_code').notNull(),
+    status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed
+    pushedAt: timestamp('pushed_at', { withTimezone: true }).notNull(),
+    claimDueAt: timestamp('claim_due_at', { withTimezone: true }).notNull(),
+    claimDueProvisional: boolean('claim_due_provisional').notNull().default(false),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    claimedBy: text('claimed_by'),
+    claimOverdue: boolean('claim_overdue').notNull().default(false),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    inspectionFinishedAt: timestamp('inspection_finished_at', { withTimezone: true }),
+    findings: text('findings'),
+    feedbackDueAt: timestamp('feedback_due_at', { withTimezone: true }),
+    feedbackDueProvisional: boolean('feedback_due_provisional').notNull().default(false),
+    feedbackAt: timestamp('feedback_at', { withTimezone: true }),
+    feedbackOverdue: boolean('feedback_overdue').notNull().default(false),
+    result: text('result'),
+    resultNote: text('result_note'),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('tasks_inbox_idx').on(t.departmentCode, t.divisionCode, t.status, t.pushedAt),
+    index('tasks_application_idx').on(t.applicationNo),
+    index('tasks_credit_code_idx').on(t.applicantCreditCode),
+  ],
+);

@@ -1,0 +1,4 @@
+export * from './organization.js';
+export * from './catalog.js';
+export * from './cases.js';
+export * from './audit.js';

@@ -1,0 +1,164 @@
+// Configuration is parsed once, with zod, at start (STYLE.md §10). temporal.yaml holds the
+// Temporal settings; environment variables override them. A missing or malformed value stops
+// the process with a message that names it.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 10s, 5m or 1h');
+
+const searchAttributeType = z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']);
+
+export const temporalFileSchema = z
+  .object({
+    address: z.string().regex(/^[^\s:]+:\d+$/, 'host:port'),
+    namespace: z.string().min(1),
+    taskQueue: z.string().min(1),
+    uiUrl: z.string().url(),
+    apiKey: z.string().min(1).optional(),
+    tls: z
+      .object({
+        enabled: z.boolean().default(false),
+        clientCertPath: z.string().optional(),
+        clientKeyPath: z.string().optional(),
+        serverRootCaPath: z.string().optional(),
+        serverName: z.string().optional(),
+      })
+      .strict()
+      .default({ enabled: false }),
+    worker: z
+      .object({
+        maxCachedWorkflows: z.number().int().positive(),
+        maxConcurrentActivityTaskExecutions: z.number().int().positive(),
+        maxConcurrentWorkflowTaskExecutions: z.number().int().min(2),
+        shutdownGraceTime: duration,
+      })
+      .strict(),
+    searchAttributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), searchAttributeType),
+    devServer: z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        uiPort: z.number().int().min(1).max(65535),
+        dataDir: z.string().min(1),
+        logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+        sqlitePragmas: z.record(z.string(), z.string()),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type TemporalConfig = z.infer<typeof temporalFileSchema>;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  // Authentication: JWKS_URL or JWT_PUBLIC_KEY (PEM) in production; otherwise an HMAC key
+  // file that `npm start` creates under .data/ for local development only.
+  JWKS_URL: z.string().url().optional(),
+  JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  JWT_ALGORITHMS: z.string().default('RS256,ES256'),
+  JWT_DEV_KEY_FILE: z.string().default(path.join(projectRoot, '.data', 'dev-jwt.key')),
+  JWT_ISSUER: z.string().default('shenguan-local'),
+  JWT_AUDIENCE: z.string().default('shenguan'),
+  TIMEZONE: z.literal('Asia/Shanghai').default('Asia/Shanghai'),
+  TEMPORAL_CONFIG: z.string().default(path.join(projectRoot, 'temporal.yaml')),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().optional(),
+  TEMPORAL_TASK_QUEUE: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_UI_URL: z.string().optional(),
+  TEMPORAL_DEV_PORT: z.coerce.number().int().optional(),
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().optional(),
+  TEMPORAL_DEV_DATA_DIR: z.string().optional(),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+});
+
+export interface AppConfig {
+  env: z.infer<typeof envSchema>;
+  temporal: TemporalConfig;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssues(source: string, error: z.ZodError): string {
+  return error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+/** Parses temporal.yaml and the environment; throws ConfigError naming every bad value. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  const env = envSchema.safeParse(environment);
+  if (!env.success) throw new ConfigError(describeIssues('environment', env.error));
+  const file = env.data.TEMPORAL_CONFIG;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  const e = env.data;
+  const merged = structuredClone(raw) as Record<string, any>;
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined && value !== '') merged[key] = value;
+  };
+  set('address', e.TEMPORAL_ADDRESS);
+  set('namespace', e.TEMPORAL_NAMESPACE);
+  set('taskQueue', e.TEMPORAL_TASK_QUEUE);
+  set('apiKey', e.TEMPORAL_API_KEY);
+  set('uiUrl', e.TEMPORAL_UI_URL);
+  if (e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME) {
+    merged.tls = {
+      ...(merged.tls ?? {}),
+      enabled: true,
+      ...(e.TEMPORAL_TLS_CERT && { clientCertPath: e.TEMPORAL_TLS_CERT }),
+      ...(e.TEMPORAL_TLS_KEY && { clientKeyPath: e.TEMPORAL_TLS_KEY }),
+      ...(e.TEMPORAL_TLS_CA && { serverRootCaPath: e.TEMPORAL_TLS_CA }),
+      ...(e.TEMPORAL_TLS_SERVER_NAME && { serverName: e.TEMPORAL_TLS_SERVER_NAME }),
+    };
+  }
+  if (merged.devServer && typeof merged.devServer === 'object') {
+    if (e.TEMPORAL_DEV_PORT) merged.devServer.port = e.TEMPORAL_DEV_PORT;
+    if (e.TEMPORAL_DEV_UI_PORT) merged.devServer.uiPort = e.TEMPORAL_DEV_UI_PORT;
+    if (e.TEMPORAL_DEV_DATA_DIR) merged.devServer.dataDir = e.TEMPORAL_DEV_DATA_DIR;
+  }
+  const temporal = temporalFileSchema.safeParse(merged);
+  if (!temporal.success) throw new ConfigError(describeIssues(file, temporal.error));
+  const t = temporal.data;
+  if (t.tls.enabled && Boolean(t.tls.clientCertPath) !== Boolean(t.tls.clientKeyPath)) {
+    throw new ConfigError(`${file}: tls: clientCertPath and clientKeyPath go together`);
+  }
+  return { env: e, temporal: t };
+}
+
+/** For process entries: load the config or print what is wrong and exit. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error:\n${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+export function requireDatabaseUrl(config: AppConfig): string {
+  if (!config.env.DATABASE_URL) {
+    throw new ConfigError('environment: DATABASE_URL: required (npm start sets it for the local server)');
+  }
+  return config.env.DATABASE_URL;
+}

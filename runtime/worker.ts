@@ -1,0 +1,67 @@
+// The worker process: bundled workflows + activities on one task queue. Run N of them against
+// the same task queue to spread the load; Temporal hands each task to one of them.
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createEmbeddedSms } from '../activities/adapters/sms.js';
+import { createEmbeddedCredit } from '../activities/adapters/credit.js';
+import { weekendsOnlyCalendar } from '../activities/calendar.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
+import { connectionOptions } from './temporal.js';
+import { createLogger, installTemporalRuntimeLogger } from './logger.js';
+
+export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+
+export function productionDeps(database: Database): ActivityDeps {
+  return {
+    db: database.db,
+    sms: createEmbeddedSms(database.db),
+    credit: createEmbeddedCredit(database.db),
+    calendar: weekendsOnlyCalendar(),
+    clock: () => new Date(),
+    policy: { claimWorkingDays: 3, feedbackWorkingDays: 5 },
+  };
+}
+
+export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection): Promise<Worker> {
+  const t = config.temporal;
+  const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.env.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production
+    : { workflowsPath };
+  return Worker.create({
+    connection,
+    namespace: t.namespace,
+    taskQueue: t.taskQueue,
+    ...bundle,
+    activities: createActivities(productionDeps(database)),
+    maxCachedWorkflows: t.worker.maxCachedWorkflows,
+    maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
+    shutdownGraceTime: t.worker.shutdownGraceTime as WorkerOptions['shutdownGraceTime'],
+  });
+}
+
+async function main(log: Logger) {
+  const config = loadConfigOrExit();
+  const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX });
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]);
+  const worker = await createWorker(config, database, connection);
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  // Worker.run() resolves after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight
+  // tasks have finished or shutdownGraceTime has passed.
+  await worker.run();
+  await connection.close();
+  await database.close();
+  log.info('worker stopped');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'runtime', 'worker.ts')) {
+  const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'worker');
+  installTemporalRuntimeLogger(log);
+  main(log).catch((err) => {
+    log.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

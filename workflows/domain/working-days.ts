@@ -1,0 +1,186 @@
+// Working-day arithmetic by the legal convention (行政许可法 art. 82; 民法典 art. 201/203):
+// the day a period starts on is not counted, and a deadline of n working days falls at 24:00
+// Asia/Shanghai of the n-th working day after it. Pure code: the calendar data comes in, so
+// both activities and tests can use it, and nothing here reads a clock.
+//
+// Cost per call is logarithmic: working days up to a date are counted in O(1) for the
+// weekday pattern plus a binary search over the sorted exceptions (holidays on weekdays,
+// make-up workdays 调休上班 on weekends), and the n-th working day is found by binary search
+// over that count.
+
+export type DayKind = 'workday' | 'weekend' | 'holiday' | 'makeup-workday';
+
+export interface CalendarException {
+  date: string; // YYYY-MM-DD
+  kind: 'holiday' | 'makeup-workday';
+  name?: string;
+}
+
+export interface CalendarData {
+  /** Years whose official schedule has been imported; others count weekends only (provisional). */
+  publishedYears: number[];
+  exceptions: CalendarException[];
+}
+
+const DAY_MS = 86_400_000;
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000; // China has kept UTC+8 without DST since 1991.
+
+/** Day number (days since 1970-01-01) of an ISO date. */
+export function dayOf(date: string): number {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`not a date: ${date}`);
+  return Math.floor(ms / DAY_MS);
+}
+
+export function dateOf(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The Asia/Shanghai calendar day an instant falls on. */
+export function shanghaiDayOf(instant: Date): number {
+  return Math.floor((instant.getTime() + SHANGHAI_OFFSET_MS) / DAY_MS);
+}
+
+/** 24:00 Asia/Shanghai at the end of a day, as an instant. */
+export function endOfShanghaiDay(day: number): Date {
+  return new Date((day + 1) * DAY_MS - SHANGHAI_OFFSET_MS);
+}
+
+/** hh:mm Asia/Shanghai on a day, as an instant. */
+export function shanghaiTimeOn(day: number, hhmm: string): Date {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m) throw new RangeError(`not a time of day: ${hhmm}`);
+  return new Date(day * DAY_MS - SHANGHAI_OFFSET_MS + (Number(m[1]) * 60 + Number(m[2])) * 60_000);
+}
+
+function isWeekendDay(day: number): boolean {
+  const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+  return dow === 0 || dow === 6;
+}
+
+/** Weekdays (Mon–Fri) in days [0, day], for day ≥ 0. */
+function weekdaysThrough(day: number): number {
+  // Shift so that block boundaries fall on Mondays: day 4 (1970-01-05) was a Monday.
+  const shifted = day - 4 + 7; // ≥ 3 for day ≥ 0
+  const full = Math.floor(shifted / 7);
+  const rest = shifted % 7; // 0 = Monday … 6 = Sunday of the current block
+  return full * 5 + Math.min(rest + 1, 5) - 3; // minus Mon–Wed before the epoch (days −3..−1)
+}
+
+export interface DeadlineResult {
+  /** The deadline instant: 24:00 Asia/Shanghai at the end of the last working day. */
+  dueAt: Date;
+  /** The last working day, YYYY-MM-DD. */
+  dueDate: string;
+  /** True if any counted day lies in a year whose schedule is not published yet. */
+  provisional: boolean;
+}
+
+export class WorkingCalendar {
+  private readonly exceptionDays: Int32Array; // sorted
+  private readonly exceptionDelta: Int8Array; // +1 make-up workday, −1 holiday on a weekday
+  private readonly prefix: Int32Array; // prefix[i] = sum of delta[0..i-1]
+  private readonly byDay = new Map<number, CalendarException>();
+  private readonly published: Set<number>;
+
+  constructor(data: CalendarData) {
+    this.published = new Set(data.publishedYears);
+    const effective: Array<{ day: number; delta: number }> = [];
+    for (const e of data.exceptions) {
+      const day = dayOf(e.date);
+      if (this.byDay.has(day)) throw new RangeError(`date listed twice: ${e.date}`);
+      this.byDay.set(day, e);
+      // Only exceptions that flip the weekday pattern change the count.
+      if (e.kind === 'holiday' && !isWeekendDay(day)) effective.push({ day, delta: -1 });
+      if (e.kind === 'makeup-workday' && isWeekendDay(day)) effective.push({ day, delta: +1 });
+    }
+    effective.sort((a, b) => a.day - b.day);
+    this.exceptionDays = Int32Array.from(effective.map((e) => e.day));
+    this.exceptionDelta = Int8Array.from(effective.map((e) => e.delta));
+    this.prefix = new Int32Array(effective.length + 1);
+    for (let i = 0; i < effective.length; i++) this.prefix[i + 1] = this.prefix[i]! + this.exceptionDelta[i]!;
+  }
+
+  kindOf(date: string | number): DayKind {
+    const day = typeof date === 'number' ? date : dayOf(date);
+    const e = this.byDay.get(day);
+    if (e) return e.kind;
+    return isWeekendDay(day) ? 'weekend' : 'workday';
+  }
+
+  isWorkingDay(date: string | number): boolean {
+    const kind = this.kindOf(date);
+    return kind === 'workday' || kind === 'makeup-workday';
+  }
+
+  isPublished(year: number): boolean {
+    return this.published.has(year);
+  }
+
+  /** Working days in [epoch, day]. */
+  private workingThrough(day: number): number {
+    // Upper bound: number of exception days ≤ day.
+    let lo = 0;
+    let hi = this.exceptionDays.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.exceptionDays[mid]! <= day) lo = mid + 1;
+      else hi = mid;
+    }
+    return weekdaysThrough(day) + this.prefix[lo]!;
+  }
+
+  /** The n-th working day strictly after `startDay` (n ≥ 1). */
+  nthWorkingDayAfter(startDay: number, n: number): number {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`working days must be a whole number ≥ 1, got ${n}`);
+    const target = this.workingThrough(startDay) + n;
+    // Each 7 days hold at least 5 - (holidays) working days; Chinese schedules never take more
+    // than 8 working days out of 14, so 3n + 30 days always suffice; widen if not.
+    let lo = startDay + 1;
+    let hi = startDay + 3 * n + 30;
+    while (this.workingThrough(hi) < target) hi += 3 * n + 30;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (this.workingThrough(mid) >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The working day before `day` (for reminders "the day before the deadline"). */
+  workingDayBefore(day: number): number {
+    const before = this.workingThrough(day - 1);
+    // the smallest d with workingThrough(d) === before and d a working day
+    let lo = day - 60;
+    let hi = day - 1;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (this.workingThrough(mid) >= before) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** Deadline of `workingDays` working days for a period starting at `from` (legal convention). */
+  deadline(from: Date, workingDays: number): DeadlineResult {
+    const startDay = shanghaiDayOf(from);
+    const due = this.nthWorkingDayAfter(startDay, workingDays);
+    return {
+      dueAt: endOfShanghaiDay(due),
+      dueDate: dateOf(due),
+      provisional: this.touchesUnpublished(startDay + 1, due),
+    };
+  }
+
+  /** 09:00 (or `officeTime`) on the working day before the deadline's last day. */
+  reminderBefore(dueDate: string, officeTime = '09:00'): Date {
+    return shanghaiTimeOn(this.workingDayBefore(dayOf(dueDate)), officeTime);
+  }
+
+  private touchesUnpublished(fromDay: number, toDay: number): boolean {
+    const first = Number(dateOf(fromDay).slice(0, 4));
+    const last = Number(dateOf(toDay).slice(0, 4));
+    for (let y = first; y <= last; y++) if (!this.published.has(y)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow type the worker registers.
+export { approvalCase } from './approvalCase.js';
+export { supervisionTask } from './supervisionTask.js';

@@ -1,0 +1,162 @@
+// supervisionTask: one per (case, supervising department), id task-<applicationNo>-<dept>.
+// SMS to the division admin → claim window (3 working days) → supervision → feedback window
+// (5 working days after finishing) → result back to the case.
+import { ApplicationFailure, allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { run } from './acts.js';
+import {
+  FailureType,
+  claimUpdate,
+  feedbackUpdate,
+  inspectionUpdate,
+  taskStateQuery,
+  type Actor,
+  type FeedbackResult,
+  type SupervisionTaskInput,
+  type SupervisionTaskResult,
+  type TaskState,
+  type TaskStatus,
+} from './contracts.js';
+import { formatShanghai } from './domain/format.js';
+
+/** Clock skew we tolerate on a caller's "finished at" before calling it the future. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+function refuse(type: FailureType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export async function supervisionTask(input: SupervisionTaskInput): Promise<SupervisionTaskResult> {
+  const { taskId, applicationNo } = input;
+  let status: TaskStatus = 'awaiting-claim';
+  let claimDueAt = '';
+  let claimOverdue = false;
+  let claimedAt: string | undefined;
+  let feedbackDueAt: string | undefined;
+  let feedbackOverdue = false;
+  let result: FeedbackResult | undefined;
+
+  const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result });
+  const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
+    status = next;
+    upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    setCurrentDetails(`**${next}** — ${details}`);
+  };
+  const ownDivision = (actor: Actor) => {
+    if (actor.department !== input.departmentCode || actor.division !== input.divisionCode) {
+      refuse(FailureType.Forbidden, `task ${taskId} belongs to division ${input.divisionCode} of ${input.departmentCode}`);
+    }
+  };
+
+  setHandler(taskStateQuery, state);
+
+  setHandler(
+    claimUpdate,
+    async ({ actor }) => {
+      // The claim counts at the moment it arrives, even if recording it takes a retry or two.
+      claimedAt = new Date().toISOString();
+      const onTime = Date.parse(claimedAt) <= Date.parse(claimDueAt);
+      moveTo('claimed', `claimed by ${actor.sub}${onTime ? '' : ' (late)'}`);
+      await run('recordClaim', `claim by ${actor.sub}`, { taskId, applicationNo, actor, claimedAt, onTime });
+      return state();
+    },
+    {
+      validator: ({ actor }) => {
+        ownDivision(actor);
+        if (status !== 'awaiting-claim') refuse(FailureType.InvalidState, `task ${taskId} is already ${status}`);
+      },
+    },
+  );
+
+  setHandler(
+    inspectionUpdate,
+    async ({ actor, finishedAt, findings }) => {
+      moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
+      const r = await run('recordInspection', `supervision finished; open the ${'feedback'} window`, { taskId, applicationNo, actor, finishedAt, findings });
+      feedbackDueAt = r.feedbackDueAt;
+      moveTo('awaiting-feedback', `feedback due ${formatShanghai(r.feedbackDueAt)}`, r.feedbackDueAt);
+      return state();
+    },
+    {
+      validator: ({ actor, finishedAt }) => {
+        ownDivision(actor);
+        if (status !== 'claimed') refuse(FailureType.InvalidState, `task ${taskId} is ${status}: supervision can be finished only after claim and once`);
+        const at = Date.parse(finishedAt);
+        if (Number.isNaN(at)) refuse(FailureType.Invalid, `finishedAt is not an instant: ${finishedAt}`);
+        if (at > Date.now() + FUTURE_TOLERANCE_MS) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is in the future`);
+        if (claimedAt && at < Date.parse(claimedAt)) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is before the claim at ${claimedAt}`);
+      },
+    },
+  );
+
+  setHandler(
+    feedbackUpdate,
+    async ({ actor, result: r, note }) => {
+      const at = new Date().toISOString();
+      const onTime = feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(feedbackDueAt);
+      result = r;
+      moveTo('closed', `result: ${r}`);
+      await run('recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: true });
+      return state();
+    },
+    {
+      validator: ({ actor, result: r }) => {
+        ownDivision(actor);
+        if (status !== 'awaiting-feedback' || feedbackDueAt === undefined) {
+          refuse(FailureType.InvalidState, `task ${taskId} is ${status}: feedback comes after supervision is finished, once`);
+        }
+        // Rectification orders and untrue commitments lead to re-inspection and revocation,
+        // which run through the closed-loop branches (issue #6); until then they are refused
+        // rather than half-done.
+        if (r === 'rectification' || r === 'commitment-untrue') {
+          refuse(FailureType.Invalid, `result '${r}' is not available yet: use 'compliant' or 'unreachable'`);
+        }
+      },
+    },
+  );
+
+  // ── push: task row, claim window, SMS to the division admin ──
+  const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
+  claimDueAt = opened.claimDueAt;
+  moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
+  await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
+    businessKey: `${taskId}:claim-notice`,
+    recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
+    template: 'task-assigned',
+    params: { division: input.divisionCode, applicant: input.applicantName, creditCode: input.creditCode, item: input.itemName, taskId, claimDue: formatShanghai(claimDueAt) },
+    applicationNo,
+    taskId,
+  });
+
+  // ── claim window: 3 working days from the SMS ──
+  const claimSummary = `claim deadline ${formatShanghai(claimDueAt)}, ${opened.workingDays} working days${opened.provisional ? ' (provisional)' : ''}`;
+  const claimedInTime = await condition(() => status !== 'awaiting-claim', Math.max(0, Date.parse(claimDueAt) - Date.now()), { summary: claimSummary });
+  if (!claimedInTime) {
+    claimOverdue = true;
+    setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
+    await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
+    await run('notify', `escalate to the head of ${input.departmentCode}`, {
+      businessKey: `${taskId}:claim-escalation`,
+      recipient: { kind: 'department-head', departmentCode: input.departmentCode },
+      template: 'claim-escalation',
+      params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+      applicationNo,
+      taskId,
+    });
+    await condition(() => status !== 'awaiting-claim');
+  }
+
+  // ── supervision, then the feedback window: 5 working days after finishing ──
+  await condition(() => feedbackDueAt !== undefined || status === 'closed');
+  if ((status as TaskStatus) !== 'closed') {
+    const inTime = await condition(() => status === 'closed', Math.max(0, Date.parse(feedbackDueAt!) - Date.now()), {
+      summary: `feedback deadline ${formatShanghai(feedbackDueAt!)}, 5 working days after supervision finished`,
+    });
+    if (!inTime) {
+      feedbackOverdue = true;
+      await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
+      await condition(() => status === 'closed');
+    }
+  }
+  await condition(allHandlersFinished);
+  return { taskId, result: result! };
+}
