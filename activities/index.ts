@@ -118,6 +118,7 @@ export function createActivities(deps: ActivityDeps) {
             applicantName: input.applicant.name,
             applicantPhone: input.applicant.phone,
             requestedRoute: input.route,
+            requestHash: input.requestHash,
             stage: 'credit-check',
             submittedBy: input.submittedBy.sub,
             createdAt: now,

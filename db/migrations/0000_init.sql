@@ -77,6 +77,7 @@ CREATE TABLE "cases" (
 	"applicant_name" text NOT NULL,
 	"applicant_phone" text NOT NULL,
 	"requested_route" text NOT NULL,
+	"request_hash" text NOT NULL,
 	"route" text,
 	"route_reason" text,
 	"stage" text NOT NULL,
@@ -171,6 +172,13 @@ CREATE TABLE "notifications" (
 	"sent_at" timestamp with time zone,
 	"delivered_at" timestamp with time zone,
 	CONSTRAINT "notifications_business_key_unique" UNIQUE("business_key")
+);
+--> statement-breakpoint
+CREATE TABLE "sms_gateway_messages" (
+	"out_id" text PRIMARY KEY NOT NULL,
+	"phone" text NOT NULL,
+	"body" text NOT NULL,
+	"accepted_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "departments" ADD CONSTRAINT "departments_region_code_regions_code_fk" FOREIGN KEY ("region_code") REFERENCES "public"."regions"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -28,6 +28,8 @@ export const cases = pgTable(
     applicantName: text('applicant_name').notNull(),
     applicantPhone: text('applicant_phone').notNull(),
     requestedRoute: text('requested_route').notNull(),
+    // sha-256 of the submitted body: the same application number with another body is refused.
+    requestHash: text('request_hash').notNull(),
     route: text('route'),
     routeReason: text('route_reason'),
     stage: text('stage').notNull(),

@@ -1,0 +1,90 @@
+// The Fastify application: plugins, one error handler, route modules. server.ts is the one
+// place that calls listen(); tests build the same app and call inject() or listen themselves.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../runtime/config.js';
+import type { Database } from '../db/client.js';
+import type { Principal, Role, Verifier } from './auth.js';
+import { AuthError } from './auth.js';
+import { installErrorHandler, forbidden, unauthorized } from './errors.js';
+import serviceRoutes from './routes/service.js';
+import applicationRoutes from './routes/applications.js';
+import taskRoutes from './routes/tasks.js';
+import organizationRoutes from './routes/organization.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles allowed on this route; absent means the route is public. */
+    roles?: readonly Role[];
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  database: Database;
+  temporal: Client;
+  verifier: Verifier;
+}
+
+export async function buildApp(deps: AppDeps, options: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: typeof options.logger === 'object' ? (options.logger as FastifyBaseLogger) : undefined,
+    logger: typeof options.logger === 'boolean' ? options.logger : undefined,
+    bodyLimit: 256 * 1024, // applications carry material names, not documents
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', deps);
+  app.decorateRequest('principal', undefined as unknown as Principal);
+  installErrorHandler(app);
+
+  // Authentication and role checks in one place: every route declares its roles.
+  app.addHook('onRequest', async (req) => {
+    const roles = req.routeOptions.config.roles;
+    if (!roles) return;
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) throw unauthorized('a Bearer token is required');
+    try {
+      req.principal = await deps.verifier.verify(header.slice(7).trim());
+    } catch (err) {
+      if (err instanceof AuthError) throw unauthorized(err.message);
+      throw err;
+    }
+    if (!roles.includes(req.principal.role)) {
+      throw forbidden(`role ${req.principal.role} may not ${req.method} ${req.routeOptions.url}; allowed: ${roles.join(', ')}`);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'shenguan — 审管联动 API',
+        version: '1.0.0',
+        description: 'Approval cases, supervision tasks and the audit trail of the closed loop between approval and supervision.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(serviceRoutes);
+  await app.register(applicationRoutes);
+  await app.register(taskRoutes);
+  await app.register(organizationRoutes);
+  return app;
+}

@@ -1,0 +1,94 @@
+// Bearer tokens (JWT) with the claims of API.md. Production verifies with a configured public
+// key or a JWKS URL; local development signs and verifies with an HMAC key kept under .data/.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SignJWT, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { z } from 'zod';
+import type { AppConfig } from '../runtime/config.js';
+import type { Actor } from '../workflows/contracts.js';
+
+export const ROLES = ['approval', 'supervision', 'regional-admin', 'arbiter', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  department: z.string().min(1).max(64).optional(),
+  division: z.string().min(1).max(64).optional(),
+  region: z.string().min(1).max(16).optional(),
+});
+
+export type Principal = z.infer<typeof claimsSchema>;
+
+export function actorOf(p: Principal): Actor {
+  return { sub: p.sub, role: p.role, department: p.department, division: p.division };
+}
+
+export class AuthError extends Error {}
+
+export interface Verifier {
+  verify(token: string): Promise<Principal>;
+}
+
+const DEV_ALG = 'HS256';
+
+export async function ensureDevKey(file: string): Promise<void> {
+  try {
+    await readFile(file);
+  } catch {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+}
+
+async function readDevKey(file: string): Promise<Uint8Array> {
+  return new TextEncoder().encode((await readFile(file, 'utf8')).trim());
+}
+
+export async function createVerifier(config: AppConfig): Promise<Verifier> {
+  const e = config.env;
+  let key: CryptoKey | Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (e.JWKS_URL) {
+    key = createRemoteJWKSet(new URL(e.JWKS_URL));
+    algorithms = e.JWT_ALGORITHMS.split(',');
+  } else if (e.JWT_PUBLIC_KEY) {
+    algorithms = e.JWT_ALGORITHMS.split(',');
+    key = await importSPKI(e.JWT_PUBLIC_KEY, algorithms[0]!);
+  } else {
+    if (e.NODE_ENV === 'production') throw new Error('production needs JWKS_URL or JWT_PUBLIC_KEY');
+    await ensureDevKey(e.JWT_DEV_KEY_FILE);
+    key = await readDevKey(e.JWT_DEV_KEY_FILE);
+    algorithms = [DEV_ALG];
+  }
+  return {
+    async verify(token) {
+      let payload: unknown;
+      try {
+        const options = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, algorithms };
+        ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+      } catch (err) {
+        throw new AuthError(`invalid token: ${(err as Error).message}`);
+      }
+      const claims = claimsSchema.safeParse(payload);
+      if (!claims.success) throw new AuthError(`token claims: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return claims.data;
+    },
+  };
+}
+
+/** Signs a token with the local development key (npm run token, tests). */
+export async function signDevToken(config: AppConfig, principal: Principal, expiresIn = '12h'): Promise<string> {
+  await ensureDevKey(config.env.JWT_DEV_KEY_FILE);
+  const key = await readDevKey(config.env.JWT_DEV_KEY_FILE);
+  const { sub, ...claims } = principal;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: DEV_ALG })
+    .setSubject(sub)
+    .setIssuer(config.env.JWT_ISSUER)
+    .setAudience(config.env.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(key);
+}

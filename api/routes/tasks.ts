@@ -1,0 +1,171 @@
+import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { auditEvents, tasks } from '../../db/schema/index.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate } from '../../workflows/contracts.js';
+import { actorOf } from '../auth.js';
+import { taskForDivision, taskForReader, type TaskRow } from '../access.js';
+import { problemSchema, forbidden } from '../errors.js';
+import { applicationNo, creditCode, isoInstant, pagination, shortText, taskIdParam } from '../schemas.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const taskView = z.object({
+  taskId: z.string(),
+  applicationNo: z.string(),
+  departmentCode: z.string(),
+  divisionCode: z.string(),
+  supervisionItemCode: z.string().nullable(),
+  applicantCreditCode: z.string(),
+  status: z.string(),
+  pushedAt: z.string(),
+  claimDueAt: z.string(),
+  claimDueProvisional: z.boolean(),
+  claimedAt: z.string().nullable(),
+  claimedBy: z.string().nullable(),
+  claimOverdue: z.boolean(),
+  inspectionFinishedAt: z.string().nullable(),
+  feedbackDueAt: z.string().nullable(),
+  feedbackAt: z.string().nullable(),
+  feedbackOverdue: z.boolean(),
+  result: z.string().nullable(),
+  resultNote: z.string().nullable(),
+});
+
+const view = (t: TaskRow): z.infer<typeof taskView> => ({
+  taskId: t.taskId,
+  applicationNo: t.applicationNo,
+  departmentCode: t.departmentCode,
+  divisionCode: t.divisionCode,
+  supervisionItemCode: t.supervisionItemCode,
+  applicantCreditCode: t.applicantCreditCode,
+  status: t.status,
+  pushedAt: t.pushedAt.toISOString(),
+  claimDueAt: t.claimDueAt.toISOString(),
+  claimDueProvisional: t.claimDueProvisional,
+  claimedAt: iso(t.claimedAt),
+  claimedBy: t.claimedBy,
+  claimOverdue: t.claimOverdue,
+  inspectionFinishedAt: iso(t.inspectionFinishedAt),
+  feedbackDueAt: iso(t.feedbackDueAt),
+  feedbackAt: iso(t.feedbackAt),
+  feedbackOverdue: t.feedbackOverdue,
+  result: t.result,
+  resultNote: t.resultNote,
+});
+
+const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() }) });
+
+const taskRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps.database;
+  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+
+  app.get(
+    '/v1/tasks',
+    {
+      config: { roles: ['supervision', 'operator'] },
+      schema: {
+        tags: ['tasks'],
+        summary: "Inbox: a division's tasks (a department head sees the department)",
+        querystring: z
+          .object({
+            status: z.enum(['awaiting-claim', 'claimed', 'awaiting-feedback', 'closed']).optional(),
+            overdue: z.enum(['true', 'false']).optional(),
+            applicationNo: applicationNo.optional(),
+            creditCode: creditCode.optional(),
+            ...pagination,
+          })
+          .strict(),
+        response: { 200: z.object({ items: z.array(taskView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }), ...errors },
+      },
+    },
+    async (req) => {
+      const p = req.principal;
+      const q = req.query;
+      const where: SQL[] = [];
+      if (p.role === 'supervision') {
+        if (!p.department) throw forbidden('a supervision token must name its department');
+        where.push(eq(tasks.departmentCode, p.department));
+        if (p.division) where.push(eq(tasks.divisionCode, p.division));
+      }
+      if (q.status) where.push(eq(tasks.status, q.status));
+      if (q.overdue) where.push(eq(tasks.claimOverdue, q.overdue === 'true'));
+      if (q.applicationNo) where.push(eq(tasks.applicationNo, q.applicationNo));
+      if (q.creditCode) where.push(eq(tasks.applicantCreditCode, q.creditCode));
+      const filter = and(...where);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(tasks).where(filter).orderBy(desc(tasks.pushedAt), asc(tasks.taskId)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(tasks).where(filter),
+      ]);
+      return { items: rows.map(view), total: total?.n ?? 0, limit: q.limit, offset: q.offset };
+    },
+  );
+
+  app.get(
+    '/v1/tasks/:taskId',
+    {
+      config: { roles: ['supervision', 'operator'] },
+      schema: { tags: ['tasks'], summary: 'A task with its deadlines and history', params: taskIdParam, response: { 200: taskView.extend({ history: z.array(historyItem) }), ...errors } },
+    },
+    async (req) => {
+      const t = await taskForReader(db, req.principal, req.params.taskId);
+      const history = await db.select().from(auditEvents).where(eq(auditEvents.taskId, t.taskId)).orderBy(asc(auditEvents.at), asc(auditEvents.id));
+      return { ...view(t), history: history.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor })) };
+    },
+  );
+
+  /** Runs a human action as an Update on the task's workflow, then answers with the task row. */
+  const act = async (taskId: string, run: (handle: ReturnType<typeof app.deps.temporal.workflow.getHandle>) => Promise<unknown>) => {
+    await run(app.deps.temporal.workflow.getHandle(taskId));
+    const t = await taskForReader(db, { sub: 'system', role: 'operator' }, taskId);
+    return view(t);
+  };
+
+  app.post(
+    '/v1/tasks/:taskId/claim',
+    { config: { roles: ['supervision'] }, schema: { tags: ['tasks'], summary: 'Claim (认领) the task; once', params: taskIdParam, response: { 200: taskView, ...errors } } },
+    async (req) => {
+      await taskForDivision(db, req.principal, req.params.taskId);
+      return act(req.params.taskId, (h) => h.executeUpdate(claimUpdate, { args: [{ actor: actorOf(req.principal) }] }));
+    },
+  );
+
+  app.post(
+    '/v1/tasks/:taskId/inspection',
+    {
+      config: { roles: ['supervision'] },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Supervision finished: opens the 5-working-day feedback window',
+        params: taskIdParam,
+        body: z.object({ finishedAt: isoInstant, findings: shortText(4000) }).strict(),
+        response: { 200: taskView, ...errors },
+      },
+    },
+    async (req) => {
+      await taskForDivision(db, req.principal, req.params.taskId);
+      const finishedAt = new Date(req.body.finishedAt).toISOString();
+      return act(req.params.taskId, (h) => h.executeUpdate(inspectionUpdate, { args: [{ actor: actorOf(req.principal), finishedAt, findings: req.body.findings }] }));
+    },
+  );
+
+  app.post(
+    '/v1/tasks/:taskId/feedback',
+    {
+      config: { roles: ['supervision'] },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Feed the supervision result back',
+        params: taskIdParam,
+        body: z.object({ result: z.enum(['compliant', 'rectification', 'commitment-untrue', 'unreachable']), note: z.string().trim().max(4000).default('') }).strict(),
+        response: { 200: taskView, ...errors },
+      },
+    },
+    async (req) => {
+      await taskForDivision(db, req.principal, req.params.taskId);
+      return act(req.params.taskId, (h) => h.executeUpdate(feedbackUpdate, { args: [{ actor: actorOf(req.principal), result: req.body.result, note: req.body.note }] }));
+    },
+  );
+};
+
+export default taskRoutes;

@@ -1,0 +1,29 @@
+// Field schemas shared by the routes. Every string is bounded; unknown fields are rejected.
+import { z } from 'zod';
+import { checkCreditCode } from '../workflows/domain/credit-code.js';
+
+export const creditCode = z
+  .string()
+  .superRefine((value, ctx) => {
+    const check = checkCreditCode(value);
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: `not a valid unified social credit code: ${check.reason}` });
+  })
+  .describe('统一社会信用代码, 18 characters, GB 32100-2015 check digit');
+
+export const applicationNo = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/, '3-64 letters, digits, _ or -, starting with a letter or digit')
+  .describe('the application number, unique per case');
+
+export const mobile = z.string().regex(/^1[3-9]\d{9}$/, 'an 11-digit mainland mobile number');
+export const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a code of letters, digits, _ . or -');
+export const shortText = (max: number) => z.string().trim().min(1).max(max);
+export const isoInstant = z.string().datetime({ offset: true }).describe('ISO 8601 instant with offset');
+
+export const taskIdParam = z.object({ taskId: z.string().regex(/^task-[A-Za-z0-9_-]{3,64}-[A-Za-z0-9_.-]{1,64}$/, 'a task id') });
+export const applicationParam = z.object({ applicationNo });
+
+export const pagination = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+};

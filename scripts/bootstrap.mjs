@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/* global process, console */
+// Entry of every npm script that runs project TypeScript (start, stop, test, token, migrate,
+// seed). Plain Node with no dependencies, because it runs before node_modules exists:
+//
+//   node scripts/bootstrap.mjs <start|stop|test> [args...]
+//   node scripts/bootstrap.mjs run <file.ts> [args...]
+//
+// 1. Installs the dependencies when they are missing or older than package-lock.json
+//    (`npm ci`; `npm install` when there is no lock file).
+// 2. Runs the entry as `node --import tsx <entry> [args...]` with inherited stdio, forwards
+//    SIGINT / SIGTERM / SIGHUP to it (and stays alive until it has exited, so Ctrl-C lets the
+//    entry clean up), and exits with the entry's exit code.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENTRIES = { start: 'scripts/start.ts', stop: 'scripts/stop.ts', test: 'scripts/test.ts' };
+const USAGE = 'usage: node scripts/bootstrap.mjs <start|stop|test> [args...] | run <file.ts> [args...]';
+
+function fail(message, code = 64) {
+  console.error(`[bootstrap] ${message}`);
+  process.exit(code);
+}
+
+function resolveEntry(argv) {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'run') {
+    const [file, ...args] = rest;
+    if (!file) fail(USAGE);
+    const candidates = [path.resolve(process.cwd(), file), path.resolve(root, file)];
+    const found = candidates.find((c) => fs.existsSync(c));
+    if (!found) fail(`no such file: ${file}`, 66);
+    return { entry: found, args };
+  }
+  if (!cmd || !Object.hasOwn(ENTRIES, cmd)) fail(USAGE);
+  return { entry: path.join(root, ENTRIES[cmd]), args: rest };
+}
+
+function mtimeMs(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** The npm that runs us (npm_execpath under `npm run`), else `npm` from PATH. */
+function npmCommand() {
+  const execPath = process.env.npm_execpath;
+  if (execPath && /\.c?js$/.test(execPath) && fs.existsSync(execPath)) return [process.execPath, [execPath]];
+  return [process.platform === 'win32' ? 'npm.cmd' : 'npm', []];
+}
+
+function ensureDependencies() {
+  const lock = path.join(root, 'package-lock.json');
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  const lockTime = mtimeMs(lock);
+  const installedTime = mtimeMs(installed);
+  const haveTsx = fs.existsSync(path.join(root, 'node_modules', 'tsx', 'package.json'));
+  let verb = null;
+  if (lockTime !== null) {
+    if (installedTime === null || installedTime < lockTime || !haveTsx) verb = 'ci';
+  } else if (installedTime === null || !haveTsx) {
+    verb = 'install';
+  }
+  if (!verb) return;
+
+  const why = installedTime === null ? 'node_modules is missing' : !haveTsx ? 'tsx is not installed' : 'package-lock.json changed';
+  console.error(`[bootstrap] ${why}: running npm ${verb} ...`);
+  const started = Date.now();
+  const [npm, pre] = npmCommand();
+  // npm's stdout goes to our stderr, so the stdout of `npm run token` & co. stays clean.
+  const res = spawnSync(npm, [...pre, verb, '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
+  if (res.error) fail(`npm ${verb} could not start: ${res.error.message}`, 69);
+  if (res.status !== 0) fail(`npm ${verb} failed (exit ${res.status ?? res.signal})`, res.status || 1);
+  console.error(`[bootstrap] npm ${verb} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function main() {
+  const { entry, args } = resolveEntry(process.argv.slice(2));
+  ensureDependencies();
+
+  // Resolved from this file, not the cwd, so `run` works from any directory.
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, entry, ...args], { stdio: 'inherit' });
+
+  const forward = (signal) => {
+    // Ctrl-C reaches the child directly as well (same process group); forwarding covers
+    // `kill <pid>` aimed at us alone. The entries treat repeated signals as one.
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, forward);
+
+  child.once('error', (e) => fail(`cannot run ${entry}: ${e.message}`, 70));
+  child.once('exit', (code, signal) => {
+    for (const s of signals) process.removeListener(s, forward);
+    if (signal) {
+      // Die the same way, so callers see the signal.
+      process.kill(process.pid, signal);
+      setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 1)), 1000).unref();
+      return;
+    }
+    process.exit(code ?? 1);
+  });
+}
+
+main();

@@ -1,0 +1,120 @@
+// Demo data for one city, 连云港 (320700): idempotent, so `npm start` runs it every time.
+// Rows that exist are left as they are, so an operator's edits survive a restart.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase } from '../db/client.js';
+import { approvalItems, creditProfiles, departments, divisions, linkages, regions, supervisionItems } from '../db/schema/index.js';
+import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
+
+/** A valid demo credit code: 17 characters plus their GB 32100-2015 check character. */
+export const demoCreditCode = (first17: string) => first17 + creditCodeCheckChar(first17);
+
+export const DEMO = {
+  region: '320700',
+  approvalDepartment: 'LYG-SPJ',
+  market: 'LYG-SJJ',
+  health: 'LYG-WJW',
+  marketFoodDivision: 'LYG-SJJ-SPJY',
+  healthDivision: 'LYG-WJW-GGWS',
+  applicants: {
+    good: demoCreditCode('91320700MA1N0000'.padEnd(17, '1')),
+    blacklisted: demoCreditCode('91320700MA1N0000'.padEnd(17, '2')),
+  },
+} as const;
+
+export async function seedDemo(databaseUrl: string): Promise<void> {
+  const { db, close } = createDatabase(databaseUrl, { max: 1 });
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(regions).values([{ code: '320700', name: '连云港市' }]).onConflictDoNothing();
+      await tx
+        .insert(departments)
+        .values([
+          { code: DEMO.approvalDepartment, name: '连云港市行政审批局', regionCode: '320700', side: 'approval', headName: '王局长', headPhone: '13900000001' },
+          { code: DEMO.market, name: '连云港市市场监督管理局', regionCode: '320700', side: 'supervision', headName: '李局长', headPhone: '13900000002' },
+          { code: DEMO.health, name: '连云港市卫生健康委员会', regionCode: '320700', side: 'supervision', headName: '赵主任', headPhone: '13900000003' },
+          { code: 'LYG-ZWB', name: '连云港市政务服务管理办公室', regionCode: '320700', side: 'coordination', headName: '周主任', headPhone: '13900000004' },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(divisions)
+        .values([
+          { code: DEMO.marketFoodDivision, departmentCode: DEMO.market, name: '食品经营监督管理处', adminName: '陈处长', adminPhone: '13800000011' },
+          { code: 'LYG-SJJ-TZSB', departmentCode: DEMO.market, name: '特种设备安全监察处', adminName: '刘处长', adminPhone: '13800000012' },
+          { code: DEMO.healthDivision, departmentCode: DEMO.health, name: '公共卫生监督处', adminName: '孙处长', adminPhone: '13800000021' },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(approvalItems)
+        .values([
+          {
+            code: 'SP-FOOD-01',
+            name: '食品经营许可',
+            subItem: '食品经营许可证核发（新办）',
+            type: '行政许可',
+            departmentCode: DEMO.approvalDepartment,
+            regionCode: '320700',
+            materials: ['食品经营许可申请书', '营业执照复印件', '经营场所平面图'],
+            statutoryDays: 10,
+          },
+          {
+            code: 'SP-PUBHEALTH-01',
+            name: '公共场所卫生许可',
+            subItem: '公共场所卫生许可证核发',
+            type: '行政许可',
+            departmentCode: DEMO.approvalDepartment,
+            regionCode: '320700',
+            materials: ['卫生许可申请书', '卫生检测报告'],
+            statutoryDays: 20,
+          },
+          {
+            code: 'SP-CATERING-01',
+            name: '餐饮服务食品经营许可',
+            subItem: '含集中用餐配送',
+            type: '行政许可',
+            departmentCode: DEMO.approvalDepartment,
+            regionCode: '320700',
+            materials: ['申请书', '从业人员健康证明'],
+            statutoryDays: 10,
+          },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(supervisionItems)
+        .values([
+          { code: 'JG-FOOD-01', name: '食品经营监督检查', subItem: '食品经营者日常监督检查', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, inspectionMethod: '现场检查', legalBasis: '《中华人民共和国食品安全法》第一百一十条' },
+          { code: 'JG-PUBHEALTH-01', name: '公共场所卫生监督检查', subItem: '公共场所卫生日常监督', departmentCode: DEMO.health, divisionCode: DEMO.healthDivision, inspectionMethod: '现场检查', legalBasis: '《公共场所卫生管理条例》' },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(linkages)
+        .values([
+          { approvalItemCode: 'SP-FOOD-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+          { approvalItemCode: 'SP-PUBHEALTH-01', supervisionDepartmentCode: DEMO.health, supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+          // Catering is supervised by two departments: each gets its own task.
+          { approvalItemCode: 'SP-CATERING-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+          { approvalItemCode: 'SP-CATERING-01', supervisionDepartmentCode: DEMO.health, supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(creditProfiles)
+        .values([
+          { creditCode: DEMO.applicants.good, grade: 'A', blacklisted: false, brokenCommitments: 0 },
+          { creditCode: DEMO.applicants.blacklisted, grade: 'D', blacklisted: true, brokenCommitments: 1 },
+        ])
+        .onConflictDoNothing();
+    });
+  } finally {
+    await close();
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    process.stderr.write('DATABASE_URL is not set (npm start sets it for the local server)\n');
+    process.exit(78);
+  }
+  await seedDemo(url);
+  process.stdout.write('demo data seeded\n');
+}
