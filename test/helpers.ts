@@ -1,0 +1,129 @@
+// Shared test wiring: the real PostgreSQL and Temporal servers `npm test` started, the
+// workflow bundle built once, and the real activities with a clock that follows server time.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal as proto } from '@temporalio/proto';
+import type { NativeConnection } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createEmbeddedSms } from '../activities/adapters/sms.js';
+import { createEmbeddedCredit } from '../activities/adapters/credit.js';
+import { weekendsOnlyCalendar } from '../activities/calendar.js';
+import { createDatabase, type Database } from '../db/client.js';
+import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
+import { signDevToken, type Principal } from '../api/auth.js';
+import { DEMO, demoCreditCode } from '../scripts/seed.js';
+import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
+import type { ApprovalCaseInput } from '../workflows/contracts.js';
+
+export { DEMO };
+
+export const bundlePath = path.join(projectRoot, '.data', 'test', 'workflow-bundle.js');
+
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
+let shared: Database | undefined;
+/** One pool per test file; closed by the file's afterAll through closeDatabase(). */
+export function database(): Database {
+  shared ??= createDatabase(process.env.DATABASE_URL!, { max: 5 });
+  return shared;
+}
+export async function closeDatabase(): Promise<void> {
+  await shared?.close();
+  shared = undefined;
+}
+
+/**
+ * "Now" for activities under test: the time the server scheduled the attempt, which follows
+ * the time-skipping server's clock; the wall clock outside an activity.
+ */
+export function serverClock(): Date {
+  try {
+    return new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return new Date();
+  }
+}
+
+export function testDeps(db: Database, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  return {
+    db: db.db,
+    sms: createEmbeddedSms(db.db),
+    credit: createEmbeddedCredit(db.db),
+    calendar: weekendsOnlyCalendar(),
+    clock: serverClock,
+    policy: { claimWorkingDays: 3, feedbackWorkingDays: 5 },
+    ...overrides,
+  };
+}
+
+export async function createTestWorker(connection: NativeConnection, taskQueue: string, deps: ActivityDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
+  return Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: { codePath: bundlePath },
+    activities: createActivities(deps),
+    ...extra,
+  });
+}
+
+export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A fresh, valid credit code per test so portraits and counts do not mix between tests. */
+export function freshCreditCode(): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let body = '91320700';
+  for (let i = 0; i < 9; i++) body += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return body + creditCodeCheckChar(body);
+}
+
+export { demoCreditCode };
+
+export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalCaseInput {
+  const applicationNo = overrides.applicationNo ?? uniqueId('T2026');
+  return {
+    applicationNo,
+    itemCode: 'SP-FOOD-01',
+    applicant: { creditCode: freshCreditCode(), name: '连云港测试食品有限公司', phone: '13700000001' },
+    materials: ['食品经营许可申请书'],
+    route: 'auto',
+    requestHash: `hash-${applicationNo}`,
+    submittedBy: { sub: 'approval:clerk', role: 'approval', department: DEMO.approvalDepartment },
+    ...overrides,
+  };
+}
+
+export const approver = { sub: 'approval:clerk', role: 'approval' as const, department: DEMO.approvalDepartment };
+export const foodDivision = { sub: 'supervision:food', role: 'supervision' as const, department: DEMO.market, division: DEMO.marketFoodDivision };
+export const healthDivision = { sub: 'supervision:health', role: 'supervision' as const, department: DEMO.health, division: DEMO.healthDivision };
+
+export async function tokenFor(config: AppConfig, p: Principal): Promise<string> {
+  return signDevToken(config, p);
+}
+
+const INDEXED: Record<string, proto.api.enums.v1.IndexedValueType> = {
+  Keyword: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Text: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  Int: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  Bool: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  Datetime: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KeywordList: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** The time-skipping server, with the project's search attributes registered as on the dev server. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+  });
+  const attrs = testConfig().temporal.searchAttributes;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(attrs).map(([k, t]) => [k, INDEXED[t]!])),
+  });
+  return env;
+}
