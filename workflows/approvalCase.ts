@@ -134,6 +134,15 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     links = await run('resolveLinkages', `confirmed linkages of item ${input.itemCode}`, { itemCode: input.itemCode });
   }
   moveTo('supervising', `${links.length} supervision task(s): ${links.map((l) => l.departmentCode).join(', ')}`);
+  // The push is on the record before any task exists, so the trail reads push → task → SMS.
+  await run('recordCaseStage', `dossier pushed to ${links.length} department(s)`, {
+    applicationNo,
+    step: 'supervising',
+    stage: 'supervising',
+    kind: 'pushed',
+    summary: `dossier pushed to ${links.length} supervising department(s): ${links.map((l) => l.departmentCode).join(', ')}`,
+    detail: { taskIds: links.map((l) => taskId(applicationNo, l.departmentCode)) },
+  });
   const children = [];
   for (const link of links) {
     const id = taskId(applicationNo, link.departmentCode);
@@ -172,7 +181,6 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
       }),
     );
   }
-  await run('recordCaseStage', `dossier pushed to ${links.length} department(s)`, { applicationNo, step: 'supervising', stage: 'supervising', kind: 'pushed', summary: `dossier pushed to ${links.length} supervising department(s)`, detail: { taskIds: tasks.map((t) => t.taskId) } });
 
   // ── wait for every task to close ──
   await Promise.all(

@@ -1,0 +1,166 @@
+// The first full case over HTTP, against the real dev server and PostgreSQL: submit → credit
+// pre-check → decision → task + SMS → claim → inspection → feedback → closed; and the edge:
+// 401 without a token, 403 for another division's task, 400 for a malformed credit code.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { count, eq } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import { auditEvents, cases, notifications } from '../../db/schema/index.js';
+import { approver, closeDatabase, createTestWorker, database, foodDivision, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+
+let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('api-tq') });
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: config.temporal.address });
+  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date() });
+  running = worker.run();
+  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  tokens.approver = await tokenFor(config, approver);
+  tokens.food = await tokenFor(config, foodDivision);
+  tokens.otherDivision = await tokenFor(config, { ...foodDivision, sub: 'supervision:equipment', division: 'LYG-SJJ-TZSB' });
+  tokens.operator = await tokenFor(config, { sub: 'ops', role: 'operator' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+  await closeDatabase();
+});
+
+const call = (method: 'GET' | 'POST', url: string, token?: string, payload?: unknown) =>
+  app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, payload: payload as never });
+
+function application(overrides: Record<string, unknown> = {}) {
+  return {
+    applicationNo: uniqueId('LYG2026'),
+    itemCode: 'SP-FOOD-01',
+    applicant: { creditCode: freshCreditCode(), name: '连云港海州食品店', phone: '13700000002' },
+    materials: ['食品经营许可申请书', '营业执照复印件'],
+    ...overrides,
+  };
+}
+
+describe('a case on the standard route, over HTTP', () => {
+  it('runs from application to a closed case, every step on the record', async () => {
+    const body = application();
+    const no = body.applicationNo;
+
+    const created = await call('POST', '/v1/applications', tokens.approver, body);
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ applicationNo: no, status: 'awaiting-decision', route: 'standard' });
+
+    // Same body again: the same case, 200. Another body under the same number: 409.
+    const again = await call('POST', '/v1/applications', tokens.approver, body);
+    expect(again.statusCode).toBe(200);
+    const clash = await call('POST', '/v1/applications', tokens.approver, { ...body, materials: ['另一份材料'] });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.headers['content-type']).toMatch(/application\/problem\+json/);
+
+    const decided = await call('POST', `/v1/applications/${no}/decision`, tokens.approver, { outcome: 'approve', opinion: '材料齐全，准予许可' });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ decision: 'approve', licenceStatus: 'issued' });
+
+    const taskId = `task-${no}-${DEMO.market}`;
+    const inbox = await waitFor(async () => {
+      const r = await call('GET', `/v1/tasks?applicationNo=${no}`, tokens.food);
+      return r.json().total === 1 ? r.json() : null;
+    });
+    expect(inbox.items[0]).toMatchObject({ taskId, status: 'awaiting-claim', divisionCode: DEMO.marketFoodDivision, claimOverdue: false });
+    await waitFor(async () => ((await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`)))[0]?.status === 'sent' ? true : null));
+
+    // Another division of the same department may neither see nor claim it.
+    expect((await call('GET', `/v1/tasks/${taskId}`, tokens.otherDivision)).statusCode).toBe(403);
+    const stolen = await call('POST', `/v1/tasks/${taskId}/claim`, tokens.otherDivision);
+    expect(stolen.statusCode).toBe(403);
+    expect(stolen.json().detail).toMatch(/LYG-SJJ-SPJY/);
+
+    const claimed = await call('POST', `/v1/tasks/${taskId}/claim`, tokens.food);
+    expect(claimed.statusCode, claimed.body).toBe(200);
+    expect(claimed.json()).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
+    expect((await call('POST', `/v1/tasks/${taskId}/claim`, tokens.food)).statusCode).toBe(409);
+
+    const inspected = await call('POST', `/v1/tasks/${taskId}/inspection`, tokens.food, { finishedAt: new Date().toISOString(), findings: '现场检查，经营场所与许可一致' });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json().feedbackDueAt).not.toBeNull();
+
+    const fed = await call('POST', `/v1/tasks/${taskId}/feedback`, tokens.food, { result: 'compliant', note: '符合要求' });
+    expect(fed.statusCode, fed.body).toBe(200);
+    expect(fed.json()).toMatchObject({ status: 'closed', result: 'compliant' });
+
+    const closed = await waitFor(async () => {
+      const r = await call('GET', `/v1/applications/${no}`, tokens.approver);
+      return r.json().stage === 'closed' ? r.json() : null;
+    });
+    expect(closed).toMatchObject({ licenceStatus: 'issued', decision: 'approve', credit: { grade: 'B', blacklisted: false } });
+    expect(closed.tasks).toHaveLength(1);
+
+    const events = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items as Array<{ kind: string; actor: { sub: string } }>;
+    expect(events.map((e) => e.kind)).toEqual([
+      'submitted',
+      'credit-checked',
+      'routed',
+      'approved',
+      'pushed',
+      'task-pushed',
+      'notification-sent',
+      'task-claimed',
+      'inspection-finished',
+      'feedback',
+      'case-closed',
+    ]);
+    expect(events.find((e) => e.kind === 'task-claimed')!.actor.sub).toBe(foodDivision.sub);
+    // The supervising division may read the case it supervises.
+    expect((await call('GET', `/v1/applications/${no}`, tokens.food)).statusCode).toBe(200);
+  });
+
+  it('refuses a request without a valid token with 401', async () => {
+    expect((await call('GET', '/v1/tasks')).statusCode).toBe(401);
+    const forged = await call('GET', '/v1/tasks', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwicm9sZSI6Im9wZXJhdG9yIn0.c2lnbmF0dXJl');
+    expect(forged.statusCode).toBe(401);
+    expect(forged.json().type).toBe('urn:shenguan:problem:unauthorized');
+  });
+
+  it('refuses a malformed credit code with 400, names the reason, and starts nothing', async () => {
+    const code = freshCreditCode();
+    const wrongCheck = code.slice(0, 17) + (code[17] === '0' ? '1' : '0');
+    const body = application({ applicant: { creditCode: wrongCheck, name: '某公司', phone: '13700000003' } });
+    const r = await call('POST', '/v1/applications', tokens.approver, body);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().errors[0]).toMatchObject({ field: 'body.applicant.creditCode' });
+    expect(r.json().detail).toMatch(/check digit/);
+    const stored = await database().db.select({ n: count() }).from(cases).where(eq(cases.applicationNo, body.applicationNo));
+    expect(stored[0]!.n).toBe(0);
+    const trail = await database().db.select({ n: count() }).from(auditEvents).where(eq(auditEvents.applicationNo, body.applicationNo));
+    expect(trail[0]!.n).toBe(0);
+  });
+
+  it('refuses unknown fields and a role that may not submit', async () => {
+    const unknown = await call('POST', '/v1/applications', tokens.approver, { ...application(), priority: 'high' });
+    expect(unknown.statusCode).toBe(400);
+    const wrongRole = await call('POST', '/v1/applications', tokens.food, application());
+    expect(wrongRole.statusCode).toBe(403);
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== null) return v;
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

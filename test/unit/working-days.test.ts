@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
+import { formatShanghai } from '../../workflows/domain/format.js';
+
+const weekendsOnly = new WorkingCalendar({ publishedYears: [], exceptions: [] });
+// Spring Festival 2026 as published by the State Council: off 02-15..02-23, make-up Saturdays 02-14 and 02-28.
+const spring2026 = new WorkingCalendar({
+  publishedYears: [2026],
+  exceptions: [
+    ...['2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20', '2026-02-21', '2026-02-22', '2026-02-23'].map((date) => ({ date, kind: 'holiday' as const, name: '春节' })),
+    { date: '2026-02-14', kind: 'makeup-workday' as const, name: '春节调休' },
+    { date: '2026-02-28', kind: 'makeup-workday' as const, name: '春节调休' },
+  ],
+});
+
+describe('working-day deadlines', () => {
+  it('does not count the start day and ends at 24:00 Asia/Shanghai of the n-th working day', () => {
+    // Tuesday 2026-11-24 10:00 +08:00 → Wed, Thu, Fri → Friday 2026-11-27 24:00 = 16:00Z.
+    const d = weekendsOnly.deadline(new Date('2026-11-24T02:00:00Z'), 3);
+    expect(d.dueDate).toBe('2026-11-27');
+    expect(d.dueAt.toISOString()).toBe('2026-11-27T16:00:00.000Z');
+    expect(formatShanghai(d.dueAt)).toBe('2026-11-27 24:00');
+    expect(d.provisional).toBe(true);
+  });
+
+  it('skips the weekend', () => {
+    // Thursday 2026-11-26 → Fri, Mon, Tue.
+    expect(weekendsOnly.deadline(new Date('2026-11-26T01:00:00Z'), 3).dueDate).toBe('2026-12-01');
+  });
+
+  it('uses the Shanghai date of the start: 23:59 and 00:00 fall on different days', () => {
+    // 2026-11-24 23:59 +08:00 is still Tuesday; 2026-11-25 00:00 +08:00 is Wednesday.
+    expect(weekendsOnly.deadline(new Date('2026-11-24T15:59:00Z'), 1).dueDate).toBe('2026-11-25');
+    expect(weekendsOnly.deadline(new Date('2026-11-24T16:00:00Z'), 1).dueDate).toBe('2026-11-26');
+  });
+
+  it('counts make-up workdays and skips holidays (Spring Festival 2026)', () => {
+    // Start Friday 2026-02-13: Sat 02-14 is a make-up workday, then nine days off, then 02-24.
+    expect(spring2026.deadline(new Date('2026-02-13T02:00:00Z'), 1).dueDate).toBe('2026-02-14');
+    expect(spring2026.deadline(new Date('2026-02-13T02:00:00Z'), 2).dueDate).toBe('2026-02-24');
+    // Start on a holiday: the holiday itself is the start day, not counted.
+    expect(spring2026.deadline(new Date('2026-02-18T02:00:00Z'), 3).dueDate).toBe('2026-02-26');
+    // Thursday 02-26 → Fri 02-27, Sat 02-28 (make-up), Mon 03-02.
+    expect(spring2026.deadline(new Date('2026-02-26T02:00:00Z'), 3).dueDate).toBe('2026-03-02');
+    expect(spring2026.deadline(new Date('2026-02-26T02:00:00Z'), 3).provisional).toBe(false);
+  });
+
+  it('finds the working day before a deadline for reminders, at office hours', () => {
+    // Deadline Tue 2026-02-24: the working day before it is the make-up Saturday 02-14.
+    expect(spring2026.reminderBefore('2026-02-24').toISOString()).toBe('2026-02-14T01:00:00.000Z');
+    expect(weekendsOnly.reminderBefore('2026-11-30', '09:30').toISOString()).toBe('2026-11-27T01:30:00.000Z');
+  });
+
+  it('agrees with a day-by-day walk for every start day and period over two years', () => {
+    for (let day = dayOf('2025-12-01'); day < dayOf('2027-01-31'); day++) {
+      for (const n of [1, 3, 5, 20]) {
+        let walked = day;
+        for (let k = 0; k < n; ) {
+          walked++;
+          if (spring2026.isWorkingDay(walked)) k++;
+        }
+        const got = spring2026.nthWorkingDayAfter(day, n);
+        if (got !== walked) expect(dateOf(got), `start ${dateOf(day)} n=${n}`).toBe(dateOf(walked));
+        expect(spring2026.isWorkingDay(got)).toBe(true);
+      }
+    }
+    expect(shanghaiDayOf(new Date('2026-02-13T16:00:00Z'))).toBe(dayOf('2026-02-14'));
+  });
+});
