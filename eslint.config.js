@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import globals from 'globals';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
@@ -11,6 +12,7 @@ export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', '.venv/**', 'db/migrations/**', 'test-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -19,6 +21,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Workflow state is declared up front and assigned later; message handlers read it first.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {

@@ -110,7 +110,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`);
   }
   const e = env.data;
-  const merged = structuredClone(raw) as Record<string, any>;
+  const merged = structuredClone(raw ?? {}) as Record<string, unknown> & { tls?: Record<string, unknown>; devServer?: Record<string, unknown> };
   const set = (key: string, value: unknown) => {
     if (value !== undefined && value !== '') merged[key] = value;
   };

@@ -155,11 +155,11 @@ describe('a case on the standard route, over HTTP', () => {
   });
 });
 
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const start = Date.now();
   for (;;) {
     const v = await probe();
-    if (v !== null) return v;
+    if (v !== null && v !== undefined) return v;
     if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 100));
   }
