@@ -76,7 +76,7 @@ describe('a case on the standard route, over HTTP', () => {
     const taskId = `task-${no}-${DEMO.market}`;
     const inbox = await waitFor(async () => {
       const r = await call('GET', `/v1/tasks?applicationNo=${no}`, tokens.food);
-      return r.json().total === 1 ? r.json() : null;
+      return r.json().total === 1 ? (r.json() as { items: Array<Record<string, unknown>> }) : null;
     });
     expect(inbox.items[0]).toMatchObject({ taskId, status: 'awaiting-claim', divisionCode: DEMO.marketFoodDivision, claimOverdue: false });
     await waitFor(async () => ((await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`)))[0]?.status === 'sent' ? true : null));
@@ -102,7 +102,7 @@ describe('a case on the standard route, over HTTP', () => {
 
     const closed = await waitFor(async () => {
       const r = await call('GET', `/v1/applications/${no}`, tokens.approver);
-      return r.json().stage === 'closed' ? r.json() : null;
+      return r.json().stage === 'closed' ? (r.json() as { tasks: unknown[] }) : null;
     });
     expect(closed).toMatchObject({ licenceStatus: 'issued', decision: 'approve', credit: { grade: 'B', blacklisted: false } });
     expect(closed.tasks).toHaveLength(1);
