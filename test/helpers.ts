@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal as proto } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
@@ -19,6 +19,13 @@ import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
 import type { ApprovalCaseInput } from '../workflows/contracts.js';
 
 export { DEMO };
+
+// Workers log at WARN in tests, so a failing test's output is about the failure.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process by an earlier test file
+}
 
 export const bundlePath = path.join(projectRoot, '.data', 'test', 'workflow-bundle.js');
 
