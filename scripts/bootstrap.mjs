@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Entry of every npm script that runs project TypeScript (start, stop, test, token, migrate,
 // seed). Plain Node with no dependencies, because it runs before node_modules exists:
 //
@@ -10,7 +9,8 @@
 //    (`npm ci`; `npm install` when there is no lock file).
 // 2. Runs the entry as `node --import tsx <entry> [args...]` with inherited stdio, forwards
 //    SIGINT / SIGTERM / SIGHUP to it (and stays alive until it has exited, so Ctrl-C lets the
-//    entry clean up), and exits with the entry's exit code.
+//    entry clean up; losing the parent process counts as SIGTERM), and exits with the
+//    entry's exit code.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -98,6 +98,19 @@ function main() {
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
+
+  // `kill <npm pid>`: npm forwards the signal to its `sh -c`, which dies without passing it
+  // on, leaving us orphaned. Treat losing the parent as SIGTERM so the entry still cleans up.
+  const parent = process.ppid;
+  if (parent > 1) {
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) {
+        clearInterval(watch);
+        forward('SIGTERM');
+      }
+    }, 500);
+    watch.unref();
+  }
 
   child.once('error', (e) => fail(`cannot run ${entry}: ${e.message}`, 70));
   child.once('exit', (code, signal) => {

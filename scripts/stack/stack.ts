@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { isExecutable, isPidAlive, readPidFile, run, which } from './proc.js';
+import { isExecutable, isPidAlive, killTree, readPidFile, run, waitForExit, which } from './proc.js';
 import { findPgBin } from './postgres.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -100,6 +100,25 @@ export function isOurProcess(pid: number | undefined, ...needles: string[]): boo
 export const API_ENTRY = path.join('api', 'server.ts');
 export const WORKER_ENTRY = path.join('runtime', 'worker.ts');
 export const START_ENTRY = path.join('scripts', 'start.ts');
+
+/**
+ * One SIGTERM to the process itself, then SIGKILL to its whole tree after
+ * graceMs. Unlike proc.ts's terminate() (which signals the process group, the
+ * pid and every descendant), the process sees exactly one SIGTERM: the
+ * Temporal worker and the API shut down gracefully on the first signal and
+ * may exit at once on a second one.
+ */
+export async function stopGracefully(pid: number, graceMs: number): Promise<void> {
+  if (!isPidAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  if (await waitForExit(pid, graceMs)) return;
+  killTree(pid, 'SIGKILL');
+  await waitForExit(pid, 5_000);
+}
 
 // --- PostgreSQL ------------------------------------------------------------------
 

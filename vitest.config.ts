@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Run through `npm test` (scripts/test.ts), which brings up the test PostgreSQL and Temporal
+// dev server and passes their addresses in the environment.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // One file at a time: a 2-core machine, and the files share one Postgres and one dev server.
+    fileParallelism: false,
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
