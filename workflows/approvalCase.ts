@@ -108,7 +108,11 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   const credit = await run('creditPreCheck', `credit pre-check of ${input.applicant.creditCode}`, { applicationNo, creditCode: input.applicant.creditCode });
   // Until the commitment scenarios run as workflow branches, every case takes the standard
   // route; the policy still records why commitment was or was not open to the applicant.
-  const routing = decideRoute('standard', credit, { commitmentAllowed: item.commitmentAllowed });
+  const policy = decideRoute(input.route, credit, { commitmentAllowed: item.commitmentAllowed });
+  const routing =
+    policy.route === 'commitment'
+      ? { route: 'standard' as const, reason: `standard route: commitment approval is not available yet (${policy.reason})` }
+      : policy;
   const route = await run('recordRoute', `${routing.route} route: ${routing.reason}`, { applicationNo, route: routing.route, reason: routing.reason, statutoryDays: item.statutoryDays });
   registration = { applicationNo, stage: 'awaiting-decision', route: routing.route, routeReason: routing.reason };
   moveTo('awaiting-decision', `${routing.route} route; decision due ${formatShanghai(route.decisionDueAt)}`);

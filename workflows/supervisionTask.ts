@@ -18,7 +18,7 @@ import {
 } from './contracts.js';
 import { formatShanghai } from './domain/format.js';
 
-/** Clock skew we tolerate on a caller's "finished at" before calling it the future. */
+/** Clock skew and rounding we tolerate on a caller's "finished at" (future, or before the claim). */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 function refuse(type: FailureType, message: string): never {
@@ -83,7 +83,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
         const at = Date.parse(finishedAt);
         if (Number.isNaN(at)) refuse(FailureType.Invalid, `finishedAt is not an instant: ${finishedAt}`);
         if (at > Date.now() + FUTURE_TOLERANCE_MS) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is in the future`);
-        if (claimedAt && at < Date.parse(claimedAt)) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is before the claim at ${claimedAt}`);
+        // People give times to the second or the minute; only a time clearly before the claim is wrong.
+        if (claimedAt && at < Date.parse(claimedAt) - FUTURE_TOLERANCE_MS) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is before the claim at ${claimedAt}`);
       },
     },
   );

@@ -60,7 +60,12 @@ describe('a case on the standard route, over HTTP', () => {
 
     const created = await call('POST', '/v1/applications', tokens.approver, body);
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json()).toMatchObject({ applicationNo: no, status: 'awaiting-decision', route: 'standard' });
+    expect(created.json()).toMatchObject({
+      applicationNo: no,
+      status: 'awaiting-decision',
+      route: 'standard',
+      routeReason: 'standard route: the item does not allow commitment approval (告知承诺)',
+    });
 
     // Same body again: the same case, 200. Another body under the same number: 409.
     const again = await call('POST', '/v1/applications', tokens.approver, body);
@@ -92,7 +97,9 @@ describe('a case on the standard route, over HTTP', () => {
     expect(claimed.json()).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
     expect((await call('POST', `/v1/tasks/${taskId}/claim`, tokens.food)).statusCode).toBe(409);
 
-    const inspected = await call('POST', `/v1/tasks/${taskId}/inspection`, tokens.food, { finishedAt: new Date().toISOString(), findings: '现场检查，经营场所与许可一致' });
+    // Given to the second, as people and back-office systems do: not "before the claim".
+    const finishedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const inspected = await call('POST', `/v1/tasks/${taskId}/inspection`, tokens.food, { finishedAt, findings: '现场检查，经营场所与许可一致' });
     expect(inspected.statusCode, inspected.body).toBe(200);
     expect(inspected.json().feedbackDueAt).not.toBeNull();
 
