@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ConfigError, loadConfig, projectRoot } from '../../runtime/config.js';
+
+const base = { TEMPORAL_CONFIG: path.join(projectRoot, 'temporal.yaml') };
+
+function withYaml(edit: (text: string) => string): Record<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sg-config-'));
+  const file = path.join(dir, 'temporal.yaml');
+  writeFileSync(file, edit(readFileSync(base.TEMPORAL_CONFIG, 'utf8')));
+  return { TEMPORAL_CONFIG: file };
+}
+
+describe('configuration', () => {
+  it('reads temporal.yaml, and the environment overrides it', () => {
+    expect(loadConfig(base).temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'shenguan' });
+    const c = loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'prod', TEMPORAL_API_KEY: 'k', PORT: '8080' });
+    expect(c.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'prod', apiKey: 'k' });
+    expect(c.env.PORT).toBe(8080);
+    expect(c.temporal.searchAttributes.SgCreditCode).toBe('Keyword');
+  });
+
+  it('turns on mTLS when certificate paths are given', () => {
+    const c = loadConfig({ ...base, TEMPORAL_TLS_CERT: '/etc/c.crt', TEMPORAL_TLS_KEY: '/etc/c.key' });
+    expect(c.temporal.tls).toMatchObject({ enabled: true, clientCertPath: '/etc/c.crt', clientKeyPath: '/etc/c.key' });
+    expect(() => loadConfig({ ...base, TEMPORAL_TLS_CERT: '/etc/c.crt' })).toThrow(/clientCertPath and clientKeyPath go together/);
+  });
+
+  it('stops on a bad value and names it', () => {
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'no-port' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'no-port' })).toThrow(/address: host:port/);
+    expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(/environment: PORT/);
+    expect(() => loadConfig({ ...base, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: a postgres:\/\/ URL/);
+    expect(() => loadConfig(withYaml((t) => t.replace('SgStage: Keyword', 'SgStage: Keywrd')))).toThrow(/searchAttributes\.SgStage/);
+    expect(() => loadConfig(withYaml((t) => t.replace('taskQueue: shenguan', 'taskQueue: shenguan\nunknownSetting: 1')))).toThrow(/unknownSetting/);
+    expect(() => loadConfig(withYaml((t) => t.replace('shutdownGraceTime: 10s', 'shutdownGraceTime: ten')))).toThrow(/worker\.shutdownGraceTime/);
+  });
+});
