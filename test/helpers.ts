@@ -2,6 +2,9 @@
 // workflow bundle built once, and the real activities with a clock that follows server time.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -133,4 +136,19 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     searchAttributes: Object.fromEntries(Object.entries(attrs).map(([k, t]) => [k, INDEXED[t]!])),
   });
   return env;
+}
+
+export const historiesDir = path.join(projectRoot, 'test', 'histories');
+
+// Loaded through require so it shares the protobuf types of the client's CommonJS build.
+const { historyToJSON } = createRequire(import.meta.url)('@temporalio/common/lib/proto-utils') as typeof import('@temporalio/common/lib/proto-utils.js');
+
+/**
+ * With RECORD_HISTORIES=1, keeps a workflow's history under test/histories/ so the replay test
+ * proves later code still replays it (STYLE.md §8). Record once per branch, then commit.
+ */
+export async function keepHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  await mkdir(historiesDir, { recursive: true });
+  await writeFile(path.join(historiesDir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
 }

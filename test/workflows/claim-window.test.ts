@@ -9,7 +9,7 @@ import { approvalCase } from '../../workflows/approvalCase.js';
 import { caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId, taskStateQuery, FailureType } from '../../workflows/contracts.js';
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
-import { approver, createTimeSkippingEnv, caseInput, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
+import { approver, createTimeSkippingEnv, keepHistory, caseInput, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 
@@ -65,6 +65,8 @@ describe('claim window', () => {
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
       const result = await caseHandle.result();
       expect(result.outcome).toBe('closed');
+      await keepHistory('approvalCase-standard-closed', caseHandle);
+      await keepHistory('supervisionTask-claimed-compliant', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       // Exactly one SMS in effect, at our outbox and at the gateway.
@@ -103,6 +105,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
+      await keepHistory('supervisionTask-claim-overdue-late-claim', task);
     });
   });
 
