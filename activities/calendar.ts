@@ -1,3 +1,5 @@
+import type { Db } from '../db/client.js';
+import { calendarVersion, loadCalendarData } from '../db/calendar.js';
 import { WorkingCalendar } from '../workflows/domain/working-days.js';
 
 /** Where activities get the working-day calendar from. */
@@ -6,9 +8,28 @@ export interface CalendarSource {
 }
 
 /**
- * Weekends only, no published schedule: every deadline is provisional. Holidays and make-up
- * workdays come from the calendar tables (issue #4) through another CalendarSource.
+ * The calendar in PostgreSQL, cached per process and reloaded when a new import has landed
+ * (one indexed lookup per use), so every worker sees an imported schedule at once.
  */
+export function databaseCalendar(db: Db): CalendarSource {
+  let cached: { version: number; calendar: WorkingCalendar } | undefined;
+  let loading: Promise<{ version: number; calendar: WorkingCalendar }> | undefined;
+  return {
+    async current() {
+      const version = await calendarVersion(db);
+      if (cached?.version === version) return cached.calendar;
+      loading ??= loadCalendarData(db).then((data) => ({ version: data.version, calendar: new WorkingCalendar(data) }));
+      try {
+        cached = await loading;
+      } finally {
+        loading = undefined;
+      }
+      return cached.calendar;
+    },
+  };
+}
+
+/** Weekends only, no published schedule: every deadline provisional. For unit tests. */
 export function weekendsOnlyCalendar(): CalendarSource {
   const calendar = new WorkingCalendar({ publishedYears: [], exceptions: [] });
   return { current: async () => calendar };

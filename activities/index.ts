@@ -2,13 +2,16 @@
 // so each write is keyed by a business key with a unique constraint: a retry finds its row and
 // does nothing twice (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
-import { approvalItems, auditEvents, cases, departments, divisions, dossiers, linkages, notifications, tasks } from '../db/schema/index.js';
+import { approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, linkages, notifications, tasks } from '../db/schema/index.js';
+import { policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
+import { computeDeadline } from '../workflows/domain/deadlines.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
 import type { CalendarSource } from './calendar.js';
-import { FailureType, SYSTEM_ACTOR, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
+import { FailureType, SYSTEM_ACTOR, calendarChangedSignal, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 
@@ -18,7 +21,8 @@ export interface ActivityDeps {
   credit: CreditAdapter;
   calendar: CalendarSource;
   clock: () => Date;
-  policy: { claimWorkingDays: number; feedbackWorkingDays: number };
+  /** For activities that signal other workflows (re-timing after a calendar import). */
+  temporal?: Client;
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -40,6 +44,14 @@ function workflowIdOrNull(): string | null {
     return Context.current().info.workflowExecution?.workflowId ?? null;
   } catch {
     return null; // called outside an activity (tests, scripts)
+  }
+}
+
+function activityContextOrNull(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null;
   }
 }
 
@@ -66,6 +78,7 @@ async function recordStep(tx: Writer, step: StepRecord, at: Date): Promise<boole
 export type Recipient =
   | { kind: 'division-admin'; divisionCode: string }
   | { kind: 'department-head'; departmentCode: string }
+  | { kind: 'coordinating-office'; regionCode: string }
   | { kind: 'applicant'; applicationNo: string };
 
 export interface NotifyInput {
@@ -91,9 +104,20 @@ export function createActivities(deps: ActivityDeps) {
       if (!d?.headPhone) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `department ${r.departmentCode} has no head phone`, nonRetryable: true });
       return { phone: d.headPhone, name: d.headName ?? d.name };
     }
+    if (r.kind === 'coordinating-office') {
+      // 政务办: the region's coordinating department, which escalations reach after the head.
+      const [d] = await db.select().from(departments).where(and(eq(departments.regionCode, r.regionCode), eq(departments.side, 'coordination')));
+      if (!d?.headPhone) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `region ${r.regionCode} has no coordinating office with a phone`, nonRetryable: true });
+      return { phone: d.headPhone, name: d.headName ?? d.name };
+    }
     const [c] = await db.select().from(cases).where(eq(cases.applicationNo, r.applicationNo));
     if (!c) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `case ${r.applicationNo} not found`, nonRetryable: true });
     return { phone: c.applicantPhone, name: c.applicantName };
+  }
+
+  async function itemOfCase(applicationNo: string): Promise<string | undefined> {
+    const [c] = await db.select({ itemCode: cases.itemCode }).from(cases).where(eq(cases.applicationNo, applicationNo));
+    return c?.itemCode;
   }
 
   return {
@@ -170,15 +194,16 @@ export function createActivities(deps: ActivityDeps) {
       return standing;
     },
 
-    /** Files the route and opens the statutory decision window. */
-    async recordRoute(input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number }) {
+    /** Files the route and opens the statutory decision window (the policy's limit, else the item's). */
+    async recordRoute(input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number; itemCode?: string }) {
       const now = clock();
-      const calendar = await deps.calendar.current();
-      const due = calendar.deadline(now, input.statutoryDays);
+      const policy = input.itemCode ? await policyForItem(db, input.itemCode) : null;
+      const window = { amount: policy?.statutoryLimit ?? input.statutoryDays, unit: (policy?.unit ?? 'working-day') as 'working-day' | 'minute', officeTime: policy?.officeTime ?? '09:00' };
+      const due = computeDeadline(await deps.calendar.current(), window, now, window.amount, 0);
       await db.transaction(async (tx) => {
         await tx
           .update(cases)
-          .set({ route: input.route, routeReason: input.reason, stage: 'awaiting-decision', decisionDueAt: due.dueAt, updatedAt: now })
+          .set({ route: input.route, routeReason: input.reason, stage: 'awaiting-decision', decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional, decisionWindow: window, updatedAt: now })
           .where(eq(cases.applicationNo, input.applicationNo));
         await recordStep(
           tx,
@@ -186,13 +211,13 @@ export function createActivities(deps: ActivityDeps) {
             key: `${input.applicationNo}:routed`,
             applicationNo: input.applicationNo,
             kind: 'routed',
-            summary: `${input.route} route (${input.reason}); decision due ${formatShanghai(due.dueAt)}${due.provisional ? ' (provisional)' : ''}`,
-            detail: { route: input.route, reason: input.reason, decisionDueAt: due.dueAt.toISOString(), provisional: due.provisional },
+            summary: `${input.route} route (${input.reason}); decision due ${formatShanghai(due.dueAt)}, ${due.period}${due.provisional ? ' (provisional)' : ''}`,
+            detail: { route: input.route, reason: input.reason, decisionDueAt: due.dueAt, provisional: due.provisional },
           },
           now,
         );
       });
-      return { decisionDueAt: due.dueAt.toISOString(), provisional: due.provisional };
+      return { decisionDueAt: due.dueAt, provisional: due.provisional };
     },
 
     /** Records the decision; an approval issues the licence and stores the dossier for supervision. */
@@ -268,11 +293,11 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Creates the supervision task (推送) and opens its claim window (3 working days from now). */
+    /** Creates the supervision task (推送) and opens its claim window under the item's policy. */
     async openTask(input: SupervisionTaskInput) {
       const now = clock();
-      const calendar = await deps.calendar.current();
-      const due = calendar.deadline(now, deps.policy.claimWorkingDays);
+      const policy = snapshotOf(await policyForItem(db, input.itemCode));
+      const due = computeDeadline(await deps.calendar.current(), policy, now, policy.claimWindow, policy.claimRemindBefore);
       return db.transaction(async (tx) => {
         await tx
           .insert(tasks)
@@ -284,13 +309,16 @@ export function createActivities(deps: ActivityDeps) {
             supervisionItemCode: input.supervisionItemCode ?? null,
             applicantCreditCode: input.creditCode,
             status: 'awaiting-claim',
+            policy,
             pushedAt: now,
-            claimDueAt: due.dueAt,
+            claimDueAt: new Date(due.dueAt),
             claimDueProvisional: due.provisional,
+            claimRemindAt: due.remindAt ? new Date(due.remindAt) : null,
           })
           .onConflictDoNothing();
         // A retry after a commit must answer with the deadline that was stored, not a new one.
         const [row] = await tx.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+        const period = due.period;
         await recordStep(
           tx,
           {
@@ -298,12 +326,19 @@ export function createActivities(deps: ActivityDeps) {
             applicationNo: input.applicationNo,
             taskId: input.taskId,
             kind: 'task-pushed',
-            summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(row!.claimDueAt)} (${deps.policy.claimWorkingDays} working days${row!.claimDueProvisional ? ', provisional' : ''})`,
-            detail: { dossierId: input.dossierId, claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional },
+            summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(row!.claimDueAt)} (${period}${row!.claimDueProvisional ? ', provisional' : ''})`,
+            detail: { dossierId: input.dossierId, claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional, policy: policy.code },
           },
           row!.pushedAt,
         );
-        return { claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional, workingDays: deps.policy.claimWorkingDays };
+        return {
+          claimDueAt: row!.claimDueAt.toISOString(),
+          provisional: row!.claimDueProvisional,
+          remindAt: row!.claimRemindAt?.toISOString() ?? null,
+          period,
+          workingDays: policy.claimWindow,
+          escalateTo: (row!.policy ?? policy).claimEscalateTo,
+        };
       });
     },
 
@@ -382,24 +417,154 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Supervision finished: opens the feedback window of 5 working days after `finishedAt`. */
+    /** Supervision finished: opens the feedback window (5 working days after `finishedAt`). */
     async recordInspection(input: { taskId: string; applicationNo: string; actor: Actor; finishedAt: string; findings: string }) {
       const now = clock();
       const finishedAt = new Date(input.finishedAt);
-      const calendar = await deps.calendar.current();
-      const due = calendar.deadline(finishedAt, deps.policy.feedbackWorkingDays);
+      const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+      const policy = task?.policy ?? snapshotOf(await policyForItem(db, (await itemOfCase(input.applicationNo))!));
+      const due = computeDeadline(await deps.calendar.current(), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
       await db.transaction(async (tx) => {
         await tx
           .update(tasks)
-          .set({ status: 'awaiting-feedback', inspectionFinishedAt: finishedAt, findings: input.findings, feedbackDueAt: due.dueAt, feedbackDueProvisional: due.provisional, updatedAt: now })
+          .set({
+            status: 'awaiting-feedback',
+            inspectionFinishedAt: finishedAt,
+            findings: input.findings,
+            feedbackDueAt: new Date(due.dueAt),
+            feedbackDueProvisional: due.provisional,
+            feedbackRemindAt: due.remindAt ? new Date(due.remindAt) : null,
+            updatedAt: now,
+          })
           .where(eq(tasks.taskId, input.taskId));
         await recordStep(
           tx,
-          { key: `${input.taskId}:inspected`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-finished', summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${deps.policy.feedbackWorkingDays} working days)`, actor: input.actor, detail: { findings: input.findings, feedbackDueAt: due.dueAt.toISOString(), provisional: due.provisional } },
+          { key: `${input.taskId}:inspected`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-finished', summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`, actor: input.actor, detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional } },
           now,
         );
       });
-      return { feedbackDueAt: due.dueAt.toISOString(), provisional: due.provisional, workingDays: deps.policy.feedbackWorkingDays };
+      return { feedbackDueAt: due.dueAt, provisional: due.provisional, remindAt: due.remindAt, period: due.period, workingDays: policy.feedbackWindow };
+    },
+
+    /**
+     * Re-computes a task's open deadline after a calendar import, from the same start and
+     * policy; when it moved (or became final) the row and the trail say so.
+     */
+    async retimeTask(input: { taskId: string; importId: number }) {
+      const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+      const [imp] = await db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
+      if (!task || !task.policy || (task.status !== 'awaiting-claim' && task.status !== 'awaiting-feedback')) return { window: null };
+      const calendar = await deps.calendar.current();
+      const claim = task.status === 'awaiting-claim';
+      const from = claim ? task.pushedAt : task.inspectionFinishedAt!;
+      const p = task.policy;
+      const due = computeDeadline(calendar, p, from, claim ? p.claimWindow : p.feedbackWindow, claim ? p.claimRemindBefore : p.feedbackRemindBefore);
+      const oldDue = claim ? task.claimDueAt : task.feedbackDueAt!;
+      const oldProvisional = claim ? task.claimDueProvisional : task.feedbackDueProvisional;
+      const moved = oldDue.toISOString() !== due.dueAt;
+      if (moved || oldProvisional !== due.provisional) {
+        const now = clock();
+        const name = claim ? 'claim' : 'feedback';
+        await db.transaction(async (tx) => {
+          await tx
+            .update(tasks)
+            .set(
+              claim
+                ? { claimDueAt: new Date(due.dueAt), claimDueProvisional: due.provisional, claimRemindAt: due.remindAt ? new Date(due.remindAt) : null, updatedAt: now }
+                : { feedbackDueAt: new Date(due.dueAt), feedbackDueProvisional: due.provisional, feedbackRemindAt: due.remindAt ? new Date(due.remindAt) : null, updatedAt: now },
+            )
+            .where(eq(tasks.taskId, input.taskId));
+          const because = `calendar ${imp?.year ?? ''} updated`.replace('  ', ' ');
+          await recordStep(
+            tx,
+            {
+              key: `${input.taskId}:retimed:${name}:${input.importId}`,
+              applicationNo: task.applicationNo,
+              taskId: input.taskId,
+              kind: 'deadline-moved',
+              summary: moved
+                ? `${name} deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(due.dueAt)}: ${because}`
+                : `${name} deadline ${formatShanghai(due.dueAt)} is now final: ${because}`,
+              detail: { window: name, from: oldDue.toISOString(), to: due.dueAt, provisional: due.provisional, importId: input.importId },
+            },
+            now,
+          );
+        });
+      }
+      return { window: claim ? ('claim' as const) : ('feedback' as const), dueAt: due.dueAt, remindAt: due.remindAt, provisional: due.provisional, moved, period: due.period };
+    },
+
+    /**
+     * After a calendar import: re-times the decision deadline of every case awaiting a decision
+     * (a read-model deadline) and signals every open task whose deadline the change can touch.
+     * Resumable: progress is heartbeated, and a repeated signal only re-computes the same value.
+     */
+    async retimeAfterCalendarImport(input: { importId: number }) {
+      const [imp] = await db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
+      if (!imp) return { tasksSignalled: 0, casesRetimed: 0 };
+      const earliest = imp.changedDates.length > 0 ? [...imp.changedDates].sort()[0]! : null;
+      // A deadline on or after the first changed day, or any provisional one, may move.
+      const since = earliest ? new Date(`${earliest}T00:00:00+08:00`) : new Date('9999-01-01T00:00:00Z');
+      const calendar = await deps.calendar.current();
+      let casesRetimed = 0;
+      const openCases = await db
+        .select()
+        .from(cases)
+        .where(and(eq(cases.stage, 'awaiting-decision'), or(gte(cases.decisionDueAt, since), eq(cases.decisionDueProvisional, true))));
+      for (const c of openCases) {
+        if (!c.decisionWindow || !c.decisionDueAt) continue;
+        const started = await db.select({ at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, `${c.applicationNo}:routed`));
+        if (!started[0]) continue;
+        const due = computeDeadline(calendar, c.decisionWindow, started[0].at, c.decisionWindow.amount, 0);
+        if (due.dueAt === c.decisionDueAt.toISOString() && due.provisional === c.decisionDueProvisional) continue;
+        await db.transaction(async (tx) => {
+          await tx.update(cases).set({ decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional }).where(eq(cases.applicationNo, c.applicationNo));
+          await recordStep(
+            tx,
+            {
+              key: `${c.applicationNo}:retimed:decision:${input.importId}`,
+              applicationNo: c.applicationNo,
+              kind: 'deadline-moved',
+              summary: due.dueAt !== c.decisionDueAt!.toISOString() ? `decision deadline moved from ${formatShanghai(c.decisionDueAt!)} to ${formatShanghai(due.dueAt)}: calendar ${imp.year} updated` : `decision deadline ${formatShanghai(due.dueAt)} is now final: calendar ${imp.year} updated`,
+              detail: { window: 'decision', from: c.decisionDueAt!.toISOString(), to: due.dueAt, provisional: due.provisional, importId: input.importId },
+            },
+            clock(),
+          );
+        });
+        casesRetimed++;
+      }
+      const ctx = activityContextOrNull();
+      let after = (ctx?.info.heartbeatDetails as string | undefined) ?? '';
+      let tasksSignalled = 0;
+      for (;;) {
+        const page = await db
+          .select({ taskId: tasks.taskId })
+          .from(tasks)
+          .where(
+            and(
+              gt(tasks.taskId, after),
+              inArray(tasks.status, ['awaiting-claim', 'awaiting-feedback']),
+              or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
+            ),
+          )
+          .orderBy(asc(tasks.taskId))
+          .limit(200);
+        if (page.length === 0) break;
+        for (const t of page) {
+          await deps.temporal
+            ?.workflow.getHandle(t.taskId)
+            .signal(calendarChangedSignal, { importId: input.importId, year: imp.year })
+            .catch((err: unknown) => {
+              // A task that closed meanwhile has nothing to re-time.
+              if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+            });
+          tasksSignalled++;
+        }
+        after = page[page.length - 1]!.taskId;
+        ctx?.heartbeat(after);
+      }
+      await db.update(calendarImports).set({ retimedAt: clock() }).where(eq(calendarImports.id, input.importId));
+      return { tasksSignalled, casesRetimed };
     },
 
     async markFeedbackOverdue(input: { taskId: string; applicationNo: string; feedbackDueAt: string }) {

@@ -15,6 +15,7 @@ import serviceRoutes from './routes/service.js';
 import applicationRoutes from './routes/applications.js';
 import taskRoutes from './routes/tasks.js';
 import organizationRoutes from './routes/organization.js';
+import calendarRoutes from './routes/calendar.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -86,5 +87,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(applicationRoutes);
   await app.register(taskRoutes);
   await app.register(organizationRoutes);
+  await app.register(calendarRoutes);
   return app;
 }

@@ -2,11 +2,12 @@
 // the same task queue to spread the load; Temporal hands each task to one of them.
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
-import { weekendsOnlyCalendar } from '../activities/calendar.js';
+import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
 import { connectionOptions } from './temporal.js';
@@ -14,18 +15,18 @@ import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
-export function productionDeps(database: Database): ActivityDeps {
+export function productionDeps(database: Database, temporal: Client): ActivityDeps {
   return {
     db: database.db,
     sms: createEmbeddedSms(database.db),
     credit: createEmbeddedCredit(database.db),
-    calendar: weekendsOnlyCalendar(),
+    calendar: databaseCalendar(database.db),
     clock: () => new Date(),
-    policy: { claimWorkingDays: 3, feedbackWorkingDays: 5 },
+    temporal,
   };
 }
 
-export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection): Promise<Worker> {
+export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection, temporal: Client): Promise<Worker> {
   const t = config.temporal;
   const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.env.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production
@@ -35,7 +36,7 @@ export async function createWorker(config: AppConfig, database: Database, connec
     namespace: t.namespace,
     taskQueue: t.taskQueue,
     ...bundle,
-    activities: createActivities(productionDeps(database)),
+    activities: createActivities(productionDeps(database, temporal)),
     maxCachedWorkflows: t.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
@@ -47,11 +48,15 @@ async function main(log: Logger) {
   const config = loadConfigOrExit();
   const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX });
   const connection = await NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]);
-  const worker = await createWorker(config, database, connection);
+  // Activities that signal other workflows (calendar re-timing) use an ordinary client.
+  const clientConnection = await Connection.connect(connectionOptions(config.temporal));
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const worker = await createWorker(config, database, connection, temporal);
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
   // Worker.run() resolves after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight
   // tasks have finished or shutdownGraceTime has passed.
   await worker.run();
+  await clientConnection.close();
   await connection.close();
   await database.close();
   log.info('worker stopped');

@@ -3,7 +3,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../db/client.js';
-import { approvalItems, creditProfiles, departments, divisions, linkages, regions, supervisionItems } from '../db/schema/index.js';
+import { readFile } from 'node:fs/promises';
+import { approvalItems, calendarYears, creditProfiles, deadlinePolicies, departments, divisions, linkages, regions, supervisionItems } from '../db/schema/index.js';
+import { importCalendar } from '../db/calendar.js';
+import { projectRoot } from '../runtime/config.js';
+import type { ImportedDay } from '../workflows/domain/calendar-import.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
 
 /** A valid demo credit code: 17 characters plus their GB 32100-2015 check character. */
@@ -11,6 +15,7 @@ export const demoCreditCode = (first17: string) => first17 + creditCodeCheckChar
 
 export const DEMO = {
   region: '320700',
+  trainingRegion: 'TRAIN-320700',
   approvalDepartment: 'LYG-SPJ',
   market: 'LYG-SJJ',
   health: 'LYG-WJW',
@@ -26,7 +31,41 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
   const { db, close } = createDatabase(databaseUrl, { max: 1 });
   try {
     await db.transaction(async (tx) => {
-      await tx.insert(regions).values([{ code: '320700', name: '连云港市' }]).onConflictDoNothing();
+      await tx
+        .insert(deadlinePolicies)
+        .values([
+          {
+            code: 'standard',
+            name: '法定工作日期限',
+            unit: 'working-day',
+            claimWindow: 3,
+            feedbackWindow: 5,
+            rectificationPeriod: 22,
+            claimLadder: { remindBefore: 1, escalateTo: ['department-head', 'coordinating-office'] },
+            feedbackLadder: { remindBefore: 1, escalateTo: ['department-head'] },
+          },
+          {
+            // Seed 003 item 14 plans live training: the same loop with minutes for working days.
+            code: 'training',
+            name: '培训演练（分钟计）',
+            unit: 'minute',
+            claimWindow: 3,
+            feedbackWindow: 5,
+            statutoryLimit: 10,
+            commitmentPeriod: 10,
+            rectificationPeriod: 10,
+            claimLadder: { remindBefore: 1, escalateTo: ['department-head', 'coordinating-office'] },
+            feedbackLadder: { remindBefore: 1, escalateTo: ['department-head'] },
+          },
+        ])
+        .onConflictDoNothing();
+      await tx
+        .insert(regions)
+        .values([
+          { code: '320700', name: '连云港市' },
+          { code: DEMO.trainingRegion, name: '连云港市（培训演练）', deadlinePolicy: 'training' },
+        ])
+        .onConflictDoNothing();
       await tx
         .insert(departments)
         .values([
@@ -68,6 +107,16 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
             statutoryDays: 20,
           },
           {
+            code: 'TR-FOOD-01',
+            name: '食品经营许可（培训演练）',
+            subItem: '食品经营许可证核发（演练）',
+            type: '行政许可',
+            departmentCode: DEMO.approvalDepartment,
+            regionCode: DEMO.trainingRegion,
+            materials: ['食品经营许可申请书'],
+            statutoryDays: 10,
+          },
+          {
             code: 'SP-CATERING-01',
             name: '餐饮服务食品经营许可',
             subItem: '含集中用餐配送',
@@ -91,6 +140,7 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
         .values([
           { approvalItemCode: 'SP-FOOD-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           { approvalItemCode: 'SP-PUBHEALTH-01', supervisionDepartmentCode: DEMO.health, supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+          { approvalItemCode: 'TR-FOOD-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           // Catering is supervised by two departments: each gets its own task.
           { approvalItemCode: 'SP-CATERING-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           { approvalItemCode: 'SP-CATERING-01', supervisionDepartmentCode: DEMO.health, supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
@@ -104,10 +154,20 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
         ])
         .onConflictDoNothing();
     });
+    // The official schedules shipped with the code; a year an administrator has imported is left alone.
+    const loaded = new Set((await db.select({ year: calendarYears.year }).from(calendarYears)).map((y) => y.year));
+    for (const year of CALENDAR_YEARS) {
+      if (loaded.has(year)) continue;
+      const file = JSON.parse(await readFile(path.join(projectRoot, 'db', 'seed', `calendar-${year}.json`), 'utf8')) as { notice: string; days: ImportedDay[] };
+      await importCalendar(db, { year, notice: file.notice, days: file.days, by: 'seed' });
+    }
   } finally {
     await close();
   }
 }
+
+/** Years whose official schedule ships in db/seed/. */
+export const CALENDAR_YEARS = [2024, 2025, 2026];
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const url = process.env.DATABASE_URL;

@@ -13,7 +13,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
-import { weekendsOnlyCalendar } from '../activities/calendar.js';
+import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
 import { signDevToken, type Principal } from '../api/auth.js';
@@ -64,9 +64,8 @@ export function testDeps(db: Database, overrides: Partial<ActivityDeps> = {}): A
     db: db.db,
     sms: createEmbeddedSms(db.db),
     credit: createEmbeddedCredit(db.db),
-    calendar: weekendsOnlyCalendar(),
+    calendar: databaseCalendar(db.db),
     clock: serverClock,
-    policy: { claimWorkingDays: 3, feedbackWorkingDays: 5 },
     ...overrides,
   };
 }

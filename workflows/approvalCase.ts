@@ -113,7 +113,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     policy.route === 'commitment'
       ? { route: 'standard' as const, reason: `standard route: commitment approval is not available yet (${policy.reason})` }
       : policy;
-  const route = await run('recordRoute', `${routing.route} route: ${routing.reason}`, { applicationNo, route: routing.route, reason: routing.reason, statutoryDays: item.statutoryDays });
+  const route = await run('recordRoute', `${routing.route} route: ${routing.reason}`, { applicationNo, route: routing.route, reason: routing.reason, statutoryDays: item.statutoryDays, itemCode: input.itemCode });
   registration = { applicationNo, stage: 'awaiting-decision', route: routing.route, routeReason: routing.reason };
   moveTo('awaiting-decision', `${routing.route} route; decision due ${formatShanghai(route.decisionDueAt)}`);
 

@@ -172,6 +172,16 @@ export const claimUpdate = defineUpdate<TaskState, [ClaimArgs]>('claim');
 export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspection');
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
+/** A calendar import may have moved this task's open deadline: re-compute it (a system event, so a Signal). */
+export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');
+
+// ─── calendarRetime ──────────────────────────────────────────────────────────
+
+export interface CalendarRetimeInput {
+  importId: number;
+  year: number;
+}
+export const calendarRetimeWorkflowId = (importId: number) => `calendar-import-${importId}`;
 
 // ─── ids ─────────────────────────────────────────────────────────────────────
 

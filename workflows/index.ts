@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { approvalCase } from './approvalCase.js';
 export { supervisionTask } from './supervisionTask.js';
+export { calendarRetime } from './calendarRetime.js';

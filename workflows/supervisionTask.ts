@@ -1,10 +1,11 @@
 // supervisionTask: one per (case, supervising department), id task-<applicationNo>-<dept>.
 // SMS to the division admin → claim window (3 working days) → supervision → feedback window
 // (5 working days after finishing) → result back to the case.
-import { ApplicationFailure, allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { run } from './acts.js';
 import {
   FailureType,
+  calendarChangedSignal,
   claimUpdate,
   feedbackUpdate,
   inspectionUpdate,
@@ -17,6 +18,19 @@ import {
   type TaskStatus,
 } from './contracts.js';
 import { formatShanghai } from './domain/format.js';
+
+/** Patch id of the reminder ladder and calendar re-timing (both windows). */
+export const DEADLINE_LADDER_PATCH = 'deadline-ladder-and-retiming';
+
+interface WindowSpec {
+  name: 'claim' | 'feedback';
+  isOpen: () => boolean;
+  due: () => string;
+  remindAt: () => string | null;
+  retimed: (r: { dueAt: string; remindAt: string | null }) => void;
+  period: string;
+  remind: () => Promise<unknown>;
+}
 
 /** Clock skew and rounding we tolerate on a caller's "finished at" (future, or before the claim). */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -34,6 +48,9 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   let feedbackDueAt: string | undefined;
   let feedbackOverdue = false;
   let result: FeedbackResult | undefined;
+  let feedbackRemindAt: string | null = null;
+  let feedbackPeriod = '';
+  const pendingRetimes: number[] = [];
 
   const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result });
   const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
@@ -47,7 +64,73 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     }
   };
 
+
+  /** The claim window as first released (no reminder, no re-timing); kept for old histories. */
+  async function claimWindowV1(workingDays: number, provisional: boolean) {
+    const claimSummary = `claim deadline ${formatShanghai(claimDueAt)}, ${workingDays} working days${provisional ? ' (provisional)' : ''}`;
+    const claimedInTime = await condition(() => status !== 'awaiting-claim', Math.max(0, Date.parse(claimDueAt) - Date.now()), { summary: claimSummary });
+    if (!claimedInTime) {
+      claimOverdue = true;
+      setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
+      await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
+      await run('notify', `escalate to the head of ${input.departmentCode}`, {
+        businessKey: `${taskId}:claim-escalation`,
+        recipient: { kind: 'department-head', departmentCode: input.departmentCode },
+        template: 'claim-escalation',
+        params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+        applicationNo,
+        taskId,
+      });
+      await condition(() => status !== 'awaiting-claim');
+    }
+  }
+
+  /** The feedback window as first released; kept for old histories. */
+  async function feedbackWindowV1() {
+    const inTime = await condition(() => status === 'closed', Math.max(0, Date.parse(feedbackDueAt!) - Date.now()), {
+      summary: `feedback deadline ${formatShanghai(feedbackDueAt!)}, 5 working days after supervision finished`,
+    });
+    if (!inTime) {
+      feedbackOverdue = true;
+      await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
+      await condition(() => status === 'closed');
+    }
+  }
+
+  /**
+   * Waits out one deadline window: a reminder at its time, re-timing whenever a calendar import
+   * arrives, and true when the deadline passes with the window still open.
+   */
+  async function openWindow(w: WindowSpec): Promise<boolean> {
+    let remindedFor: string | null = null;
+    for (;;) {
+      if (!w.isOpen()) return false;
+      const importId = pendingRetimes.shift();
+      if (importId !== undefined) {
+        const r = await run('retimeTask', `re-compute the ${w.name} deadline after calendar import #${importId}`, { taskId, importId });
+        if (r.window === w.name) w.retimed({ dueAt: r.dueAt!, remindAt: r.remindAt ?? null });
+        continue;
+      }
+      const now = Date.now();
+      const due = Date.parse(w.due());
+      if (now >= due) return true;
+      const remindAt = w.remindAt();
+      const remind = remindAt && remindedFor !== w.due() && Date.parse(remindAt) > now ? Date.parse(remindAt) : null;
+      const summary = remind
+        ? `${w.name} reminder ${formatShanghai(remindAt!)} (deadline ${formatShanghai(w.due())})`
+        : `${w.name} deadline ${formatShanghai(w.due())}, ${w.period}`;
+      const interrupted = await condition(() => !w.isOpen() || pendingRetimes.length > 0, (remind ?? due) - now, { summary });
+      if (!interrupted && remind) {
+        await w.remind();
+        remindedFor = w.due();
+      }
+    }
+  }
+
   setHandler(taskStateQuery, state);
+  setHandler(calendarChangedSignal, ({ importId }) => {
+    pendingRetimes.push(importId);
+  });
 
   setHandler(
     claimUpdate,
@@ -73,6 +156,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
       const r = await run('recordInspection', `supervision finished; open the ${'feedback'} window`, { taskId, applicationNo, actor, finishedAt, findings });
       feedbackDueAt = r.feedbackDueAt;
+      feedbackRemindAt = r.remindAt ?? null;
+      feedbackPeriod = r.period ?? '';
       moveTo('awaiting-feedback', `feedback due ${formatShanghai(r.feedbackDueAt)}`, r.feedbackDueAt);
       return state();
     },
@@ -128,34 +213,86 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     taskId,
   });
 
-  // ── claim window: 3 working days from the SMS ──
-  const claimSummary = `claim deadline ${formatShanghai(claimDueAt)}, ${opened.workingDays} working days${opened.provisional ? ' (provisional)' : ''}`;
-  const claimedInTime = await condition(() => status !== 'awaiting-claim', Math.max(0, Date.parse(claimDueAt) - Date.now()), { summary: claimSummary });
-  if (!claimedInTime) {
-    claimOverdue = true;
-    setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
-    await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
-    await run('notify', `escalate to the head of ${input.departmentCode}`, {
-      businessKey: `${taskId}:claim-escalation`,
-      recipient: { kind: 'department-head', departmentCode: input.departmentCode },
-      template: 'claim-escalation',
-      params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
-      applicationNo,
-      taskId,
+  // Cases started before the reminder ladder and calendar re-timing keep their original path,
+  // so their histories replay (STYLE.md §8; test/histories/).
+  const ladder = patched(DEADLINE_LADDER_PATCH);
+
+  // ── claim window: policy's working days from the SMS, reminder before, escalation at the deadline ──
+  if (ladder) {
+    let remindAt = opened.remindAt;
+    const expired = await openWindow({
+      name: 'claim',
+      isOpen: () => status === 'awaiting-claim',
+      due: () => claimDueAt,
+      remindAt: () => remindAt,
+      retimed: (r) => {
+        claimDueAt = r.dueAt;
+        remindAt = r.remindAt;
+        moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
+      },
+      period: opened.period,
+      remind: () =>
+        run('notify', `claim reminder to the admin of ${input.divisionCode}`, {
+          businessKey: `${taskId}:claim-reminder:${claimDueAt}`,
+          recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
+          template: 'claim-reminder',
+          params: { applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+          applicationNo,
+          taskId,
+        }),
     });
-    await condition(() => status !== 'awaiting-claim');
+    if (expired) {
+      claimOverdue = true;
+      setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
+      await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
+      for (const to of opened.escalateTo) {
+        await run('notify', `escalate to the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`, {
+          businessKey: to === 'department-head' ? `${taskId}:claim-escalation` : `${taskId}:claim-escalation:${to}`,
+          recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: input.departmentCode } : { kind: 'coordinating-office', regionCode: input.regionCode },
+          template: 'claim-escalation',
+          params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+          applicationNo,
+          taskId,
+        });
+      }
+      await condition(() => status !== 'awaiting-claim');
+    }
+  } else {
+    await claimWindowV1(opened.workingDays, opened.provisional);
   }
 
-  // ── supervision, then the feedback window: 5 working days after finishing ──
+  // ── supervision, then the feedback window: working days after finishing ──
   await condition(() => feedbackDueAt !== undefined || status === 'closed');
   if ((status as TaskStatus) !== 'closed') {
-    const inTime = await condition(() => status === 'closed', Math.max(0, Date.parse(feedbackDueAt!) - Date.now()), {
-      summary: `feedback deadline ${formatShanghai(feedbackDueAt!)}, 5 working days after supervision finished`,
-    });
-    if (!inTime) {
-      feedbackOverdue = true;
-      await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
-      await condition(() => status === 'closed');
+    if (ladder) {
+      const expired = await openWindow({
+        name: 'feedback',
+        isOpen: () => status !== 'closed',
+        due: () => feedbackDueAt!,
+        remindAt: () => feedbackRemindAt,
+        retimed: (r) => {
+          feedbackDueAt = r.dueAt;
+          feedbackRemindAt = r.remindAt;
+          moveTo('awaiting-feedback', `feedback due ${formatShanghai(feedbackDueAt)}`, feedbackDueAt);
+        },
+        period: feedbackPeriod,
+        remind: () =>
+          run('notify', `feedback reminder to the admin of ${input.divisionCode}`, {
+            businessKey: `${taskId}:feedback-reminder:${feedbackDueAt}`,
+            recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
+            template: 'feedback-reminder',
+            params: { applicant: input.applicantName, taskId, feedbackDue: formatShanghai(feedbackDueAt!) },
+            applicationNo,
+            taskId,
+          }),
+      });
+      if (expired) {
+        feedbackOverdue = true;
+        await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
+        await condition(() => status === 'closed');
+      }
+    } else {
+      await feedbackWindowV1();
     }
   }
   await condition(allHandlersFinished);

@@ -39,6 +39,9 @@ export const cases = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     licenceStatus: text('licence_status').notNull().default('none'),
     decisionDueAt: timestamp('decision_due_at', { withTimezone: true }),
+    decisionDueProvisional: boolean('decision_due_provisional').notNull().default(false),
+    /** Statutory limit and policy unit the decision deadline was counted with. */
+    decisionWindow: jsonb('decision_window').$type<{ amount: number; unit: 'working-day' | 'minute'; officeTime: string }>(),
     submittedBy: text('submitted_by').notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     closeReason: text('close_reason'),
@@ -71,9 +74,12 @@ export const tasks = pgTable(
     supervisionItemCode: text('supervision_item_code'),
     applicantCreditCode: text('applicant_credit_code').notNull(),
     status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed
+    /** The deadline policy as it was when the task was pushed (see db/policies.ts). */
+    policy: jsonb('policy').$type<import('../policies.js').PolicySnapshot>(),
     pushedAt: timestamp('pushed_at', { withTimezone: true }).notNull(),
     claimDueAt: timestamp('claim_due_at', { withTimezone: true }).notNull(),
     claimDueProvisional: boolean('claim_due_provisional').notNull().default(false),
+    claimRemindAt: timestamp('claim_remind_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
     claimedBy: text('claimed_by'),
     claimOverdue: boolean('claim_overdue').notNull().default(false),
@@ -82,6 +88,7 @@ export const tasks = pgTable(
     findings: text('findings'),
     feedbackDueAt: timestamp('feedback_due_at', { withTimezone: true }),
     feedbackDueProvisional: boolean('feedback_due_provisional').notNull().default(false),
+    feedbackRemindAt: timestamp('feedback_remind_at', { withTimezone: true }),
     feedbackAt: timestamp('feedback_at', { withTimezone: true }),
     feedbackOverdue: boolean('feedback_overdue').notNull().default(false),
     result: text('result'),

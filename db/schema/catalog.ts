@@ -14,6 +14,8 @@ export const approvalItems = pgTable('approval_items', {
   commitmentAllowed: boolean('commitment_allowed').notNull().default(false),
   commitmentScenarios: jsonb('commitment_scenarios').$type<string[]>().notNull().default([]),
   commitmentPeriodDays: integer('commitment_period_days'),
+  /** Overrides the region's deadline policy for this item; null: the region's. */
+  deadlinePolicy: text('deadline_policy'),
   version: integer('version').notNull().default(1),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

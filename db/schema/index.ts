@@ -2,3 +2,4 @@ export * from './organization.js';
 export * from './catalog.js';
 export * from './cases.js';
 export * from './audit.js';
+export * from './calendar.js';

@@ -9,6 +9,7 @@ import { approvalCase } from '../../workflows/approvalCase.js';
 import { caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId, taskStateQuery, FailureType } from '../../workflows/contracts.js';
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { loadCalendarData } from '../../db/calendar.js';
 import { approver, createTimeSkippingEnv, keepHistory, caseInput, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
@@ -65,8 +66,8 @@ describe('claim window', () => {
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
       const result = await caseHandle.result();
       expect(result.outcome).toBe('closed');
-      await keepHistory('approvalCase-standard-closed', caseHandle);
-      await keepHistory('supervisionTask-claimed-compliant', task);
+      await keepHistory('approvalCase-standard-closed-v2', caseHandle);
+      await keepHistory('supervisionTask-claimed-compliant-v2', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       // Exactly one SMS in effect, at our outbox and at the gateway.
@@ -76,36 +77,48 @@ describe('claim window', () => {
     });
   });
 
-  it('an unclaimed task turns overdue and escalates exactly at 24:00 of the 3rd working day', async () => {
+  it('an unclaimed task is reminded at 09:00 the working day before, then overdue and escalated exactly at 24:00 of the 3rd working day', async () => {
     const taskQueue = uniqueId('tq');
     const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
     await worker.runUntil(async () => {
       const { task, taskId: id } = await approvedCase(taskQueue);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
-      // The stored deadline is the legal one for the push time.
-      const expected = new WorkingCalendar({ publishedYears: [], exceptions: [] }).deadline(row!.pushedAt, 3);
+      // The stored deadline is the legal one for the push time, under the calendar in the database.
+      const calendar = new WorkingCalendar(await loadCalendarData(database().db));
+      const expected = calendar.deadline(row!.pushedAt, 3);
       expect(row!.claimDueAt.toISOString()).toBe(expected.dueAt.toISOString());
+      expect(row!.claimRemindAt!.toISOString()).toBe(calendar.reminderBefore(expected.dueDate, '09:00').toISOString());
+      const sent = async () => (await database().db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${id}:%`))).map((n) => n.k).sort();
 
-      // One minute before the deadline: still only awaiting claim.
-      const now = await env.currentTimeMs();
-      await env.sleep(row!.claimDueAt.getTime() - now - 60_000);
-      expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
-      expect(await notifications_for(id)).toBe(1);
-
-      // Two minutes later: overdue, and the escalation SMS went to the department head.
+      // Just before the reminder time: only the task notice.
+      await env.sleep(row!.claimRemindAt!.getTime() - (await env.currentTimeMs()) - 60_000);
+      expect(await sent()).toEqual([`${id}:claim-notice`]);
+      // Just after: the reminder to the division admin, keyed by the deadline it is about.
       await env.sleep(120_000);
-      await waitFor(async () => (await notifications_for(id)) === 2);
+      await waitFor(async () => (await sent()).length === 2);
+      expect(await sent()).toContain(`${id}:claim-reminder:${row!.claimDueAt.toISOString()}`);
+
+      // One minute before the deadline: not overdue.
+      await env.sleep(row!.claimDueAt.getTime() - (await env.currentTimeMs()) - 60_000);
+      expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
+      expect(await sent()).toHaveLength(2);
+
+      // Two minutes later: overdue, escalated to the department head and the coordinating office.
+      await env.sleep(120_000);
+      await waitFor(async () => (await sent()).length === 4);
       expect((await task.query(taskStateQuery)).claimOverdue).toBe(true);
       const [after] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(after!.claimOverdue).toBe(true);
       expect(after!.escalatedAt).not.toBeNull();
-      const [escalation] = await database().db.select().from(notifications).where(eq(notifications.businessKey, `${id}:claim-escalation`));
-      expect(escalation).toMatchObject({ recipientPhone: '13900000002', status: 'sent' });
+      const [head] = await database().db.select().from(notifications).where(eq(notifications.businessKey, `${id}:claim-escalation`));
+      expect(head).toMatchObject({ recipientPhone: '13900000002', status: 'sent' });
+      const [office] = await database().db.select().from(notifications).where(eq(notifications.businessKey, `${id}:claim-escalation:coordinating-office`));
+      expect(office).toMatchObject({ recipientPhone: '13900000004', status: 'sent' });
 
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await keepHistory('supervisionTask-claim-overdue-late-claim', task);
+      await keepHistory('supervisionTask-reminder-overdue-late-claim', task);
     });
   });
 

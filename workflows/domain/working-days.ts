@@ -53,6 +53,11 @@ export function shanghaiTimeOn(day: number, hhmm: string): Date {
   return new Date(day * DAY_MS - SHANGHAI_OFFSET_MS + (Number(m[1]) * 60 + Number(m[2])) * 60_000);
 }
 
+/** Working by the weekday pattern alone (Mon–Fri), before any published schedule. */
+export function isWeekdayPatternWorking(date: string): boolean {
+  return !isWeekendDay(dayOf(date));
+}
+
 function isWeekendDay(day: number): boolean {
   const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
   return dow === 0 || dow === 6;

@@ -1,0 +1,128 @@
+import { asc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { calendarRetime } from '../../workflows/calendarRetime.js';
+import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
+import { calendarDays, calendarYears } from '../../db/schema/index.js';
+import { importCalendar, loadCalendarData } from '../../db/calendar.js';
+import { importProblems } from '../../workflows/domain/calendar-import.js';
+import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { computeDeadline } from '../../workflows/domain/deadlines.js';
+import { formatShanghai } from '../../workflows/domain/format.js';
+import { ROLES } from '../auth.js';
+import { HttpProblem, problemSchema } from '../errors.js';
+import { isoInstant, shortText } from '../schemas.js';
+
+const yearParam = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
+const day = z.object({ date: z.string(), working: z.boolean(), kind: z.enum(['workday', 'weekend', 'holiday', 'makeup-workday']), holidayName: z.string().nullable() });
+const yearView = z.object({
+  year: z.number().int(),
+  published: z.boolean().describe('false: no official schedule imported; weekends only, deadlines provisional'),
+  sourceNotice: z.string().nullable(),
+  importedAt: z.string().nullable(),
+  days: z.array(day),
+});
+
+const importBody = z
+  .object({
+    notice: shortText(500).describe('the notice this schedule comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知'),
+    days: z
+      .array(
+        z
+          .object({
+            date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
+            kind: z.enum(['holiday', 'makeup-workday']),
+            name: shortText(50).optional(),
+          })
+          .strict(),
+      )
+      .max(120)
+      .describe('the exceptions to the weekday pattern: holidays and make-up workdays (调休上班)'),
+  })
+  .strict();
+
+const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps.database;
+  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 422: problemSchema };
+
+  app.get(
+    '/v1/calendar/deadline',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['calendar'],
+        summary: 'The deadline instant for a period of working days, by the legal convention',
+        description: 'The start day is not counted; the deadline is 24:00 Asia/Shanghai of the n-th working day after it.',
+        querystring: z.object({ from: isoInstant, workingDays: z.coerce.number().int().min(1).max(365) }).strict(),
+        response: { 200: z.object({ from: z.string(), workingDays: z.number().int(), dueAt: z.string(), dueAtShanghai: z.string(), provisional: z.boolean() }), ...errors },
+      },
+    },
+    async (req) => {
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const d = computeDeadline(calendar, { unit: 'working-day', officeTime: '09:00' }, new Date(req.query.from), req.query.workingDays, 0);
+      return { from: new Date(req.query.from).toISOString(), workingDays: req.query.workingDays, dueAt: d.dueAt, dueAtShanghai: formatShanghai(d.dueAt), provisional: d.provisional };
+    },
+  );
+
+  app.get(
+    '/v1/calendar/:year',
+    { config: { roles: ROLES }, schema: { tags: ['calendar'], summary: "A year's working-day schedule", params: yearParam, response: { 200: yearView, ...errors } } },
+    async (req) => {
+      const { year } = req.params;
+      const [meta] = await db.select().from(calendarYears).where(eq(calendarYears.year, year));
+      const rows = await db.select().from(calendarDays).where(eq(calendarDays.year, year)).orderBy(asc(calendarDays.date));
+      const days = rows.length > 0 ? rows : weekdayPattern(year);
+      return {
+        year,
+        published: Boolean(meta),
+        sourceNotice: meta?.sourceNotice ?? null,
+        importedAt: meta?.importedAt.toISOString() ?? null,
+        days: days.map((d) => ({ date: d.date, working: d.working, kind: d.kind as z.infer<typeof day>['kind'], holidayName: d.holidayName })),
+      };
+    },
+  );
+
+  app.put(
+    '/v1/calendar/:year',
+    {
+      config: { roles: ['regional-admin', 'operator'] },
+      schema: {
+        tags: ['calendar'],
+        summary: "Import a year's official schedule; running deadlines it touches are re-timed",
+        description: 'Replaces the year. Dates of December of the previous year may be listed too (a notice can move them). Every running deadline that falls on or after a changed day, or that was provisional, is re-computed, and its case history says so.',
+        params: yearParam,
+        body: importBody,
+        response: { 200: z.object({ year: z.number().int(), importId: z.number().int(), changedDates: z.array(z.string()), newlyPublished: z.boolean(), retimeWorkflowId: z.string() }), ...errors },
+      },
+    },
+    async (req) => {
+      const { year } = req.params;
+      const problems = importProblems(year, req.body.days);
+      if (problems.length > 0) {
+        throw new HttpProblem(422, 'calendar', 'Invalid calendar import', problems.map((p) => `days[${p.index}]: ${p.message}`).join('; '));
+      }
+      const result = await importCalendar(db, { year, notice: req.body.notice, days: req.body.days, by: req.principal.sub });
+      const workflowId = calendarRetimeWorkflowId(result.importId);
+      // Durable: the re-timing runs as a workflow, so it finishes even if this process dies now.
+      await app.deps.temporal.workflow.start<typeof calendarRetime>('calendarRetime', {
+        workflowId,
+        taskQueue: app.deps.config.temporal.taskQueue,
+        args: [{ importId: result.importId, year }],
+        staticSummary: `re-time running deadlines after the ${year} calendar import`,
+      });
+      return { year, ...result, retimeWorkflowId: workflowId };
+    },
+  );
+};
+
+function weekdayPattern(year: number) {
+  const out: Array<{ date: string; working: boolean; kind: string; holidayName: string | null }> = [];
+  for (let t = Date.UTC(year, 0, 1); t <= Date.UTC(year, 11, 31); t += 86_400_000) {
+    const d = new Date(t);
+    const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
+    out.push({ date: d.toISOString().slice(0, 10), working: !weekend, kind: weekend ? 'weekend' : 'workday', holidayName: null });
+  }
+  return out;
+}
+
+export default calendarRoutes;

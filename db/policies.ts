@@ -1,0 +1,44 @@
+// Which deadline policy governs a case: the item's own, else its region's.
+import { eq } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { approvalItems, deadlinePolicies, regions } from './schema/index.js';
+
+export type DeadlinePolicy = typeof deadlinePolicies.$inferSelect;
+
+/** The snapshot a task keeps, so a later policy change never alters a running case. */
+export interface PolicySnapshot {
+  code: string;
+  unit: 'working-day' | 'minute';
+  officeTime: string;
+  claimWindow: number;
+  feedbackWindow: number;
+  claimRemindBefore: number;
+  feedbackRemindBefore: number;
+  claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
+}
+
+export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
+  return {
+    code: p.code,
+    unit: p.unit as PolicySnapshot['unit'],
+    officeTime: p.officeTime,
+    claimWindow: p.claimWindow,
+    feedbackWindow: p.feedbackWindow,
+    claimRemindBefore: p.claimLadder.remindBefore,
+    feedbackRemindBefore: p.feedbackLadder.remindBefore,
+    claimEscalateTo: p.claimLadder.escalateTo,
+  };
+}
+
+export async function policyForItem(db: Db, itemCode: string): Promise<DeadlinePolicy> {
+  const [row] = await db
+    .select({ item: approvalItems.deadlinePolicy, region: regions.deadlinePolicy })
+    .from(approvalItems)
+    .innerJoin(regions, eq(regions.code, approvalItems.regionCode))
+    .where(eq(approvalItems.code, itemCode));
+  if (!row) throw new Error(`approval item ${itemCode} not found`);
+  const code = row.item ?? row.region;
+  const [policy] = await db.select().from(deadlinePolicies).where(eq(deadlinePolicies.code, code));
+  if (!policy) throw new Error(`deadline policy ${code} (of item ${itemCode}) not found`);
+  return policy;
+}

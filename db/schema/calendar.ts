@@ -1,0 +1,62 @@
+// The working-day calendar (工作日) as data an administrator updates, and the deadline
+// policies that say how long each window is and how its reminders climb.
+import { pgTable, text, integer, boolean, jsonb, timestamp, date, bigserial, index } from 'drizzle-orm/pg-core';
+
+/** One row per imported year: its schedule is official (published), not provisional. */
+export const calendarYears = pgTable('calendar_years', {
+  year: integer('year').primaryKey(),
+  sourceNotice: text('source_notice').notNull(),
+  importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
+  importedBy: text('imported_by').notNull(),
+});
+
+/** Every date of an imported year (and any date a notice moved), with its kind and source. */
+export const calendarDays = pgTable(
+  'calendar_days',
+  {
+    date: date('date', { mode: 'string' }).primaryKey(),
+    year: integer('year').notNull(),
+    working: boolean('working').notNull(),
+    kind: text('kind').notNull(), // workday, weekend, holiday, makeup-workday
+    holidayName: text('holiday_name'),
+    sourceNotice: text('source_notice').notNull(),
+    importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('calendar_days_year_idx').on(t.year)],
+);
+
+/** Each import, with the dates whose working status it changed: the trail of calendar changes. */
+export const calendarImports = pgTable('calendar_imports', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  year: integer('year').notNull(),
+  sourceNotice: text('source_notice').notNull(),
+  changedDates: jsonb('changed_dates').$type<string[]>().notNull(),
+  newlyPublished: boolean('newly_published').notNull(),
+  importedBy: text('imported_by').notNull(),
+  importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
+  retimedAt: timestamp('retimed_at', { withTimezone: true }),
+});
+
+export interface ReminderLadder {
+  /** Remind this many units before the deadline (working days: the working day(s) before, at office time). */
+  remindBefore: number;
+  /** Escalate at the deadline to these recipients. */
+  escalateTo: Array<'department-head' | 'coordinating-office'>;
+}
+
+/** How long each window is, in working days (or minutes, for the training policy). */
+export const deadlinePolicies = pgTable('deadline_policies', {
+  code: text('code').primaryKey(),
+  name: text('name').notNull(),
+  unit: text('unit').notNull(), // working-day | minute
+  claimWindow: integer('claim_window').notNull(),
+  feedbackWindow: integer('feedback_window').notNull(),
+  /** null: the approval item's statutory limit. */
+  statutoryLimit: integer('statutory_limit'),
+  commitmentPeriod: integer('commitment_period'),
+  rectificationPeriod: integer('rectification_period').notNull(),
+  officeTime: text('office_time').notNull().default('09:00'),
+  claimLadder: jsonb('claim_ladder').$type<ReminderLadder>().notNull(),
+  feedbackLadder: jsonb('feedback_ladder').$type<ReminderLadder>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

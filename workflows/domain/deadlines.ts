@@ -1,0 +1,35 @@
+// Deadlines under a policy: working days by the legal convention, or minutes for the training
+// policy (so staff can rehearse the whole loop in an afternoon). Pure.
+import { WorkingCalendar, dayOf, shanghaiDayOf, shanghaiTimeOn } from './working-days.js';
+
+export interface PolicyUnit {
+  unit: 'working-day' | 'minute';
+  officeTime: string;
+}
+
+export interface Deadline {
+  dueAt: string; // ISO instant
+  provisional: boolean;
+  /** When to remind, or null when the reminder time has no room before the deadline. */
+  remindAt: string | null;
+  /** Human phrase for summaries: "3 working days", "3 minutes (training)". */
+  period: string;
+}
+
+export function computeDeadline(calendar: WorkingCalendar, policy: PolicyUnit, from: Date, amount: number, remindBefore = 1): Deadline {
+  if (policy.unit === 'minute') {
+    const due = new Date(from.getTime() + amount * 60_000);
+    const remind = remindBefore > 0 && remindBefore < amount ? new Date(due.getTime() - remindBefore * 60_000).toISOString() : null;
+    return { dueAt: due.toISOString(), provisional: false, remindAt: remind, period: `${amount} minute${amount === 1 ? '' : 's'} (training)` };
+  }
+  const d = calendar.deadline(from, amount);
+  let remindAt: string | null = null;
+  if (remindBefore > 0) {
+    // The working day `remindBefore` days before the last day, at office hours; only when that
+    // is after the period started (a 1-day window has no "day before" to remind on).
+    let day = dayOf(d.dueDate);
+    for (let i = 0; i < remindBefore; i++) day = calendar.workingDayBefore(day);
+    if (day > shanghaiDayOf(from)) remindAt = shanghaiTimeOn(day, policy.officeTime).toISOString();
+  }
+  return { dueAt: d.dueAt.toISOString(), provisional: d.provisional, remindAt, period: `${amount} working day${amount === 1 ? '' : 's'}` };
+}
