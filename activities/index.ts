@@ -6,7 +6,7 @@ import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, linkages, notifications, tasks } from '../db/schema/index.js';
-import { policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
+import { policyForItem, snapshotOf } from '../db/policies.js';
 import { computeDeadline } from '../workflows/domain/deadlines.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
