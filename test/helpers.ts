@@ -19,7 +19,10 @@ import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
 import { signDevToken, type Principal } from '../api/auth.js';
 import { DEMO, demoCreditCode } from '../scripts/seed.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
-import type { ApprovalCaseInput } from '../workflows/contracts.js';
+import { caseStateQuery, decideUpdate, taskId as taskIdOf, type ApprovalCaseInput } from '../workflows/contracts.js';
+import type { approvalCase } from '../workflows/approvalCase.js';
+import { eq, like } from 'drizzle-orm';
+import { notifications, tasks } from '../db/schema/index.js';
 
 export { DEMO };
 
@@ -150,4 +153,32 @@ export async function keepHistory(name: string, handle: WorkflowHandle): Promise
   if (!process.env.RECORD_HISTORIES) return;
   await mkdir(historiesDir, { recursive: true });
   await writeFile(path.join(historiesDir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+export async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      if (await predicate()) return;
+    } catch {
+      // the workflow may not have started its first task yet
+    }
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function notificationsFor(taskId: string): Promise<number> {
+  return (await database().db.select().from(notifications).where(like(notifications.businessKey, `${taskId}:%`))).length;
+}
+
+/** Starts a case on a test environment, approves it, and returns its one supervision task. */
+export async function approveNewCase(env: TestWorkflowEnvironment, taskQueue: string, overrides: Partial<ApprovalCaseInput> = {}) {
+  const input = caseInput(overrides);
+  const caseHandle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+  await waitFor(async () => (await caseHandle.query(caseStateQuery)).stage === 'awaiting-decision');
+  await caseHandle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料齐全，准予许可', actor: approver }] });
+  const id = taskIdOf(input.applicationNo, DEMO.market);
+  await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1 && (await notificationsFor(id)) === 1);
+  return { input, caseHandle, task: env.client.workflow.getHandle(id), taskId: id };
 }

@@ -5,12 +5,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
-import { approvalCase } from '../../workflows/approvalCase.js';
-import { caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId, taskStateQuery, FailureType } from '../../workflows/contracts.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType } from '../../workflows/contracts.js';
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { approver, createTimeSkippingEnv, keepHistory, caseInput, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
+import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 
@@ -23,33 +22,7 @@ afterAll(async () => {
   await closeDatabase();
 });
 
-/** Starts a case, approves it, and returns the handle of its one supervision task. */
-async function approvedCase(taskQueue: string) {
-  const input = caseInput();
-  const handle = await env.client.workflow.start(approvalCase, { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-  await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料齐全，准予许可', actor: approver }] });
-  const id = taskId(input.applicationNo, DEMO.market);
-  await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1 && (await notifications_for(id)) === 1);
-  return { input, caseHandle: handle, task: env.client.workflow.getHandle(id), taskId: id };
-}
-
-async function notifications_for(id: string) {
-  return (await database().db.select().from(notifications).where(like(notifications.businessKey, `${id}:%`))).length;
-}
-
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000) {
-  const start = Date.now();
-  for (;;) {
-    try {
-      if (await predicate()) return;
-    } catch {
-      // the workflow may not have started its first task yet
-    }
-    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const approvedCase = (taskQueue: string) => approveNewCase(env, taskQueue);
 
 describe('claim window', () => {
   it('a task claimed within 3 working days runs on to a closed case', async () => {
