@@ -32,8 +32,26 @@ export function dayOf(date: string): number {
   return Math.floor(ms / DAY_MS);
 }
 
+/** Proleptic Gregorian date of a day number, by integer arithmetic (H. Hinnant's civil_from_days). */
+function civil(day: number): { y: number; m: number; d: number } {
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
+}
+
 export function dateOf(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const { y, m, d } = civil(day);
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+export function yearOf(day: number): number {
+  return civil(day).y;
 }
 
 /** The Asia/Shanghai calendar day an instant falls on. */
@@ -70,6 +88,14 @@ function weekdaysThrough(day: number): number {
   const full = Math.floor(shifted / 7);
   const rest = shifted % 7; // 0 = Monday … 6 = Sunday of the current block
   return full * 5 + Math.min(rest + 1, 5) - 3; // minus Mon–Wed before the epoch (days −3..−1)
+}
+
+/** The first weekday d with weekdaysThrough(d) === count (inverse of weekdaysThrough). */
+function firstWeekdayWithCount(count: number): number {
+  const x = count + 3; // = full * 5 + (rest + 1), rest 0..4 = Monday..Friday
+  const full = Math.floor((x - 1) / 5);
+  const rest = x - full * 5 - 1;
+  return full * 7 + rest - 3;
 }
 
 export interface DeadlineResult {
@@ -139,31 +165,22 @@ export class WorkingCalendar {
   nthWorkingDayAfter(startDay: number, n: number): number {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`working days must be a whole number ≥ 1, got ${n}`);
     const target = this.workingThrough(startDay) + n;
-    // Each 7 days hold at least 5 - (holidays) working days; Chinese schedules never take more
-    // than 8 working days out of 14, so 3n + 30 days always suffice; widen if not.
-    let lo = startDay + 1;
-    let hi = startDay + 3 * n + 30;
-    while (this.workingThrough(hi) < target) hi += 3 * n + 30;
-    while (lo < hi) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      if (this.workingThrough(mid) >= target) hi = mid;
-      else lo = mid + 1;
+    // Jump straight to the day the weekday pattern alone would give, then correct for the
+    // exceptions in between: holidays push it on (each jump covers the shortfall at once),
+    // make-up workdays may let it step back. Each correction is a count in O(log k).
+    let day = firstWeekdayWithCount(weekdaysThrough(startDay) + n);
+    for (let c = this.workingThrough(day); c < target; c = this.workingThrough(day)) {
+      day = firstWeekdayWithCount(weekdaysThrough(day) + (target - c));
     }
-    return lo;
+    while (day - 1 > startDay && this.workingThrough(day - 1) >= target) day--;
+    return day;
   }
 
   /** The working day before `day` (for reminders "the day before the deadline"). */
   workingDayBefore(day: number): number {
-    const before = this.workingThrough(day - 1);
-    // the smallest d with workingThrough(d) === before and d a working day
-    let lo = day - 60;
-    let hi = day - 1;
-    while (lo < hi) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      if (this.workingThrough(mid) >= before) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    let d = day - 1;
+    while (!this.isWorkingDay(d)) d--; // never more than the longest holiday (9 days)
+    return d;
   }
 
   /** Deadline of `workingDays` working days for a period starting at `from` (legal convention). */
@@ -183,9 +200,8 @@ export class WorkingCalendar {
   }
 
   private touchesUnpublished(fromDay: number, toDay: number): boolean {
-    const first = Number(dateOf(fromDay).slice(0, 4));
-    const last = Number(dateOf(toDay).slice(0, 4));
-    for (let y = first; y <= last; y++) if (!this.published.has(y)) return true;
+    const last = yearOf(toDay);
+    for (let y = yearOf(fromDay); y <= last; y++) if (!this.published.has(y)) return true;
     return false;
   }
 }

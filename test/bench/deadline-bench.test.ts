@@ -1,0 +1,15 @@
+// Keeps the benchmark script from rotting: its quick size runs and prints its figures. The
+// figures themselves are read by people (docs/benchmarks.md), never asserted on here.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../runtime/config.js';
+
+describe('bench:deadline --quick', () => {
+  it('runs and prints per-call cost against the day-walk baseline for short and long periods', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench/deadline.ts', '--quick'], { cwd: projectRoot });
+    expect(stdout.match(/WorkingCalendar\.deadline\s+[\d.]+ µs\/call/g)).toHaveLength(2);
+    expect(stdout.match(/baseline: day-by-day walk\s+[\d.]+ µs\/call/g)).toHaveLength(2);
+    expect(stdout.match(/ratio ours\/baseline: [\d.]+/g)).toHaveLength(2);
+  }, 120_000);
+});
