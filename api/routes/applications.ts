@@ -175,7 +175,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await caseForReader(db, req.principal, req.params.applicationNo);
       const taskRows = await db.select().from(tasks).where(eq(tasks.applicationNo, row.applicationNo)).orderBy(asc(tasks.taskId));
       const deadlines: Array<z.infer<typeof deadline>> = [];
-      if (row.decisionDueAt && !row.decision) deadlines.push({ kind: 'decision', dueAt: row.decisionDueAt.toISOString(), provisional: false });
+      if (row.decisionDueAt && !row.decision) deadlines.push({ kind: 'decision', dueAt: row.decisionDueAt.toISOString(), provisional: row.decisionDueProvisional });
       for (const t of taskRows) {
         if (!t.claimedAt) deadlines.push({ kind: `claim:${t.taskId}`, dueAt: t.claimDueAt.toISOString(), provisional: t.claimDueProvisional });
         if (t.feedbackDueAt && !t.feedbackAt) deadlines.push({ kind: `feedback:${t.taskId}`, dueAt: t.feedbackDueAt.toISOString(), provisional: t.feedbackDueProvisional });

@@ -8,7 +8,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { count, eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
-import { auditEvents, cases, notifications } from '../../db/schema/index.js';
+import { auditEvents, cases, notifications, tasks } from '../../db/schema/index.js';
 import { approver, closeDatabase, createTestWorker, database, foodDivision, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
 
 let app: FastifyInstance;
@@ -131,6 +131,30 @@ describe('a case on the standard route, over HTTP', () => {
     expect(events.find((e) => e.kind === 'task-claimed')!.actor.sub).toBe(foodDivision.sub);
     // The supervising division may read the case it supervises.
     expect((await call('GET', `/v1/applications/${no}`, tokens.food)).statusCode).toBe(200);
+  });
+
+  it('runs a training-region case with minutes for working days (培训演练)', async () => {
+    const body = application({ itemCode: 'TR-FOOD-01' });
+    const created = await call('POST', '/v1/applications', tokens.approver, body);
+    expect(created.statusCode, created.body).toBe(201);
+    const detail = (await call('GET', `/v1/applications/${body.applicationNo}`, tokens.approver)).json();
+    const decision = detail.deadlines.find((d: { kind: string }) => d.kind === 'decision');
+    // Statutory limit of the training policy: 10 minutes from routing, final (not provisional).
+    expect(Date.parse(decision.dueAt) - Date.parse(detail.createdAt)).toBeGreaterThan(9 * 60_000);
+    expect(Date.parse(decision.dueAt) - Date.parse(detail.createdAt)).toBeLessThan(11 * 60_000);
+    expect(decision.provisional).toBe(false);
+
+    await call('POST', `/v1/applications/${body.applicationNo}/decision`, tokens.approver, { outcome: 'approve', opinion: '演练' });
+    const taskId = `task-${body.applicationNo}-${DEMO.market}`;
+    const task = await waitFor(async () => {
+      const r = await call('GET', `/v1/tasks/${taskId}`, tokens.food);
+      return r.statusCode === 200 ? (r.json() as { pushedAt: string; claimDueAt: string; claimDueProvisional: boolean }) : null;
+    });
+    expect(Date.parse(task.claimDueAt) - Date.parse(task.pushedAt)).toBe(3 * 60_000);
+    expect(task.claimDueProvisional).toBe(false);
+    const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, taskId));
+    expect(row!.claimRemindAt!.getTime()).toBe(row!.claimDueAt.getTime() - 60_000);
+    expect(row!.policy).toMatchObject({ code: 'training', unit: 'minute', claimWindow: 3 });
   });
 
   it('refuses a request without a valid token with 401', async () => {
