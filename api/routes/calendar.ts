@@ -1,9 +1,10 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, isNull } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
-import { calendarDays, calendarYears } from '../../db/schema/index.js';
+import { calendarDays, calendarImports, calendarYears } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { importProblems } from '../../workflows/domain/calendar-import.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
@@ -102,15 +103,24 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new HttpProblem(422, 'calendar', 'Invalid calendar import', problems.map((p) => `days[${p.index}]: ${p.message}`).join('; '));
       }
       const result = await importCalendar(db, { year, notice: req.body.notice, days: req.body.days, by: req.principal.sub });
-      const workflowId = calendarRetimeWorkflowId(result.importId);
       // Durable: the re-timing runs as a workflow, so it finishes even if this process dies now.
-      await app.deps.temporal.workflow.start<typeof calendarRetime>('calendarRetime', {
-        workflowId,
-        taskQueue: app.deps.config.temporal.taskQueue,
-        args: [{ importId: result.importId, year }],
-        staticSummary: `re-time running deadlines after the ${year} calendar import`,
-      });
-      return { year, ...result, retimeWorkflowId: workflowId };
+      // Any earlier import whose re-timing never started (the process died in between) is
+      // started again here; one already running or done is left alone (same workflow id).
+      const pending = await db.select({ id: calendarImports.id, year: calendarImports.year }).from(calendarImports).where(isNull(calendarImports.retimedAt)).orderBy(asc(calendarImports.id));
+      for (const imp of pending) {
+        await app.deps.temporal.workflow
+          .start<typeof calendarRetime>('calendarRetime', {
+            workflowId: calendarRetimeWorkflowId(imp.id),
+            taskQueue: app.deps.config.temporal.taskQueue,
+            args: [{ importId: imp.id, year: imp.year }],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            staticSummary: `re-time running deadlines after the ${imp.year} calendar import #${imp.id}`,
+          })
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          });
+      }
+      return { year, ...result, retimeWorkflowId: calendarRetimeWorkflowId(result.importId) };
     },
   );
 };

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, isNull } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { calendarDays, calendarImports } from '../../db/schema/index.js';
@@ -82,8 +82,19 @@ describe('calendar API', () => {
     const r = await call('PUT', '/v1/calendar/2025', tokens.admin, { notice: year.sourceNotice, days });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ year: 2025, changedDates: [], newlyPublished: false });
-    const handle = new Client({ connection, namespace: config.temporal.namespace }).workflow.getHandle(r.json().retimeWorkflowId);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const handle = client.workflow.getHandle(r.json().retimeWorkflowId);
     expect((await handle.describe()).type).toBe('calendarRetime');
-    await handle.terminate('no worker in this test; the re-timing itself is tested on the time-skipping server');
+
+    // An earlier import whose re-timing never started (the API died in between) is started by the next import.
+    const [orphan] = await database().db.insert(calendarImports).values({ year: 2025, sourceNotice: 'orphan', changedDates: [], newlyPublished: false, importedBy: 'test' }).returning({ id: calendarImports.id });
+    const again = await call('PUT', '/v1/calendar/2025', tokens.admin, { notice: year.sourceNotice, days });
+    expect(again.statusCode).toBe(200);
+    const orphanHandle = client.workflow.getHandle(`calendar-import-${orphan!.id}`);
+    expect((await orphanHandle.describe()).type).toBe('calendarRetime');
+    for (const id of [r.json().retimeWorkflowId, `calendar-import-${orphan!.id}`, again.json().retimeWorkflowId]) {
+      await client.workflow.getHandle(id).terminate('no worker in this test; the re-timing itself is tested on the time-skipping server');
+    }
+    await database().db.update(calendarImports).set({ retimedAt: new Date() }).where(isNull(calendarImports.retimedAt));
   });
 });
