@@ -9,7 +9,7 @@ import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureT
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId, DEMO } from '../helpers.js';
+import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 
