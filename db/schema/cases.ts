@@ -22,6 +22,8 @@ export const cases = pgTable(
     workflowId: text('workflow_id').notNull().unique(),
     itemCode: text('item_code').notNull(),
     itemVersion: integer('item_version').notNull(),
+    /** The confirmed linkages of the item when the case started (its pinned catalog version). */
+    pinnedLinkages: jsonb('pinned_linkages').$type<Array<{ departmentCode: string; divisionCode: string; supervisionItemCode: string | null }>>(),
     approvalDepartmentCode: text('approval_department_code').notNull(),
     regionCode: text('region_code').notNull(),
     applicantCreditCode: text('applicant_credit_code').notNull(),

@@ -1,5 +1,5 @@
 // Catalogs (目录清单): approval items, supervision items and the linkages between them.
-import { pgTable, text, integer, boolean, jsonb, timestamp, serial, pgEnum, index, uniqueIndex } from 'drizzle-orm/pg-core';
+import { pgTable, text, integer, boolean, jsonb, timestamp, serial, bigserial, pgEnum, index, uniqueIndex, primaryKey } from 'drizzle-orm/pg-core';
 import { departments, divisions, regions } from './organization.js';
 
 export const approvalItems = pgTable('approval_items', {
@@ -14,6 +14,8 @@ export const approvalItems = pgTable('approval_items', {
   commitmentAllowed: boolean('commitment_allowed').notNull().default(false),
   commitmentScenarios: jsonb('commitment_scenarios').$type<string[]>().notNull().default([]),
   commitmentPeriodDays: integer('commitment_period_days'),
+  /** Lowest credit grade that may use commitment approval (published city rules: B). */
+  commitmentMinimumGrade: text('commitment_minimum_grade').notNull().default('B'),
   /** Overrides the region's deadline policy for this item; null: the region's. */
   deadlinePolicy: text('deadline_policy'),
   version: integer('version').notNull().default(1),
@@ -45,6 +47,11 @@ export const linkages = pgTable(
     status: linkageStatus('status').notNull().default('proposed'),
     proposedBy: text('proposed_by'),
     confirmedBy: text('confirmed_by'),
+    disputeReason: text('dispute_reason'),
+    disputedBy: text('disputed_by'),
+    /** Set when an arbiter (编办 / 司法) settled a dispute: binding, so no second dispute. */
+    settledBy: text('settled_by'),
+    settlement: text('settlement'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -52,4 +59,61 @@ export const linkages = pgTable(
     uniqueIndex('linkages_item_department_uq').on(t.approvalItemCode, t.supervisionDepartmentCode),
     index('linkages_item_idx').on(t.approvalItemCode),
   ],
+);
+
+/**
+ * Every change of an approval item or of its linkages makes a new version of the item, with a
+ * snapshot of what routes it. A case keeps the version it started with (DOMAIN.md §2).
+ */
+export const approvalItemVersions = pgTable(
+  'approval_item_versions',
+  {
+    itemCode: text('item_code').notNull().references(() => approvalItems.code),
+    version: integer('version').notNull(),
+    snapshot: jsonb('snapshot').$type<ItemSnapshot>().notNull(),
+    reason: text('reason').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.itemCode, t.version] })],
+);
+
+export interface ItemSnapshot {
+  item: Record<string, unknown>;
+  /** The confirmed linkages at this version: one supervision task per entry. */
+  linkages: Array<{ departmentCode: string; divisionCode: string; supervisionItemCode: string | null }>;
+}
+
+/** Who changed which catalog entry, when, from what to what. */
+export const catalogChanges = pgTable(
+  'catalog_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    entity: text('entity').notNull(), // region, department, division, approval-item, supervision-item, linkage
+    entityKey: text('entity_key').notNull(),
+    action: text('action').notNull(),
+    actor: jsonb('actor').$type<{ sub: string; role: string; department?: string }>().notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('catalog_changes_entity_idx').on(t.entity, t.entityKey, t.id)],
+);
+
+/** Routing exceptions and other alerts to the regional admin and the coordinating office. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertKey: text('alert_key').notNull().unique(), // e.g. unrouted:<applicationNo>
+    kind: text('kind').notNull(),
+    regionCode: text('region_code').notNull(),
+    applicationNo: text('application_no'),
+    itemCode: text('item_code'),
+    message: text('message').notNull(),
+    raisedAt: timestamp('raised_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolution: text('resolution'),
+  },
+  (t) => [index('alerts_region_idx').on(t.regionCode, t.resolvedAt)],
 );

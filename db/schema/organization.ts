@@ -9,6 +9,9 @@ export const regions = pgTable('regions', {
   name: text('name').notNull(),
   // Which deadline policy applies by default: 'standard', or 'training' (minutes, not days).
   deadlinePolicy: text('deadline_policy').notNull().default('standard'),
+  /** 区划管理员: assigns departments their side; receives routing alerts. */
+  adminName: text('admin_name'),
+  adminPhone: text('admin_phone'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

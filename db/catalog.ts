@@ -1,0 +1,84 @@
+// Catalog writes: every change is logged (who, what, before, after), and every change of an
+// approval item or its linkages makes a new version of the item with a routing snapshot.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { approvalItems, approvalItemVersions, catalogChanges, linkages, supervisionItems, type ItemSnapshot } from './schema/index.js';
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Writer = Db | Tx;
+export interface ChangeActor {
+  sub: string;
+  role: string;
+  department?: string;
+}
+
+export type ApprovalItemRow = typeof approvalItems.$inferSelect;
+export type ApprovalItemInput = Omit<typeof approvalItems.$inferInsert, 'version' | 'updatedAt'>;
+export type SupervisionItemInput = Omit<typeof supervisionItems.$inferInsert, 'updatedAt'>;
+
+export async function recordChange(
+  tx: Writer,
+  change: { entity: string; key: string; action: string; actor: ChangeActor; before?: unknown; after?: unknown },
+): Promise<void> {
+  await tx.insert(catalogChanges).values({
+    entity: change.entity,
+    entityKey: change.key,
+    action: change.action,
+    actor: change.actor,
+    before: change.before ?? null,
+    after: change.after ?? null,
+  });
+}
+
+/** The confirmed linkages that route an item now. */
+export async function confirmedLinkages(tx: Writer, itemCode: string): Promise<ItemSnapshot['linkages']> {
+  const rows = await tx
+    .select({ departmentCode: linkages.supervisionDepartmentCode, divisionCode: linkages.divisionCode, supervisionItemCode: linkages.supervisionItemCode })
+    .from(linkages)
+    .where(and(eq(linkages.approvalItemCode, itemCode), eq(linkages.status, 'confirmed')))
+    .orderBy(linkages.supervisionDepartmentCode);
+  return rows.filter((r) => r.divisionCode).map((r) => ({ departmentCode: r.departmentCode, divisionCode: r.divisionCode!, supervisionItemCode: r.supervisionItemCode }));
+}
+
+/** Makes the item's next version (or its first), with a snapshot of what routes it. */
+export async function newItemVersion(tx: Writer, itemCode: string, reason: string, actor: ChangeActor): Promise<number> {
+  const [item] = await tx
+    .update(approvalItems)
+    .set({ version: sql`${approvalItems.version} + case when exists (select 1 from approval_item_versions v where v.item_code = ${itemCode}) then 1 else 0 end`, updatedAt: new Date() })
+    .where(eq(approvalItems.code, itemCode))
+    .returning();
+  if (!item) throw new Error(`approval item ${itemCode} not found`);
+  const { updatedAt: _u, ...fields } = item;
+  await tx
+    .insert(approvalItemVersions)
+    .values({ itemCode, version: item.version, snapshot: { item: fields, linkages: await confirmedLinkages(tx, itemCode) }, reason, createdBy: actor.sub })
+    .onConflictDoNothing();
+  return item.version;
+}
+
+/** Creates or updates an approval item; either way a new version. Returns whether it was new. */
+export async function upsertApprovalItem(tx: Tx, input: ApprovalItemInput, actor: ChangeActor): Promise<{ created: boolean; version: number }> {
+  const [before] = await tx.select().from(approvalItems).where(eq(approvalItems.code, input.code));
+  if (before) {
+    await tx.update(approvalItems).set({ ...input, updatedAt: new Date() }).where(eq(approvalItems.code, input.code));
+  } else {
+    await tx.insert(approvalItems).values({ ...input, version: 1 });
+  }
+  const version = await newItemVersion(tx, input.code, before ? 'item updated' : 'item created', actor);
+  await recordChange(tx, { entity: 'approval-item', key: input.code, action: before ? 'update' : 'create', actor, before: before ?? null, after: { ...input, version } });
+  return { created: !before, version };
+}
+
+export async function upsertSupervisionItem(tx: Tx, input: SupervisionItemInput, actor: ChangeActor): Promise<{ created: boolean }> {
+  const [before] = await tx.select().from(supervisionItems).where(eq(supervisionItems.code, input.code));
+  if (before) await tx.update(supervisionItems).set({ ...input, updatedAt: new Date() }).where(eq(supervisionItems.code, input.code));
+  else await tx.insert(supervisionItems).values(input);
+  await recordChange(tx, { entity: 'supervision-item', key: input.code, action: before ? 'update' : 'create', actor, before: before ?? null, after: input });
+  return { created: !before };
+}
+
+/** The routing snapshot of an item at a version; null for an item with no versions yet. */
+export async function itemSnapshot(db: Writer, itemCode: string, version: number): Promise<ItemSnapshot | null> {
+  const [row] = await db.select().from(approvalItemVersions).where(and(eq(approvalItemVersions.itemCode, itemCode), eq(approvalItemVersions.version, version)));
+  return row?.snapshot ?? null;
+}
