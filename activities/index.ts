@@ -5,7 +5,8 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
-import { approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, linkages, notifications, tasks } from '../db/schema/index.js';
+import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
+import { confirmedLinkages } from '../db/catalog.js';
 import { policyForItem, snapshotOf } from '../db/policies.js';
 import { computeDeadline } from '../workflows/domain/deadlines.js';
 import type { SmsAdapter } from './adapters/sms.js';
@@ -79,6 +80,7 @@ export type Recipient =
   | { kind: 'division-admin'; divisionCode: string }
   | { kind: 'department-head'; departmentCode: string }
   | { kind: 'coordinating-office'; regionCode: string }
+  | { kind: 'regional-admin'; regionCode: string }
   | { kind: 'applicant'; applicationNo: string };
 
 export interface NotifyInput {
@@ -93,7 +95,8 @@ export interface NotifyInput {
 export function createActivities(deps: ActivityDeps) {
   const { db, clock } = deps;
 
-  async function resolveRecipient(r: Recipient): Promise<{ phone: string; name: string }> {
+  /** The recipient's name and phone; phone null when none is on file (the message then fails, on the record). */
+  async function resolveRecipient(r: Recipient): Promise<{ phone: string | null; name: string }> {
     if (r.kind === 'division-admin') {
       const [d] = await db.select().from(divisions).where(eq(divisions.code, r.divisionCode));
       if (!d) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `division ${r.divisionCode} not found`, nonRetryable: true });
@@ -101,14 +104,16 @@ export function createActivities(deps: ActivityDeps) {
     }
     if (r.kind === 'department-head') {
       const [d] = await db.select().from(departments).where(eq(departments.code, r.departmentCode));
-      if (!d?.headPhone) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `department ${r.departmentCode} has no head phone`, nonRetryable: true });
-      return { phone: d.headPhone, name: d.headName ?? d.name };
+      return { phone: d?.headPhone ?? null, name: d ? (d.headName ?? d.name) : `head of ${r.departmentCode}` };
+    }
+    if (r.kind === 'regional-admin') {
+      const [reg] = await db.select().from(regions).where(eq(regions.code, r.regionCode));
+      return { phone: reg?.adminPhone ?? null, name: reg?.adminName ?? `regional admin of ${r.regionCode}` };
     }
     if (r.kind === 'coordinating-office') {
       // 政务办: the region's coordinating department, which escalations reach after the head.
       const [d] = await db.select().from(departments).where(and(eq(departments.regionCode, r.regionCode), eq(departments.side, 'coordination')));
-      if (!d?.headPhone) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `region ${r.regionCode} has no coordinating office with a phone`, nonRetryable: true });
-      return { phone: d.headPhone, name: d.headName ?? d.name };
+      return { phone: d?.headPhone ?? null, name: d ? (d.headName ?? d.name) : `coordinating office of ${r.regionCode}` };
     }
     const [c] = await db.select().from(cases).where(eq(cases.applicationNo, r.applicationNo));
     if (!c) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `case ${r.applicationNo} not found`, nonRetryable: true });
@@ -128,10 +133,14 @@ export function createActivities(deps: ActivityDeps) {
         throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `approval item ${input.itemCode} not found`, nonRetryable: true });
       }
       const now = clock();
+      // The case keeps the catalog version it starts with: its item version and the linkages
+      // that route it then (DOMAIN.md §2). A later catalog change never alters it.
+      const pinned = await confirmedLinkages(db, item.code);
       await db.transaction(async (tx) => {
         await tx
           .insert(cases)
           .values({
+            pinnedLinkages: pinned,
             applicationNo: input.applicationNo,
             workflowId: workflowIdOrNull() ?? `case-${input.applicationNo}`,
             itemCode: item.code,
@@ -262,22 +271,46 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The confirmed linkages of an item: one supervision task per supervising department. */
-    async resolveLinkages(input: { itemCode: string }) {
-      const rows = await db
-        .select({
-          departmentCode: linkages.supervisionDepartmentCode,
-          divisionCode: linkages.divisionCode,
-          supervisionItemCode: linkages.supervisionItemCode,
-        })
-        .from(linkages)
-        .where(and(eq(linkages.approvalItemCode, input.itemCode), eq(linkages.status, 'confirmed')))
-        .orderBy(linkages.supervisionDepartmentCode);
-      return rows.map((r) => {
-        if (!r.divisionCode) {
-          throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `confirmed linkage of ${input.itemCode} to ${r.departmentCode} names no division`, nonRetryable: true });
+    /**
+     * The linkages that route a case: those pinned when it started; with `latest` (an unrouted
+     * case trying again) the item's confirmed linkages now, which the case then pins, on the record.
+     */
+    async resolveLinkages(input: { itemCode: string; applicationNo?: string; latest?: boolean }) {
+      const [c] = input.applicationNo ? await db.select().from(cases).where(eq(cases.applicationNo, input.applicationNo)) : [];
+      let links = c?.pinnedLinkages ?? null;
+      if (!links || input.latest) {
+        links = await confirmedLinkages(db, input.itemCode);
+        if (c && input.latest && links.length > 0) {
+          const [item] = await db.select({ version: approvalItems.version }).from(approvalItems).where(eq(approvalItems.code, input.itemCode));
+          await db.transaction(async (tx) => {
+            await tx.update(cases).set({ pinnedLinkages: links, itemVersion: item!.version, updatedAt: clock() }).where(eq(cases.applicationNo, c.applicationNo));
+            await recordStep(tx, { key: `${c.applicationNo}:repinned:v${item!.version}`, applicationNo: c.applicationNo, kind: 'catalog-version', summary: `routed by catalog version ${item!.version} of ${input.itemCode}: ${links!.map((l) => l.departmentCode).join(', ')}`, detail: { itemVersion: item!.version, linkages: links } }, clock());
+          });
         }
-        return { departmentCode: r.departmentCode, divisionCode: r.divisionCode, supervisionItemCode: r.supervisionItemCode ?? undefined };
+      }
+      return links.map((l) => ({ departmentCode: l.departmentCode, divisionCode: l.divisionCode, supervisionItemCode: l.supervisionItemCode ?? undefined }));
+    },
+
+    /**
+     * 无监管兜底: an approved case whose item has no confirmed linkage. The regional admin and the
+     * coordinating office are told at once, and the case's trail shows it.
+     */
+    async raiseUnroutedAlert(input: { applicationNo: string; itemCode: string; regionCode: string }) {
+      const now = clock();
+      const message = `case ${input.applicationNo} was approved but item ${input.itemCode} has no confirmed supervision linkage: confirm one so the case gets a supervisor`;
+      await db.transaction(async (tx) => {
+        await tx.insert(alerts).values({ alertKey: `unrouted:${input.applicationNo}`, kind: 'unrouted', regionCode: input.regionCode, applicationNo: input.applicationNo, itemCode: input.itemCode, message, raisedAt: now }).onConflictDoNothing();
+        await recordStep(tx, { key: `${input.applicationNo}:unrouted-alert`, applicationNo: input.applicationNo, kind: 'unrouted-alert', summary: `unrouted: alert raised to the regional admin and the coordinating office of ${input.regionCode}`, detail: { itemCode: input.itemCode } }, now);
+      });
+      return { message };
+    },
+
+    async resolveUnroutedAlert(input: { applicationNo: string; departments: string[] }) {
+      const now = clock();
+      const resolution = `routed to ${input.departments.join(', ')}`;
+      await db.transaction(async (tx) => {
+        await tx.update(alerts).set({ resolvedAt: now, resolution }).where(eq(alerts.alertKey, `unrouted:${input.applicationNo}`));
+        await recordStep(tx, { key: `${input.applicationNo}:unrouted-resolved`, applicationNo: input.applicationNo, kind: 'unrouted-resolved', summary: `unrouted alert resolved: ${resolution}` }, now);
       });
     },
 
@@ -354,19 +387,25 @@ export function createActivities(deps: ActivityDeps) {
         .insert(notifications)
         .values({
           businessKey: input.businessKey,
-          recipientPhone: to.phone,
+          recipientPhone: to.phone ?? '',
           recipientName: to.name,
           template: input.template,
           body,
           applicationNo: input.applicationNo,
           taskId: input.taskId ?? null,
-          status: 'pending',
+          status: to.phone ? 'pending' : 'failed',
+          error: to.phone ? null : 'no phone number on file for the recipient',
           createdAt: now,
         })
         .onConflictDoNothing({ target: notifications.businessKey });
       const [row] = await db.select().from(notifications).where(eq(notifications.businessKey, input.businessKey));
       if (row!.status === 'sent' || row!.status === 'delivered') {
         return { businessKey: input.businessKey, status: row!.status, resent: false };
+      }
+      if (!row!.recipientPhone) {
+        // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
+        await recordStep(db, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} not sent: no phone number on file`, detail: { businessKey: input.businessKey } }, now);
+        return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
       }
       const receipt = await deps.sms.send({ outId: input.businessKey, phone: row!.recipientPhone, body: row!.body });
       const sentAt = clock();

@@ -16,6 +16,8 @@ import applicationRoutes from './routes/applications.js';
 import taskRoutes from './routes/tasks.js';
 import organizationRoutes from './routes/organization.js';
 import calendarRoutes from './routes/calendar.js';
+import catalogRoutes from './routes/catalog.js';
+import catalogImportRoutes from './routes/catalog-import.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -88,5 +90,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(taskRoutes);
   await app.register(organizationRoutes);
   await app.register(calendarRoutes);
+  await app.register(catalogRoutes);
+  await app.register(catalogImportRoutes);
   return app;
 }

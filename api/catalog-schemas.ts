@@ -5,7 +5,8 @@ import { code, mobile, shortText } from './schemas.js';
 
 export const COMMITMENT_SCENARIOS = ['deferred-materials', 'verification', 'post-verification'] as const;
 
-export const approvalItemSchema = z
+/** The fields of an approval item, without the cross-field rules (for response schemas). */
+export const approvalItemFields = z
   .object({
     code,
     name: shortText(200).describe('主项名称'),
@@ -21,8 +22,9 @@ export const approvalItemSchema = z
     commitmentMinimumGrade: z.enum(['A', 'B', 'C', 'D']).default('B'),
     deadlinePolicy: code.optional().describe("overrides the region's deadline policy"),
   })
-  .strict()
-  .superRefine((item, ctx) => {
+  .strict();
+
+export const approvalItemSchema = approvalItemFields.superRefine((item, ctx) => {
     if (item.commitmentAllowed && item.commitmentScenarios.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['commitmentScenarios'], message: 'commitment approval needs at least one scenario' });
     }

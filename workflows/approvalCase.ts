@@ -6,6 +6,7 @@ import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -31,6 +32,9 @@ import {
 import { decideRoute } from './domain/routing.js';
 import { formatShanghai } from './domain/format.js';
 import { supervisionTask } from './supervisionTask.js';
+
+/** Patch id of the unrouted alert with its daily re-check. */
+export const UNROUTED_ALERT_PATCH = 'unrouted-alert-and-daily-recheck';
 
 export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCaseResult> {
   const { applicationNo } = input;
@@ -100,6 +104,35 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     linkagesChanged = true;
   });
 
+  /**
+   * No case is left without a supervisor (seed 004 §5(一)): the regional admin and the
+   * coordinating office are alerted, and the case routes as soon as a linkage is confirmed —
+   * told by a signal, and re-checked once a day in case a signal is lost.
+   */
+  async function waitForRouting() {
+    moveTo('unrouted', `item ${input.itemCode} has no confirmed supervision linkage; alert raised`);
+    await run('recordCaseStage', 'unrouted: no confirmed linkage', { applicationNo, step: 'unrouted', stage: 'unrouted', kind: 'unrouted', summary: `no confirmed linkage for item ${input.itemCode}: waiting for one` });
+    await run('raiseUnroutedAlert', `alert: case ${applicationNo} has no supervisor`, { applicationNo, itemCode: input.itemCode, regionCode: item.regionCode });
+    for (const kind of ['regional-admin', 'coordinating-office'] as const) {
+      await run('notify', `unrouted alert to the ${kind} of ${item.regionCode}`, {
+        businessKey: `unrouted:${applicationNo}:${kind}`,
+        recipient: { kind, regionCode: item.regionCode },
+        template: 'unrouted-alert',
+        params: { applicationNo, item: item.itemName },
+        applicationNo,
+      });
+    }
+    let found: Awaited<ReturnType<typeof resolve>> = [];
+    const resolve = () => run('resolveLinkages', `confirmed linkages of item ${input.itemCode} now`, { itemCode: input.itemCode, applicationNo, latest: true });
+    while (found.length === 0) {
+      linkagesChanged = false;
+      await condition(() => linkagesChanged, '24 hours', { summary: `waiting for a confirmed linkage of ${input.itemCode} (re-checked daily)` });
+      found = await resolve();
+    }
+    await run('resolveUnroutedAlert', 'unrouted alert resolved', { applicationNo, departments: found.map((l) => l.departmentCode) });
+    return found;
+  }
+
   // ── registration: catalog version, credit pre-check, route ──
   setCurrentDetails(`**submitted** — item ${input.itemCode}, applicant ${input.applicant.name} (${input.applicant.creditCode})`);
   const item = await run('openCase', `open case ${applicationNo} (item ${input.itemCode})`, input);
@@ -128,7 +161,10 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   moveTo('licensed', 'licence issued; pushing the dossier to supervision');
 
   // ── push: one supervision task per confirmed linkage ──
-  let links = await run('resolveLinkages', `confirmed linkages of item ${input.itemCode}`, { itemCode: input.itemCode });
+  let links = await run('resolveLinkages', `linkages pinned for item ${input.itemCode}`, { itemCode: input.itemCode, applicationNo });
+  if (links.length === 0 && patched(UNROUTED_ALERT_PATCH)) {
+    links = await waitForRouting();
+  }
   while (links.length === 0) {
     // No case is left without a supervisor: it waits, on the record, until a linkage is confirmed.
     moveTo('unrouted', `item ${input.itemCode} has no confirmed supervision linkage`);
