@@ -1,0 +1,213 @@
+// Catalogs over HTTP with a real worker on the dev server: the linkage lifecycle with dispute
+// and settlement, version pinning, the unrouted alert, and who may write what.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { and, count, eq } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import { createVerifier, type Principal } from '../../api/auth.js';
+import { alerts, approvalItemVersions, catalogChanges, notifications, tasks } from '../../db/schema/index.js';
+import { approver, closeDatabase, createTestWorker, database, foodDivision, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+
+let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('cat-tq') });
+const people = {
+  approver,
+  food: foodDivision,
+  market: { sub: 'supervision:market-head', role: 'supervision', department: DEMO.market } as Principal,
+  health: { sub: 'supervision:health', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision } as Principal,
+  housing: { sub: 'supervision:housing', role: 'supervision', department: DEMO.housing, division: DEMO.housingDivision } as Principal,
+  arbiter: { sub: 'arbiter:bianban', role: 'arbiter' } as Principal,
+  admin: { sub: 'admin:320700', role: 'regional-admin', region: '320700' } as Principal,
+  otherAdmin: { sub: 'admin:320100', role: 'regional-admin', region: '320100' } as Principal,
+  otherApprover: { sub: 'approval:other', role: 'approval', department: 'OTHER-SPJ' } as Principal,
+};
+const tokens = {} as Record<keyof typeof people, string>;
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: config.temporal.address });
+  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
+  running = worker.run();
+  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  for (const [k, p] of Object.entries(people)) tokens[k as keyof typeof people] = await tokenFor(config, p as Principal);
+});
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+  await closeDatabase();
+});
+
+const call = (method: 'GET' | 'POST', url: string, who: keyof typeof people | null, payload?: unknown) =>
+  app.inject({ method, url, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {}, payload: payload as never });
+
+async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what = 'condition', timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A fresh approval item of the demo approval department, with no linkage yet. */
+async function newItem(): Promise<string> {
+  const code = uniqueId('ITEM');
+  const r = await call('POST', '/v1/approval-items', 'approver', { code, name: '测试事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: '320700', statutoryDays: 10 });
+  expect(r.statusCode, r.body).toBe(201);
+  return code;
+}
+
+async function submitAndApprove(itemCode: string) {
+  const applicationNo = uniqueId('CAT');
+  const created = await call('POST', '/v1/applications', 'approver', { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '测试企业', phone: '13700000009' } });
+  expect(created.statusCode, created.body).toBe(201);
+  return applicationNo;
+}
+const approve = (applicationNo: string) => call('POST', `/v1/applications/${applicationNo}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' });
+
+describe('linkage lifecycle', () => {
+  it('proposed by the approving department, confirmed by the supervising one with its sub-item and division', async () => {
+    const item = await newItem();
+    const proposed = await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market });
+    expect(proposed.statusCode, proposed.body).toBe(201);
+    const id = proposed.json().id;
+    expect(proposed.json()).toMatchObject({ status: 'proposed', proposedBy: approver.sub });
+
+    // Another supervision department may not confirm it; the named one may, with its own sub-item and division.
+    expect((await call('POST', `/v1/linkages/${id}/confirm`, 'health', { supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision })).statusCode).toBe(403);
+    const wrongDivision = await call('POST', `/v1/linkages/${id}/confirm`, 'market', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.healthDivision });
+    expect(wrongDivision.statusCode).toBe(422);
+    const confirmed = await call('POST', `/v1/linkages/${id}/confirm`, 'market', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect(confirmed.json()).toMatchObject({ status: 'confirmed', supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision });
+    expect((await call('POST', `/v1/linkages/${id}/confirm`, 'market', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision })).statusCode).toBe(409);
+
+    const versions = await database().db.select().from(approvalItemVersions).where(eq(approvalItemVersions.itemCode, item));
+    expect(versions.map((v) => v.version).sort()).toEqual([1, 2]);
+    expect(versions.find((v) => v.version === 2)!.snapshot.linkages).toEqual([{ departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, supervisionItemCode: 'JG-FOOD-01' }]);
+    const trail = await database().db.select().from(catalogChanges).where(and(eq(catalogChanges.entity, 'linkage'), eq(catalogChanges.entityKey, String(id))));
+    expect(trail.map((c) => [c.action, c.actor.sub])).toEqual([['propose', approver.sub], ['confirm', people.market.sub]]);
+  });
+
+  it('disputed by either side and settled by an arbiter, whose settlement is binding', async () => {
+    const item = await newItem();
+    const id = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.health })).json().id;
+    expect((await call('POST', `/v1/linkages/${id}/dispute`, 'market', { reason: '不是我们的' })).statusCode).toBe(403);
+    const disputed = await call('POST', `/v1/linkages/${id}/dispute`, 'health', { reason: '该事项应由住建部门监管' });
+    expect(disputed.statusCode, disputed.body).toBe(200);
+    expect(disputed.json()).toMatchObject({ status: 'disputed', disputeReason: '该事项应由住建部门监管' });
+
+    // Only arbiters settle.
+    expect((await call('POST', `/v1/linkages/${id}/settle`, 'admin', { decision: 'assign', departmentCode: DEMO.housing, note: 'x' })).statusCode).toBe(403);
+    const settled = await call('POST', `/v1/linkages/${id}/settle`, 'arbiter', { decision: 'assign', departmentCode: DEMO.housing, note: '编办裁定：由住建局监管' });
+    expect(settled.statusCode, settled.body).toBe(200);
+    expect(settled.json()).toMatchObject({ status: 'proposed', supervisionDepartmentCode: DEMO.housing, settledBy: people.arbiter.sub });
+
+    expect((await call('POST', `/v1/linkages/${id}/dispute`, 'housing', { reason: '再议' })).statusCode).toBe(409);
+    const confirmed = await call('POST', `/v1/linkages/${id}/confirm`, 'housing', { supervisionItemCode: 'JG-BUILD-01', divisionCode: DEMO.housingDivision });
+    expect(confirmed.json().status).toBe('confirmed');
+
+    const other = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).json().id;
+    await call('POST', `/v1/linkages/${other}/dispute`, 'approver', { reason: '提议有误' });
+    const rejected = await call('POST', `/v1/linkages/${other}/settle`, 'arbiter', { decision: 'reject', note: '司法审查：无监管职责' });
+    expect(rejected.json()).toMatchObject({ status: 'rejected', settlement: 'reject: 司法审查：无监管职责' });
+  });
+
+  it('keeps write routes to their owners', async () => {
+    const item = await newItem();
+    expect((await call('POST', '/v1/linkages', 'otherApprover', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/linkages', 'food', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/linkages', null, { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).statusCode).toBe(401);
+    const foreignItem = { code: uniqueId('ITEM'), name: 'x', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: '320700', statutoryDays: 5 };
+    expect((await call('POST', '/v1/approval-items', 'otherApprover', foreignItem)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/approval-items', 'otherAdmin', foreignItem)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/approval-items', 'admin', foreignItem)).statusCode).toBe(201);
+    expect((await call('POST', '/v1/supervision-items', 'health', { code: uniqueId('JG'), name: 'x', departmentCode: DEMO.market })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/supervision-items', 'market', { code: uniqueId('JG'), name: 'x', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/departments', 'otherAdmin', { code: uniqueId('D'), name: 'x', regionCode: '320700', side: 'supervision' })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/departments', 'approver', { code: uniqueId('D'), name: 'x', regionCode: '320700', side: 'supervision' })).statusCode).toBe(403);
+    const dept = uniqueId('D');
+    expect((await call('POST', '/v1/departments', 'admin', { code: dept, name: '新部门', regionCode: '320700', side: 'supervision', headName: '某局长', headPhone: '13900000099' })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/divisions', 'otherAdmin', { code: uniqueId('V'), departmentCode: dept, name: 'x', adminName: 'y', adminPhone: '13800000099' })).statusCode).toBe(403);
+    expect((await call('POST', '/v1/divisions', 'admin', { code: uniqueId('V'), departmentCode: dept, name: '某处', adminName: '某处长', adminPhone: '13800000099' })).statusCode).toBe(201);
+    const badItem = await call('POST', '/v1/approval-items', 'approver', { ...foreignItem, code: uniqueId('ITEM'), commitmentAllowed: true });
+    expect(badItem.statusCode).toBe(400);
+    expect(badItem.json().detail).toMatch(/commitmentScenarios: commitment approval needs at least one scenario/);
+  });
+});
+
+describe('routing by catalog version', () => {
+  it('a case keeps the linkages it started with; a later case gets the new ones', async () => {
+    const item = await newItem();
+    const first = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).json().id;
+    await call('POST', `/v1/linkages/${first}/confirm`, 'market', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision });
+
+    const early = await submitAndApprove(item);
+    // The catalog changes while the early case awaits its decision.
+    const second = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.health })).json().id;
+    await call('POST', `/v1/linkages/${second}/confirm`, 'health', { supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision });
+    const late = await submitAndApprove(item);
+
+    expect((await approve(early)).statusCode).toBe(200);
+    expect((await approve(late)).statusCode).toBe(200);
+    // Once the push is on the record, every task it names exists within moments.
+    const tasksOf = (no: string) => waitFor(async () => {
+      const events = (await call('GET', `/v1/applications/${no}/events`, 'approver')).json().items as Array<{ kind: string; detail: { taskIds?: string[] } }>;
+      const pushed = events.find((e) => e.kind === 'pushed');
+      const r = await call('GET', `/v1/applications/${no}`, 'approver');
+      const found = (r.json().tasks as Array<{ departmentCode: string }>).map((t) => t.departmentCode).sort();
+      return pushed && found.length === pushed.detail.taskIds!.length ? found : null;
+    });
+    expect(await tasksOf(early)).toEqual([DEMO.market]);
+    expect(await tasksOf(late)).toEqual([DEMO.market, DEMO.health].sort());
+    expect((await call('GET', `/v1/applications/${early}`, 'approver')).json().itemVersion).toBe(2);
+    expect((await call('GET', `/v1/applications/${late}`, 'approver')).json().itemVersion).toBe(3);
+  });
+});
+
+describe('unrouted cases (无监管兜底)', () => {
+  it('raise an alert to the regional admin and the coordinating office, and route once a linkage is confirmed', async () => {
+    const item = await newItem();
+    const no = await submitAndApprove(item);
+    expect((await approve(no)).statusCode).toBe(200);
+
+    await waitFor(async () => (await call('GET', `/v1/applications/${no}`, 'approver')).json().stage === 'unrouted', 'stage unrouted');
+    const open = await waitFor(async () => {
+      const items = (await call('GET', '/v1/alerts', 'admin')).json().items as Array<{ applicationNo: string; kind: string; resolvedAt: string | null }>;
+      return items.find((a) => a.applicationNo === no);
+    }, 'alert listed');
+    expect(open).toMatchObject({ kind: 'unrouted', resolvedAt: null });
+    expect((await call('GET', '/v1/alerts', 'otherAdmin')).json().items.some((a: { applicationNo: string }) => a.applicationNo === no)).toBe(false);
+    const sms = await waitFor(async () => {
+      const rows = await database().db.select().from(notifications).where(eq(notifications.applicationNo, no));
+      return rows.length === 2 ? rows : null;
+    }, 'two alert SMS');
+    expect(sms.map((n) => [n.businessKey, n.recipientPhone]).sort()).toEqual([
+      [`unrouted:${no}:coordinating-office`, '13900000004'],
+      [`unrouted:${no}:regional-admin`, '13900000005'],
+    ]);
+    const events = (await call('GET', `/v1/applications/${no}/events`, 'approver')).json().items.map((e: { kind: string }) => e.kind);
+    expect(events).toContain('unrouted');
+    expect(events).toContain('unrouted-alert');
+
+    const id = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).json().id;
+    await call('POST', `/v1/linkages/${id}/confirm`, 'market', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision });
+
+    await waitFor(async () => (await database().db.select({ n: count() }).from(tasks).where(eq(tasks.applicationNo, no)))[0]!.n === 1, 'routed after confirmation');
+    const resolved = await waitFor(async () => (await database().db.select().from(alerts).where(eq(alerts.alertKey, `unrouted:${no}`)))[0]?.resolvedAt, 'alert resolved');
+    expect(resolved).toBeInstanceOf(Date);
+    const after = (await call('GET', `/v1/applications/${no}/events`, 'approver')).json().items.map((e: { kind: string }) => e.kind);
+    expect(after).toEqual(expect.arrayContaining(['catalog-version', 'unrouted-resolved', 'task-pushed']));
+  });
+});
