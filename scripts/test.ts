@@ -25,7 +25,10 @@ import { dropDatabase, startLocalPostgres } from './stack/postgres.js';
 import { ensureTemporalCli, ensureTestServer, registerSearchAttributes, startDevServer } from './stack/temporal.js';
 import { dataRoot, devServerExtraArgs, projectRoot, liveDevServer, livePostmaster, seconds, stopLocalPostgres } from './stack/stack.js';
 
-const testRoot = path.join(dataRoot, 'test');
+// Each run has its own directory, so two `npm test` at once (two terminals, a helper and you)
+// never share a server or a database. Directories of runs that died are cleared at start.
+const testsDir = path.join(dataRoot, 'test');
+const testRoot = path.join(testsDir, `run-${process.pid}`);
 const pgDataDir = path.join(testRoot, 'pg');
 const temporalDataDir = path.join(testRoot, 'temporal');
 const temporalPidFile = path.join(testRoot, 'temporal.pid');
@@ -156,6 +159,8 @@ async function main(): Promise<number> {
     throw e;
   }
 
+  await clearDeadRuns();
+
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!interrupted) interrupted = signal;
   };
@@ -188,6 +193,7 @@ async function main(): Promise<number> {
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
       JWT_DEV_KEY_FILE: path.join(testRoot, 'dev-jwt.key'),
+      TEST_RUN_DIR: testRoot,
     });
     code = await runVitest(process.argv.slice(2), env);
   } catch (e) {
@@ -208,8 +214,28 @@ async function main(): Promise<number> {
         console.error(`[test] ${c.label}: ${(e as Error).message}`);
       }
     }
+    fs.rmSync(testRoot, { recursive: true, force: true });
   }
   return code;
+}
+
+/** Removes the directories of earlier runs whose process is gone, stopping a server they left. */
+async function clearDeadRuns(): Promise<void> {
+  if (!fs.existsSync(testsDir)) return;
+  for (const name of fs.readdirSync(testsDir)) {
+    const pid = /^run-(\d+)$/.exec(name)?.[1];
+    if (!pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+      continue; // still running: another `npm test`
+    } catch {
+      // gone
+    }
+    const dir = path.join(testsDir, name);
+    await stopLocalPostgres(path.join(dir, 'pg')).catch(() => false);
+    if (liveDevServer(path.join(dir, 'temporal.pid'))) killTree(liveDevServer(path.join(dir, 'temporal.pid'))!, 'SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().then(

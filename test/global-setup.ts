@@ -7,7 +7,7 @@ import { projectRoot } from '../runtime/config.js';
 import { workflowsPath } from '../runtime/worker.js';
 import { seedDemo } from '../scripts/seed.js';
 
-export const bundlePath = path.join(projectRoot, '.data', 'test', 'workflow-bundle.js');
+export const bundlePath = path.join(process.env.TEST_RUN_DIR ?? path.join(projectRoot, '.data', 'test'), 'workflow-bundle.js');
 
 export default async function setup(): Promise<void> {
   if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL is not set: run the tests with `npm test`');

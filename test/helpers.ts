@@ -33,7 +33,7 @@ try {
   // already installed in this process by an earlier test file
 }
 
-export const bundlePath = path.join(projectRoot, '.data', 'test', 'workflow-bundle.js');
+export const bundlePath = path.join(process.env.TEST_RUN_DIR ?? path.join(projectRoot, '.data', 'test'), 'workflow-bundle.js');
 
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig({ ...process.env, ...overrides });
