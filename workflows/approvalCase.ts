@@ -125,8 +125,9 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     let found: Awaited<ReturnType<typeof resolve>> = [];
     const resolve = () => run('resolveLinkages', `confirmed linkages of item ${input.itemCode} now`, { itemCode: input.itemCode, applicationNo, latest: true });
     while (found.length === 0) {
-      linkagesChanged = false;
+      // Reset only after waking: a signal that came while the alerts went out is not lost.
       await condition(() => linkagesChanged, '24 hours', { summary: `waiting for a confirmed linkage of ${input.itemCode} (re-checked daily)` });
+      linkagesChanged = false;
       found = await resolve();
     }
     await run('resolveUnroutedAlert', 'unrouted alert resolved', { applicationNo, departments: found.map((l) => l.departmentCode) });

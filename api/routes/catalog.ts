@@ -85,6 +85,10 @@ const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const dept = await departmentOf(req.body.departmentCode, 'approval');
       mayWrite(req.principal, dept);
+      // Changing an existing item needs the right over the department that owns it now too,
+      // so no one takes over another department's item by posting its code.
+      const [existing] = await db.select({ departmentCode: approvalItems.departmentCode }).from(approvalItems).where(eq(approvalItems.code, req.body.code));
+      if (existing && existing.departmentCode !== dept.code) mayWrite(req.principal, await departmentOf(existing.departmentCode));
       const r = await db.transaction((tx) => upsertApprovalItem(tx, { ...req.body, subItem: req.body.subItem ?? null, commitmentPeriodDays: req.body.commitmentPeriodDays ?? null, deadlinePolicy: req.body.deadlinePolicy ?? null }, actorOf(req.principal)));
       return reply.code(r.created ? 201 : 200).send({ code: req.body.code, version: r.version });
     },
@@ -108,6 +112,8 @@ const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const dept = await departmentOf(req.body.departmentCode, 'supervision');
       mayWrite(req.principal, dept);
+      const [existing] = await db.select({ departmentCode: supervisionItems.departmentCode }).from(supervisionItems).where(eq(supervisionItems.code, req.body.code));
+      if (existing && existing.departmentCode !== dept.code) mayWrite(req.principal, await departmentOf(existing.departmentCode));
       if (req.body.divisionCode) {
         const [div] = await db.select().from(divisions).where(eq(divisions.code, req.body.divisionCode));
         if (div?.departmentCode !== dept.code) throw unprocessable(`division ${req.body.divisionCode} is not a division of ${dept.code}`);

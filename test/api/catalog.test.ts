@@ -141,6 +141,8 @@ describe('linkage lifecycle', () => {
     expect((await call('POST', '/v1/departments', 'admin', { code: dept, name: '新部门', regionCode: '320700', side: 'supervision', headName: '某局长', headPhone: '13900000099' })).statusCode).toBe(201);
     expect((await call('POST', '/v1/divisions', 'otherAdmin', { code: uniqueId('V'), departmentCode: dept, name: 'x', adminName: 'y', adminPhone: '13800000099' })).statusCode).toBe(403);
     expect((await call('POST', '/v1/divisions', 'admin', { code: uniqueId('V'), departmentCode: dept, name: '某处', adminName: '某处长', adminPhone: '13800000099' })).statusCode).toBe(201);
+    // No taking over another department's entry by posting its code under one's own department.
+    expect((await call('POST', '/v1/supervision-items', 'health', { code: 'JG-FOOD-01', name: '抢占', departmentCode: DEMO.health })).statusCode).toBe(403);
     const badItem = await call('POST', '/v1/approval-items', 'approver', { ...foreignItem, code: uniqueId('ITEM'), commitmentAllowed: true });
     expect(badItem.statusCode).toBe(400);
     expect(badItem.json().detail).toMatch(/commitmentScenarios: commitment approval needs at least one scenario/);
