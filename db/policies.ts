@@ -15,6 +15,8 @@ export interface PolicySnapshot {
   claimRemindBefore: number;
   feedbackRemindBefore: number;
   claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
+  /** Default rectification period (snapshots taken before it existed: 22 working days). */
+  rectificationPeriod?: number;
 }
 
 export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
@@ -27,6 +29,7 @@ export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
     claimRemindBefore: p.claimLadder.remindBefore,
     feedbackRemindBefore: p.feedbackLadder.remindBefore,
     claimEscalateTo: p.claimLadder.escalateTo,
+    rectificationPeriod: p.rectificationPeriod,
   };
 }
 

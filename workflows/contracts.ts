@@ -61,18 +61,26 @@ export interface ApprovalCaseInput {
 export type CaseStage =
   | 'submitted'
   | 'credit-check'
+  | 'verifying'
   | 'awaiting-decision'
   | 'rejected'
+  | 'awaiting-materials'
   | 'licensed'
   | 'unrouted'
   | 'supervising'
+  | 'revocation-pending'
+  | 'revoked'
   | 'closed';
+
+export type CommitmentScenario = CommitmentRequest['scenario'];
+export type LicenceStatus = 'none' | 'granted-on-commitment' | 'issued' | 'revoked';
 
 export interface CaseRegistration {
   applicationNo: string;
   stage: CaseStage;
   route: Route;
   routeReason: string;
+  scenario?: CommitmentScenario;
 }
 
 export interface CaseState {
@@ -98,7 +106,32 @@ export interface DecisionResult {
   applicationNo: string;
   stage: CaseStage;
   decision: 'approve' | 'reject';
-  licenceStatus: 'issued' | 'none';
+  licenceStatus: LicenceStatus;
+}
+
+/** 材料延期: the deferred materials arrived. */
+export interface MaterialsArgs {
+  materials: string[];
+  actor: Actor;
+}
+
+/**
+ * The approval department acts on a pending revocation (requested by supervision, or allowed
+ * by an overdue commitment): revoke, or, for an overdue commitment where the policy allows,
+ * extend the commitment deadline with a reason.
+ */
+export interface RevocationArgs {
+  actor: Actor;
+  action: 'revoke' | 'extend';
+  reason: string;
+  /** With extend: the new commitment deadline (ISO instant). */
+  newDeadline?: string;
+}
+
+export interface RevocationResult {
+  applicationNo: string;
+  stage: CaseStage;
+  licenceStatus: LicenceStatus;
 }
 
 export interface ApprovalCaseResult {
@@ -111,6 +144,8 @@ export interface ApprovalCaseResult {
 export const submitUpdate = defineUpdate<CaseRegistration, [SubmitArgs]>('submit');
 export const decideUpdate = defineUpdate<DecisionResult, [DecisionArgs]>('decide');
 export const caseStateQuery = defineQuery<CaseState>('caseState');
+export const materialsUpdate = defineUpdate<CaseState, [MaterialsArgs]>('materials');
+export const revocationUpdate = defineUpdate<RevocationResult, [RevocationArgs]>('revocation');
 /** A linkage was confirmed for this case's item: an unrouted case tries to route again. */
 export const linkagesChangedSignal = defineSignal<[{ itemCode: string }]>('linkagesChanged');
 
@@ -129,9 +164,24 @@ export interface SupervisionTaskInput {
   itemCode: string;
   itemName: string;
   regionCode: string;
+  /** 事后核查: the task must verify the applicant's commitment. */
+  verifyCommitment?: boolean;
+  /** Carried over continue-as-new: the task resumes at a later phase. */
+  resume?: TaskResume;
 }
 
-export type TaskStatus = 'awaiting-claim' | 'claimed' | 'awaiting-feedback' | 'closed';
+/** State carried across continue-as-new between rectification rounds. */
+export interface TaskResume {
+  round: number;
+  claimDueAt: string;
+  claimedAt?: string;
+  claimOverdue: boolean;
+  /** The result that ordered this round: rectification or commitment-untrue. */
+  cause: 'rectification' | 'commitment-untrue';
+  rectificationDueAt: string;
+}
+
+export type TaskStatus = 'awaiting-claim' | 'claimed' | 'awaiting-feedback' | 'rectifying' | 'awaiting-reinspection' | 'closed';
 
 export interface TaskState {
   taskId: string;
@@ -142,7 +192,13 @@ export interface TaskState {
   feedbackDueAt?: string;
   feedbackOverdue: boolean;
   result?: FeedbackResult;
+  rectificationDueAt?: string;
+  round?: number;
+  outcome?: TaskOutcome;
 }
+
+/** How a task ended, as the case sees it. */
+export type TaskOutcome = 'compliant' | 'rectified' | 'unreachable' | 'revocation-requested';
 
 export type FeedbackResult = 'compliant' | 'rectification' | 'commitment-untrue' | 'unreachable';
 
@@ -161,16 +217,31 @@ export interface FeedbackArgs {
   actor: Actor;
   result: FeedbackResult;
   note: string;
+  /** With rectification: the deadline set in the order (ISO instant); else the policy's period. */
+  rectificationDeadline?: string;
+}
+
+/** Re-inspection after a rectification deadline (复查). */
+export interface ReinspectionArgs {
+  actor: Actor;
+  rectified: boolean;
+  note: string;
+  /** Not rectified but a further round is ordered: its deadline. Without it, revocation is requested. */
+  rectificationDeadline?: string;
 }
 
 export interface SupervisionTaskResult {
   taskId: string;
   result: FeedbackResult;
+  outcome?: TaskOutcome;
+  departmentCode?: string;
+  reason?: string;
 }
 
 export const claimUpdate = defineUpdate<TaskState, [ClaimArgs]>('claim');
 export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspection');
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
+export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
 /** A calendar import may have moved this task's open deadline: re-compute it (a system event, so a Signal). */
 export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');

@@ -40,6 +40,11 @@ export const cases = pgTable(
     decisionOpinion: text('decision_opinion'),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     licenceStatus: text('licence_status').notNull().default('none'),
+    commitmentScenario: text('commitment_scenario'),
+    commitmentDueAt: timestamp('commitment_due_at', { withTimezone: true }),
+    /** kept, broken, or null while open / not a commitment case. */
+    commitmentOutcome: text('commitment_outcome'),
+    revocationReason: text('revocation_reason'),
     decisionDueAt: timestamp('decision_due_at', { withTimezone: true }),
     decisionDueProvisional: boolean('decision_due_provisional').notNull().default(false),
     /** Statutory limit and policy unit the decision deadline was counted with. */
@@ -95,6 +100,13 @@ export const tasks = pgTable(
     feedbackOverdue: boolean('feedback_overdue').notNull().default(false),
     result: text('result'),
     resultNote: text('result_note'),
+    /** 整改: the order's deadline and round; then the re-inspection (复查) window. */
+    rectificationRound: integer('rectification_round').notNull().default(0),
+    rectificationDueAt: timestamp('rectification_due_at', { withTimezone: true }),
+    reinspectionDueAt: timestamp('reinspection_due_at', { withTimezone: true }),
+    /** How the task ended for the case: compliant, rectified, unreachable, revocation-requested. */
+    outcome: text('outcome'),
+    verifyCommitment: boolean('verify_commitment').notNull().default(false),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
