@@ -3,3 +3,4 @@ export * from './catalog.js';
 export * from './cases.js';
 export * from './audit.js';
 export * from './calendar.js';
+export * from './effects.js';

@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { creditPlatformRecords, creditProfiles, type CreditRecordKind } from '../../db/schema/index.js';
+
+export interface CreditPlatformRecord {
+  /** Our business key; the platform de-duplicates on it, as an SMS provider does on out_id. */
+  businessKey: string;
+  creditCode: string;
+  kind: CreditRecordKind;
+  summary: string;
+  detail: Record<string, unknown>;
+}
+
+export interface CreditPlatformReceipt {
+  providerRecordId: string;
+  /** True if the platform had already accepted this business key: nothing new was filed. */
+  duplicate: boolean;
+}
+
+/** The public credit platform (公共信用信息平台): where results, dishonesty and revocations go. */
+export interface CreditPlatform {
+  push(record: CreditPlatformRecord): Promise<CreditPlatformReceipt>;
+}
+
+/**
+ * The default platform for local runs: it keeps each accepted record in PostgreSQL, once per
+ * business key, and files a broken commitment or a dishonesty record on the applicant's credit
+ * profile (the one the embedded credit query answers from), so the pre-check of a later case
+ * sees it. The profile changes only when the record is new, in the same transaction, so a
+ * retried push never counts twice.
+ */
+export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
+  return {
+    async push({ businessKey, creditCode, kind, summary, detail }) {
+      const duplicate = await db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(creditPlatformRecords)
+          .values({ businessKey, creditCode, kind, payload: { summary, detail } })
+          .onConflictDoNothing({ target: creditPlatformRecords.businessKey })
+          .returning({ businessKey: creditPlatformRecords.businessKey });
+        if (inserted.length === 0) return true;
+        if (kind === 'broken-commitment') {
+          await tx
+            .insert(creditProfiles)
+            .values({ creditCode, grade: 'B', brokenCommitments: 1 })
+            .onConflictDoUpdate({
+              target: creditProfiles.creditCode,
+              set: { brokenCommitments: sql`${creditProfiles.brokenCommitments} + 1`, updatedAt: sql`now()` },
+            });
+        } else if (kind === 'dishonesty') {
+          await tx
+            .insert(creditProfiles)
+            .values({ creditCode, grade: 'B', blacklisted: true })
+            .onConflictDoUpdate({ target: creditProfiles.creditCode, set: { blacklisted: true, updatedAt: sql`now()` } });
+        }
+        return false;
+      });
+      return { providerRecordId: `embedded-credit-${businessKey}`, duplicate };
+    },
+  };
+}
+
+export async function countPlatformRecords(db: Db, businessKey: string): Promise<number> {
+  const rows = await db.execute<{ n: number }>(sql`select count(*)::int as n from credit_platform_records where business_key = ${businessKey}`);
+  return rows[0]?.n ?? 0;
+}

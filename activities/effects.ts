@@ -1,0 +1,173 @@
+// Effects on the credit platform and the e-licence service (DOMAIN.md §3.2, §3.5). Activities
+// run at least once, so each effect is keyed by a business key with a unique constraint, the
+// same key goes to the provider, and the audit trail gets one event per step (ARCHITECTURE.md §4).
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { auditEvents, creditRecords, type Actor, type CreditRecordKind } from '../db/schema/index.js';
+import type { CreditPlatform } from './adapters/credit-platform.js';
+import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
+
+export interface EffectActivityDeps {
+  db: Db;
+  creditPlatform: CreditPlatform;
+  elicence: ElicenceService;
+  clock: () => Date;
+}
+
+export interface PushCreditRecordInput {
+  /** e.g. `<applicationNo>:credit:revocation`; derived from the business, never the run id. */
+  businessKey: string;
+  creditCode: string;
+  kind: CreditRecordKind;
+  applicationNo: string;
+  taskId?: string;
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface PushCreditRecordResult {
+  businessKey: string;
+  status: 'accepted';
+  providerRecordId: string;
+}
+
+export interface VerifyMaterialsInput {
+  applicationNo: string;
+  creditCode: string;
+  materials: string[];
+}
+
+export interface VerifyMaterialsResult {
+  allOk: boolean;
+  results: MaterialCheck[];
+}
+
+const SYSTEM: Actor = { sub: 'system', role: 'system' };
+
+function workflowIdOrNull(): string | null {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? null;
+  } catch {
+    return null; // called outside an activity (tests, scripts)
+  }
+}
+
+export function createEffectActivities(deps: EffectActivityDeps) {
+  const { db, clock } = deps;
+
+  return {
+    /**
+     * Files a record on the public credit platform exactly once in effect: our row is written
+     * first (pending), the platform gets the same business key (it de-duplicates on it), and
+     * the row turns accepted with the audit event in one transaction. A retry after any crash
+     * finds the row and either returns it (accepted) or pushes again, which the platform
+     * answers as a duplicate. A platform failure leaves the row pending with the error on it.
+     */
+    async pushCreditRecord(input: PushCreditRecordInput): Promise<PushCreditRecordResult> {
+      await db
+        .insert(creditRecords)
+        .values({
+          businessKey: input.businessKey,
+          creditCode: input.creditCode,
+          kind: input.kind,
+          applicationNo: input.applicationNo,
+          taskId: input.taskId ?? null,
+          summary: input.summary,
+          detail: input.detail ?? {},
+          status: 'pending',
+          createdAt: clock(),
+        })
+        .onConflictDoNothing({ target: creditRecords.businessKey });
+      const [row] = await db.select().from(creditRecords).where(eq(creditRecords.businessKey, input.businessKey));
+      if (!row) throw new Error(`credit record ${input.businessKey} vanished`);
+      if (row.creditCode !== input.creditCode || row.kind !== input.kind) {
+        // A business key names one effect; reusing it for another applicant or kind is a bug.
+        throw ApplicationFailure.create({
+          type: 'CreditRecordKeyConflict',
+          message: `credit record ${input.businessKey} already exists for ${row.creditCode} (${row.kind}), not ${input.creditCode} (${input.kind})`,
+          nonRetryable: true,
+        });
+      }
+      if (row.status === 'accepted' && row.providerRecordId) {
+        return { businessKey: row.businessKey, status: 'accepted', providerRecordId: row.providerRecordId };
+      }
+
+      let receipt;
+      try {
+        // What we filed first is what goes out, so every attempt sends the same record.
+        receipt = await deps.creditPlatform.push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
+      } catch (err) {
+        await db
+          .update(creditRecords)
+          .set({ error: err instanceof Error ? err.message : String(err) })
+          .where(eq(creditRecords.businessKey, row.businessKey));
+        throw err;
+      }
+
+      const acceptedAt = clock();
+      await db.transaction(async (tx) => {
+        await tx
+          .update(creditRecords)
+          .set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null })
+          .where(eq(creditRecords.businessKey, row.businessKey));
+        await tx
+          .insert(auditEvents)
+          .values({
+            eventKey: `${row.businessKey}:pushed`,
+            applicationNo: row.applicationNo,
+            taskId: row.taskId,
+            kind: 'credit-record',
+            summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
+            actor: SYSTEM,
+            detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
+            workflowId: workflowIdOrNull(),
+            at: acceptedAt,
+          })
+          .onConflictDoNothing({ target: auditEvents.eventKey });
+      });
+      return { businessKey: row.businessKey, status: 'accepted', providerRecordId: receipt.providerRecordId };
+    },
+
+    /**
+     * 材料核验: checks the materials against the applicant's e-licences now and puts the answer
+     * on the case's trail. The answer is recorded once per application: a retry after the trail
+     * has it returns the recorded answer, so the workflow and the trail never disagree.
+     */
+    async verifyMaterials(input: VerifyMaterialsInput): Promise<VerifyMaterialsResult> {
+      const eventKey = `${input.applicationNo}:materials-verified`;
+      const [recorded] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
+      if (recorded) {
+        const detail = recorded.detail as { allOk: boolean; results: MaterialCheck[] };
+        return { allOk: detail.allOk, results: detail.results };
+      }
+      const at = clock();
+      const results = await deps.elicence.verify({ creditCode: input.creditCode, materials: input.materials, at });
+      const allOk = results.every((r) => r.ok);
+      const listed = results.map((r) => (r.ok ? `${r.material} ok${r.licenceNo ? ` (${r.licenceNo})` : ''}` : `${r.material} failed (${r.reason ?? 'not verified'})`)).join('; ');
+      const inserted = await db
+        .insert(auditEvents)
+        .values({
+          eventKey,
+          applicationNo: input.applicationNo,
+          kind: 'materials-verified',
+          summary: `materials verified against e-licences: ${listed || 'none to verify'}`,
+          actor: SYSTEM,
+          detail: { creditCode: input.creditCode, at: at.toISOString(), allOk, results },
+          workflowId: workflowIdOrNull(),
+          at,
+        })
+        .onConflictDoNothing({ target: auditEvents.eventKey })
+        .returning({ id: auditEvents.id });
+      if (inserted.length === 0) {
+        // A concurrent attempt recorded first: its answer is the one on the trail.
+        const [first] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
+        const detail = first!.detail as { allOk: boolean; results: MaterialCheck[] };
+        return { allOk: detail.allOk, results: detail.results };
+      }
+      return { allOk, results };
+    },
+  };
+}
+
+export type EffectActivities = ReturnType<typeof createEffectActivities>;
