@@ -15,11 +15,16 @@ import type { CalendarSource } from './calendar.js';
 import { FailureType, SYSTEM_ACTOR, calendarChangedSignal, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
+import { createEffectActivities } from './effects.js';
+import type { CreditPlatform } from './adapters/credit-platform.js';
+import type { ElicenceService } from './adapters/elicence.js';
 
 export interface ActivityDeps {
   db: Db;
   sms: SmsAdapter;
   credit: CreditAdapter;
+  creditPlatform: CreditPlatform;
+  elicence: ElicenceService;
   calendar: CalendarSource;
   clock: () => Date;
   /** For activities that signal other workflows (re-timing after a calendar import). */
@@ -126,6 +131,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createEffectActivities({ db, creditPlatform: deps.creditPlatform, elicence: deps.elicence, clock }),
+
     /** Registers the case in the read model with the catalog version it starts with. */
     async openCase(input: ApprovalCaseInput) {
       const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, input.itemCode));
@@ -178,6 +185,8 @@ export function createActivities(deps: ActivityDeps) {
         regionCode: item.regionCode,
         statutoryDays: item.statutoryDays,
         commitmentAllowed: item.commitmentAllowed,
+        commitmentScenarios: item.commitmentScenarios,
+        commitmentMinimumGrade: item.commitmentMinimumGrade as 'A' | 'B' | 'C' | 'D',
       };
     },
 
@@ -204,20 +213,20 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Files the route and opens the statutory decision window (the policy's limit, else the item's). */
-    async recordRoute(input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number; itemCode?: string }) {
+    async recordRoute(input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number; itemCode?: string; scenario?: string; step?: string }) {
       const now = clock();
       const policy = input.itemCode ? await policyForItem(db, input.itemCode) : null;
       const window = { amount: policy?.statutoryLimit ?? input.statutoryDays, unit: (policy?.unit ?? 'working-day') as 'working-day' | 'minute', officeTime: policy?.officeTime ?? '09:00' };
-      const due = computeDeadline(await deps.calendar.current(), window, now, window.amount, 0);
+      const due = computeDeadline(await deps.calendar.current(), window, now, window.amount, 1);
       await db.transaction(async (tx) => {
         await tx
           .update(cases)
-          .set({ route: input.route, routeReason: input.reason, stage: 'awaiting-decision', decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional, decisionWindow: window, updatedAt: now })
+          .set({ route: input.route, routeReason: input.reason, commitmentScenario: input.route === 'commitment' ? (input.scenario ?? null) : null, stage: 'awaiting-decision', decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional, decisionWindow: window, updatedAt: now })
           .where(eq(cases.applicationNo, input.applicationNo));
         await recordStep(
           tx,
           {
-            key: `${input.applicationNo}:routed`,
+            key: `${input.applicationNo}:${input.step ?? 'routed'}`,
             applicationNo: input.applicationNo,
             kind: 'routed',
             summary: `${input.route} route (${input.reason}); decision due ${formatShanghai(due.dueAt)}, ${due.period}${due.provisional ? ' (provisional)' : ''}`,
@@ -226,11 +235,11 @@ export function createActivities(deps: ActivityDeps) {
           now,
         );
       });
-      return { decisionDueAt: due.dueAt, provisional: due.provisional };
+      return { decisionDueAt: due.dueAt, provisional: due.provisional, remindAt: due.remindAt };
     },
 
     /** Records the decision; an approval issues the licence and stores the dossier for supervision. */
-    async recordDecision(input: { applicationNo: string; outcome: 'approve' | 'reject'; opinion: string; actor: Actor; decidedAt: string; materials: string[]; commitmentText?: string }) {
+    async recordDecision(input: { applicationNo: string; outcome: 'approve' | 'reject'; opinion: string; actor: Actor; decidedAt: string; materials: string[]; commitmentText?: string; licenceStatus?: 'issued' | 'granted-on-commitment' }) {
       const now = clock();
       const decidedAt = new Date(input.decidedAt);
       return db.transaction(async (tx) => {
@@ -241,8 +250,8 @@ export function createActivities(deps: ActivityDeps) {
             decision: input.outcome,
             decisionOpinion: input.opinion,
             decidedAt,
-            stage: approved ? 'licensed' : 'rejected',
-            licenceStatus: approved ? 'issued' : 'none',
+            stage: approved ? (input.licenceStatus === 'granted-on-commitment' ? 'awaiting-materials' : 'licensed') : 'rejected',
+            licenceStatus: approved ? (input.licenceStatus ?? 'issued') : 'none',
             updatedAt: now,
           })
           .where(eq(cases.applicationNo, input.applicationNo));
@@ -261,7 +270,7 @@ export function createActivities(deps: ActivityDeps) {
             key: `${input.applicationNo}:decided`,
             applicationNo: input.applicationNo,
             kind: approved ? 'approved' : 'rejected',
-            summary: approved ? `approved, licence issued: ${input.opinion}` : `rejected: ${input.opinion}`,
+            summary: approved ? `approved, ${input.licenceStatus === 'granted-on-commitment' ? 'licence granted on commitment (告知承诺)' : 'licence issued'}: ${input.opinion}` : `rejected: ${input.opinion}`,
             actor: input.actor,
             detail: { outcome: input.outcome, opinion: input.opinion, dossierId },
           },
@@ -312,6 +321,84 @@ export function createActivities(deps: ActivityDeps) {
         await tx.update(alerts).set({ resolvedAt: now, resolution }).where(eq(alerts.alertKey, `unrouted:${input.applicationNo}`));
         await recordStep(tx, { key: `${input.applicationNo}:unrouted-resolved`, applicationNo: input.applicationNo, kind: 'unrouted-resolved', summary: `unrouted alert resolved: ${resolution}` }, now);
       });
+    },
+
+    /** 材料延期: the commitment period runs from the decision; the applicant is reminded the working day before. */
+    async openCommitment(input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
+      const now = clock();
+      const policy = await policyForItem(db, input.itemCode);
+      const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, input.itemCode));
+      const period = policy.commitmentPeriod ?? item?.commitmentPeriodDays ?? 20;
+      const calendar = await deps.calendar.current();
+      const due = input.deadline
+        ? { dueAt: new Date(input.deadline).toISOString(), provisional: false, remindAt: computeDeadline(calendar, policy as never, new Date(input.deadline), 1, 0) && null, period: 'extended' }
+        : computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, new Date(input.from), period, 1);
+      let remindAt = due.remindAt;
+      if (input.deadline) {
+        // An extension: remind on the working day before its last day, at office hours.
+        const d = new Date(input.deadline);
+        remindAt = policy.unit === 'minute' ? new Date(d.getTime() - 60_000).toISOString() : calendar.reminderBefore(new Date(d.getTime() - 1).toISOString().slice(0, 10), policy.officeTime).toISOString();
+        if (Date.parse(remindAt) <= now.getTime()) remindAt = null;
+      }
+      await db.transaction(async (tx) => {
+        await tx.update(cases).set({ commitmentDueAt: new Date(due.dueAt), stage: 'awaiting-materials', updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo));
+        await recordStep(
+          tx,
+          {
+            key: `${input.applicationNo}:${input.step ?? 'commitment-opened'}`,
+            applicationNo: input.applicationNo,
+            kind: input.deadline ? 'commitment-extended' : 'commitment-opened',
+            summary: input.deadline ? `commitment deadline extended to ${formatShanghai(due.dueAt)}: ${input.reason ?? ''}` : `deferred materials due ${formatShanghai(due.dueAt)} (${due.period})`,
+            actor: input.actor,
+            detail: { dueAt: due.dueAt, remindAt },
+          },
+          now,
+        );
+      });
+      return { dueAt: due.dueAt, remindAt, period: due.period };
+    },
+
+    /** The deferred materials arrived: the commitment is kept and the licence issued in full. */
+    async recordMaterials(input: { applicationNo: string; materials: string[]; actor: Actor; at: string; onTime: boolean }) {
+      const at = new Date(input.at);
+      await db.transaction(async (tx) => {
+        await tx.update(cases).set({ licenceStatus: 'issued', commitmentOutcome: 'kept', stage: 'licensed', updatedAt: clock() }).where(eq(cases.applicationNo, input.applicationNo));
+        await tx.update(dossiers).set({ materials: sql`${dossiers.materials} || ${JSON.stringify(input.materials)}::jsonb` }).where(eq(dossiers.applicationNo, input.applicationNo));
+        await recordStep(tx, { key: `${input.applicationNo}:materials-received`, applicationNo: input.applicationNo, kind: 'materials-received', summary: `deferred materials received${input.onTime ? '' : ' (late)'}: ${input.materials.join('、')}; licence issued`, actor: input.actor, detail: { materials: input.materials } }, at);
+      });
+    },
+
+    /**
+     * A revocation waits for the approval department: requested by supervision, or allowed by
+     * an overdue commitment. Its own window, with a reminder, so it cannot stall either.
+     */
+    async openRevocation(input: { applicationNo: string; itemCode: string; reason: string; step: string; commitmentBroken?: boolean }) {
+      const now = clock();
+      const policy = snapshotOf(await policyForItem(db, input.itemCode));
+      const due = computeDeadline(await deps.calendar.current(), policy, now, policy.feedbackWindow, policy.feedbackRemindBefore);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(cases)
+          .set({ stage: 'revocation-pending', revocationReason: input.reason, updatedAt: now, ...(input.commitmentBroken && { commitmentOutcome: 'broken' }) })
+          .where(eq(cases.applicationNo, input.applicationNo));
+        await recordStep(tx, { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: 'revocation-pending', summary: `revocation pending: ${input.reason}; the approval department decides by ${formatShanghai(due.dueAt)}`, detail: { reason: input.reason, dueAt: due.dueAt } }, now);
+      });
+      return { dueAt: due.dueAt, remindAt: due.remindAt, period: due.period };
+    },
+
+    /** 撤销许可: executed by the approval department, through the case. */
+    async revokeLicence(input: { applicationNo: string; actor: Actor; reason: string; at: string }) {
+      const at = new Date(input.at);
+      await db.transaction(async (tx) => {
+        await tx.update(cases).set({ licenceStatus: 'revoked', stage: 'revoked', revocationReason: input.reason, updatedAt: clock() }).where(eq(cases.applicationNo, input.applicationNo));
+        await recordStep(tx, { key: `${input.applicationNo}:revoked`, applicationNo: input.applicationNo, kind: 'licence-revoked', summary: `licence revoked by ${input.actor.sub}: ${input.reason}`, actor: input.actor, detail: { reason: input.reason } }, at);
+      });
+    },
+
+    /** 双向推送: a supervision result arrives back at the approval side, and the receipt is on the record. */
+    async recordResultReceipt(input: { applicationNo: string; taskId: string; departmentCode: string; outcome: string; result: string }) {
+      const now = clock();
+      await recordStep(db, { key: `${input.applicationNo}:result-received:${input.taskId}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'result-received', summary: `result from ${input.departmentCode} received by the approval side: ${input.outcome} (${input.result})`, detail: { outcome: input.outcome, result: input.result } }, now);
     },
 
     /** Moves the case to a stage and records why, once per step key. */
@@ -606,13 +693,79 @@ export function createActivities(deps: ActivityDeps) {
       return { tasksSignalled, casesRetimed };
     },
 
-    async markFeedbackOverdue(input: { taskId: string; applicationNo: string; feedbackDueAt: string }) {
+    /**
+     * 整改: a rectification order after a non-compliant result or an untrue commitment. The
+     * deadline is the order's, else the policy's rectification period; the applicant is told.
+     */
+    async orderRectification(input: { taskId: string; applicationNo: string; actor: Actor; cause: 'rectification' | 'commitment-untrue'; round: number; deadline?: string; note: string }) {
+      const now = clock();
+      const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+      const period = task?.policy?.rectificationPeriod ?? 22;
+      const due = input.deadline
+        ? { dueAt: new Date(input.deadline).toISOString(), provisional: false, period: 'as ordered' }
+        : computeDeadline(await deps.calendar.current(), task?.policy ?? { unit: 'working-day', officeTime: '09:00' }, now, period, 0);
+      await db.transaction(async (tx) => {
+        await tx.update(tasks).set({ status: 'rectifying', rectificationRound: input.round, rectificationDueAt: new Date(due.dueAt), reinspectionDueAt: null, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
+        await recordStep(
+          tx,
+          {
+            key: `${input.taskId}:rectification:${input.round}`,
+            applicationNo: input.applicationNo,
+            taskId: input.taskId,
+            kind: 'rectification-ordered',
+            summary: `${input.cause === 'commitment-untrue' ? 'commitment found untrue: ' : ''}rectification order (round ${input.round}), due ${formatShanghai(due.dueAt)} (${due.period})${input.note ? ` — ${input.note}` : ''}`,
+            actor: input.actor,
+            detail: { cause: input.cause, round: input.round, dueAt: due.dueAt },
+          },
+          now,
+        );
+      });
+      return { dueAt: due.dueAt };
+    },
+
+    /** The rectification deadline passed: a re-inspection (复查) is due within the feedback window. */
+    async openReinspection(input: { taskId: string; applicationNo: string; round: number }) {
+      const now = clock();
+      const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+      const p = task?.policy;
+      const due = computeDeadline(await deps.calendar.current(), p ?? { unit: 'working-day', officeTime: '09:00' }, now, p?.feedbackWindow ?? 5, p?.feedbackRemindBefore ?? 1);
+      await db.transaction(async (tx) => {
+        await tx.update(tasks).set({ status: 'awaiting-reinspection', reinspectionDueAt: new Date(due.dueAt), updatedAt: now }).where(eq(tasks.taskId, input.taskId));
+        await recordStep(tx, { key: `${input.taskId}:reinspection-due:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'reinspection-due', summary: `rectification deadline passed: re-inspection due ${formatShanghai(due.dueAt)} (${due.period})`, detail: { round: input.round, dueAt: due.dueAt } }, now);
+      });
+      return { dueAt: due.dueAt, remindAt: due.remindAt, period: due.period };
+    },
+
+    async recordReinspection(input: { taskId: string; applicationNo: string; actor: Actor; round: number; rectified: boolean; note: string; at: string; outcome?: 'rectified' | 'revocation-requested' }) {
+      const at = new Date(input.at);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(tasks)
+          .set({ updatedAt: clock(), ...(input.outcome && { status: 'closed', closedAt: at, outcome: input.outcome, result: input.rectified ? 'compliant' : tasks.result }) })
+          .where(eq(tasks.taskId, input.taskId));
+        await recordStep(
+          tx,
+          {
+            key: `${input.taskId}:reinspected:${input.round}`,
+            applicationNo: input.applicationNo,
+            taskId: input.taskId,
+            kind: 'reinspection',
+            summary: `re-inspection (round ${input.round}): ${input.rectified ? 'rectified' : 'not rectified'}${input.outcome === 'revocation-requested' ? '; revocation requested from the approval department' : ''}${input.note ? ` — ${input.note}` : ''}`,
+            actor: input.actor,
+            detail: { round: input.round, rectified: input.rectified, outcome: input.outcome ?? null },
+          },
+          at,
+        );
+      });
+    },
+
+    async markFeedbackOverdue(input: { taskId: string; applicationNo: string; feedbackDueAt: string; step?: string }) {
       const now = clock();
       await db.transaction(async (tx) => {
         await tx.update(tasks).set({ feedbackOverdue: true, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
         await recordStep(
           tx,
-          { key: `${input.taskId}:feedback-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback-overdue', summary: `no feedback by ${formatShanghai(input.feedbackDueAt)}: overdue`, detail: { feedbackDueAt: input.feedbackDueAt } },
+          { key: `${input.taskId}:${input.step ?? 'feedback-overdue'}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback-overdue', summary: `no ${input.step ? 're-inspection' : 'feedback'} by ${formatShanghai(input.feedbackDueAt)}: overdue`, detail: { dueAt: input.feedbackDueAt } },
           now,
         );
       });
@@ -627,7 +780,7 @@ export function createActivities(deps: ActivityDeps) {
       await db.transaction(async (tx) => {
         await tx
           .update(tasks)
-          .set({ feedbackAt: at, result: input.result, resultNote: input.note, updatedAt: clock(), ...(input.closes && { status: 'closed', closedAt: at }) })
+          .set({ feedbackAt: at, result: input.result, resultNote: input.note, updatedAt: clock(), ...(input.closes && { status: 'closed', closedAt: at, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }) })
           .where(eq(tasks.taskId, input.taskId));
         await recordStep(
           tx,

@@ -4,6 +4,13 @@ const TEMPLATES = {
   'task-assigned': '【审管联动】{division}：{applicant}（{creditCode}）的{item}已审批通过，监管任务{taskId}已推送，请于{claimDue}前认领。',
   'claim-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）未在{claimDue}前认领，已逾期，请督促{division}立即认领。',
   'unrouted-alert': '【审管联动】预警：案件{applicationNo}（{item}）已审批通过，但该事项尚无已确认的监管部门，请尽快确认审管联动关系。',
+  'rectification-order': '【审管联动】{applicant}：经监管检查，您单位需就{item}相关问题限期整改，整改期限至{dueAt}，逾期未整改将依法撤销许可。',
+  'reinspection-notice': '【审管联动】{division}：监管任务{taskId}（{applicant}）整改期限已届满，请于{dueAt}前完成复查并反馈。',
+  'revocation-request': '【审管联动】{department}：监管任务{taskId}复查未整改，监管部门申请撤销{applicant}的许可（案件{applicationNo}），请依法处理。',
+  'revocation-notice': '【审管联动】联动告知：{applicant}（{creditCode}）的{item}许可已于{at}被撤销，原因：{reason}。',
+  'commitment-reminder': '【审管联动】{applicant}：您承诺补交的材料（{materials}）应于{dueAt}前提交，请按时补交，逾期将依法撤销许可并记入信用档案。',
+  'commitment-overdue': '【审管联动】{department}：案件{applicationNo}（{applicant}）承诺补交材料已逾期，请依法决定撤销许可或延期。',
+  'decision-reminder': '【审管联动】{department}：案件{applicationNo}（{applicant}）的法定办结期限为{dueAt}，请及时作出审批决定。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;

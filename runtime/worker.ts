@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
+import { createEmbeddedCreditPlatform } from '../activities/adapters/credit-platform.js';
+import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
@@ -20,6 +22,8 @@ export function productionDeps(database: Database, temporal: Client): ActivityDe
     db: database.db,
     sms: createEmbeddedSms(database.db),
     credit: createEmbeddedCredit(database.db),
+    creditPlatform: createEmbeddedCreditPlatform(database.db),
+    elicence: createEmbeddedElicence(database.db),
     calendar: databaseCalendar(database.db),
     clock: () => new Date(),
     temporal,

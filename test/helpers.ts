@@ -13,6 +13,8 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
+import { createEmbeddedCreditPlatform } from '../activities/adapters/credit-platform.js';
+import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
@@ -67,6 +69,8 @@ export function testDeps(db: Database, overrides: Partial<ActivityDeps> = {}): A
     db: db.db,
     sms: createEmbeddedSms(db.db),
     credit: createEmbeddedCredit(db.db),
+    creditPlatform: createEmbeddedCreditPlatform(db.db),
+    elicence: createEmbeddedElicence(db.db),
     calendar: databaseCalendar(db.db),
     clock: serverClock,
     ...overrides,

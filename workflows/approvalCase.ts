@@ -20,6 +20,8 @@ import {
   caseStateQuery,
   decideUpdate,
   linkagesChangedSignal,
+  materialsUpdate,
+  revocationUpdate,
   submitUpdate,
   taskId,
   type ApprovalCaseInput,
@@ -28,10 +30,17 @@ import {
   type CaseStage,
   type CaseState,
   type DecisionArgs,
+  type CommitmentScenario,
+  type LicenceStatus,
+  type RevocationArgs,
+  type SupervisionTaskResult,
 } from './contracts.js';
 import { decideRoute } from './domain/routing.js';
 import { formatShanghai } from './domain/format.js';
 import { supervisionTask } from './supervisionTask.js';
+
+/** Patch id of the closed-loop branches: decision window, commitment scenarios, results and revocation. */
+export const CLOSED_LOOP_PATCH = 'closed-loop-branches';
 
 /** Patch id of the unrouted alert with its daily re-check. */
 export const UNROUTED_ALERT_PATCH = 'unrouted-alert-and-daily-recheck';
@@ -43,12 +52,20 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   let approvalDepartment: string | undefined;
   let decision: DecisionArgs | undefined;
   let dossierId: number | null = null;
+  let decidedAtIso = '';
   let linkagesChanged = false;
   const tasks: CaseState['tasks'] = [];
+  // Closed-loop state (CLOSED_LOOP_PATCH).
+  let loop = false;
+  let scenario: CommitmentScenario | undefined;
+  let licenceStatus: LicenceStatus = 'none';
+  let materialsReceived: { materials: string[]; at: string } | undefined;
+  let pendingRevocation: { allowExtend: boolean } | undefined;
+  let revocationDecision: RevocationArgs | undefined;
 
-  const moveTo = (next: CaseStage, details: string) => {
+  const moveTo = (next: CaseStage, details: string, dueAt?: string) => {
     stage = next;
-    upsertSearchAttributes({ SgStage: [next] });
+    upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
@@ -76,6 +93,9 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     async (args) => {
       decision = args; // set before any await so a second decision is refused by the validator
       const decidedAt = new Date().toISOString();
+      // 材料延期: decided on the commitment; the licence is issued in full when the materials come.
+      const onCommitment = scenario === 'deferred-materials';
+      const granted: LicenceStatus = args.outcome !== 'approve' ? 'none' : onCommitment ? 'granted-on-commitment' : 'issued';
       const r = await run('recordDecision', `decision: ${args.outcome} by ${args.actor.sub}`, {
         applicationNo,
         outcome: args.outcome,
@@ -84,9 +104,12 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
         decidedAt,
         materials: input.materials,
         commitmentText: input.commitment?.text,
+        ...(onCommitment && { licenceStatus: 'granted-on-commitment' as const }),
       });
       dossierId = r.dossierId;
-      return { applicationNo, stage: args.outcome === 'approve' ? 'licensed' : 'rejected', decision: args.outcome, licenceStatus: args.outcome === 'approve' ? 'issued' : 'none' };
+      licenceStatus = granted;
+      decidedAtIso = decidedAt;
+      return { applicationNo, stage: args.outcome !== 'approve' ? 'rejected' : onCommitment ? 'awaiting-materials' : 'licensed', decision: args.outcome, licenceStatus: granted };
     },
     {
       validator: (args) => {
@@ -95,6 +118,55 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
         }
         if (args.actor.department !== approvalDepartment) {
           throw ApplicationFailure.create({ type: FailureType.Forbidden, message: `case ${applicationNo} belongs to department ${approvalDepartment}`, nonRetryable: true });
+        }
+      },
+    },
+  );
+
+  const refuse = (type: FailureType, message: string): never => {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  };
+  const ownDepartment = (department: string | undefined) => {
+    if (department !== approvalDepartment) refuse(FailureType.Forbidden, `case ${applicationNo} belongs to department ${approvalDepartment}`);
+  };
+
+  setHandler(
+    materialsUpdate,
+    async ({ materials, actor }) => {
+      const at = new Date().toISOString();
+      materialsReceived = { materials, at };
+      licenceStatus = 'issued';
+      await run('recordMaterials', 'deferred materials received', { applicationNo, materials, actor, at, onTime: true });
+      return { applicationNo, stage, route: registration?.route, routeReason: registration?.routeReason, decision: decision?.outcome, tasks };
+    },
+    {
+      validator: ({ actor, materials }) => {
+        ownDepartment(actor.department);
+        if (stage !== 'awaiting-materials' || materialsReceived) refuse(FailureType.InvalidState, `case ${applicationNo} is ${stage}: deferred materials are received while the commitment is open`);
+        if (materials.length === 0) refuse(FailureType.Invalid, 'no materials given');
+      },
+    },
+  );
+
+  setHandler(
+    revocationUpdate,
+    async (args) => {
+      revocationDecision = args;
+      if (args.action === 'revoke') {
+        licenceStatus = 'revoked';
+        await run('revokeLicence', `revoke the licence: ${args.reason}`, { applicationNo, actor: args.actor, reason: args.reason, at: new Date().toISOString() });
+        return { applicationNo, stage: 'revoked', licenceStatus };
+      }
+      return { applicationNo, stage: 'awaiting-materials', licenceStatus };
+    },
+    {
+      validator: (args) => {
+        ownDepartment(args.actor.department);
+        if (!pendingRevocation || revocationDecision) refuse(FailureType.InvalidState, `case ${applicationNo} is ${stage}: no revocation is pending`);
+        if (args.action === 'extend') {
+          if (!pendingRevocation!.allowExtend) refuse(FailureType.InvalidState, 'a revocation requested by supervision cannot be extended');
+          const t = Date.parse(args.newDeadline ?? '');
+          if (Number.isNaN(t) || t <= Date.now()) refuse(FailureType.Invalid, 'extend needs a newDeadline in the future');
         }
       },
     },
@@ -134,30 +206,231 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     return found;
   }
 
+  /** Credit-based routing; a commitment route needs a scenario the item allows and a signed commitment. */
+  function chooseRoute(credit: { grade: 'A' | 'B' | 'C' | 'D'; blacklisted: boolean; brokenCommitments: number }): { route: 'standard' | 'commitment'; reason: string } {
+    const policy = decideRoute(input.route, credit, { commitmentAllowed: item.commitmentAllowed, minimumGrade: item.commitmentMinimumGrade });
+    if (policy.route !== 'commitment') return policy;
+    const wanted = input.commitment?.scenario;
+    if (!wanted) return { route: 'standard', reason: 'standard route: no commitment (承诺书) was signed with the application' };
+    if (!item.commitmentScenarios.includes(wanted)) return { route: 'standard', reason: `standard route: the item does not allow the ${wanted} scenario` };
+    scenario = wanted;
+    return { route: 'commitment', reason: `${policy.reason}; scenario ${wanted}` };
+  }
+
+  /** 材料核验: the listed materials are checked against e-licence data; a mismatch falls back to the standard route. */
+  async function verifyByElicence(routing: { route: 'commitment'; reason: string }): Promise<{ route: 'standard' | 'commitment'; reason: string }> {
+    moveTo('verifying', 'checking materials against e-licences (电子证照)');
+    const materials = input.commitment?.deferredMaterials ?? [];
+    const v = await run('verifyMaterials', `verify ${materials.length} material(s) against e-licences`, { applicationNo, creditCode: input.applicant.creditCode, materials });
+    if (v.allOk) return routing;
+    const failed = v.results.filter((r) => !r.ok).map((r) => r.reason ?? r.material);
+    return { route: 'standard', reason: `standard route: e-licence verification failed (${failed.join('; ')})` };
+  }
+
+  /** Waits until `done`, with a reminder at `remindAt` and an overdue mark at `dueAt`; true when it came in time. */
+  async function windowUntil(spec: { done: () => boolean; dueAt: string; remindAt: string | null; label: string; remind: () => Promise<unknown>; overdue: () => Promise<unknown> }): Promise<boolean> {
+    let reminded = false;
+    for (;;) {
+      if (spec.done()) return true;
+      const now = Date.now();
+      const due = Date.parse(spec.dueAt);
+      if (now >= due) {
+        await spec.overdue();
+        await condition(spec.done);
+        return false;
+      }
+      const remind = spec.remindAt && !reminded && Date.parse(spec.remindAt) > now ? Date.parse(spec.remindAt) : null;
+      const summary = remind ? `${spec.label} reminder ${formatShanghai(spec.remindAt!)} (deadline ${formatShanghai(spec.dueAt)})` : `${spec.label} deadline ${formatShanghai(spec.dueAt)}`;
+      const woke = await condition(spec.done, (remind ?? due) - now, { summary });
+      if (!woke && remind) {
+        await spec.remind();
+        reminded = true;
+      }
+    }
+  }
+
+  const toHead = (template: 'decision-reminder' | 'commitment-overdue' | 'revocation-request', key: string, params: Record<string, string> = {}) =>
+    run('notify', `${template} to the head of ${approvalDepartment}`, {
+      businessKey: `${applicationNo}:${key}`,
+      recipient: { kind: 'department-head', departmentCode: approvalDepartment! },
+      template,
+      params: { department: approvalDepartment!, applicationNo, applicant: input.applicant.name, taskId: '', ...params },
+      applicationNo,
+    });
+
+  /** The statutory decision window of the standard and commitment routes. */
+  async function decisionWindow(dueAt: string, remindAt: string | null, done: () => boolean) {
+    await windowUntil({
+      done,
+      dueAt,
+      remindAt,
+      label: 'decision',
+      remind: () => toHead('decision-reminder', 'decision-reminder', { dueAt: formatShanghai(dueAt) }),
+      overdue: () => run('recordCaseStage', 'decision overdue', { applicationNo, step: 'decision-overdue', stage: 'awaiting-decision', kind: 'decision-overdue', summary: `no decision by the statutory deadline ${formatShanghai(dueAt)}: overdue` }),
+    });
+  }
+
+  /**
+   * 材料延期: the deferred materials within the commitment period, the applicant reminded the
+   * working day before; overdue → the approval department revokes or extends. True when kept.
+   */
+  async function commitmentPhase(): Promise<boolean> {
+    let opened = await run('openCommitment', 'open the commitment period', { applicationNo, itemCode: input.itemCode, from: decidedAtIso });
+    for (let round = 1; ; round++) {
+      moveTo('awaiting-materials', `deferred materials due ${formatShanghai(opened.dueAt)}`, opened.dueAt);
+      const dueAt = opened.dueAt;
+      const inTime = await windowUntil({
+        done: () => materialsReceived !== undefined || stage !== 'awaiting-materials',
+        dueAt,
+        remindAt: opened.remindAt,
+        label: 'commitment',
+        remind: () =>
+          run('notify', 'remind the applicant of the deferred materials', {
+            businessKey: `${applicationNo}:commitment-reminder:${dueAt}`,
+            recipient: { kind: 'applicant', applicationNo },
+            template: 'commitment-reminder',
+            params: { applicant: input.applicant.name, materials: (input.commitment?.deferredMaterials ?? []).join('、'), dueAt: formatShanghai(dueAt) },
+            applicationNo,
+          }),
+        overdue: async () => {
+          moveTo('revocation-pending', `deferred materials not received by ${formatShanghai(dueAt)}`);
+          await toHead('commitment-overdue', `commitment-overdue:${round}`);
+        },
+      });
+      if (inTime && materialsReceived) {
+        await run('pushCreditRecord', 'credit record: commitment kept', { businessKey: `${applicationNo}:credit:commitment-kept`, creditCode: input.applicant.creditCode, kind: 'commitment-kept', applicationNo, summary: `deferred materials of ${applicationNo} received in time` });
+        return true;
+      }
+      const d = await revocationPhase({ reason: `deferred materials not received by ${formatShanghai(dueAt)}`, allowExtend: true, step: `revocation-commitment:${round}`, commitmentBroken: true });
+      if (d.action === 'revoke') {
+        await run('pushCreditRecord', 'credit record: dishonesty (broken commitment)', { businessKey: `${applicationNo}:credit:dishonesty`, creditCode: input.applicant.creditCode, kind: 'dishonesty', applicationNo, summary: `commitment of ${applicationNo} broken: deferred materials not received; licence revoked`, detail: { reason: d.reason } });
+        return false;
+      }
+      opened = await run('openCommitment', 'extend the commitment period', { applicationNo, itemCode: input.itemCode, from: decidedAtIso, deadline: d.newDeadline, step: `commitment-extended:${round}`, actor: d.actor, reason: d.reason });
+    }
+  }
+
+  /** A revocation waits for the approval department, reminded and escalated like any other window. */
+  async function revocationPhase(spec: { reason: string; allowExtend: boolean; step: string; commitmentBroken: boolean }): Promise<RevocationArgs> {
+    revocationDecision = undefined;
+    pendingRevocation = { allowExtend: spec.allowExtend };
+    const w = await run('openRevocation', `revocation pending: ${spec.reason}`, { applicationNo, itemCode: input.itemCode, reason: spec.reason, step: spec.step, commitmentBroken: spec.commitmentBroken });
+    moveTo('revocation-pending', `${spec.reason}; decision due ${formatShanghai(w.dueAt)}`, w.dueAt);
+    await toHead('revocation-request', `${spec.step}:notice`, { taskId: spec.step });
+    await windowUntil({
+      done: () => revocationDecision !== undefined,
+      dueAt: w.dueAt,
+      remindAt: w.remindAt,
+      label: 'revocation decision',
+      remind: () => toHead('revocation-request', `${spec.step}:reminder`, { taskId: spec.step }),
+      overdue: () =>
+        run('notify', 'revocation decision overdue: escalate to the coordinating office', {
+          businessKey: `${applicationNo}:${spec.step}:escalation`,
+          recipient: { kind: 'coordinating-office', regionCode: item.regionCode },
+          template: 'revocation-request',
+          params: { department: approvalDepartment!, applicationNo, applicant: input.applicant.name, taskId: spec.step },
+          applicationNo,
+        }),
+    });
+    pendingRevocation = undefined;
+    return revocationDecision!;
+  }
+
+  /** 联动告知: every department linked to the case hears of the revocation. */
+  async function tellLinkedDepartments(links: Array<{ departmentCode: string; divisionCode: string }>, reason: string) {
+    for (const l of links) {
+      await run('notify', `tell ${l.departmentCode} of the revocation`, {
+        businessKey: `${applicationNo}:revocation-notice:${l.departmentCode}`,
+        recipient: { kind: 'division-admin', divisionCode: l.divisionCode },
+        template: 'revocation-notice',
+        params: { applicant: input.applicant.name, creditCode: input.applicant.creditCode, item: item.itemName, at: formatShanghai(new Date().toISOString()), reason },
+        applicationNo,
+      });
+    }
+  }
+
+  /**
+   * Every task's result comes back (双向推送) and is pushed to the credit platform; a revocation
+   * request is handled as soon as it arrives, through the approval department. True when revoked.
+   */
+  async function superviseUntilClosed(children: Array<{ result(): Promise<SupervisionTaskResult> }>): Promise<boolean> {
+    const requests: SupervisionTaskResult[] = [];
+    let open = children.length;
+    const watchers = children.map(async (child, i) => {
+      const r = await child.result();
+      tasks[i] = { ...tasks[i]!, status: 'closed', result: r.outcome ?? r.result };
+      await run('recordResultReceipt', `result of ${r.taskId} received`, { applicationNo, taskId: r.taskId, departmentCode: r.departmentCode ?? tasks[i]!.departmentCode, outcome: r.outcome ?? r.result, result: r.result });
+      await run('pushCreditRecord', `credit record: supervision result of ${r.taskId}`, { businessKey: `${r.taskId}:credit:result`, creditCode: input.applicant.creditCode, kind: 'supervision-result', applicationNo, taskId: r.taskId, summary: `supervision result from ${tasks[i]!.departmentCode}: ${r.outcome ?? r.result}` });
+      if (r.outcome === 'revocation-requested') requests.push(r);
+      open -= 1;
+    });
+    let revoked = false;
+    for (;;) {
+      await condition(() => open === 0 || (requests.length > 0 && !revoked));
+      const req = requests.shift();
+      if (req && !revoked) {
+        const broken = req.result === 'commitment-untrue';
+        const reason = `requested by ${req.departmentCode}: ${req.reason ?? 'not rectified'}`;
+        const d = await revocationPhase({ reason, allowExtend: false, step: `revocation:${req.taskId}`, commitmentBroken: broken });
+        revoked = true;
+        await tellLinkedDepartments(tasks.map((t, i) => ({ departmentCode: t.departmentCode, divisionCode: links[i]!.divisionCode })), d.reason);
+        await run('pushCreditRecord', `credit record: ${broken ? 'broken commitment' : 'revocation'}`, {
+          businessKey: `${applicationNo}:credit:${broken ? 'broken-commitment' : 'revocation'}`,
+          creditCode: input.applicant.creditCode,
+          kind: broken ? 'broken-commitment' : 'revocation',
+          applicationNo,
+          summary: broken ? `commitment of ${applicationNo} found untrue and not rectified: licence revoked (诚信档案)` : `licence of ${applicationNo} revoked: ${d.reason}`,
+          detail: { requestedBy: req.departmentCode, reason: d.reason },
+        });
+        continue;
+      }
+      if (open === 0) break;
+    }
+    await Promise.all(watchers);
+    return revoked;
+  }
+
+  async function closeCase(final: 'closed' | 'revoked', reason: string): Promise<ApprovalCaseResult> {
+    moveTo(final === 'revoked' ? 'revoked' : 'closed', reason);
+    await run('recordCaseStage', `close: ${reason}`, { applicationNo, step: 'closed', stage: final, kind: 'case-closed', summary: `case closed: ${reason}`, close: true });
+    await condition(allHandlersFinished);
+    return { applicationNo, outcome: 'closed', closeReason: reason };
+  }
+
   // ── registration: catalog version, credit pre-check, route ──
   setCurrentDetails(`**submitted** — item ${input.itemCode}, applicant ${input.applicant.name} (${input.applicant.creditCode})`);
   const item = await run('openCase', `open case ${applicationNo} (item ${input.itemCode})`, input);
   approvalDepartment = item.approvalDepartmentCode;
   moveTo('credit-check', `querying the credit platform for ${input.applicant.creditCode}`);
   const credit = await run('creditPreCheck', `credit pre-check of ${input.applicant.creditCode}`, { applicationNo, creditCode: input.applicant.creditCode });
-  // Until the commitment scenarios run as workflow branches, every case takes the standard
-  // route; the policy still records why commitment was or was not open to the applicant.
-  const policy = decideRoute(input.route, credit, { commitmentAllowed: item.commitmentAllowed });
-  const routing =
-    policy.route === 'commitment'
-      ? { route: 'standard' as const, reason: `standard route: commitment approval is not available yet (${policy.reason})` }
-      : policy;
-  const route = await run('recordRoute', `${routing.route} route: ${routing.reason}`, { applicationNo, route: routing.route, reason: routing.reason, statutoryDays: item.statutoryDays, itemCode: input.itemCode });
-  registration = { applicationNo, stage: 'awaiting-decision', route: routing.route, routeReason: routing.reason };
-  moveTo('awaiting-decision', `${routing.route} route; decision due ${formatShanghai(route.decisionDueAt)}`);
+  // Cases started before the closed-loop branches were all routed standard: they keep that.
+  loop = patched(CLOSED_LOOP_PATCH);
+  let routing: { route: 'standard' | 'commitment'; reason: string };
+  if (loop) {
+    routing = chooseRoute(credit);
+    if (routing.route === 'commitment' && scenario === 'verification') routing = await verifyByElicence({ route: 'commitment', reason: routing.reason });
+  } else {
+    const policy = decideRoute(input.route, credit, { commitmentAllowed: item.commitmentAllowed });
+    routing = policy.route === 'commitment' ? { route: 'standard', reason: `standard route: commitment approval is not available yet (${policy.reason})` } : policy;
+  }
+  if (routing.route !== 'commitment') scenario = undefined;
+  const route = await run('recordRoute', `${routing.route} route: ${routing.reason}`, { applicationNo, route: routing.route, reason: routing.reason, statutoryDays: item.statutoryDays, itemCode: input.itemCode, scenario });
+  registration = { applicationNo, stage: 'awaiting-decision', route: routing.route, routeReason: routing.reason, scenario };
+  moveTo('awaiting-decision', `${routing.route} route${scenario ? ` (${scenario})` : ''}; decision due ${formatShanghai(route.decisionDueAt)}`);
 
-  // ── decision ──
-  await condition(() => decision !== undefined && (decision.outcome === 'reject' || dossierId !== null));
+  // ── decision: within the statutory limit, reminded the working day before, overdue marked ──
+  const decided = () => decision !== undefined && (decision.outcome === 'reject' || dossierId !== null);
+  if (loop) await decisionWindow(route.decisionDueAt, route.remindAt ?? null, decided);
+  else await condition(decided);
   if (decision!.outcome === 'reject') {
     moveTo('rejected', `rejected by ${decision!.actor.sub}`);
     await run('recordCaseStage', 'close: rejected', { applicationNo, step: 'closed', stage: 'rejected', kind: 'case-closed', summary: 'application rejected; nothing to supervise', close: true });
     await condition(allHandlersFinished);
     return { applicationNo, outcome: 'rejected', closeReason: 'application rejected' };
+  }
+  if (loop && scenario === 'deferred-materials') {
+    const kept = await commitmentPhase();
+    if (!kept) return await closeCase('revoked', 'licence revoked: deferred materials not received (broken commitment)');
   }
   moveTo('licensed', 'licence issued; pushing the dossier to supervision');
 
@@ -217,13 +490,21 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
             itemCode: input.itemCode,
             itemName: item.itemName,
             regionCode: item.regionCode,
+            ...(loop && scenario === 'post-verification' && { verifyCommitment: true }),
           },
         ],
       }),
     );
   }
 
-  // ── wait for every task to close ──
+  // ── wait for every task to close; results come back to the approval side, revocations go through it ──
+  if (loop) {
+    const revoked = await superviseUntilClosed(children);
+    if (scenario === 'post-verification' && !revoked) {
+      await run('pushCreditRecord', 'credit record: commitment kept', { businessKey: `${applicationNo}:credit:commitment-kept`, creditCode: input.applicant.creditCode, kind: 'commitment-kept', applicationNo, summary: `commitment of ${applicationNo} verified by supervision` });
+    }
+    return await closeCase(revoked ? 'revoked' : 'closed', revoked ? 'licence revoked at the request of supervision; every supervision task closed' : 'every supervision task closed');
+  }
   await Promise.all(
     children.map(async (child, i) => {
       const result = await child.result();

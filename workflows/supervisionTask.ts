@@ -1,7 +1,7 @@
 // supervisionTask: one per (case, supervising department), id task-<applicationNo>-<dept>.
 // SMS to the division admin → claim window (3 working days) → supervision → feedback window
 // (5 working days after finishing) → result back to the case.
-import { ApplicationFailure, allHandlersFinished, condition, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { run } from './acts.js';
 import {
   FailureType,
@@ -9,11 +9,13 @@ import {
   claimUpdate,
   feedbackUpdate,
   inspectionUpdate,
+  reinspectionUpdate,
   taskStateQuery,
   type Actor,
   type FeedbackResult,
   type SupervisionTaskInput,
   type SupervisionTaskResult,
+  type TaskOutcome,
   type TaskState,
   type TaskStatus,
 } from './contracts.js';
@@ -23,7 +25,7 @@ import { formatShanghai } from './domain/format.js';
 export const DEADLINE_LADDER_PATCH = 'deadline-ladder-and-retiming';
 
 interface WindowSpec {
-  name: 'claim' | 'feedback';
+  name: 'claim' | 'feedback' | 'reinspection';
   isOpen: () => boolean;
   due: () => string;
   remindAt: () => string | null;
@@ -51,8 +53,15 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   let feedbackRemindAt: string | null = null;
   let feedbackPeriod = '';
   const pendingRetimes: number[] = [];
+  // 整改 and 复查: rounds of rectification, each ending in a re-inspection.
+  let round = input.resume?.round ?? 0;
+  let cause: 'rectification' | 'commitment-untrue' = input.resume?.cause ?? 'rectification';
+  let rectificationDueAt: string | undefined = input.resume?.rectificationDueAt;
+  let reinspectionDueAt = '';
+  let outcome: TaskOutcome | undefined;
+  let outcomeReason: string | undefined;
 
-  const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result });
+  const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome });
   const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
     status = next;
     upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
@@ -176,29 +185,140 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
 
   setHandler(
     feedbackUpdate,
-    async ({ actor, result: r, note }) => {
+    async ({ actor, result: r, note, rectificationDeadline }) => {
       const at = new Date().toISOString();
       const onTime = feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(feedbackDueAt);
       result = r;
+      if (r === 'rectification' || r === 'commitment-untrue') {
+        // Not the end: a rectification order, then a re-inspection at its deadline.
+        round += 1;
+        cause = r;
+        moveTo('rectifying', `${r}: rectification order round ${round}`);
+        await run('recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: false });
+        const order = await run('orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause: r, round, deadline: rectificationDeadline, note });
+        rectificationDueAt = order.dueAt;
+        moveTo('rectifying', `rectification due ${formatShanghai(order.dueAt)} (round ${round})`, order.dueAt);
+        return state();
+      }
+      outcome = r === 'unreachable' ? 'unreachable' : 'compliant';
       moveTo('closed', `result: ${r}`);
       await run('recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: true });
       return state();
     },
     {
-      validator: ({ actor, result: r }) => {
+      validator: ({ actor, result: r, rectificationDeadline }) => {
         ownDivision(actor);
         if (status !== 'awaiting-feedback' || feedbackDueAt === undefined) {
           refuse(FailureType.InvalidState, `task ${taskId} is ${status}: feedback comes after supervision is finished, once`);
         }
-        // Rectification orders and untrue commitments lead to re-inspection and revocation,
-        // which run through the closed-loop branches (issue #6); until then they are refused
-        // rather than half-done.
-        if (r === 'rectification' || r === 'commitment-untrue') {
-          refuse(FailureType.Invalid, `result '${r}' is not available yet: use 'compliant' or 'unreachable'`);
+        if (r === 'commitment-untrue' && !input.verifyCommitment) {
+          refuse(FailureType.Invalid, `task ${taskId} does not verify a commitment (事后核查): use 'rectification' for a non-compliance`);
         }
+        futureDeadline(rectificationDeadline, r === 'rectification' || r === 'commitment-untrue');
       },
     },
   );
+
+  /** A deadline given by the caller must parse, lie in the future, and be allowed here. */
+  const futureDeadline = (deadline: string | undefined, allowed: boolean) => {
+    if (deadline === undefined) return;
+    if (!allowed) refuse(FailureType.Invalid, 'rectificationDeadline goes only with a rectification order');
+    const t = Date.parse(deadline);
+    if (Number.isNaN(t)) refuse(FailureType.Invalid, `rectificationDeadline is not an instant: ${deadline}`);
+    if (t <= Date.now()) refuse(FailureType.Invalid, `rectificationDeadline ${deadline} is not in the future`);
+  };
+
+  setHandler(
+    reinspectionUpdate,
+    async ({ actor, rectified, note, rectificationDeadline }) => {
+      const at = new Date().toISOString();
+      const reinspected = round;
+      if (rectified) {
+        outcome = 'rectified';
+        moveTo('closed', `re-inspection: rectified (round ${reinspected})`);
+        await run('recordReinspection', `re-inspection: rectified`, { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
+      } else if (rectificationDeadline) {
+        round += 1;
+        moveTo('rectifying', `not rectified: rectification round ${round} ordered`);
+        await run('recordReinspection', 're-inspection: not rectified, another round', { taskId, applicationNo, actor, round: reinspected, rectified, note, at });
+        const order = await run('orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause, round, deadline: rectificationDeadline, note });
+        rectificationDueAt = order.dueAt;
+      } else {
+        // 撤销许可 is the approval department's act: supervision asks through the case, never around it.
+        outcome = 'revocation-requested';
+        outcomeReason = `${cause === 'commitment-untrue' ? 'commitment untrue' : 'non-compliance'} not rectified after ${reinspected} round(s): ${note}`;
+        moveTo('closed', 'not rectified: revocation requested from the approval department');
+        await run('recordReinspection', 're-inspection: not rectified, revocation requested', { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
+      }
+      return state();
+    },
+    {
+      validator: ({ actor, rectified, rectificationDeadline }) => {
+        ownDivision(actor);
+        if (status !== 'rectifying' && status !== 'awaiting-reinspection') refuse(FailureType.InvalidState, `task ${taskId} is ${status}: re-inspection follows a rectification order`);
+        futureDeadline(rectificationDeadline, !rectified);
+      },
+    },
+  );
+
+  /** One round: the order's deadline, then the re-inspection window with its reminder. */
+  async function rectificationRound(): Promise<void> {
+    const thisRound = round;
+    await run('notify', `rectification order to the applicant (round ${thisRound})`, {
+      businessKey: `${taskId}:rectification-order:${thisRound}`,
+      recipient: { kind: 'applicant', applicationNo },
+      template: 'rectification-order',
+      params: { applicant: input.applicantName, item: input.itemName, dueAt: formatShanghai(rectificationDueAt!) },
+      applicationNo,
+      taskId,
+    });
+    const early = await condition(() => status !== 'rectifying' || round !== thisRound, Math.max(0, Date.parse(rectificationDueAt!) - Date.now()), {
+      summary: `rectification deadline ${formatShanghai(rectificationDueAt!)} (round ${thisRound})`,
+    });
+    if (early) return;
+    const r = await run('openReinspection', `re-inspection due (round ${thisRound})`, { taskId, applicationNo, round: thisRound });
+    reinspectionDueAt = r.dueAt;
+    moveTo('awaiting-reinspection', `re-inspection due ${formatShanghai(r.dueAt)} (round ${thisRound})`, r.dueAt);
+    const notice = (key: string) =>
+      run('notify', `re-inspection ${key} to the admin of ${input.divisionCode}`, {
+        businessKey: `${taskId}:reinspection-${key}:${thisRound}`,
+        recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
+        template: 'reinspection-notice',
+        params: { division: input.divisionCode, applicant: input.applicantName, taskId, dueAt: formatShanghai(reinspectionDueAt) },
+        applicationNo,
+        taskId,
+      });
+    await notice('notice');
+    const expired = await openWindow({ name: 'reinspection', isOpen: () => status === 'awaiting-reinspection', due: () => reinspectionDueAt, remindAt: () => r.remindAt, retimed: () => {}, period: r.period, remind: () => notice('reminder') });
+    if (expired) {
+      await run('markFeedbackOverdue', `re-inspection overdue (round ${thisRound})`, { taskId, applicationNo, feedbackDueAt: reinspectionDueAt, step: `reinspection-overdue:${thisRound}` });
+      await condition(() => status !== 'awaiting-reinspection');
+    }
+  }
+
+  /** After a round: closed, or another round ordered, which starts a fresh run (continue-as-new). */
+  async function afterRound(): Promise<SupervisionTaskResult | null> {
+    if ((status as TaskStatus) !== 'rectifying') return null;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof supervisionTask>({
+      ...input,
+      resume: { round, cause, rectificationDueAt: rectificationDueAt!, claimDueAt, claimedAt, claimOverdue },
+    });
+    return null;
+  }
+
+  if (input.resume) {
+    // A later rectification round, in a fresh run with a short history.
+    status = 'rectifying';
+    claimDueAt = input.resume.claimDueAt;
+    claimedAt = input.resume.claimedAt;
+    claimOverdue = input.resume.claimOverdue;
+    moveTo('rectifying', `rectification due ${formatShanghai(rectificationDueAt!)} (round ${round})`, rectificationDueAt);
+    await rectificationRound();
+    await afterRound();
+    await condition(allHandlersFinished);
+    return { taskId, result: result ?? cause, outcome, departmentCode: input.departmentCode, reason: outcomeReason };
+  }
 
   // ── push: task row, claim window, SMS to the division admin ──
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
@@ -267,7 +387,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     if (ladder) {
       const expired = await openWindow({
         name: 'feedback',
-        isOpen: () => status !== 'closed',
+        isOpen: () => status === 'awaiting-feedback',
         due: () => feedbackDueAt!,
         remindAt: () => feedbackRemindAt,
         retimed: (r) => {
@@ -289,12 +409,16 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       if (expired) {
         feedbackOverdue = true;
         await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
-        await condition(() => status === 'closed');
+        await condition(() => status !== 'awaiting-feedback');
+      }
+      if ((status as TaskStatus) === 'rectifying') {
+        await rectificationRound();
+        await afterRound();
       }
     } else {
       await feedbackWindowV1();
     }
   }
   await condition(allHandlersFinished);
-  return { taskId, result: result! };
+  return { taskId, result: result!, outcome, departmentCode: input.departmentCode, reason: outcomeReason };
 }

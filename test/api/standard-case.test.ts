@@ -126,6 +126,9 @@ describe('a case on the standard route, over HTTP', () => {
       'task-claimed',
       'inspection-finished',
       'feedback',
+      // 双向推送: the result arrives back at the approval side, and goes to the credit platform.
+      'result-received',
+      'credit-record',
       'case-closed',
     ]);
     expect(events.find((e) => e.kind === 'task-claimed')!.actor.sub).toBe(foodDivision.sub);
