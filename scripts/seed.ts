@@ -166,6 +166,18 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
             statutoryDays: 10,
           },
           {
+            code: 'TR-BUILD-01',
+            name: '建筑工程施工许可（培训演练）',
+            subItem: '告知承诺制：事后核查（演练）',
+            type: '行政许可',
+            departmentCode: DEMO.approvalDepartment,
+            regionCode: DEMO.trainingRegion,
+            materials: ['施工许可申请表'],
+            statutoryDays: 7,
+            commitmentAllowed: true,
+            commitmentScenarios: ['post-verification'],
+          },
+          {
             code: 'SP-CATERING-01',
             name: '餐饮服务食品经营许可',
             subItem: '含集中用餐配送',
@@ -193,6 +205,7 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
           { approvalItemCode: 'SP-PUBHEALTH-01', supervisionDepartmentCode: DEMO.health, supervisionItemCode: 'JG-PUBHEALTH-01', divisionCode: DEMO.healthDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           { approvalItemCode: 'SP-BUILD-01', supervisionDepartmentCode: DEMO.housing, supervisionItemCode: 'JG-BUILD-01', divisionCode: DEMO.housingDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           { approvalItemCode: 'SP-MEDDEV-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-MEDDEV-01', divisionCode: 'LYG-SJJ-YLQX', status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
+          { approvalItemCode: 'TR-BUILD-01', supervisionDepartmentCode: DEMO.housing, supervisionItemCode: 'JG-BUILD-01', divisionCode: DEMO.housingDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           { approvalItemCode: 'TR-FOOD-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },
           // Catering is supervised by two departments: each gets its own task.
           { approvalItemCode: 'SP-CATERING-01', supervisionDepartmentCode: DEMO.market, supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision, status: 'confirmed', proposedBy: 'seed', confirmedBy: 'seed' },

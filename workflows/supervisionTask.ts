@@ -263,6 +263,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
 
   /** One round: the order's deadline, then the re-inspection window with its reminder. */
   async function rectificationRound(): Promise<void> {
+    // The order is recorded by the feedback handler; its deadline comes with it.
+    await condition(() => rectificationDueAt !== undefined);
     const thisRound = round;
     await run('notify', `rectification order to the applicant (round ${thisRound})`, {
       businessKey: `${taskId}:rectification-order:${thisRound}`,

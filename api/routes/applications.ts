@@ -5,11 +5,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { approvalItems, auditEvents, cases, tasks } from '../../db/schema/index.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
-import { caseWorkflowId, decideUpdate, submitUpdate, type ApprovalCaseInput } from '../../workflows/contracts.js';
+import { caseWorkflowId, decideUpdate, materialsUpdate, revocationUpdate, submitUpdate, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import { actorOf } from '../auth.js';
 import { caseForApprover, caseForReader, type CaseRow } from '../access.js';
 import { conflict, forbidden, problemSchema, unprocessable } from '../errors.js';
-import { applicationNo, applicationParam, code, creditCode, mobile, shortText } from '../schemas.js';
+import { applicationNo, applicationParam, code, creditCode, isoInstant, mobile, shortText } from '../schemas.js';
 
 const submitBody = z
   .object({
@@ -45,6 +45,7 @@ const taskSummary = z.object({
   claimOverdue: z.boolean(),
   feedbackDueAt: z.string().nullable(),
   result: z.string().nullable(),
+  outcome: z.string().nullable(),
 });
 const caseDetail = z.object({
   applicationNo: z.string(),
@@ -61,6 +62,9 @@ const caseDetail = z.object({
   decision: z.string().nullable(),
   decisionOpinion: z.string().nullable(),
   licenceStatus: z.string(),
+  commitmentScenario: z.string().nullable(),
+  commitmentOutcome: z.string().nullable().describe('kept, broken, or null while open'),
+  revocationReason: z.string().nullable(),
   deadlines: z.array(deadline),
   tasks: z.array(taskSummary),
   createdAt: z.string(),
@@ -176,6 +180,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const taskRows = await db.select().from(tasks).where(eq(tasks.applicationNo, row.applicationNo)).orderBy(asc(tasks.taskId));
       const deadlines: Array<z.infer<typeof deadline>> = [];
       if (row.decisionDueAt && !row.decision) deadlines.push({ kind: 'decision', dueAt: row.decisionDueAt.toISOString(), provisional: row.decisionDueProvisional });
+      if (row.commitmentDueAt && row.stage === 'awaiting-materials') deadlines.push({ kind: 'commitment', dueAt: row.commitmentDueAt.toISOString(), provisional: false });
       for (const t of taskRows) {
         if (!t.claimedAt) deadlines.push({ kind: `claim:${t.taskId}`, dueAt: t.claimDueAt.toISOString(), provisional: t.claimDueProvisional });
         if (t.feedbackDueAt && !t.feedbackAt) deadlines.push({ kind: `feedback:${t.taskId}`, dueAt: t.feedbackDueAt.toISOString(), provisional: t.feedbackDueProvisional });
@@ -195,8 +200,12 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
         decision: row.decision,
         decisionOpinion: row.decisionOpinion,
         licenceStatus: row.licenceStatus,
+        commitmentScenario: row.commitmentScenario,
+        commitmentOutcome: row.commitmentOutcome,
+        revocationReason: row.revocationReason,
         deadlines,
         tasks: taskRows.map((t) => ({
+          outcome: t.outcome,
           taskId: t.taskId,
           departmentCode: t.departmentCode,
           divisionCode: t.divisionCode,
@@ -244,6 +253,51 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await caseForApprover(db, req.principal, req.params.applicationNo);
       const handle = app.deps.temporal.workflow.getHandle(row.workflowId);
       return handle.executeUpdate(decideUpdate, { args: [{ outcome: req.body.outcome, opinion: req.body.opinion, actor: actorOf(req.principal) }] });
+    },
+  );
+
+  app.post(
+    '/v1/applications/:applicationNo/materials',
+    {
+      config: { roles: ['approval'] },
+      schema: {
+        tags: ['cases'],
+        summary: '材料延期: the deferred materials arrived; the licence is issued and the dossier pushed',
+        params: applicationParam,
+        body: z.object({ materials: z.array(shortText(200)).min(1).max(100) }).strict(),
+        response: { 200: z.object({ applicationNo: z.string(), stage: z.string() }), ...errors },
+      },
+    },
+    async (req) => {
+      const row = await caseForApprover(db, req.principal, req.params.applicationNo);
+      const r = await app.deps.temporal.workflow.getHandle(row.workflowId).executeUpdate(materialsUpdate, { args: [{ materials: req.body.materials, actor: actorOf(req.principal) }] });
+      return { applicationNo: r.applicationNo, stage: r.stage };
+    },
+  );
+
+  app.post(
+    '/v1/applications/:applicationNo/revocation',
+    {
+      config: { roles: ['approval'] },
+      schema: {
+        tags: ['cases'],
+        summary: 'Execute a pending revocation (撤销许可), or extend an overdue commitment where allowed',
+        description: 'A revocation is pending when supervision requested it after a failed re-inspection, or when deferred materials are overdue. `extend` is only for the latter.',
+        params: applicationParam,
+        body: z.union([
+          z.object({ reason: shortText(2000) }).strict(),
+          z.object({ extend: z.object({ deadline: isoInstant, reason: shortText(2000) }).strict() }).strict(),
+        ]),
+        response: { 200: z.object({ applicationNo: z.string(), stage: z.string(), licenceStatus: z.string() }), ...errors },
+      },
+    },
+    async (req) => {
+      const row = await caseForApprover(db, req.principal, req.params.applicationNo);
+      const b = req.body;
+      const args = 'extend' in b
+        ? { actor: actorOf(req.principal), action: 'extend' as const, reason: b.extend.reason, newDeadline: new Date(b.extend.deadline).toISOString() }
+        : { actor: actorOf(req.principal), action: 'revoke' as const, reason: b.reason };
+      return app.deps.temporal.workflow.getHandle(row.workflowId).executeUpdate(revocationUpdate, { args: [args] });
     },
   );
 };

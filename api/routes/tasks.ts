@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { auditEvents, tasks } from '../../db/schema/index.js';
-import { claimUpdate, feedbackUpdate, inspectionUpdate } from '../../workflows/contracts.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate, reinspectionUpdate } from '../../workflows/contracts.js';
 import { actorOf } from '../auth.js';
 import { taskForDivision, taskForReader, type TaskRow } from '../access.js';
 import { problemSchema, forbidden } from '../errors.js';
@@ -30,6 +30,10 @@ const taskView = z.object({
   feedbackOverdue: z.boolean(),
   result: z.string().nullable(),
   resultNote: z.string().nullable(),
+  rectificationRound: z.number().int(),
+  rectificationDueAt: z.string().nullable(),
+  reinspectionDueAt: z.string().nullable(),
+  outcome: z.string().nullable(),
 });
 
 const view = (t: TaskRow): z.infer<typeof taskView> => ({
@@ -52,6 +56,10 @@ const view = (t: TaskRow): z.infer<typeof taskView> => ({
   feedbackOverdue: t.feedbackOverdue,
   result: t.result,
   resultNote: t.resultNote,
+  rectificationRound: t.rectificationRound,
+  rectificationDueAt: iso(t.rectificationDueAt),
+  reinspectionDueAt: iso(t.reinspectionDueAt),
+  outcome: t.outcome,
 });
 
 const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() }) });
@@ -69,7 +77,7 @@ const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Inbox: a division's tasks (a department head sees the department)",
         querystring: z
           .object({
-            status: z.enum(['awaiting-claim', 'claimed', 'awaiting-feedback', 'closed']).optional(),
+            status: z.enum(['awaiting-claim', 'claimed', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection', 'closed']).optional(),
             overdue: z.enum(['true', 'false']).optional(),
             applicationNo: applicationNo.optional(),
             creditCode: creditCode.optional(),
@@ -157,13 +165,40 @@ const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['tasks'],
         summary: 'Feed the supervision result back',
         params: taskIdParam,
-        body: z.object({ result: z.enum(['compliant', 'rectification', 'commitment-untrue', 'unreachable']), note: z.string().trim().max(4000).default('') }).strict(),
+        body: z
+          .object({
+            result: z.enum(['compliant', 'rectification', 'commitment-untrue', 'unreachable']),
+            note: z.string().trim().max(4000).default(''),
+            rectificationDeadline: isoInstant.optional().describe("with rectification or commitment-untrue: the order's deadline; default the policy's rectification period"),
+          })
+          .strict(),
         response: { 200: taskView, ...errors },
       },
     },
     async (req) => {
       await taskForDivision(db, req.principal, req.params.taskId);
-      return act(req.params.taskId, (h) => h.executeUpdate(feedbackUpdate, { args: [{ actor: actorOf(req.principal), result: req.body.result, note: req.body.note }] }));
+      const deadline = req.body.rectificationDeadline ? new Date(req.body.rectificationDeadline).toISOString() : undefined;
+      return act(req.params.taskId, (h) => h.executeUpdate(feedbackUpdate, { args: [{ actor: actorOf(req.principal), result: req.body.result, note: req.body.note, rectificationDeadline: deadline }] }));
+    },
+  );
+
+  app.post(
+    '/v1/tasks/:taskId/reinspection',
+    {
+      config: { roles: ['supervision'] },
+      schema: {
+        tags: ['tasks'],
+        summary: '复查 after a rectification order: rectified closes the task; not rectified requests revocation from the case (or orders another round with a new deadline)',
+        params: taskIdParam,
+        body: z.object({ rectified: z.boolean(), note: z.string().trim().max(4000).default(''), rectificationDeadline: isoInstant.optional() }).strict(),
+        response: { 200: taskView, ...errors },
+      },
+    },
+    async (req) => {
+      await taskForDivision(db, req.principal, req.params.taskId);
+      const b = req.body;
+      const deadline = b.rectificationDeadline ? new Date(b.rectificationDeadline).toISOString() : undefined;
+      return act(req.params.taskId, (h) => h.executeUpdate(reinspectionUpdate, { args: [{ actor: actorOf(req.principal), rectified: b.rectified, note: b.note, rectificationDeadline: deadline }] }));
     },
   );
 };
