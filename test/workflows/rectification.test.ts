@@ -1,0 +1,99 @@
+// Rectification rounds (整改 → 复查) on a time-skipping server of their own: a second round
+// continues as new, and the case closes once the task ends rectified.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { eq, like } from 'drizzle-orm';
+import { creditRecords, notifications, tasks } from '../../db/schema/index.js';
+import { loadCalendarData } from '../../db/calendar.js';
+import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import type { approvalCase } from '../../workflows/approvalCase.js';
+import {
+  FailureType,
+  caseStateQuery,
+  claimUpdate,
+  decideUpdate,
+  feedbackUpdate,
+  inspectionUpdate,
+  reinspectionUpdate,
+  taskId as taskIdOf,
+  taskStateQuery,
+  type ApprovalCaseInput,
+} from '../../workflows/contracts.js';
+import { approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = uniqueId('tq');
+// One worker for the whole file: a case left running by one test still has timers, and the
+// test server stops skipping time while any of its work waits for a worker.
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await closeDatabase();
+});
+
+const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
+const db = () => database().db;
+const sent = async (no: string) => (await db().select({ k: notifications.businessKey }).from(notifications).where(eq(notifications.applicationNo, no))).map((n) => n.k).sort();
+const failureType = (e: unknown) => ((e as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
+
+const withWorker = (fn: (taskQueue: string) => Promise<void>) => fn(taskQueue);
+
+async function startCase(taskQueue: string, overrides: Partial<ApprovalCaseInput>): Promise<{ input: ApprovalCaseInput; handle: WorkflowHandle<typeof approvalCase> }> {
+  const input = caseInput(overrides);
+  const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+  return { input, handle };
+}
+
+describe('rectification rounds', () => {
+  it('a second round continues as new and ends rectified; the case closes with the result received', async () => {
+    await withWorker(async (tq) => {
+      const { input, handle } = await startCase(tq, { itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
+      const id = taskIdOf(input.applicationNo, DEMO.housing);
+      await waitFor(async () => (await db().select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
+      const task = env.client.workflow.getHandle(id);
+      await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+      const firstRunId = (await task.describe()).runId;
+      const ordered = await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符' }] });
+      expect(ordered).toMatchObject({ status: 'rectifying', round: 1 });
+      // The default order is the policy's period: 22 working days from now.
+      const calendar = new WorkingCalendar(await loadCalendarData(db()));
+      expect(ordered.rectificationDueAt).toBe(calendar.deadline(new Date(await env.currentTimeMs()), 22).dueAt.toISOString());
+
+      const early = await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] }).catch((e: unknown) => e);
+      expect(failureType(early)).toBe(FailureType.InvalidState);
+      await env.sleep(Date.parse(ordered.rectificationDueAt!) - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await task.query(taskStateQuery)).status === 'awaiting-reinspection');
+      await waitFor(async () => (await sent(input.applicationNo)).includes(`${id}:reinspection-notice:1`));
+
+      const second = new Date((await env.currentTimeMs()) + 3 * 86_400_000).toISOString();
+      await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: false, note: '部分整改', rectificationDeadline: second }] });
+      await waitFor(async () => (await task.describe()).runId !== firstRunId);
+      await keepHistory('supervisionTask-rectification-round-1-continued', env.client.workflow.getHandle(id, firstRunId));
+      await waitFor(async () => (await task.query(taskStateQuery)).round === 2);
+
+      await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: true, note: '已整改到位' }] });
+      const result = await handle.result();
+      expect(result.closeReason).toBe('every supervision task closed');
+      expect((await db().select().from(tasks).where(eq(tasks.taskId, id)))[0]).toMatchObject({ status: 'closed', outcome: 'rectified', rectificationRound: 2 });
+      expect((await db().select().from(creditRecords).where(like(creditRecords.businessKey, `${input.applicationNo}:credit:%`))).map((r) => r.kind)).toEqual(['commitment-kept']);
+      const history = await handle.fetchHistory();
+      expect(history.events!.length).toBeLessThan(500);
+      await keepHistory('approvalCase-post-verification-rectified', handle);
+      await keepHistory('supervisionTask-rectification-round-2-rectified', task);
+    });
+  });
+});
