@@ -18,6 +18,9 @@ import organizationRoutes from './routes/organization.js';
 import calendarRoutes from './routes/calendar.js';
 import catalogRoutes from './routes/catalog.js';
 import catalogImportRoutes from './routes/catalog-import.js';
+import insightRoutes from './routes/insight.js';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,6 +72,11 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     }
   });
 
+  // Security headers on every answer; the CSP is left to Swagger UI's own page (staticCSP).
+  await app.register(helmet, { contentSecurityPolicy: false });
+  // Per-client rate limit; answered as problem+json 429 by the error handler.
+  await app.register(rateLimit, { max: deps.config.env.RATE_LIMIT_MAX, timeWindow: '1 minute' });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -82,7 +90,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(serviceRoutes);
@@ -92,5 +100,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(calendarRoutes);
   await app.register(catalogRoutes);
   await app.register(catalogImportRoutes);
+  await app.register(insightRoutes);
   return app;
 }

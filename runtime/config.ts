@@ -57,6 +57,8 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Requests per minute per client address before 429 (benchmarks raise it). */
+  RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
