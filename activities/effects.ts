@@ -28,8 +28,9 @@ export interface PushCreditRecordInput {
 
 export interface PushCreditRecordResult {
   businessKey: string;
-  status: 'accepted';
-  providerRecordId: string;
+  /** rejected: the platform refused it for good (it is on the case's record, not retried). */
+  status: 'accepted' | 'rejected';
+  providerRecordId: string | null;
 }
 
 export interface VerifyMaterialsInput {
@@ -89,6 +90,7 @@ export function createEffectActivities(deps: EffectActivityDeps) {
           nonRetryable: true,
         });
       }
+      if (row.status === 'rejected') return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
       if (row.status === 'accepted' && row.providerRecordId) {
         return { businessKey: row.businessKey, status: 'accepted', providerRecordId: row.providerRecordId };
       }
@@ -98,10 +100,19 @@ export function createEffectActivities(deps: EffectActivityDeps) {
         // What we filed first is what goes out, so every attempt sends the same record.
         receipt = await deps.creditPlatform.push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
       } catch (err) {
-        await db
-          .update(creditRecords)
-          .set({ error: err instanceof Error ? err.message : String(err) })
-          .where(eq(creditRecords.businessKey, row.businessKey));
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof ApplicationFailure && err.nonRetryable) {
+          // The platform refused the record for good: not sent again, and on the case's record.
+          await db.transaction(async (tx) => {
+            await tx.update(creditRecords).set({ status: 'rejected', error: message }).where(eq(creditRecords.businessKey, row.businessKey));
+            await tx
+              .insert(auditEvents)
+              .values({ eventKey: `${row.businessKey}:rejected`, applicationNo: row.applicationNo, taskId: row.taskId, kind: 'credit-record-rejected', summary: `credit record (${row.kind}) rejected by the credit platform: ${message}`, actor: SYSTEM, detail: { businessKey: row.businessKey }, workflowId: workflowIdOrNull(), at: clock() })
+              .onConflictDoNothing();
+          });
+          return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
+        }
+        await db.update(creditRecords).set({ error: message }).where(eq(creditRecords.businessKey, row.businessKey));
         throw err;
       }
 

@@ -487,14 +487,26 @@ export function createActivities(deps: ActivityDeps) {
         .onConflictDoNothing({ target: notifications.businessKey });
       const [row] = await db.select().from(notifications).where(eq(notifications.businessKey, input.businessKey));
       if (row!.status === 'sent' || row!.status === 'delivered') {
-        return { businessKey: input.businessKey, status: row!.status, resent: false };
+        return { businessKey: input.businessKey, status: row!.status as 'sent' | 'delivered', resent: false };
       }
+      if (row!.status === 'failed' && row!.recipientPhone) return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
       if (!row!.recipientPhone) {
         // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
         await recordStep(db, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} not sent: no phone number on file`, detail: { businessKey: input.businessKey } }, now);
         return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
       }
-      const receipt = await deps.sms.send({ outId: input.businessKey, phone: row!.recipientPhone, body: row!.body });
+      let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
+      try {
+        receipt = await deps.sms.send({ outId: input.businessKey, phone: row!.recipientPhone, body: row!.body });
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
+        // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
+        await db.transaction(async (tx) => {
+          await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
+          await recordStep(tx, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} ${to.phone} refused by the gateway: ${err.message}`, detail: { businessKey: input.businessKey } }, clock());
+        });
+        return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
+      }
       const sentAt = clock();
       await db.transaction(async (tx) => {
         await tx

@@ -11,6 +11,7 @@ const TEMPLATES = {
   'commitment-reminder': '【审管联动】{applicant}：您承诺补交的材料（{materials}）应于{dueAt}前提交，请按时补交，逾期将依法撤销许可并记入信用档案。',
   'commitment-overdue': '【审管联动】{department}：案件{applicationNo}（{applicant}）承诺补交材料已逾期，请依法决定撤销许可或延期。',
   'decision-reminder': '【审管联动】{department}：案件{applicationNo}（{applicant}）的法定办结期限为{dueAt}，请及时作出审批决定。',
+  'notice-failed': '【审管联动】督办：监管任务{taskId}（{applicant}）的派单短信未能送达{division}管理员，请督促其于{claimDue}前认领。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;

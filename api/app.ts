@@ -19,6 +19,7 @@ import calendarRoutes from './routes/calendar.js';
 import catalogRoutes from './routes/catalog.js';
 import catalogImportRoutes from './routes/catalog-import.js';
 import insightRoutes from './routes/insight.js';
+import smsRoutes from './routes/sms.js';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 
@@ -101,5 +102,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(catalogRoutes);
   await app.register(catalogImportRoutes);
   await app.register(insightRoutes);
+  await app.register(smsRoutes);
   return app;
 }

@@ -85,6 +85,18 @@ const envSchema = z.object({
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().optional(),
   TEMPORAL_DEV_DATA_DIR: z.string().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  // External systems (see activities/adapters/http.ts). Unset: the embedded adapters, which keep
+  // their records in PostgreSQL so the whole loop is visible locally.
+  SMS_URL: z.string().url().optional(),
+  SMS_API_KEY: z.string().optional(),
+  /** Shared secret the SMS provider sends with delivery receipts (POST /v1/sms/receipts). */
+  SMS_RECEIPT_TOKEN: z.string().min(16).optional(),
+  CREDIT_PLATFORM_URL: z.string().url().optional(),
+  CREDIT_PLATFORM_API_KEY: z.string().optional(),
+  ELICENCE_URL: z.string().url().optional(),
+  ELICENCE_API_KEY: z.string().optional(),
+  ADAPTER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  ADAPTER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
 });
 
 export interface AppConfig {

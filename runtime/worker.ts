@@ -9,6 +9,7 @@ import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
 import { createEmbeddedCreditPlatform } from '../activities/adapters/credit-platform.js';
 import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
+import { createHttpCredit, createHttpElicence, createHttpSms } from '../activities/adapters/http.js';
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
@@ -17,13 +18,19 @@ import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
-export function productionDeps(database: Database, temporal: Client): ActivityDeps {
+/** The embedded adapters by default; an HTTP adapter for each system whose URL is configured. */
+export function productionDeps(database: Database, temporal: Client, config?: AppConfig): ActivityDeps {
+  const e = config?.env;
+  const http = (url: string | undefined, apiKey: string | undefined) => (url ? { url, apiKey, timeoutMs: e!.ADAPTER_TIMEOUT_MS, attempts: e!.ADAPTER_ATTEMPTS, backoffMs: 200 } : null);
+  const sms = http(e?.SMS_URL, e?.SMS_API_KEY);
+  const credit = http(e?.CREDIT_PLATFORM_URL, e?.CREDIT_PLATFORM_API_KEY);
+  const elicence = http(e?.ELICENCE_URL, e?.ELICENCE_API_KEY);
   return {
     db: database.db,
-    sms: createEmbeddedSms(database.db),
-    credit: createEmbeddedCredit(database.db),
-    creditPlatform: createEmbeddedCreditPlatform(database.db),
-    elicence: createEmbeddedElicence(database.db),
+    sms: sms ? createHttpSms(sms) : createEmbeddedSms(database.db),
+    credit: credit ? createHttpCredit(credit) : createEmbeddedCredit(database.db),
+    creditPlatform: credit ? createHttpCredit(credit) : createEmbeddedCreditPlatform(database.db),
+    elicence: elicence ? createHttpElicence(elicence) : createEmbeddedElicence(database.db),
     calendar: databaseCalendar(database.db),
     clock: () => new Date(),
     temporal,
@@ -40,7 +47,7 @@ export async function createWorker(config: AppConfig, database: Database, connec
     namespace: t.namespace,
     taskQueue: t.taskQueue,
     ...bundle,
-    activities: createActivities(productionDeps(database, temporal)),
+    activities: createActivities(productionDeps(database, temporal, config)),
     maxCachedWorkflows: t.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,

@@ -243,6 +243,8 @@ export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspe
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
 export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
+/** The SMS provider reported that a message of this task failed (delivery receipt). */
+export const notificationFailedSignal = defineSignal<[{ businessKey: string; error?: string }]>('notificationFailed');
 /** A calendar import may have moved this task's open deadline: re-compute it (a system event, so a Signal). */
 export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');
 

@@ -7,6 +7,7 @@ import {
   FailureType,
   calendarChangedSignal,
   claimUpdate,
+  notificationFailedSignal,
   feedbackUpdate,
   inspectionUpdate,
   reinspectionUpdate,
@@ -139,6 +140,10 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   setHandler(taskStateQuery, state);
   setHandler(calendarChangedSignal, ({ importId }) => {
     pendingRetimes.push(importId);
+  });
+  let noticeFailed = false;
+  setHandler(notificationFailedSignal, ({ businessKey }) => {
+    if (businessKey === `${taskId}:claim-notice`) noticeFailed = true;
   });
 
   setHandler(
@@ -326,7 +331,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
   claimDueAt = opened.claimDueAt;
   moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
-  await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
+  const notice = await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
     businessKey: `${taskId}:claim-notice`,
     recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
     template: 'task-assigned',
@@ -334,6 +339,22 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     applicationNo,
     taskId,
   });
+  // A task SMS that never reaches the division admin must not leave the task unseen: the
+  // department head is told at once (refused now, or reported failed later by a receipt).
+  if (notice.status === 'failed') noticeFailed = true;
+  const noticeWatch = (async () => {
+    await condition(() => noticeFailed || status !== 'awaiting-claim');
+    if (noticeFailed && status === 'awaiting-claim') {
+      await run('notify', `task SMS failed: tell the head of ${input.departmentCode}`, {
+        businessKey: `${taskId}:notice-failed`,
+        recipient: { kind: 'department-head', departmentCode: input.departmentCode },
+        template: 'notice-failed',
+        params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+        applicationNo,
+        taskId,
+      });
+    }
+  })();
 
   // Cases started before the reminder ladder and calendar re-timing keep their original path,
   // so their histories replay (STYLE.md §8; test/histories/).
@@ -421,6 +442,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       await feedbackWindowV1();
     }
   }
+  await noticeWatch;
   await condition(allHandlersFinished);
   return { taskId, result: result!, outcome, departmentCode: input.departmentCode, reason: outcomeReason };
 }
