@@ -1,0 +1,71 @@
+// Delivery receipts from the SMS provider: delivered and failed are recorded; a failed task SMS
+// is escalated through the task's workflow; the endpoint takes only the provider's shared secret.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { eq } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import { notifications } from '../../db/schema/index.js';
+import { approver, closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+
+const SECRET = 'receipt-secret-0123456789';
+let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('sms-tq'), SMS_RECEIPT_TOKEN: SECRET });
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: config.temporal.address });
+  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
+  running = worker.run();
+  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+});
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+  await closeDatabase();
+});
+
+const receipts = (body: unknown, token = SECRET) => app.inject({ method: 'POST', url: '/v1/sms/receipts', headers: { 'x-receipt-token': token }, payload: body as never });
+const row = async (key: string) => (await database().db.select().from(notifications).where(eq(notifications.businessKey, key)))[0];
+
+describe('SMS delivery receipts', () => {
+  it('record delivery, escalate a failed task SMS, and refuse a wrong secret', async () => {
+    const token = await tokenFor(config, approver);
+    const no = uniqueId('RCPT');
+    const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
+    expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '回执测试', phone: '13700000031' } })).statusCode).toBe(201);
+    await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
+    const id = `task-${no}-${DEMO.market}`;
+    const notice = `${id}:claim-notice`;
+    for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+
+    expect((await receipts({ receipts: [{ outId: notice, status: 'failed', at: new Date().toISOString() }] }, 'wrong-secret-0123456789')).statusCode).toBe(401);
+    expect((await row(notice))!.status).toBe('sent');
+
+    const r = await receipts({ receipts: [
+      { outId: notice, status: 'failed', at: new Date().toISOString(), error: 'UNDELIV' },
+      { outId: 'no-such-message', status: 'delivered', at: new Date().toISOString() },
+    ] });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toEqual({ updated: 1, unknown: ['no-such-message'], escalated: 1 });
+    expect(await row(notice)).toMatchObject({ status: 'failed', error: 'UNDELIV' });
+    for (let i = 0; i < 200 && !(await row(`${id}:notice-failed`)); i++) await new Promise((r2) => setTimeout(r2, 100));
+    expect(await row(`${id}:notice-failed`)).toMatchObject({ recipientPhone: '13900000002' });
+
+    // The same failure reported again changes nothing and escalates nothing twice.
+    expect((await receipts({ receipts: [{ outId: notice, status: 'failed', at: new Date().toISOString() }] })).json()).toEqual({ updated: 0, unknown: [], escalated: 0 });
+    const head = `${id}:notice-failed`;
+    expect((await receipts({ receipts: [{ outId: head, status: 'delivered', at: '2026-11-24T10:00:00+08:00' }] })).json().updated).toBe(1);
+    expect(await row(head)).toMatchObject({ status: 'delivered' });
+  });
+});
