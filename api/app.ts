@@ -20,6 +20,7 @@ import catalogRoutes from './routes/catalog.js';
 import catalogImportRoutes from './routes/catalog-import.js';
 import insightRoutes from './routes/insight.js';
 import smsRoutes from './routes/sms.js';
+import { createMetrics } from './metrics.js';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 
@@ -77,6 +78,26 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(helmet, { contentSecurityPolicy: false });
   // Per-client rate limit; answered as problem+json 429 by the error handler.
   await app.register(rateLimit, { max: deps.config.env.RATE_LIMIT_MAX, timeWindow: '1 minute' });
+
+  const metrics = createMetrics(deps.database.db);
+  metrics.install(app);
+  // For Prometheus: an operator token, or the scrape token when METRICS_TOKEN is set.
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const scrape = deps.config.env.METRICS_TOKEN;
+    if (!(scrape && token === scrape)) {
+      let principal: Principal | undefined;
+      try {
+        principal = token ? await deps.verifier.verify(token) : undefined;
+      } catch {
+        principal = undefined;
+      }
+      if (!principal) throw unauthorized('an operator token or the scrape token is required');
+      if (principal.role !== 'operator') throw forbidden('metrics are for operators');
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -59,6 +59,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Requests per minute per client address before 429 (benchmarks raise it). */
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
+  /** Bearer token Prometheus scrapes /metrics with (else an operator JWT is needed). */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** host:port where the worker serves the Temporal SDK's Prometheus metrics; unset: off. */
+  WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),

@@ -17,7 +17,7 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
  * Bridges the Temporal runtime's logger (worker, workflow `log`, activity `log`) to pino, so
  * every line is structured and carries workflow and activity ids (STYLE.md §12).
  */
-export function installTemporalRuntimeLogger(logger: Logger): void {
+export function installTemporalRuntimeLogger(logger: Logger, metricsAddress?: string): void {
   const forward = (level: LogLevel, message: string, meta?: LogMetadata) => logger[LEVELS[level]](meta ?? {}, message);
   Runtime.install({
     logger: {
@@ -28,6 +28,10 @@ export function installTemporalRuntimeLogger(logger: Logger): void {
       warn: (m, meta) => forward('WARN', m, meta),
       error: (m, meta) => forward('ERROR', m, meta),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      // The SDK's own metrics (task latencies, slots, polls) for Prometheus, when asked for.
+      ...(metricsAddress && { metrics: { prometheus: { bindAddress: metricsAddress } } }),
+    },
   });
 }

@@ -75,7 +75,7 @@ async function main(log: Logger) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'runtime', 'worker.ts')) {
   const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'worker');
-  installTemporalRuntimeLogger(log);
+  installTemporalRuntimeLogger(log, process.env.WORKER_METRICS_ADDRESS);
   main(log).catch((err) => {
     log.fatal({ err }, 'worker failed');
     process.exit(1);

@@ -1,0 +1,45 @@
+// /metrics: request rates and latencies by route, and the domain's figures from the read model.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { buildApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import { approver, closeDatabase, database, testConfig, tokenFor } from '../helpers.js';
+
+const SCRAPE = 'scrape-token-0123456789';
+let app: FastifyInstance;
+let connection: Connection;
+const config = testConfig({ METRICS_TOKEN: SCRAPE });
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: config.temporal.address });
+  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+});
+afterAll(async () => {
+  await app?.close();
+  await connection?.close();
+  await closeDatabase();
+});
+
+describe('/metrics', () => {
+  it('serves Prometheus text to operators and the scraper, and refuses everyone else', async () => {
+    const operator = await tokenFor(config, { sub: 'ops', role: 'operator' });
+    await app.inject({ method: 'GET', url: '/v1/tasks', headers: { authorization: `Bearer ${operator}` } });
+    const r = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${operator}` } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/plain/);
+    expect(r.body).toMatch(/shenguan_http_requests_total\{route="\/v1\/tasks",method="GET",status="200"\} \d+/);
+    expect(r.body).toMatch(/shenguan_http_request_duration_seconds_bucket\{le="0.005",route="\/v1\/tasks",method="GET"\}/);
+    for (const name of ['shenguan_cases_started_total', 'shenguan_tasks_claim_overdue', 'shenguan_reminders_sent_total', 'shenguan_deadline_lag_seconds{quantile="0.99"}']) {
+      expect(r.body).toContain(name);
+    }
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${SCRAPE}` } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${await tokenFor(config, approver)}` } })).statusCode).toBe(403);
+  });
+
+  it('readiness checks PostgreSQL and Temporal', async () => {
+    const r = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.json()).toEqual({ status: 'ready', postgres: true, temporal: true });
+  });
+});
