@@ -15,7 +15,7 @@
  * JWT_DEV_KEY_FILE pointing at the stack. Both servers are stopped afterwards
  * (also on Ctrl-C); the exit code is vitest's.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -172,9 +172,10 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     fs.mkdirSync(testLogs, { recursive: true });
-    const [pg, temporal] = await Promise.allSettled([startPostgres(), startTemporal(config)]);
+    const [pg, temporal, browser] = await Promise.allSettled([startPostgres(), startTemporal(config), ensureChromium()]);
     if (pg.status === 'rejected') throw pg.reason;
     if (temporal.status === 'rejected') throw temporal.reason;
+    if (browser.status === 'rejected') throw browser.reason;
     checkpoint();
     say(`test stack ready (${seconds(Date.now() - t0)}); logs in ${path.relative(process.cwd(), testLogs)}/`);
 
@@ -217,6 +218,27 @@ async function main(): Promise<number> {
     fs.rmSync(testRoot, { recursive: true, force: true });
   }
   return code;
+}
+
+/**
+ * The Temporal UI test drives Debian's Chromium (a test tool's own browser download does not
+ * work here); a CJK font lets its screenshots show the Chinese case data. Installed with
+ * apt-get when missing and running as root, else the UI test fails saying what is missing.
+ */
+async function ensureChromium(): Promise<void> {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const font = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
+  if (fs.existsSync(chromium) && fs.existsSync(font)) return;
+  if (process.getuid?.() !== 0) {
+    say(`Chromium (${chromium}) or a CJK font is missing and this is not root: install chromium and fonts-wqy-zenhei`);
+    return;
+  }
+  await step('Chromium and a CJK font installed (apt-get)', async () => {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-wqy-zenhei'], { stdio: 'ignore', env });
+    if (update.status !== 0 || install.status !== 0) throw new Error('apt-get install chromium fonts-wqy-zenhei failed');
+  });
 }
 
 /** Removes the directories of earlier runs whose process is gone, stopping a server they left. */
