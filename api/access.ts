@@ -15,8 +15,9 @@ export async function caseForReader(db: Db, p: Principal, applicationNo: string)
   if (p.role === 'operator') return row;
   if (p.role === 'approval' && p.department === row.approvalDepartmentCode) return row;
   if (p.role === 'supervision' && p.department) {
-    const linked = await db.select({ d: tasks.departmentCode }).from(tasks).where(eq(tasks.applicationNo, applicationNo));
-    if (linked.some((t) => t.d === p.department)) return row;
+    // A division reads the cases it supervises; a department head (no division) the department's.
+    const linked = await db.select({ d: tasks.departmentCode, v: tasks.divisionCode }).from(tasks).where(eq(tasks.applicationNo, applicationNo));
+    if (linked.some((t) => t.d === p.department && (!p.division || t.v === p.division))) return row;
   }
   throw forbidden(`application ${applicationNo} is not a case of yours`);
 }

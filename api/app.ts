@@ -51,6 +51,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     bodyLimit: 256 * 1024, // applications carry material names, not documents
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
+  // JSON in and out (bulk imports add text/csv): a text/plain body is 415, not a schema error.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);

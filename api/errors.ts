@@ -66,7 +66,13 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const send = (p: Problem) => reply.code(p.status).type('application/problem+json').send(p);
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({ field: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`, message: v.message ?? 'invalid' }));
+      const at = (path: string) => `${err.validationContext ?? 'body'}${path === '/' ? '' : path.replaceAll('/', '.')}`;
+      const errors = err.validation.flatMap((v) => {
+        // An unknown field is named by its own path, not its parent's.
+        const keys = v.keyword === 'unrecognized_keys' ? ((v.params as { keys?: string[] }).keys ?? []) : [];
+        if (keys.length > 0) return keys.map((k) => ({ field: `${at(v.instancePath)}.${k}`, message: `unknown field '${k}'` }));
+        return [{ field: at(v.instancePath), message: v.message ?? 'invalid' }];
+      });
       return send(problem(400, 'validation', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors));
     }
     if (err instanceof HttpProblem) return send(problem(err.status, err.slug, err.title, err.message));

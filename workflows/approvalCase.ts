@@ -167,6 +167,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
           if (!pendingRevocation!.allowExtend) refuse(FailureType.InvalidState, 'a revocation requested by supervision cannot be extended');
           const t = Date.parse(args.newDeadline ?? '');
           if (Number.isNaN(t) || t <= Date.now()) refuse(FailureType.Invalid, 'extend needs a newDeadline in the future');
+          if (t > Date.now() + 366 * 86_400_000) refuse(FailureType.Invalid, 'an extension runs for at most a year');
         }
       },
     },

@@ -22,6 +22,9 @@ import {
 } from './contracts.js';
 import { formatShanghai } from './domain/format.js';
 
+/** A rectification order runs for at most a year. */
+const MAX_ORDER_MS = 366 * 86_400_000;
+
 /** Patch id of the reminder ladder and calendar re-timing (both windows). */
 export const DEADLINE_LADDER_PATCH = 'deadline-ladder-and-retiming';
 
@@ -151,6 +154,9 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     async ({ actor }) => {
       // The claim counts at the moment it arrives, even if recording it takes a retry or two.
       claimedAt = new Date().toISOString();
+      // A claim can arrive as soon as the task row exists, before the workflow has the deadline
+      // the push stored: it is judged against that deadline once known.
+      await condition(() => claimDueAt !== '');
       const onTime = Date.parse(claimedAt) <= Date.parse(claimDueAt);
       moveTo('claimed', `claimed by ${actor.sub}${onTime ? '' : ' (late)'}`);
       await run('recordClaim', `claim by ${actor.sub}`, { taskId, applicationNo, actor, claimedAt, onTime });
@@ -231,6 +237,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     const t = Date.parse(deadline);
     if (Number.isNaN(t)) refuse(FailureType.Invalid, `rectificationDeadline is not an instant: ${deadline}`);
     if (t <= Date.now()) refuse(FailureType.Invalid, `rectificationDeadline ${deadline} is not in the future`);
+    if (t > Date.now() + MAX_ORDER_MS) refuse(FailureType.Invalid, `rectificationDeadline ${deadline} is more than a year away`);
   };
 
   setHandler(
@@ -330,7 +337,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   // ── push: task row, claim window, SMS to the division admin ──
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
   claimDueAt = opened.claimDueAt;
-  moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
+  // A claim that came in while the push was being recorded stands: don't move it back.
+  if (status === 'awaiting-claim') moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
   const notice = await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
     businessKey: `${taskId}:claim-notice`,
     recipient: { kind: 'division-admin', divisionCode: input.divisionCode },

@@ -95,7 +95,9 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps.database;
   const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
 
-  const existingAnswer = (row: CaseRow, hash: string) => {
+  const existingAnswer = (row: CaseRow, hash: string, department: string | undefined) => {
+    // Another department learns nothing about a case, not even that its number is taken.
+    if (row.approvalDepartmentCode !== department) throw forbidden(`application ${row.applicationNo} is not one of department ${department ?? '(none)'}`);
     if (row.requestHash !== hash) throw conflict(`application ${row.applicationNo} was already submitted with a different body`);
     return { applicationNo: row.applicationNo, status: row.stage, route: row.route, routeReason: row.routeReason, links: links(row.applicationNo) };
   };
@@ -117,7 +119,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const body = req.body;
       const hash = requestHash(body);
       const [existing] = await db.select().from(cases).where(eq(cases.applicationNo, body.applicationNo));
-      if (existing) return reply.code(200).send(existingAnswer(existing, hash));
+      if (existing) return reply.code(200).send(existingAnswer(existing, hash, p.department));
 
       const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, body.itemCode));
       if (!item) throw unprocessable(`approval item ${body.itemCode} is not in the catalog`);
@@ -161,7 +163,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           // The case exists and its workflow has closed: answer from the read model.
           const [row] = await db.select().from(cases).where(eq(cases.applicationNo, body.applicationNo));
-          if (row) return reply.code(200).send(existingAnswer(row, hash));
+          if (row) return reply.code(200).send(existingAnswer(row, hash, p.department));
           throw conflict(`application ${body.applicationNo} was used before`);
         }
         throw err;

@@ -54,7 +54,12 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['calendar'],
         summary: 'The deadline instant for a period of working days, by the legal convention',
         description: 'The start day is not counted; the deadline is 24:00 Asia/Shanghai of the n-th working day after it.',
-        querystring: z.object({ from: isoInstant, workingDays: z.coerce.number().int().min(1).max(365) }).strict(),
+        querystring: z
+          .object({
+            from: isoInstant.refine((v) => Date.parse(v) >= Date.UTC(2000, 0, 1) && Date.parse(v) < Date.UTC(2100, 0, 1), 'between 2000 and 2100'),
+            workingDays: z.coerce.number().int().min(1).max(365),
+          })
+          .strict(),
         response: { 200: z.object({ from: z.string(), workingDays: z.number().int(), dueAt: z.string(), dueAtShanghai: z.string(), provisional: z.boolean() }), ...errors },
       },
     },

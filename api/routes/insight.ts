@@ -12,7 +12,11 @@ import { forbidden, problemSchema } from '../errors.js';
 import { creditCode, mobile, pagination } from '../schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD (Asia/Shanghai)');
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD (Asia/Shanghai)')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date')
+  .refine((d) => d >= '2000-01-01' && d <= '2100-12-31', 'between 2000 and 2100');
 
 const portrait = z.object({
   creditCode: z.string(),

@@ -1,0 +1,559 @@
+// OWASP API1 (broken object-level authorization) as a matrix: every action and object route ×
+// every principal that is not the object's owner. Each cell is its own test: the answer is a
+// problem+json refusal (401 without a token, 403 for a role or an object that is not the
+// caller's, 404 for an object that does not exist), and nothing changed — the rows of the cases,
+// tasks and linkages, the audit trail, the outbox, the catalog trail and the calendar, and the
+// workflow state as the owner reads it. The last block shows the rightful owner CAN do each
+// action once, so the matrix cannot pass by refusing everyone.
+//
+// Objects (item SP-FOOD-01 of approval department LYG-SPJ, linked to LYG-SJJ / LYG-SJJ-SPJY),
+// each left in a state where its action is allowed for its owner:
+//   decide     awaiting a decision                       → POST /decision
+//   claim      approved; its task awaits the claim       → POST /claim, and the object of every read
+//   inspect    task claimed                              → POST /inspection
+//   feedback   task awaiting feedback                    → POST /feedback
+//   reinspect  task rectifying                           → POST /reinspection
+//   revoke     task not rectified; revocation pending    → POST /revocation
+//   materials  SP-MEDDEV-01, 材料延期, awaiting materials   → POST /materials
+//   linkages   a proposed one (confirm), another (dispute), a disputed one (settle)
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { buildApp } from '../../api/app.js';
+import { createVerifier, type Principal, type Role } from '../../api/auth.js';
+import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, tasks } from '../../db/schema/index.js';
+import { closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+
+let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+// The matrix makes a few thousand requests a minute from one address: lift the rate limit.
+const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('authz-tq'), RATE_LIMIT_MAX: '1000000' });
+
+const people = {
+  approver: { sub: 'approval:lyg-spj', role: 'approval', department: DEMO.approvalDepartment },
+  otherApprover: { sub: 'approval:other-spj', role: 'approval', department: 'OTHER-SPJ' },
+  food: { sub: 'supervision:lyg-sjj-spjy', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision },
+  marketHead: { sub: 'supervision:lyg-sjj-head', role: 'supervision', department: DEMO.market },
+  equipment: { sub: 'supervision:lyg-sjj-tzsb', role: 'supervision', department: DEMO.market, division: 'LYG-SJJ-TZSB' },
+  health: { sub: 'supervision:lyg-wjw-ggws', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision },
+  admin: { sub: 'admin:320700', role: 'regional-admin', region: DEMO.region },
+  otherAdmin: { sub: 'admin:320100', role: 'regional-admin', region: '320100' },
+  arbiter: { sub: 'arbiter:bianban', role: 'arbiter' },
+  operator: { sub: 'operator:ops', role: 'operator' },
+} satisfies Record<string, Principal>;
+type Who = keyof typeof people;
+type Caller = Who | 'anonymous';
+const everyone = Object.keys(people) as Who[];
+const tokens = {} as Record<Who, string>;
+
+/** The objects under test, filled in by beforeAll. */
+const o = { decide: '', claim: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '' };
+const taskOf = (applicationNo: string) => `task-${applicationNo}-${DEMO.market}`;
+const caseNos = () => [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
+const linkageIds = () => [o.confirm, o.dispute, o.settle];
+const MISSING_NO = uniqueId('NOPE');
+const MISSING_TASK = `task-${MISSING_NO}-${DEMO.market}`;
+const MISSING_LINKAGE = 2_147_483_000;
+const HARMLESS_YEAR = 2031;
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: config.temporal.address });
+  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
+  running = worker.run();
+  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  for (const who of everyone) tokens[who] = await tokenFor(config, people[who]);
+  await setUpObjects();
+  await quiescent();
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  await connection?.close();
+  await closeDatabase();
+});
+
+const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) =>
+  app.inject({ method, url, headers: who === 'anonymous' ? {} : { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function ok(r: LightMyRequestResponse, status = 200) {
+  expect(r.statusCode, r.body).toBe(status);
+  return r.json();
+}
+
+const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+
+async function setUpObjects() {
+  const submit = async (itemCode = 'SP-FOOD-01', extra: Record<string, unknown> = {}) => {
+    const applicationNo = uniqueId('AUTHZ');
+    const body = { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '越权测试食品有限公司', phone: '13700000031' }, materials: ['食品经营许可申请书'], ...extra };
+    const created = await ok(await call('POST', '/v1/applications', 'approver', body), 201);
+    return { applicationNo, route: created.route as string };
+  };
+  const standard = await Promise.all([1, 2, 3, 4, 5, 6].map(() => submit()));
+  [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke] = standard.map((s) => s.applicationNo) as [string, string, string, string, string, string];
+  const deferred = await submit('SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
+  expect(deferred.route).toBe('commitment');
+  o.materials = deferred.applicationNo;
+
+  await Promise.all([o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
+  const open = [o.claim, o.inspect, o.feedback, o.reinspect, o.revoke];
+  // Waits for the claim notice, not just the task row: the notice goes out after the workflow has
+  // opened the claim window, and a claim that arrives before that is lost by the workflow (reported).
+  await Promise.all(open.map((no) => waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
+  await Promise.all(
+    [o.inspect, o.feedback, o.reinspect, o.revoke].map(async (no) => {
+      const id = taskOf(no);
+      await ok(await call('POST', `/v1/tasks/${id}/claim`, 'food'));
+      if (no === o.inspect) return;
+      await ok(await call('POST', `/v1/tasks/${id}/inspection`, 'food', { finishedAt: now(), findings: '现场检查' }));
+      if (no === o.feedback) return;
+      await ok(await call('POST', `/v1/tasks/${id}/feedback`, 'food', { result: 'rectification', note: '限期整改' }));
+      if (no === o.reinspect) return;
+      await ok(await call('POST', `/v1/tasks/${id}/reinspection`, 'food', { rectified: false, note: '逾期未整改' }));
+    }),
+  );
+  await waitFor('revocation pending', async () => (await call('GET', `/v1/applications/${o.revoke}`, 'approver')).json().stage === 'revocation-pending');
+  await waitFor('awaiting materials', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().stage === 'awaiting-materials');
+  await waitFor('awaiting decision', async () => (await call('GET', `/v1/applications/${o.decide}`, 'approver')).json().stage === 'awaiting-decision');
+
+  // Linkages on fresh items of LYG-SPJ, each naming LYG-SJJ.
+  const newItem = async () => {
+    const code = uniqueId('AUTHZ-ITEM');
+    await ok(await call('POST', '/v1/approval-items', 'approver', { code, name: '越权测试事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: DEMO.region, statutoryDays: 10 }), 201);
+    return code;
+  };
+  const propose = async () => (await ok(await call('POST', '/v1/linkages', 'approver', { approvalItemCode: await newItem(), supervisionDepartmentCode: DEMO.market }), 201)).id as number;
+  o.confirm = await propose();
+  o.dispute = await propose();
+  o.settle = await propose();
+  await ok(await call('POST', `/v1/linkages/${o.settle}/dispute`, 'approver', { reason: '提议有误，请编办裁定' }));
+  o.proposeItem = await newItem();
+}
+
+// ── what must not change ──
+
+type Counts = Record<string, number>;
+async function dbState() {
+  const { db } = database();
+  const nos = caseNos();
+  const [caseRows, taskRows, linkageRows, trail, year, counts] = await Promise.all([
+    db.select().from(cases).where(inArray(cases.applicationNo, nos)).orderBy(asc(cases.applicationNo)),
+    db.select().from(tasks).where(inArray(tasks.applicationNo, nos)).orderBy(asc(tasks.taskId)),
+    db.select().from(linkages).where(inArray(linkages.id, linkageIds())).orderBy(asc(linkages.id)),
+    db.select({ applicationNo: auditEvents.applicationNo, n: count() }).from(auditEvents).where(inArray(auditEvents.applicationNo, nos)).groupBy(auditEvents.applicationNo).orderBy(asc(auditEvents.applicationNo)),
+    db.select().from(calendarYears).where(eq(calendarYears.year, HARMLESS_YEAR)),
+    db.execute<Counts>(sql`select
+      (select count(*)::int from cases) as cases,
+      (select count(*)::int from tasks) as tasks,
+      (select count(*)::int from audit_events) as audit_events,
+      (select count(*)::int from notifications) as notifications,
+      (select count(*)::int from credit_records) as credit_records,
+      (select count(*)::int from dossiers) as dossiers,
+      (select count(*)::int from linkages) as linkages,
+      (select count(*)::int from catalog_changes) as catalog_changes,
+      (select count(*)::int from approval_items) as approval_items,
+      (select count(*)::int from approval_item_versions) as approval_item_versions,
+      (select count(*)::int from supervision_items) as supervision_items,
+      (select count(*)::int from departments) as departments,
+      (select count(*)::int from divisions) as divisions,
+      (select count(*)::int from calendar_years) as calendar_years,
+      (select count(*)::int from calendar_imports) as calendar_imports,
+      (select count(*)::int from calendar_days where year = ${HARMLESS_YEAR}) as calendar_days_of_year`),
+  ]);
+  return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0] };
+}
+
+/** Waits until the setup's workflows have stopped writing, so a change can only come from a request. */
+async function quiescent() {
+  let last = JSON.stringify(await dbState());
+  for (let stable = 0; stable < 2; ) {
+    await new Promise((r) => setTimeout(r, 600));
+    const next = JSON.stringify(await dbState());
+    stable = next === last ? stable + 1 : 0;
+    last = next;
+  }
+}
+
+// ── the matrix ──
+
+interface Route {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT';
+  url: () => string;
+  body?: () => unknown;
+  /** Roles the route admits at all (the onRequest check). */
+  roles: readonly Role[];
+  /** Who may do it to this object. */
+  allowed: readonly Who[];
+  /** For a 404 cell: the same route on an object that does not exist. */
+  missingUrl?: () => string;
+  /** The owner's view of the object's workflow state, compared before and after. */
+  view?: () => Promise<unknown>;
+  /** GET /v1/tasks: a stranger with the role gets 200 with the task not listed. */
+  inbox?: true;
+}
+
+const ownerCase = async (no: string) => {
+  const [detail, events] = await Promise.all([call('GET', `/v1/applications/${no}`, 'approver'), call('GET', `/v1/applications/${no}/events`, 'approver')]);
+  return { detail: detail.json(), events: events.json() };
+};
+const ownerTask = async (no: string) => ({ task: (await call('GET', `/v1/tasks/${taskOf(no)}`, 'food')).json(), case: await ownerCase(no) });
+const linkageView = async () => (await call('GET', '/v1/linkages?departmentCode=LYG-SJJ', 'operator')).json();
+const supervisionSide: Who[] = ['food', 'marketHead', 'equipment'];
+
+const routes: Route[] = [
+  {
+    name: 'POST /v1/applications',
+    method: 'POST',
+    url: () => '/v1/applications',
+    body: () => ({ applicationNo: uniqueId('AUTHZ-X'), itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '越权申请', phone: '13700000032' } }),
+    roles: ['approval'],
+    allowed: ['approver'],
+  },
+  {
+    name: 'POST /v1/applications/{no}/decision',
+    method: 'POST',
+    url: () => `/v1/applications/${o.decide}/decision`,
+    body: () => ({ outcome: 'approve', opinion: '越权审批' }),
+    roles: ['approval'],
+    allowed: ['approver'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/decision`,
+    view: () => ownerCase(o.decide),
+  },
+  {
+    name: 'POST /v1/applications/{no}/materials',
+    method: 'POST',
+    url: () => `/v1/applications/${o.materials}/materials`,
+    body: () => ({ materials: ['质量管理制度'] }),
+    roles: ['approval'],
+    allowed: ['approver'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/materials`,
+    view: () => ownerCase(o.materials),
+  },
+  {
+    name: 'POST /v1/applications/{no}/revocation',
+    method: 'POST',
+    url: () => `/v1/applications/${o.revoke}/revocation`,
+    body: () => ({ reason: '越权撤销' }),
+    roles: ['approval'],
+    allowed: ['approver'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/revocation`,
+    view: () => ownerCase(o.revoke),
+  },
+  {
+    name: 'GET /v1/applications/{no}',
+    method: 'GET',
+    url: () => `/v1/applications/${o.claim}`,
+    roles: ['approval', 'supervision', 'operator'],
+    // A division reads the cases it supervises; another division of the department does not.
+    allowed: ['approver', 'operator', 'food', 'marketHead'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}`,
+    view: () => ownerCase(o.claim),
+  },
+  {
+    name: 'GET /v1/applications/{no}/events',
+    method: 'GET',
+    url: () => `/v1/applications/${o.claim}/events`,
+    roles: ['approval', 'supervision', 'operator'],
+    allowed: ['approver', 'operator', 'food', 'marketHead'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/events`,
+    view: () => ownerCase(o.claim),
+  },
+  {
+    name: 'GET /v1/tasks/{id}',
+    method: 'GET',
+    url: () => `/v1/tasks/${taskOf(o.claim)}`,
+    roles: ['supervision', 'operator'],
+    allowed: ['food', 'marketHead', 'operator'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}`,
+    view: () => ownerTask(o.claim),
+  },
+  {
+    name: 'GET /v1/tasks (inbox)',
+    method: 'GET',
+    url: () => `/v1/tasks?applicationNo=${o.claim}`,
+    roles: ['supervision', 'operator'],
+    allowed: ['food', 'marketHead', 'operator'],
+    inbox: true,
+  },
+  {
+    name: 'POST /v1/tasks/{id}/claim',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.claim)}/claim`,
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/claim`,
+    view: () => ownerTask(o.claim),
+  },
+  {
+    name: 'POST /v1/tasks/{id}/inspection',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.inspect)}/inspection`,
+    body: () => ({ finishedAt: now(), findings: '越权检查' }),
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/inspection`,
+    view: () => ownerTask(o.inspect),
+  },
+  {
+    name: 'POST /v1/tasks/{id}/feedback',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.feedback)}/feedback`,
+    body: () => ({ result: 'compliant', note: '越权反馈' }),
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/feedback`,
+    view: () => ownerTask(o.feedback),
+  },
+  {
+    name: 'POST /v1/tasks/{id}/reinspection',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.reinspect)}/reinspection`,
+    body: () => ({ rectified: true, note: '越权复查' }),
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/reinspection`,
+    view: () => ownerTask(o.reinspect),
+  },
+  {
+    name: 'POST /v1/linkages',
+    method: 'POST',
+    url: () => '/v1/linkages',
+    body: () => ({ approvalItemCode: o.proposeItem, supervisionDepartmentCode: DEMO.health }),
+    roles: ['approval'],
+    allowed: ['approver'],
+  },
+  {
+    name: 'POST /v1/linkages/{id}/confirm',
+    method: 'POST',
+    url: () => `/v1/linkages/${o.confirm}/confirm`,
+    body: () => ({ supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision }),
+    roles: ['supervision'],
+    // The named department confirms; its divisions speak for it (docs/decisions.md, Catalogs).
+    allowed: supervisionSide,
+    missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/confirm`,
+    view: linkageView,
+  },
+  {
+    name: 'POST /v1/linkages/{id}/dispute',
+    method: 'POST',
+    url: () => `/v1/linkages/${o.dispute}/dispute`,
+    body: () => ({ reason: '越权异议' }),
+    roles: ['approval', 'supervision'],
+    allowed: ['approver', ...supervisionSide],
+    missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/dispute`,
+    view: linkageView,
+  },
+  {
+    name: 'POST /v1/linkages/{id}/settle',
+    method: 'POST',
+    url: () => `/v1/linkages/${o.settle}/settle`,
+    body: () => ({ decision: 'reject', note: '越权裁定' }),
+    roles: ['arbiter'],
+    allowed: ['arbiter'],
+    missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/settle`,
+    view: linkageView,
+  },
+  {
+    name: 'POST /v1/approval-items',
+    method: 'POST',
+    url: () => '/v1/approval-items',
+    body: () => ({ code: uniqueId('AUTHZ-X'), name: '越权事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: DEMO.region, statutoryDays: 10 }),
+    roles: ['regional-admin', 'approval'],
+    allowed: ['approver', 'admin'],
+  },
+  {
+    name: 'POST /v1/supervision-items',
+    method: 'POST',
+    url: () => '/v1/supervision-items',
+    body: () => ({ code: uniqueId('AUTHZ-JG'), name: '越权监管事项', departmentCode: DEMO.market }),
+    roles: ['regional-admin', 'supervision'],
+    allowed: ['admin', ...supervisionSide],
+  },
+  {
+    name: 'POST /v1/departments',
+    method: 'POST',
+    url: () => '/v1/departments',
+    body: () => ({ code: uniqueId('AUTHZ-D'), name: '越权部门', regionCode: DEMO.region, side: 'supervision' }),
+    roles: ['regional-admin'],
+    allowed: ['admin'],
+  },
+  {
+    name: 'POST /v1/divisions',
+    method: 'POST',
+    url: () => '/v1/divisions',
+    body: () => ({ code: uniqueId('AUTHZ-V'), departmentCode: DEMO.market, name: '越权处室', adminName: '某处长', adminPhone: '13800000099' }),
+    roles: ['regional-admin'],
+    allowed: ['admin'],
+  },
+  {
+    name: `PUT /v1/calendar/${HARMLESS_YEAR}`,
+    method: 'PUT',
+    url: () => `/v1/calendar/${HARMLESS_YEAR}`,
+    body: () => ({ notice: '越权导入的节假日安排', days: [{ date: `${HARMLESS_YEAR}-10-01`, kind: 'holiday', name: '国庆节' }] }),
+    roles: ['regional-admin', 'operator'],
+    // The calendar is national: any regional admin or operator imports it.
+    allowed: ['admin', 'otherAdmin', 'operator'],
+    view: async () => (await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json(),
+  },
+];
+
+interface Cell {
+  route: Route;
+  who: Caller;
+  missing: boolean;
+  status: number;
+  label: string;
+}
+
+const cells: Cell[] = [];
+for (const route of routes) {
+  const label = (who: Caller, status: number, missing = false) => `${route.name}${missing ? ' (no such object)' : ''} × ${who} → ${status}`;
+  cells.push({ route, who: 'anonymous', missing: false, status: 401, label: label('anonymous', 401) });
+  for (const who of everyone) {
+    if (route.allowed.includes(who)) continue;
+    const roleAdmitted = route.roles.includes(people[who].role);
+    // A stranger's inbox answers, without the task; every other refusal is 403.
+    const status = route.inbox && roleAdmitted ? 200 : 403;
+    cells.push({ route, who, missing: false, status, label: label(who, status) });
+  }
+  if (route.missingUrl) {
+    for (const who of everyone) {
+      const status = route.roles.includes(people[who].role) ? 404 : 403;
+      cells.push({ route, who, missing: true, status, label: label(who, status, true) });
+    }
+  }
+}
+
+async function cellState(route: Route) {
+  return { db: await dbState(), view: route.view ? await route.view() : null };
+}
+
+function expectProblem(r: LightMyRequestResponse, status: number) {
+  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const p = r.json();
+  expect(p).toMatchObject({ status, type: expect.stringMatching(/^urn:shenguan:problem:/), title: expect.any(String), detail: expect.any(String) });
+  expect(p.detail.length).toBeGreaterThan(0);
+}
+
+describe('authorization matrix: route × principal', () => {
+  it('has a cell for every route and every principal that is not the owner', () => {
+    expect(new Set(cells.map((c) => c.label)).size).toBe(cells.length);
+    expect(cells.length).toBeGreaterThan(250);
+  });
+
+  it.each(cells.map((c) => [c.label, c] as const))('%s', async (_label, { route, who, missing, status }) => {
+    const before = await cellState(route);
+    const r = await call(route.method, missing ? route.missingUrl!() : route.url(), who, route.body?.());
+    expect(r.statusCode, r.body).toBe(status);
+    if (status >= 400) {
+      expectProblem(r, status);
+      const role = who === 'anonymous' ? null : people[who].role;
+      if (status === 403 && role && !route.roles.includes(role)) expect(r.json().detail).toMatch(new RegExp(`^role ${role} may not`));
+      // An object refusal says whose object it is, not just "forbidden".
+      if (status === 403 && role && route.roles.includes(role)) expect(r.json().detail).toMatch(/belongs to|not a case of yours|only|may not|handled by|is in region/);
+      if (status === 404) expect(r.json().detail).toMatch(/does not exist/);
+    } else {
+      // The stranger's inbox: the task is not there, by any filter or none.
+      expect(r.json()).toMatchObject({ total: 0, items: [] });
+      const byCode = (await call('GET', `/v1/tasks?creditCode=${before.db.taskRows.find((t) => t.taskId === taskOf(o.claim))!.applicantCreditCode}`, who)).json();
+      expect(byCode.items).toEqual([]);
+      const all = (await call('GET', '/v1/tasks?limit=200', who)).json();
+      expect(all.items.map((t: { taskId: string }) => t.taskId)).not.toContain(taskOf(o.claim));
+    }
+    expect(await cellState(route)).toEqual(before);
+  });
+
+  // Another department learns nothing about an existing case, not even that its number is taken.
+  it('POST /v1/applications with an existing applicationNo × OTHER-SPJ → 403, same body or not', async () => {
+    const before = await cellState(routes.find((r) => r.name === 'GET /v1/applications/{no}')!);
+    for (const body of [{ applicationNo: o.claim, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: 'x', phone: '13700000031' } }]) {
+      const r = await call('POST', '/v1/applications', 'otherApprover', body);
+      expectProblem(r, 403);
+      expect(r.json().detail).not.toMatch(/already submitted|route|stage/);
+    }
+    expect(await cellState(routes.find((r) => r.name === 'GET /v1/applications/{no}')!)).toEqual(before);
+  });
+});
+
+// ── and the owner can ──
+
+describe('the rightful owner can do each action once', () => {
+  it('reads the case, its trail and the task; the owning division and its head see the task in the inbox', async () => {
+    for (const who of ['approver', 'operator', 'food', 'marketHead'] as const) {
+      expect((await ok(await call('GET', `/v1/applications/${o.claim}`, who))).applicationNo).toBe(o.claim);
+      expect((await ok(await call('GET', `/v1/applications/${o.claim}/events`, who))).items.length).toBeGreaterThan(0);
+    }
+    for (const who of ['food', 'marketHead', 'operator'] as const) {
+      expect((await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).taskId).toBe(taskOf(o.claim));
+      expect((await ok(await call('GET', `/v1/tasks?applicationNo=${o.claim}`, who))).items.map((t: { taskId: string }) => t.taskId)).toEqual([taskOf(o.claim)]);
+    }
+  });
+
+  it('approval department: submits, decides, receives materials, revokes', async () => {
+    const submitted = routes.find((r) => r.name === 'POST /v1/applications')!.body!() as { applicationNo: string };
+    expect((await ok(await call('POST', '/v1/applications', 'approver', submitted), 201)).applicationNo).toBe(submitted.applicationNo);
+    expect(await ok(await call('POST', `/v1/applications/${o.decide}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))).toMatchObject({ decision: 'approve', licenceStatus: 'issued' });
+    expect(await ok(await call('POST', `/v1/applications/${o.materials}/materials`, 'approver', { materials: ['质量管理制度'] }))).toMatchObject({ applicationNo: o.materials });
+    await waitFor('licence issued', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().licenceStatus === 'issued');
+    expect(await ok(await call('POST', `/v1/applications/${o.revoke}/revocation`, 'approver', { reason: '逾期未整改，依法撤销' }))).toMatchObject({ stage: 'revoked', licenceStatus: 'revoked' });
+    // Once: the state no longer allows it.
+    expect((await call('POST', `/v1/applications/${o.decide}/decision`, 'approver', { outcome: 'approve', opinion: '再次' })).statusCode).toBe(409);
+    expect((await call('POST', `/v1/applications/${o.revoke}/revocation`, 'approver', { reason: '再次' })).statusCode).toBe(409);
+  });
+
+  it('owning division: claims, finishes the inspection, feeds back, re-inspects', async () => {
+    expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.claim)}/claim`, 'food'))).toMatchObject({ status: 'claimed', claimedBy: people.food.sub });
+    expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.inspect)}/inspection`, 'food', { finishedAt: now(), findings: '现场检查，符合要求' }))).toMatchObject({ status: 'awaiting-feedback' });
+    expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.feedback)}/feedback`, 'food', { result: 'compliant', note: '符合要求' }))).toMatchObject({ status: 'closed', result: 'compliant' });
+    expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.reinspect)}/reinspection`, 'food', { rectified: true, note: '已整改' }))).toMatchObject({ status: 'closed', outcome: 'rectified' });
+    expect((await call('POST', `/v1/tasks/${taskOf(o.claim)}/claim`, 'food')).statusCode).toBe(409);
+  });
+
+  it('linkages: the approving department proposes, the named department confirms or disputes, an arbiter settles', async () => {
+    expect(await ok(await call('POST', '/v1/linkages', 'approver', { approvalItemCode: o.proposeItem, supervisionDepartmentCode: DEMO.health }), 201)).toMatchObject({ status: 'proposed' });
+    expect(await ok(await call('POST', `/v1/linkages/${o.confirm}/confirm`, 'marketHead', { supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision }))).toMatchObject({ status: 'confirmed' });
+    expect(await ok(await call('POST', `/v1/linkages/${o.dispute}/dispute`, 'food', { reason: '本局无监管职责' }))).toMatchObject({ status: 'disputed' });
+    expect(await ok(await call('POST', `/v1/linkages/${o.settle}/settle`, 'arbiter', { decision: 'reject', note: '编办裁定：无监管职责' }))).toMatchObject({ status: 'rejected', settledBy: people.arbiter.sub });
+  });
+
+  it('catalog and organization: the owning department or the regional admin writes', async () => {
+    const item = routes.find((r) => r.name === 'POST /v1/approval-items')!.body!;
+    expect(await ok(await call('POST', '/v1/approval-items', 'approver', item()), 201)).toMatchObject({ version: 1 });
+    expect(await ok(await call('POST', '/v1/approval-items', 'admin', item()), 201)).toMatchObject({ version: 1 });
+    const supervisionItem = routes.find((r) => r.name === 'POST /v1/supervision-items')!.body!;
+    await ok(await call('POST', '/v1/supervision-items', 'equipment', supervisionItem()), 201);
+    await ok(await call('POST', '/v1/supervision-items', 'admin', supervisionItem()), 201);
+    await ok(await call('POST', '/v1/departments', 'admin', routes.find((r) => r.name === 'POST /v1/departments')!.body!()), 201);
+    await ok(await call('POST', '/v1/divisions', 'admin', routes.find((r) => r.name === 'POST /v1/divisions')!.body!()), 201);
+  });
+
+  it('calendar: an operator imports a year (a far one, so no running deadline moves)', async () => {
+    const year = 2099;
+    const r = await ok(await call('PUT', `/v1/calendar/${year}`, 'operator', { notice: '测试：2099年节假日安排', days: [{ date: `${year}-10-01`, kind: 'holiday', name: '国庆节' }] }));
+    expect(r).toMatchObject({ year });
+    // Its re-timing finishes before this file's worker stops, so no import is left pending for the next file.
+    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
+    expect((await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json().published).toBe(false);
+  });
+});
