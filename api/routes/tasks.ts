@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { auditEvents, tasks } from '../../db/schema/index.js';
@@ -9,6 +9,7 @@ import { problemSchema, forbidden } from '../errors.js';
 import { applicationNo, creditCode, isoInstant, pagination, shortText, taskIdParam } from '../schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const TOTAL_CAP = 1_000;
 
 const taskView = z.object({
   taskId: z.string(),
@@ -84,7 +85,16 @@ const taskRoutes: FastifyPluginAsyncZod = async (app) => {
             ...pagination,
           })
           .strict(),
-        response: { 200: z.object({ items: z.array(taskView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }), ...errors },
+        response: {
+          200: z.object({
+            items: z.array(taskView),
+            total: z.number().int().describe(`matching tasks, counted up to ${TOTAL_CAP}`),
+            totalExact: z.boolean().describe(`false when more than ${TOTAL_CAP} match`),
+            limit: z.number().int(),
+            offset: z.number().int(),
+          }),
+          ...errors,
+        },
       },
     },
     async (req) => {
@@ -101,11 +111,15 @@ const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       if (q.applicationNo) where.push(eq(tasks.applicationNo, q.applicationNo));
       if (q.creditCode) where.push(eq(tasks.applicantCreditCode, q.creditCode));
       const filter = and(...where);
+      // The total is exact up to TOTAL_CAP: counting a department's whole history on every
+      // inbox read would cost more than the page itself (docs/benchmarks.md).
+      const counted = db.select({ one: sql`1` }).from(tasks).where(filter).limit(TOTAL_CAP + 1).as('counted');
       const [rows, [total]] = await Promise.all([
         db.select().from(tasks).where(filter).orderBy(desc(tasks.pushedAt), asc(tasks.taskId)).limit(q.limit).offset(q.offset),
-        db.select({ n: count() }).from(tasks).where(filter),
+        db.select({ n: count() }).from(counted),
       ]);
-      return { items: rows.map(view), total: total?.n ?? 0, limit: q.limit, offset: q.offset };
+      const n = total?.n ?? 0;
+      return { items: rows.map(view), total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, limit: q.limit, offset: q.offset };
     },
   );
 

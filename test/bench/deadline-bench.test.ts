@@ -13,3 +13,13 @@ describe('bench:deadline --quick', () => {
     expect(stdout.match(/ratio ours\/baseline: [\d.]+/g)).toHaveLength(2);
   }, 120_000);
 });
+
+describe('bench:read-model --quick', () => {
+  it('loads tasks into its own PostgreSQL and prints inbox and statistics figures against bare SQL', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/bench/read-model.ts', '--quick'], { cwd: projectRoot, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    expect(stdout).toMatch(/50,000 tasks loaded/);
+    expect(stdout).toMatch(/inbox \(API.*p50\s+[\d.]+ ms\s+p99\s+[\d.]+ ms/);
+    expect(stdout).toMatch(/inbox \(bare SQL.*p50\s+[\d.]+ ms/);
+    expect(stdout).toMatch(/a month's timeliness statistics \(API\)\s+p50\s+[\d.]+ ms/);
+  }, 180_000);
+});
