@@ -1,0 +1,150 @@
+// npm run bench:api [-- --quick] [-- --tasks N]
+// The API under load, over real HTTP: N open supervision tasks (default 10,000, quick 200; real
+// supervisionTask workflows of SP-FOOD-01 with the real activities, worker in-process), the API
+// listening on a free port, and a fixed concurrency of 20 (a small fetch loop, no load-testing
+// dependency) on: the inbox read, claim, inspection, feedback. Prints throughput and p50/p99 per
+// route; in the same run the baselines: the same Updates sent straight to the workflows with
+// the Temporal client (no HTTP, auth, zod or read model), and the inbox's bare SQL.
+import { performance } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import postgres from 'postgres';
+import { buildApp } from '../../api/app.js';
+import { createVerifier, signDevToken } from '../../api/auth.js';
+import { createDatabase } from '../../db/client.js';
+import { createWorker, workflowsPath } from '../../runtime/worker.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor, type SupervisionTaskInput } from '../../workflows/contracts.js';
+import { DEMO } from '../seed.js';
+import { argValue, pct, pool, startBenchStack } from './stack.js';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const N = argValue(argv, '--tasks') ?? (quick ? 200 : 10_000);
+const CONCURRENCY = 20;
+/** Tasks acted on per route: half through the API, half through the client (baseline). */
+const ACTED = Math.min(Math.floor(N / 2), quick ? 60 : 1000);
+const READS = quick ? 400 : 5000;
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // installed already
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function measure(n: number, fn: (i: number) => Promise<void>): Promise<{ perSecond: number; lat: number[] }> {
+  const lat: number[] = [];
+  const t0 = performance.now();
+  await pool(n, CONCURRENCY, async (i) => {
+    const t = performance.now();
+    await fn(i);
+    lat.push(performance.now() - t);
+  });
+  return { perSecond: n / ((performance.now() - t0) / 1000), lat };
+}
+const line = (name: string, r: { perSecond: number; lat: number[] }) =>
+  console.log(`${name.padEnd(52)} ${r.perSecond.toFixed(1).padStart(8)} req/s   p50 ${pct(r.lat, 50).toFixed(1).padStart(7)} ms   p99 ${pct(r.lat, 99).toFixed(1).padStart(7)} ms   (${r.lat.length} requests)`);
+
+const stack = await startBenchStack({ keep: argv.includes('--keep') });
+try {
+  const bundlePath = path.join(stack.dir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
+  const config = stack.config({ WORKFLOW_BUNDLE_PATH: bundlePath });
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const native = await NativeConnection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const database = createDatabase(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX });
+  const worker = await createWorker(config, database, native, client);
+  const running = worker.run();
+  const sql = postgres(stack.databaseUrl, { max: 5, onnotice: () => {} });
+
+  // ── N open tasks ──
+  const prefix = `BA${process.pid}`;
+  const tp = performance.now();
+  await sql.unsafe(`
+    insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code,
+                       applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by)
+    select '${prefix}-' || g, 'case-${prefix}-' || g, 'SP-FOOD-01', 1, '${DEMO.approvalDepartment}', '320700',
+           '91320700BA' || lpad(g::text, 8, '0'), '企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
+    from generate_series(0, ${N - 1}) g`);
+  const taskIdOf = (g: number) => `task-${prefix}-${g}-${DEMO.market}`;
+  await pool(N, 50, async (g) => {
+    const input: SupervisionTaskInput = {
+      taskId: taskIdOf(g),
+      applicationNo: `${prefix}-${g}`,
+      caseWorkflowId: `case-${prefix}-${g}`,
+      departmentCode: DEMO.market,
+      divisionCode: DEMO.marketFoodDivision,
+      supervisionItemCode: 'JG-FOOD-01',
+      dossierId: g,
+      creditCode: `91320700BA${String(g).padStart(8, '0')}`,
+      applicantName: `企业${g}`,
+      itemCode: 'SP-FOOD-01',
+      itemName: '食品经营许可',
+      regionCode: '320700',
+    };
+    await client.workflow.start('supervisionTask', { taskQueue: config.temporal.taskQueue, workflowId: input.taskId, args: [input], searchAttributes: { SgStage: ['awaiting-claim'] } });
+  });
+  for (;;) {
+    const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from tasks where task_id like ${`task-${prefix}-%`}`;
+    if (r!.n >= N) break;
+    await sleep(250);
+  }
+  await sql.unsafe('vacuum analyze tasks');
+  console.log(`[bench] ${N.toLocaleString('en')} open tasks pushed in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
+
+  // ── the API on a free port ──
+  const app = await buildApp({ config, database, temporal: client, verifier: await createVerifier(config) });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const principal = { sub: 'bench:food', role: 'supervision' as const, department: DEMO.market, division: DEMO.marketFoodDivision };
+  const token = await signDevToken(config, principal);
+  const actor: Actor = { sub: principal.sub, role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision };
+  const http = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const r = await fetch(base + url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const text = await r.text();
+    if (r.status !== 200) throw new Error(`${method} ${url}: ${r.status} ${text.slice(0, 300)}`);
+  };
+  const finishedAt = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+  const viaApi = (i: number) => taskIdOf(i);
+  const viaClient = (i: number) => taskIdOf(ACTED + i);
+
+  // Warm up (JIT, pools, sticky caches).
+  for (let i = 0; i < 10; i++) await http('GET', '/v1/tasks?status=awaiting-claim&limit=50');
+
+  const inboxApi = await measure(READS, () => http('GET', '/v1/tasks?status=awaiting-claim&limit=50'));
+  const inboxSql = await measure(READS, async () => {
+    await sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`;
+  });
+  const claimApi = await measure(ACTED, (i) => http('POST', `/v1/tasks/${viaApi(i)}/claim`));
+  const claimCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(claimUpdate, { args: [{ actor }] })));
+  const inspApi = await measure(ACTED, (i) => http('POST', `/v1/tasks/${viaApi(i)}/inspection`, { finishedAt: finishedAt(), findings: '现场检查符合要求' }));
+  const inspCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(inspectionUpdate, { args: [{ actor, finishedAt: finishedAt(), findings: '现场检查符合要求' }] })));
+  const fbApi = await measure(ACTED, (i) => http('POST', `/v1/tasks/${viaApi(i)}/feedback`, { result: 'compliant', note: '符合要求' }));
+  const fbCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(feedbackUpdate, { args: [{ actor, result: 'compliant', note: '符合要求' }] })));
+
+  console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1`);
+  line('GET /v1/tasks (inbox, limit 50)', inboxApi);
+  line('  baseline: the inbox query, bare SQL', inboxSql);
+  line('POST /v1/tasks/:id/claim', claimApi);
+  line('  baseline: claim Update via the Temporal client', claimCl);
+  line('POST /v1/tasks/:id/inspection', inspApi);
+  line('  baseline: inspection Update via the Temporal client', inspCl);
+  line('POST /v1/tasks/:id/feedback', fbApi);
+  line('  baseline: feedback Update via the Temporal client', fbCl);
+  const ratio = (a: { lat: number[] }, b: { lat: number[] }) => (pct(a.lat, 50) / pct(b.lat, 50)).toFixed(2);
+  console.log(`ratio API/baseline p50: inbox ${ratio(inboxApi, inboxSql)}   claim ${ratio(claimApi, claimCl)}   inspection ${ratio(inspApi, inspCl)}   feedback ${ratio(fbApi, fbCl)}`);
+
+  await app.close();
+  worker.shutdown();
+  await running;
+  await sql.end({ timeout: 5 });
+  await database.close();
+  await connection.close();
+  await native.close();
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,91 @@
+// Baseline workflows for the benchmarks, bundled on their own (bench-only, never registered by
+// the service's worker). bareCase/bareTask have the shape of approvalCase/supervisionTask on
+// the standard route — the same number of activities in each phase (passed in as a Shape,
+// measured from the real histories), the same updates, one child with the same updates, a
+// timer where the real ones wait on a deadline — but every activity is a tiny INSERT and no
+// state, search attributes, queries or validators beyond the bare minimum. bareTimer is the
+// baseline of the deadline burst: sleep until an instant, then one no-op activity.
+import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+
+export interface BareActivities {
+  bareInsert(key: string): Promise<void>;
+}
+const { bareInsert } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
+
+/** Activities per phase, as counted in the real histories. */
+export interface Shape {
+  /** approvalCase: before the decide update; between it and the child's start; after the child. */
+  pre: number;
+  mid: number;
+  post: number;
+  /** supervisionTask: before the claim; in each handler (and after the feedback). */
+  open: number;
+  claim: number;
+  inspection: number;
+  feedback: number;
+}
+
+export const bareSubmit = defineUpdate<string, []>('submit');
+export const bareDecide = defineUpdate<string, []>('decide');
+export const bareClaim = defineUpdate<string, []>('claim');
+export const bareInspection = defineUpdate<string, []>('inspection');
+export const bareFeedback = defineUpdate<string, []>('feedback');
+
+async function acts(n: number, key: string): Promise<void> {
+  for (let i = 0; i < n; i++) await bareInsert(`${key}:${i}`);
+}
+
+export async function bareCase(id: string, shape: Shape): Promise<string> {
+  let registered = false;
+  let decided = false;
+  let decideDone = false;
+  setHandler(bareSubmit, async () => {
+    await condition(() => registered);
+    return id;
+  });
+  setHandler(bareDecide, async () => {
+    decided = true;
+    await acts(Math.min(1, shape.mid), `${id}:decide`);
+    decideDone = true;
+    return id;
+  });
+  await acts(shape.pre, `${id}:pre`);
+  registered = true;
+  await condition(() => decided && decideDone, '10 minutes');
+  await acts(Math.max(0, shape.mid - 1), `${id}:mid`);
+  const child = await startChild(bareTask, { workflowId: `bare-task-${id}`, parentClosePolicy: ParentClosePolicy.TERMINATE, args: [id, shape] });
+  await child.result();
+  await acts(shape.post, `${id}:post`);
+  await condition(allHandlersFinished);
+  return id;
+}
+
+export async function bareTask(id: string, shape: Shape): Promise<string> {
+  let status = 'awaiting-claim';
+  setHandler(bareClaim, async () => {
+    status = 'claimed';
+    await acts(shape.claim, `${id}:claim`);
+    return status;
+  });
+  setHandler(bareInspection, async () => {
+    status = 'awaiting-feedback';
+    await acts(shape.inspection, `${id}:inspection`);
+    return status;
+  });
+  setHandler(bareFeedback, async () => {
+    await acts(shape.feedback, `${id}:feedback`);
+    status = 'closed';
+    return status;
+  });
+  await acts(shape.open, `${id}:open`);
+  await condition(() => status !== 'awaiting-claim', '3 minutes');
+  await condition(() => status === 'closed', '5 minutes');
+  await condition(allHandlersFinished);
+  return status;
+}
+
+/** The burst baseline: a timer to `dueAt`, then one activity. */
+export async function bareTimer(id: string, dueAtMs: number): Promise<void> {
+  await sleep(Math.max(0, dueAtMs - Date.now()));
+  await bareInsert(`${id}:due`);
+}

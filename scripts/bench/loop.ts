@@ -1,0 +1,234 @@
+// npm run bench:loop [-- --quick] [-- --cases N]
+// The whole standard route, end to end: N cases of TR-FOOD-01 (default 500, quick 30) through
+// the real API in-process (buildApp + inject) with the real worker in-process (createWorker,
+// pre-built bundle), 50 at a time: submit, decide approve, claim, inspection, feedback
+// compliant, wait closed. Then, in the same run, the bare workflows of the same shape
+// (scripts/bench/bare-workflows.ts: same activities per phase, each a tiny INSERT; same
+// updates; one child) driven the same way with client.workflow calls. Prints cases/s, p50/p99
+// per-case latency, server round trips per case (WorkflowTaskCompleted + ActivityTaskCompleted
+// in the histories of a sample) and the ratios ours/bare.
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client, Connection, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createRequire } from 'node:module';
+import type { temporal as protoNs } from '@temporalio/proto';
+import postgres from 'postgres';
+import { buildApp } from '../../api/app.js';
+import { createVerifier, signDevToken } from '../../api/auth.js';
+import { createDatabase } from '../../db/client.js';
+import { createWorker, workflowsPath } from '../../runtime/worker.js';
+import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
+import { DEMO } from '../seed.js';
+import { argValue, pct, pool, startBenchStack, type BenchStack } from './stack.js';
+import type { Shape } from './bare-workflows.js';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const N = argValue(argv, '--cases') ?? (quick ? 30 : 500);
+const CONCURRENCY = 50;
+const SAMPLE = Math.min(N, 10);
+const proto = (createRequire(import.meta.url)('@temporalio/proto') as { temporal: typeof protoNs }).temporal;
+const ET = proto.api.enums.v1.EventType;
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // installed already
+}
+
+export function freshCreditCode(): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let body = '91320700';
+  for (let i = 0; i < 9; i++) body += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return body + creditCodeCheckChar(body);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== null) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+interface History { events?: Array<{ eventType?: protoNs.api.enums.v1.EventType | null; workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string | null } | null } | null } | null }> | null }
+
+function roundTrips(h: History): { wft: number; act: number } {
+  let wft = 0;
+  let act = 0;
+  for (const e of h.events ?? []) {
+    if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) wft++;
+    if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) act++;
+  }
+  return { wft, act };
+}
+
+/** Activities scheduled in each phase, split at the named update acceptances / child events. */
+function phases(h: History, marks: string[]): number[] {
+  const out = Array(marks.length + 1).fill(0) as number[];
+  let seg = 0;
+  for (const e of h.events ?? []) {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    const key = e.eventType === ET.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED ? `update:${name}` : e.eventType === ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED ? 'child-start' : e.eventType === ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED ? 'child-done' : '';
+    const m = marks.indexOf(key, seg);
+    if (m >= seg) seg = m + 1;
+    if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) out[seg]!++;
+  }
+  return out;
+}
+
+interface Result {
+  name: string;
+  seconds: number;
+  latencies: number[];
+  wft: number;
+  act: number;
+  shape?: Shape;
+}
+
+async function sampleHistories(client: Client, ids: Array<[string, string]>): Promise<{ wft: number; act: number; parents: History[]; children: History[] }> {
+  let wft = 0;
+  let act = 0;
+  const parents: History[] = [];
+  const children: History[] = [];
+  for (const [p, c] of ids) {
+    const hp = (await client.workflow.getHandle(p).fetchHistory()) as History;
+    const hc = (await client.workflow.getHandle(c).fetchHistory()) as History;
+    parents.push(hp);
+    children.push(hc);
+    for (const h of [hp, hc]) {
+      const r = roundTrips(h);
+      wft += r.wft;
+      act += r.act;
+    }
+  }
+  return { wft: wft / ids.length, act: act / ids.length, parents, children };
+}
+
+async function runOurs(stack: BenchStack, bundlePath: string, client: Client, native: NativeConnection): Promise<Result> {
+  const config = stack.config({ WORKFLOW_BUNDLE_PATH: bundlePath, TEMPORAL_TASK_QUEUE: `bench-loop-${process.pid}` });
+  const database = createDatabase(stack.databaseUrl, { max: 20 });
+  const worker = await createWorker(config, database, native, client);
+  const running = worker.run();
+  const app = await buildApp({ config, database, temporal: client, verifier: await createVerifier(config) });
+  const approverT = await signDevToken(config, { sub: 'bench:clerk', role: 'approval', department: DEMO.approvalDepartment });
+  const foodT = await signDevToken(config, { sub: 'bench:food', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision });
+  const call = async (method: 'GET' | 'POST', url: string, token: string, payload?: unknown, expect = 200) => {
+    const r = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
+    if (r.statusCode !== expect) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+    return r;
+  };
+  const prefix = `BL${process.pid}`;
+  const latencies: number[] = [];
+  const oneCase = async (i: number) => {
+    const no = `${prefix}-${i}`;
+    const t0 = performance.now();
+    await call('POST', '/v1/applications', approverT, { applicationNo: no, itemCode: 'TR-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '连云港演练食品店', phone: '13700000002' }, materials: ['食品经营许可申请书'] }, 201);
+    await call('POST', `/v1/applications/${no}/decision`, approverT, { outcome: 'approve', opinion: '演练' });
+    const taskId = `task-${no}-${DEMO.market}`;
+    await until(async () => ((await app.inject({ method: 'GET', url: `/v1/tasks/${taskId}`, headers: { authorization: `Bearer ${foodT}` } })).statusCode === 200 ? true : null), `task ${taskId}`);
+    await call('POST', `/v1/tasks/${taskId}/claim`, foodT);
+    await call('POST', `/v1/tasks/${taskId}/inspection`, foodT, { finishedAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(), findings: '现场检查符合要求' });
+    await call('POST', `/v1/tasks/${taskId}/feedback`, foodT, { result: 'compliant', note: '符合要求' });
+    const t1 = performance.now();
+    await client.workflow.getHandle(`case-${no}`).result();
+    if (process.env.BENCH_TRACE) console.log(`[trace] ours ${no}: until feedback ${(t1 - t0).toFixed(0)} ms, result ${(performance.now() - t1).toFixed(0)} ms`);
+    latencies.push(performance.now() - t0);
+  };
+  const t0 = performance.now();
+  await pool(N, CONCURRENCY, oneCase);
+  const seconds = (performance.now() - t0) / 1000;
+  const ids = Array.from({ length: SAMPLE }, (_, i): [string, string] => [`case-${prefix}-${i}`, `task-${prefix}-${i}-${DEMO.market}`]);
+  const s = await sampleHistories(client, ids);
+  const [pre, mid, , post] = phases(s.parents[0]!, ['update:decide', 'child-start', 'child-done']);
+  // A claim can overtake the push's second activity (the SMS); take the sample where it did not.
+  const childPhases = s.children.map((h) => phases(h, ['update:claim', 'update:inspection', 'update:feedback'])).sort((a, b) => b[0]! - a[0]!);
+  const [open, claim, inspection, feedback] = childPhases[0]!;
+  const shape: Shape = { pre: pre!, mid: mid!, post: post!, open: open!, claim: claim!, inspection: inspection!, feedback: feedback! };
+  await app.close();
+  worker.shutdown();
+  await running;
+  await database.close();
+  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape };
+}
+
+async function runBare(stack: BenchStack, client: Client, native: NativeConnection, shape: Shape): Promise<Result> {
+  const { bareDecide, bareSubmit, bareClaim, bareInspection, bareFeedback } = await import('./bare-workflows.js');
+  const taskQueue = `bench-bare-${process.pid}`;
+  const sql = postgres(stack.databaseUrl, { max: 20, onnotice: () => {} });
+  await sql`create table if not exists bench_bare (id bigserial primary key, key text not null, at timestamptz not null default now())`;
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts'), logger: new DefaultLogger('WARN') });
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowBundle: { code },
+    activities: { bareInsert: async (key: string) => void (await sql`insert into bench_bare (key) values (${key})`) },
+    maxCachedWorkflows: 2000,
+    maxConcurrentActivityTaskExecutions: 100,
+    maxConcurrentWorkflowTaskExecutions: 40,
+  });
+  const running = worker.run();
+  const prefix = `BB${process.pid}`;
+  const latencies: number[] = [];
+  const oneCase = async (i: number) => {
+    const id = `${prefix}-${i}`;
+    const t0 = performance.now();
+    await client.workflow.executeUpdateWithStart(bareSubmit, {
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof import('./bare-workflows.js').bareCase>('bareCase', { workflowId: `bare-case-${id}`, taskQueue, args: [id, shape], workflowIdConflictPolicy: 'USE_EXISTING' }),
+    });
+    const parent = client.workflow.getHandle(`bare-case-${id}`);
+    await parent.executeUpdate(bareDecide);
+    const task: WorkflowHandle = client.workflow.getHandle(`bare-task-${id}`);
+    await until(() => task.describe().then(() => true, () => null), `bare task ${id}`);
+    await task.executeUpdate(bareClaim);
+    await task.executeUpdate(bareInspection);
+    await task.executeUpdate(bareFeedback);
+    const t1 = performance.now();
+    await parent.result();
+    if (process.env.BENCH_TRACE) console.log(`[trace] bare ${id}: until feedback ${(t1 - t0).toFixed(0)} ms, result ${(performance.now() - t1).toFixed(0)} ms`);
+    latencies.push(performance.now() - t0);
+  };
+  const t0 = performance.now();
+  await pool(N, CONCURRENCY, oneCase);
+  const seconds = (performance.now() - t0) / 1000;
+  const s = await sampleHistories(client, Array.from({ length: SAMPLE }, (_, i): [string, string] => [`bare-case-${prefix}-${i}`, `bare-task-${prefix}-${i}`]));
+  worker.shutdown();
+  await running;
+  await sql.end({ timeout: 5 });
+  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act };
+}
+
+const stack = await startBenchStack({ keep: argv.includes('--keep') });
+try {
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const native = await NativeConnection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const bundlePath = path.join(stack.dir, 'workflow-bundle.js');
+  const tb = performance.now();
+  fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
+  console.log(`[bench] workflow bundle built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
+
+  const ours = await runOurs(stack, bundlePath, client, native);
+  console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(ours.shape)}`);
+  const bare = await runBare(stack, client, native, ours.shape!);
+
+  console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
+  const row = (r: Result) =>
+    console.log(
+      `${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)})`,
+    );
+  row(ours);
+  row(bare);
+  console.log(
+    `ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${(pct(ours.latencies, 50) / pct(bare.latencies, 50)).toFixed(2)}   p99 ${(pct(ours.latencies, 99) / pct(bare.latencies, 99)).toFixed(2)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`,
+  );
+  await connection.close();
+  await native.close();
+} finally {
+  await stack.stop();
+}

@@ -1,0 +1,120 @@
+// A throwaway stack for the benchmarks that need Temporal: under .data/bench/run-<pid>, a
+// PostgreSQL (fsync off, free port) migrated and seeded, and a Temporal dev server (free
+// ports, temporal.yaml's WAL pragmas, its search attributes registered). stop() tears both
+// down and removes the directory; Ctrl-C / SIGTERM does the same before exiting.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runMigrations } from '../../db/migrate.js';
+import { loadConfig, projectRoot, type AppConfig } from '../../runtime/config.js';
+import { seedDemo } from '../seed.js';
+import { findFreePort } from '../stack/proc.js';
+import { startLocalPostgres, type LocalPostgres } from '../stack/postgres.js';
+import { ensureTemporalCli, registerSearchAttributes, startDevServer, type DevServer } from '../stack/temporal.js';
+import { devServerExtraArgs, seconds } from '../stack/stack.js';
+
+export interface BenchStack {
+  dir: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  /** loadConfig with the stack's addresses, a private task queue and the given overrides. */
+  config(overrides?: Record<string, string>): AppConfig;
+  stop(): Promise<void>;
+}
+
+const say = (msg: string) => console.log(`[bench] ${msg}`);
+
+export async function startBenchStack(opts: { keep?: boolean } = {}): Promise<BenchStack> {
+  const dir = path.join(projectRoot, '.data', 'bench', `run-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  let pg: LocalPostgres | undefined;
+  let dev: DevServer | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await dev?.stop().catch((e: Error) => console.error(`[bench] temporal stop: ${e.message}`));
+    await pg?.stop().catch((e: Error) => console.error(`[bench] postgres stop: ${e.message}`));
+    if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    console.error(`[bench] ${sig}: tearing the stack down`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
+    const startPg = async () => {
+      pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await findFreePort(), logFile: path.join(dir, 'pg.log'), dbNames: ['bench'], fast: true, settings: { max_connections: 200 } });
+      await runMigrations(pg.url('bench'));
+      await seedDemo(pg.url('bench'));
+    };
+    const startTemporal = async () => {
+      const cli = await ensureTemporalCli(projectRoot);
+      dev = await startDevServer({
+        cli,
+        dataDir: path.join(dir, 'temporal'),
+        port: await findFreePort(),
+        uiPort: await findFreePort(),
+        namespace: 'default',
+        logFile: path.join(dir, 'temporal.log'),
+        extraArgs: devServerExtraArgs(base.temporal.devServer),
+      });
+      await registerSearchAttributes(cli, dev.address, 'default', base.temporal.searchAttributes);
+    };
+    const [a, b] = await Promise.allSettled([startPg(), startTemporal()]);
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const databaseUrl = pg!.url('bench');
+  const temporalAddress = dev!.address;
+  say(`stack up in ${seconds(Date.now() - t0)}: PostgreSQL ${databaseUrl}, Temporal ${temporalAddress}`);
+  return {
+    dir,
+    databaseUrl,
+    temporalAddress,
+    config: (overrides = {}) =>
+      loadConfig({
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
+        JWT_DEV_KEY_FILE: path.join(dir, 'jwt.key'),
+        RATE_LIMIT_MAX: '100000000',
+        LOG_LEVEL: 'silent',
+        ...overrides,
+      }),
+    stop: async () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await stop();
+    },
+  };
+}
+
+// --- small shared helpers ------------------------------------------------------------
+
+export const pct = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** Runs fn(i) for i in [0, n) with at most `concurrency` in flight. */
+export async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(n, concurrency) }, async () => {
+    while (next < n) await fn(next++);
+  });
+  await Promise.all(lanes);
+}
+
+export const argValue = (argv: string[], name: string): number | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : undefined;
+};

@@ -1,0 +1,198 @@
+// The chaos loop: while the driver runs cases, SIGKILL the worker at random moments (seeded)
+// and restart it after a short pause; restart the Temporal dev server and PostgreSQL a planned
+// number of times, spread over the run by progress so they always land while cases are in
+// flight. One action at a time. After a server restart it checks that the API and the worker
+// come back by themselves (API /readyz, worker polling the task queue) and restarts a process
+// that does not, on the record: such a process is a finding to report.
+import type { CrashStack } from './stack.js';
+import type { Rng } from './rng.js';
+import { sleep } from '../stack/proc.js';
+
+export interface ChaosPlan {
+  /** Pause between worker kills, ms (uniform in [min, max]). */
+  killEveryMs: [number, number];
+  /** How long the worker stays dead, ms. */
+  workerDownMs: [number, number];
+  temporalRestarts: number;
+  postgresRestarts: number;
+  temporalDownMs: [number, number];
+  postgresDownMs: [number, number];
+  /** Upper bound on worker kills (Infinity: as many as the run lasts). */
+  maxKills?: number;
+}
+
+export interface ChaosEvent {
+  at: number;
+  action: 'worker-kill' | 'temporal-restart' | 'postgres-restart' | 'worker-restart' | 'api-restart';
+  detail: string;
+  /** Until the restarted part answered again (ms). */
+  recoveryMs?: number;
+}
+
+/** Something that did not recover by itself, or a chaos action that failed. */
+export interface ChaosFinding {
+  at: number;
+  what: string;
+}
+
+export interface ChaosFigures {
+  kills: number;
+  temporalRestarts: number;
+  postgresRestarts: number;
+  apiRestarts: number;
+  /** Worker started again because it exited by itself (not killed by us). */
+  workerSelfExits: number;
+  events: ChaosEvent[];
+  findings: ChaosFinding[];
+}
+
+const API_RECOVERY_MS = 30_000;
+const WORKER_RECOVERY_MS = 60_000;
+
+export class Chaos {
+  readonly figures: ChaosFigures = { kills: 0, temporalRestarts: 0, postgresRestarts: 0, apiRestarts: 0, workerSelfExits: 0, events: [], findings: [] };
+  private stopRequested = false;
+  private wake: () => void = () => {};
+  private readonly temporalAt: number[];
+  private readonly postgresAt: number[];
+  private seenUnexpected = 0;
+
+  constructor(
+    private readonly stack: CrashStack,
+    private readonly plan: ChaosPlan,
+    private readonly rng: Rng,
+    private readonly progress: () => number,
+    private readonly log: (msg: string) => void,
+  ) {
+    // Progress thresholds at which the server restarts happen, interleaved and jittered.
+    const spread = (n: number, offset: number) =>
+      Array.from({ length: n }, (_, i) => Math.min(0.9, 0.05 + (0.8 * (i + offset)) / n + rng.between(-0.03, 0.03)));
+    this.temporalAt = spread(plan.temporalRestarts, 0.3);
+    this.postgresAt = spread(plan.postgresRestarts, 0.7);
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.wake();
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await Promise.race([sleep(ms), new Promise<void>((r) => (this.wake = r))]);
+  }
+
+  /** Runs until stop(); each action finishes (the stack is whole again) before the next. */
+  async run(): Promise<void> {
+    let nextKill = Date.now() + this.rng.between(...this.plan.killEveryMs);
+    while (!this.stopRequested) {
+      await this.pause(200);
+      if (this.stopRequested) break;
+      await this.superviseProcesses();
+      const p = this.progress();
+      try {
+        if (this.figures.temporalRestarts < this.plan.temporalRestarts && p >= this.temporalAt[this.figures.temporalRestarts]!) {
+          await this.restartTemporal();
+        } else if (this.figures.postgresRestarts < this.plan.postgresRestarts && p >= this.postgresAt[this.figures.postgresRestarts]!) {
+          await this.restartPostgres();
+        } else if (Date.now() >= nextKill && this.figures.kills < (this.plan.maxKills ?? Infinity)) {
+          await this.killWorker();
+          nextKill = Date.now() + this.rng.between(...this.plan.killEveryMs);
+        }
+      } catch (e) {
+        this.finding(`chaos action failed: ${(e as Error).message.split('\n')[0]}`);
+        // Whatever happened, make sure the stack is complete again before going on.
+        await this.superviseProcesses();
+      }
+    }
+  }
+
+  private finding(what: string): void {
+    this.figures.findings.push({ at: Date.now(), what });
+    this.log(`FINDING: ${what}`);
+  }
+
+  private event(action: ChaosEvent['action'], detail: string, recoveryMs?: number): void {
+    this.figures.events.push({ at: Date.now(), action, detail, recoveryMs });
+  }
+
+  /** A worker or API that exited by itself is started again (and was reported by the stack). */
+  private async superviseProcesses(): Promise<void> {
+    const exits = this.stack.unexpectedExits;
+    for (; this.seenUnexpected < exits.length; this.seenUnexpected++) {
+      const x = exits[this.seenUnexpected]!;
+      this.finding(`the ${x.name} (pid ${x.pid}) exited by itself (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`);
+      if (x.name === 'worker') this.figures.workerSelfExits++;
+    }
+    if (this.stack.workerGone()) {
+      await sleep(500);
+      const pid = await this.stack.startWorker();
+      this.event('worker-restart', `worker started again (pid ${pid}) after it exited by itself`);
+    }
+    if (this.stack.apiGone()) {
+      await this.stack.startApi();
+      this.figures.apiRestarts++;
+      const ok = await this.stack.waitApiReady(60_000);
+      this.event('api-restart', `API started again after it exited by itself${ok ? '' : '; not ready after 60 s'}`);
+    }
+  }
+
+  private async killWorker(): Promise<void> {
+    const pid = this.stack.workerPid;
+    await this.stack.killWorker();
+    this.figures.kills++;
+    const down = this.rng.between(...this.plan.workerDownMs);
+    await sleep(down);
+    const next = await this.stack.startWorker();
+    this.event('worker-kill', `SIGKILL worker pid ${pid}, down ${(down / 1000).toFixed(1)} s, new pid ${next}`);
+  }
+
+  private async restartTemporal(): Promise<void> {
+    // Alternate, the first a crash: SIGKILL, then a graceful SIGTERM, ...
+    const signal = this.figures.temporalRestarts % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
+    const down = this.rng.between(...this.plan.temporalDownMs);
+    const t0 = Date.now();
+    this.log(`restarting the Temporal dev server (${signal}, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
+    await this.stack.restartTemporal(signal, down);
+    this.figures.temporalRestarts++;
+    const back = Date.now() - t0;
+    const recovery = await this.checkRecovery('Temporal restart');
+    this.event('temporal-restart', `${signal}, down ${(down / 1000).toFixed(1)} s, serving again after ${(back / 1000).toFixed(1)} s`, recovery);
+  }
+
+  private async restartPostgres(): Promise<void> {
+    const down = this.rng.between(...this.plan.postgresDownMs);
+    const t0 = Date.now();
+    this.log(`restarting PostgreSQL (immediate shutdown, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
+    await this.stack.restartPostgres(down);
+    this.figures.postgresRestarts++;
+    const back = Date.now() - t0;
+    const recovery = await this.checkRecovery('PostgreSQL restart');
+    this.event('postgres-restart', `pg_ctl stop -m immediate, down ${(down / 1000).toFixed(1)} s, serving again after ${(back / 1000).toFixed(1)} s`, recovery);
+  }
+
+  /**
+   * After a server restart: the API must answer /readyz and the worker must poll again by
+   * themselves. A process that does not is restarted, and that is a finding.
+   */
+  private async checkRecovery(after: string): Promise<number> {
+    const t0 = Date.now();
+    if (!(await this.stack.waitApiReady(API_RECOVERY_MS))) {
+      this.finding(`the API (pid ${this.stack.apiPid}) did not become ready within ${API_RECOVERY_MS / 1000} s after the ${after}; restarting it`);
+      await this.stack.restartApi();
+      this.figures.apiRestarts++;
+      if (!(await this.stack.waitApiReady(60_000))) this.finding(`the restarted API is not ready either after the ${after}`);
+    }
+    await this.superviseProcesses();
+    const polled = await this.stack.waitWorkerPolling(WORKER_RECOVERY_MS);
+    if (polled === null) {
+      if (this.stack.workerGone()) {
+        await this.superviseProcesses();
+      } else {
+        this.finding(`the worker (pid ${this.stack.workerPid}) did not poll the task queue within ${WORKER_RECOVERY_MS / 1000} s after the ${after}; killing and restarting it`);
+        await this.stack.killWorker();
+        await this.stack.startWorker();
+        this.event('worker-restart', `worker restarted after it did not recover from the ${after}`);
+      }
+    }
+    return Date.now() - t0;
+  }
+}

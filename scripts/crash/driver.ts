@@ -1,0 +1,297 @@
+// The HTTP driver: runs cases through the standard route of the training region over the API,
+// the way clerks and inspectors would, while the chaos loop kills and restarts things under it.
+//
+// Each case is a small state machine read from GET /v1/applications/<no>: submit when the case
+// does not exist, decide when it awaits a decision, then claim, record the inspection and feed
+// back on its one task, until the case is closed. Every request is retried on connection
+// errors, timeouts and 5xx (the API, PostgreSQL or Temporal may be restarting). Every step is
+// idempotent by design, so a step that landed although its answer was lost is simply seen as
+// done on the next read, or refused with 409 (already decided, already claimed), which counts
+// as done too: the read model catches up.
+import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
+import type { Rng } from './rng.js';
+import { sleep } from '../stack/proc.js';
+
+export const ITEM = 'TR-FOOD-01';
+export const SUPERVISING_DEPARTMENT = 'LYG-SJJ';
+export const STEPS = ['submitted', 'decided', 'claimed', 'inspected', 'fed-back', 'closed'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface CaseRecord {
+  applicationNo: string;
+  taskId: string;
+  creditCode: string;
+  startedAt: number;
+  /** When the driver first saw each step done (ms since epoch). */
+  steps: Partial<Record<Step, number>>;
+  /** 409 answers taken as "already done". */
+  conflicts: number;
+  /** The last answer that was not a success, for the diagnosis of a case that does not close. */
+  lastRefusal?: string;
+  error?: string;
+}
+
+export interface DriverStats {
+  requests: number;
+  networkErrors: number;
+  timeouts: number;
+  serverErrors: number;
+  conflicts: number;
+  /** Answers no step expects (400, 403, 404 on an action, 422): a bug in the driver or the API. */
+  unexpected: number;
+  samples: string[];
+}
+
+export interface DriverTokens {
+  approver: string;
+  inspector: string;
+}
+
+export class Stopped extends Error {}
+
+interface Answer {
+  status: number;
+  json: unknown;
+  text: string;
+}
+
+interface CaseView {
+  stage: string;
+  decision: string | null;
+  tasks: Array<{ taskId: string; status: string }>;
+}
+
+/** A fresh valid unified social credit code (the logic of test/helpers.ts freshCreditCode, seeded). */
+export function creditCodeFrom(rng: Rng): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let body = '91320700';
+  for (let i = 0; i < 9; i++) body += alphabet[Math.floor(rng.next() * alphabet.length)];
+  return body + creditCodeCheckChar(body);
+}
+
+export interface DriveOptions {
+  baseUrl: string;
+  tokens: DriverTokens;
+  cases: number;
+  concurrency: number;
+  rng: Rng;
+  /** Prefix of the application numbers, e.g. CT42. */
+  prefix: string;
+  /** Absolute time (ms) after which the driver gives up. */
+  deadline: number;
+  /** Checked before every request: true stops the driver (Ctrl-C, a failed chaos action). */
+  stopped: () => boolean;
+  /** A case that makes no progress for this long is given up (stuck), ms. */
+  stallMs: number;
+  /**
+   * 'inbox' (default): claim as soon as the task is in the division's inbox (the read model),
+   * as an inspector watching the inbox does. 'notified': only once the claim SMS is on the
+   * task's trail, as an inspector acting on the SMS does.
+   */
+  claimWhen?: 'inbox' | 'notified';
+  log: (msg: string) => void;
+}
+
+export class Driver {
+  readonly stats: DriverStats = { requests: 0, networkErrors: 0, timeouts: 0, serverErrors: 0, conflicts: 0, unexpected: 0, samples: [] };
+  readonly cases: CaseRecord[] = [];
+  private stepsDone = 0;
+
+  constructor(private readonly o: DriveOptions) {
+    const codes = new Set<string>();
+    for (let i = 1; i <= o.cases; i++) {
+      let code = creditCodeFrom(o.rng);
+      while (codes.has(code)) code = creditCodeFrom(o.rng);
+      codes.add(code);
+      const applicationNo = `${o.prefix}-${String(i).padStart(4, '0')}`;
+      this.cases.push({ applicationNo, taskId: `task-${applicationNo}-${SUPERVISING_DEPARTMENT}`, creditCode: code, startedAt: 0, steps: {}, conflicts: 0 });
+    }
+  }
+
+  /** Share of all steps of all cases done, 0..1. */
+  progress(): number {
+    return this.stepsDone / (STEPS.length * this.o.cases);
+  }
+
+  closed(): number {
+    return this.cases.filter((c) => c.steps.closed).length;
+  }
+
+  /** Runs every case, at most `concurrency` at a time; resolves when each is closed or failed. */
+  async run(): Promise<void> {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < this.cases.length && !this.o.stopped() && Date.now() < this.o.deadline) {
+        const c = this.cases[next++]!;
+        try {
+          await this.drive(c);
+        } catch (e) {
+          c.error = e instanceof Stopped ? `stopped: ${e.message}` : (e as Error).message;
+          if (!(e instanceof Stopped)) this.o.log(`case ${c.applicationNo} failed: ${c.error}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, this.cases.length) }, lane));
+  }
+
+  private mark(c: CaseRecord, ...steps: Step[]): void {
+    for (const s of steps) {
+      if (c.steps[s]) continue;
+      c.steps[s] = Date.now();
+      this.stepsDone++;
+    }
+  }
+
+  private async drive(c: CaseRecord): Promise<void> {
+    c.startedAt = Date.now();
+    const { approver, inspector } = this.o.tokens;
+    const body = {
+      applicationNo: c.applicationNo,
+      itemCode: ITEM,
+      applicant: { creditCode: c.creditCode, name: '连云港演练食品店', phone: '13700000002' },
+      materials: ['食品经营许可申请书'],
+    };
+    let idle = 0; // consecutive polls without progress: the wait grows a little
+    let unexpected = 0;
+    let lastProgress = Date.now();
+    let stepsBefore = 0;
+    const stalled = (): void => {
+      const done = Object.keys(c.steps).length;
+      if (done !== stepsBefore) {
+        stepsBefore = done;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > this.o.stallMs) {
+        const at = STEPS.find((s) => !c.steps[s]) ?? 'closed';
+        throw new Error(`stuck: no progress for ${Math.round(this.o.stallMs / 1000)} s before step '${at}'${c.lastRefusal ? `; last refusal: ${c.lastRefusal}` : ''}`);
+      }
+    };
+    const wait = async (): Promise<void> => {
+      idle++;
+      await sleep(Math.min(2000, 300 + idle * 150) * (0.75 + Math.random() / 2));
+    };
+    const expect = async (what: string, a: Answer): Promise<void> => {
+      if (a.status === 200 || a.status === 201) {
+        idle = 0;
+        return;
+      }
+      c.lastRefusal = `${what}: HTTP ${a.status} ${(a.json as { detail?: string } | null)?.detail ?? a.text.slice(0, 200)}`;
+      if (a.status === 409) {
+        // Already decided / already claimed / not yet in that state: the next read tells.
+        c.conflicts++;
+        this.stats.conflicts++;
+        await wait();
+        return;
+      }
+      unexpected++;
+      this.stats.unexpected++;
+      this.sample(`${c.applicationNo} ${what}: HTTP ${a.status} ${a.text.slice(0, 300)}`);
+      if (unexpected >= 20) throw new Error(`${what}: ${unexpected} unexpected answers, last HTTP ${a.status} ${a.text.slice(0, 300)}`);
+      await sleep(1000);
+    };
+
+    for (;;) {
+      stalled();
+      const got = await this.call('GET', `/v1/applications/${c.applicationNo}`, approver, undefined, 15_000);
+      if (got.status === 404) {
+        await expect('submit', await this.call('POST', '/v1/applications', approver, body, 60_000));
+        continue;
+      }
+      if (got.status !== 200) {
+        await expect('read case', got);
+        continue;
+      }
+      const v = got.json as CaseView;
+      this.mark(c, 'submitted');
+      if (v.stage === 'closed') {
+        this.mark(c, 'decided', 'claimed', 'inspected', 'fed-back', 'closed');
+        return;
+      }
+      if (['rejected', 'revoked', 'unrouted'].includes(v.stage)) throw new Error(`case reached stage ${v.stage}, expected closed`);
+      if (!v.decision) {
+        if (v.stage === 'awaiting-decision') {
+          await expect('decision', await this.call('POST', `/v1/applications/${c.applicationNo}/decision`, approver, { outcome: 'approve', opinion: '演练：材料齐全，准予许可' }, 60_000));
+        } else {
+          await wait(); // submitted / credit-check: the workflow is still registering the case
+        }
+        continue;
+      }
+      this.mark(c, 'decided');
+      const task = v.tasks.find((t) => t.taskId === c.taskId);
+      if (!task) {
+        await wait();
+        continue;
+      }
+      const path = `/v1/tasks/${c.taskId}`;
+      switch (task.status) {
+        case 'awaiting-claim':
+          if (this.o.claimWhen === 'notified' && !(await this.notified(c))) {
+            await wait();
+            break;
+          }
+          await expect('claim', await this.call('POST', `${path}/claim`, inspector, undefined, 60_000));
+          break;
+        case 'claimed': {
+          this.mark(c, 'claimed');
+          const finishedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+          await expect('inspection', await this.call('POST', `${path}/inspection`, inspector, { finishedAt, findings: '现场检查，经营场所与许可一致' }, 60_000));
+          break;
+        }
+        case 'awaiting-feedback':
+          this.mark(c, 'claimed', 'inspected');
+          await expect('feedback', await this.call('POST', `${path}/feedback`, inspector, { result: 'compliant', note: '符合要求' }, 60_000));
+          break;
+        case 'closed':
+          this.mark(c, 'claimed', 'inspected', 'fed-back');
+          await wait(); // the case closes once its result is recorded and pushed
+          break;
+        default:
+          throw new Error(`task ${c.taskId} reached status ${task.status}, expected the standard route`);
+      }
+    }
+  }
+
+  /** True once the claim SMS of the case's task is on the task's trail. */
+  private async notified(c: CaseRecord): Promise<boolean> {
+    const r = await this.call('GET', `/v1/tasks/${c.taskId}`, this.o.tokens.inspector, undefined, 15_000);
+    const history = (r.json as { history?: Array<{ kind: string }> } | null)?.history ?? [];
+    return r.status === 200 && history.some((h) => h.kind === 'notification-sent');
+  }
+
+  /** One request, retried until it gets an answer below 500 (connection errors, timeouts, 5xx, 429). */
+  async call(method: 'GET' | 'POST', path: string, token: string, body: unknown, timeoutMs: number): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.o.stopped()) throw new Stopped('driver stopped');
+      if (Date.now() > this.o.deadline) throw new Error(`deadline passed during ${method} ${path}`);
+      this.stats.requests++;
+      try {
+        const res = await fetch(`${this.o.baseUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.text();
+        if (res.status < 500 && res.status !== 429) {
+          let json: unknown = null;
+          try {
+            json = text ? JSON.parse(text) : null;
+          } catch {
+            json = null;
+          }
+          return { status: res.status, json, text };
+        }
+        this.stats.serverErrors++;
+        if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      } catch (e) {
+        const err = e as Error;
+        if (err.name === 'TimeoutError' || err.name === 'AbortError') this.stats.timeouts++;
+        else this.stats.networkErrors++;
+      }
+      await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+    }
+  }
+
+  private sample(s: string): void {
+    if (this.stats.samples.length < 20) this.stats.samples.push(s);
+  }
+}

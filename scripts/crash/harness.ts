@@ -1,0 +1,193 @@
+// The crash test as a function, shared by scripts/crash-test.ts and test/crash/crash.test.ts:
+// bring up a private stack, drive N cases through the loop over HTTP while the chaos loop kills
+// the worker and restarts Temporal and PostgreSQL, then stop the chaos, let the worker settle,
+// check the invariants, tear everything down.
+import os from 'node:os';
+import { signDevToken } from '../../api/auth.js';
+import { DEMO } from '../seed.js';
+import { Chaos, type ChaosFigures, type ChaosPlan } from './chaos.js';
+import { checkInvariants, type CheckResult } from './checks.js';
+import { Driver, type CaseRecord, type DriverStats } from './driver.js';
+import { createRng } from './rng.js';
+import { CrashStack } from './stack.js';
+import { sleep } from '../stack/proc.js';
+
+export interface CrashTestOptions {
+  cases: number;
+  concurrency: number;
+  seed: number;
+  plan: ChaosPlan;
+  /** Driving gives up after this long (ms); the run then fails. */
+  deadlineMs: number;
+  /** How long the worker runs on after the last case closed, before the checks (ms). */
+  settleMs?: number;
+  /** A case without progress for this long is given up as stuck (ms; default 4 minutes). */
+  stallMs?: number;
+  /** When the inspector claims: as soon as the task is in the inbox (default), or after the SMS. */
+  claimWhen?: 'inbox' | 'notified';
+  keep?: boolean;
+  runDir?: string;
+  bundlePath?: string;
+  temporalCli?: string;
+  log?: (msg: string) => void;
+  /** Set by the caller (Ctrl-C): stops driving and chaos, then tears down. */
+  interrupted?: () => boolean;
+}
+
+export interface CrashTestResult {
+  seed: number;
+  claimWhen: 'inbox' | 'notified';
+  cases: number;
+  closed: number;
+  kills: number;
+  temporalRestarts: number;
+  postgresRestarts: number;
+  duplicates: number;
+  missing: number;
+  orphans: number;
+  elapsedMs: number;
+  /** Driving only (first submit to last close). */
+  driveMs: number;
+  setupMs: number;
+  ok: boolean;
+  interrupted: boolean;
+  chaos: ChaosFigures;
+  http: DriverStats;
+  checks: CheckResult;
+  caseDurations: { median: number; p95: number; max: number };
+  runDir: string;
+  machine: string;
+}
+
+export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult> {
+  const log = o.log ?? ((m: string) => console.log(`[crash] ${m}`));
+  const t0 = Date.now();
+  const rng = createRng(o.seed);
+  const interrupted = o.interrupted ?? (() => false);
+  const stack = await CrashStack.start({ runDir: o.runDir, bundlePath: o.bundlePath, temporalCli: o.temporalCli, log });
+  let result: CrashTestResult | undefined;
+  try {
+    const setupMs = Date.now() - t0;
+    const tokens = {
+      approver: await signDevToken(stack.config, { sub: 'approval:crash-clerk', role: 'approval', department: DEMO.approvalDepartment }),
+      inspector: await signDevToken(stack.config, { sub: 'supervision:crash-inspector', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision }),
+    };
+    const tDrive = Date.now();
+    let chaosFailed = false;
+    const driver = new Driver({
+      baseUrl: stack.apiUrl,
+      tokens,
+      cases: o.cases,
+      concurrency: o.concurrency,
+      rng,
+      prefix: `CT${o.seed % 100000}`,
+      deadline: tDrive + o.deadlineMs,
+      stopped: () => interrupted() || chaosFailed,
+      stallMs: o.stallMs ?? 240_000,
+      claimWhen: o.claimWhen ?? 'inbox',
+      log,
+    });
+    const chaos = new Chaos(stack, o.plan, rng, () => driver.progress(), log);
+    log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${o.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${o.plan.killEveryMs.map((m) => m / 1000).join('-')} s, ${o.plan.temporalRestarts} Temporal and ${o.plan.postgresRestarts} PostgreSQL restart(s)`);
+    const ticker = setInterval(() => {
+      const f = chaos.figures;
+      log(`${driver.closed()}/${o.cases} closed, ${(driver.progress() * 100).toFixed(0)} % of steps; kills ${f.kills}, Temporal restarts ${f.temporalRestarts}, PostgreSQL restarts ${f.postgresRestarts}; HTTP retries ${driver.stats.networkErrors + driver.stats.timeouts + driver.stats.serverErrors}`);
+    }, 15_000);
+    const chaosDone = chaos.run().catch((e: unknown) => {
+      chaosFailed = true;
+      log(`chaos loop failed: ${(e as Error).stack ?? String(e)}`);
+    });
+    try {
+      await driver.run();
+    } finally {
+      clearInterval(ticker);
+      chaos.stop();
+      await chaosDone;
+    }
+    const driveMs = Date.now() - tDrive;
+    log(`driving done in ${(driveMs / 1000).toFixed(1)} s: ${driver.closed()}/${o.cases} closed; chaos stopped`);
+
+    // The stack is whole again (the chaos loop finishes its action before stopping); make sure
+    // a worker runs, and give it a few seconds for anything still in flight to land.
+    if (stack.workerGone()) await stack.startWorker();
+    await sleep(o.settleMs ?? 5000);
+    const checks = await checkInvariants(stack.databaseUrl, driver.cases, { connection: stack.temporalConnection(), namespace: 'default' });
+
+    const f = chaos.figures;
+    const ok =
+      !interrupted() &&
+      checks.closed === o.cases &&
+      checks.duplicates === 0 &&
+      checks.missing === 0 &&
+      checks.orphans === 0 &&
+      checks.workflows.notCompleted.length === 0 &&
+      f.findings.length === 0;
+    result = {
+      seed: o.seed,
+      claimWhen: o.claimWhen ?? 'inbox',
+      cases: o.cases,
+      closed: checks.closed,
+      kills: f.kills,
+      temporalRestarts: f.temporalRestarts,
+      postgresRestarts: f.postgresRestarts,
+      duplicates: checks.duplicates,
+      missing: checks.missing,
+      orphans: checks.orphans,
+      elapsedMs: 0,
+      driveMs,
+      setupMs,
+      ok,
+      interrupted: interrupted(),
+      chaos: f,
+      http: driver.stats,
+      checks,
+      caseDurations: durations(driver.cases),
+      runDir: stack.runDir,
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
+    };
+  } finally {
+    await stack.teardown({ keep: o.keep ?? false });
+  }
+  result!.elapsedMs = Date.now() - t0;
+  return result!;
+}
+
+function durations(cases: CaseRecord[]): { median: number; p95: number; max: number } {
+  const d = cases.filter((c) => c.steps.closed).map((c) => c.steps.closed! - c.startedAt).sort((a, b) => a - b);
+  const at = (q: number) => d[Math.min(d.length - 1, Math.floor(q * d.length))] ?? 0;
+  return { median: at(0.5), p95: at(0.95), max: d[d.length - 1] ?? 0 };
+}
+
+/** The figures block both the script and the test print. */
+export function formatResult(r: CrashTestResult): string {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const f = r.chaos;
+  const lines = [
+    '',
+    '  crash test figures',
+    `    cases ${r.cases}, closed ${r.closed}, kills ${r.kills}, temporal restarts ${r.temporalRestarts}, postgres restarts ${r.postgresRestarts}, duplicates ${r.duplicates}, effects missing ${r.missing}, elapsed ${s(r.elapsedMs)} s`,
+    '',
+    `    seed ${r.seed}, claims ${r.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}; set-up ${s(r.setupMs)} s, driving ${s(r.driveMs)} s; case duration median ${s(r.caseDurations.median)} s, p95 ${s(r.caseDurations.p95)} s, max ${s(r.caseDurations.max)} s`,
+    `    orphan effects ${r.orphans}; workflows completed ${r.checks.workflows.completed}/${r.cases * 2}; API restarts ${f.apiRestarts}; worker exits by itself ${f.workerSelfExits}; findings ${f.findings.length}`,
+    `    effects: ${r.checks.counts.notifications} notifications, ${r.checks.counts.gatewayMessages} gateway SMS (${r.checks.counts.reminders} reminders, ${r.checks.counts.escalations} escalations), ${r.checks.counts.creditRecords} credit records, ${r.checks.counts.platformRecords} on the platform, ${r.checks.counts.auditEvents} audit events`,
+    `    HTTP: ${r.http.requests} requests, ${r.http.networkErrors} connection errors, ${r.http.timeouts} timeouts, ${r.http.serverErrors} 5xx/429 (retried), ${r.http.conflicts} 409 taken as done, ${r.http.unexpected} unexpected`,
+    `    machine: ${r.machine}`,
+  ];
+  const restarts = f.events.filter((e) => e.action !== 'worker-kill');
+  if (restarts.length) {
+    lines.push('    restarts:');
+    for (const e of restarts) lines.push(`      ${e.action}: ${e.detail}${e.recoveryMs !== undefined ? `; API ready and worker polling ${s(e.recoveryMs)} s later` : ''}`);
+  }
+  const problems = [...f.findings.map((x) => `finding: ${x.what}`), ...r.checks.notClosed.map((x) => `not closed: ${x}`), ...r.checks.workflows.notCompleted.map((x) => `workflow: ${x}`), ...r.checks.details];
+  if (problems.length) {
+    lines.push('    problems:');
+    for (const p of problems.slice(0, 50)) lines.push(`      ${p}`);
+    if (problems.length > 50) lines.push(`      … ${problems.length - 50} more`);
+  }
+  if (r.http.samples.length) {
+    lines.push('    HTTP samples:');
+    for (const x of r.http.samples.slice(0, 10)) lines.push(`      ${x}`);
+  }
+  lines.push(`    result: ${r.ok ? 'OK' : r.interrupted ? 'INTERRUPTED' : 'FAILED'}`, '');
+  return lines.join('\n');
+}

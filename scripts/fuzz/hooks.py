@@ -1,0 +1,95 @@
+"""schemathesis hooks for `npm run fuzz` (loaded through SCHEMATHESIS_HOOKS).
+
+Random values almost never name an object that exists, so most requests would stop at a 404
+or 422 before the code that matters. scripts/fuzz.ts builds a few real cases, tasks and
+linkages first (scripts/fuzz/fixtures.ts) and passes their identifiers in FUZZ_FIXTURES, a JSON
+object {name: [values]}. These hooks swap a generated value for a known one about half of
+the time, wherever a path parameter, query parameter, header or body field of that name
+appears. The choice is drawn through hypothesis, so a seed still replays the same requests.
+
+Nothing here filters or changes what the checks see: every response is judged as usual.
+
+One change to the document as loaded: the API answers errors as `application/problem+json`
+(API.md) while the OpenAPI document declares them as `application/json`. schemathesis looks a
+response's schema up by its media type and, finding none for problem+json, would validate no
+error body at all. `before_load_schema` declares the same schema under problem+json too, so
+every 4xx/5xx body is held to the declared problem schema instead of silently skipped.
+"""
+
+import json
+import os
+
+import schemathesis
+from hypothesis import strategies as st
+
+KNOWN = {k: v for k, v in json.loads(os.environ.get("FUZZ_FIXTURES") or "{}").items() if v}
+# A random value of these is next to never valid (a check digit, a catalog entry), and without
+# one nothing behind the validation runs; they are swapped more often.
+SWAP = {"creditCode": 0.8, "itemCode": 0.8, "applicationNo": 0.6, "taskId": 0.6}
+
+
+def _swap(value, rnd, depth=0, keep=()):
+    if depth > 4:
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for key, v in value.items():
+            known = None if key in keep else KNOWN.get(key)
+            if known and rnd.random() < SWAP.get(key, 0.5):
+                out[key] = _coerce(rnd.choice(known), v)
+            else:
+                out[key] = _swap(v, rnd, depth + 1, keep)
+        return out
+    if isinstance(value, list):
+        return [_swap(v, rnd, depth + 1, keep) for v in value]
+    return value
+
+
+def _coerce(known, generated):
+    # A query or header value is a string; keep the generated value's kind.
+    if isinstance(generated, str) and not isinstance(known, str):
+        return str(known)
+    return known
+
+
+def _strategy(value, keep=()):
+    if not KNOWN or not isinstance(value, (dict, list)):
+        return st.just(value)
+    return st.randoms(use_true_random=False).map(lambda rnd: _swap(value, rnd, keep=keep))
+
+
+@schemathesis.hook
+def flatmap_path_parameters(context, path_parameters):
+    return _strategy(path_parameters)
+
+
+@schemathesis.hook
+def flatmap_query(context, query):
+    return _strategy(query)
+
+
+@schemathesis.hook
+def flatmap_headers(context, headers):
+    return _strategy(headers)
+
+
+@schemathesis.hook
+def flatmap_body(context, body):
+    # A body's applicationNo names a new case (POST /v1/applications): a known one is a 409.
+    return _strategy(body, keep=("applicationNo",))
+
+
+PROBLEM = "application/problem+json"
+
+
+@schemathesis.hook
+def before_load_schema(context, raw_schema):
+    for path_item in (raw_schema.get("paths") or {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in (operation.get("responses") or {}).items():
+                content = response.get("content") if isinstance(response, dict) else None
+                if str(status)[:1] in ("4", "5") and isinstance(content, dict):
+                    if "application/json" in content and PROBLEM not in content:
+                        content[PROBLEM] = content["application/json"]
