@@ -10,7 +10,7 @@ import type { AppConfig } from '../runtime/config.js';
 import type { Database } from '../db/client.js';
 import type { Principal, Role, Verifier } from './auth.js';
 import { AuthError } from './auth.js';
-import { installErrorHandler, forbidden, unauthorized } from './errors.js';
+import { HttpProblem, installErrorHandler, forbidden, unauthorized } from './errors.js';
 import serviceRoutes from './routes/service.js';
 import applicationRoutes from './routes/applications.js';
 import taskRoutes from './routes/tasks.js';
@@ -101,6 +101,13 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // PostgreSQL text cannot hold U+0000: refused here, once for every route, so it can never
+  // reach an activity (where it would be retried forever and stall the case).
+  app.addHook('preValidation', async (req) => {
+    const where = findNul({ body: req.body, query: req.query, params: req.params });
+    if (where) throw new HttpProblem(400, 'validation', 'Invalid request', `${where}: contains a NUL character (U+0000)`);
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -127,4 +134,25 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(insightRoutes);
   await app.register(smsRoutes);
   return app;
+}
+
+/** The path of the first string containing U+0000, or null. */
+function findNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : null;
+  if (Buffer.isBuffer(value)) return value.includes(0) ? path || '(body)' : null; // a CSV upload
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNul(value[i], `${path}.${i}`);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\0')}`;
+      const hit = findNul(v, path ? `${path}.${k}` : k);
+      if (hit) return hit;
+    }
+  }
+  return null;
 }

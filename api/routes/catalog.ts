@@ -4,7 +4,7 @@
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { alerts, approvalItems, cases, departments, divisions, linkages, supervisionItems } from '../../db/schema/index.js';
+import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, linkages, regions, supervisionItems } from '../../db/schema/index.js';
 import { newItemVersion, recordChange, upsertApprovalItem, upsertSupervisionItem, type ChangeActor } from '../../db/catalog.js';
 import { linkagesChangedSignal } from '../../workflows/contracts.js';
 import { ROLES, type Principal } from '../auth.js';
@@ -44,7 +44,7 @@ const view = (l: LinkageRow): z.infer<typeof linkageView> => ({
 
 const itemView = approvalItemFields.extend({ version: z.number().int(), subItem: z.string().nullable(), commitmentPeriodDays: z.number().int().nullable(), deadlinePolicy: z.string().nullable() });
 const supervisionView = supervisionItemSchema.extend({ subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable() });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
 const actorOf = (p: Principal): ChangeActor => ({ sub: p.sub, role: p.role, ...(p.department && { department: p.department }) });
 
 const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -85,6 +85,12 @@ const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const dept = await departmentOf(req.body.departmentCode, 'approval');
       mayWrite(req.principal, dept);
+      const [region] = await db.select().from(regions).where(eq(regions.code, req.body.regionCode));
+      if (!region) throw unprocessable(`region ${req.body.regionCode} does not exist`);
+      if (req.body.deadlinePolicy) {
+        const [policy] = await db.select().from(deadlinePolicies).where(eq(deadlinePolicies.code, req.body.deadlinePolicy));
+        if (!policy) throw unprocessable(`deadline policy ${req.body.deadlinePolicy} does not exist`);
+      }
       // Changing an existing item needs the right over the department that owns it now too,
       // so no one takes over another department's item by posting its code.
       const [existing] = await db.select({ departmentCode: approvalItems.departmentCode }).from(approvalItems).where(eq(approvalItems.code, req.body.code));

@@ -81,12 +81,12 @@ function isWeekendDay(day: number): boolean {
   return dow === 0 || dow === 6;
 }
 
-/** Weekdays (Mon–Fri) in days [0, day], for day ≥ 0. */
+/** Weekdays (Mon–Fri) in days [0, day] (a count relative to the epoch; negative before it). */
 function weekdaysThrough(day: number): number {
   // Shift so that block boundaries fall on Mondays: day 4 (1970-01-05) was a Monday.
   const shifted = day - 4 + 7; // ≥ 3 for day ≥ 0
   const full = Math.floor(shifted / 7);
-  const rest = shifted % 7; // 0 = Monday … 6 = Sunday of the current block
+  const rest = shifted - full * 7; // 0 = Monday … 6 = Sunday; also right before 1970 (% would go negative)
   return full * 5 + Math.min(rest + 1, 5) - 3; // minus Mon–Wed before the epoch (days −3..−1)
 }
 
