@@ -1,5 +1,6 @@
 /**
- * `npm run crash-test [-- --cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M] [--claim-after-sms] [--keep]`
+ * `npm run crash-test [-- --cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M]
+ *   [--temporal-restarts T] [--postgres-restarts P] [--claim-after-sms] [--keep]`
  *
  * Runs N cases (default 300; --quick: 20) of the training region (TR-FOOD-01, minutes for
  * working days) through the whole loop over HTTP — submit, approve, claim, inspection,
@@ -15,10 +16,10 @@ import { formatResult, runCrashTest } from './crash/harness.js';
 import { parseSeed } from './crash/rng.js';
 import type { ChaosPlan } from './crash/chaos.js';
 
-const USAGE = 'usage: crash-test [--cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M] [--claim-after-sms] [--keep]';
+const USAGE = 'usage: crash-test [--cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M] [--temporal-restarts T] [--postgres-restarts P] [--claim-after-sms] [--keep]';
 
 function parseArgs(argv: string[]) {
-  const o = { cases: 300, quick: false, seed: undefined as string | undefined, concurrency: 20, deadlineMin: undefined as number | undefined, keep: false, claimAfterSms: false };
+  const o = { cases: 300, quick: false, seed: undefined as string | undefined, concurrency: 20, deadlineMin: undefined as number | undefined, keep: false, claimAfterSms: false, temporalRestarts: undefined as number | undefined, postgresRestarts: undefined as number | undefined };
   let casesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -27,9 +28,9 @@ function parseArgs(argv: string[]) {
       if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
       return v;
     };
-    const positive = (v: string): number => {
+    const positive = (v: string, min = 1): number => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: not a positive integer: ${v}\n${USAGE}`);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${a}: not an integer >= ${min}: ${v}\n${USAGE}`);
       return n;
     };
     if (a === '--cases') {
@@ -41,6 +42,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--deadline-min') o.deadlineMin = positive(value());
     else if (a === '--keep') o.keep = true;
     else if (a === '--claim-after-sms') o.claimAfterSms = true;
+    else if (a === '--temporal-restarts') o.temporalRestarts = positive(value(), 0);
+    else if (a === '--postgres-restarts') o.postgresRestarts = positive(value(), 0);
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -62,6 +65,8 @@ async function main(): Promise<number> {
   const plan: ChaosPlan = small
     ? { killEveryMs: [5_000, 12_000], workerDownMs: [300, 3_000], temporalRestarts: 1, postgresRestarts: 1, temporalDownMs: [1_000, 4_000], postgresDownMs: [500, 3_000] }
     : { killEveryMs: [4_000, 12_000], workerDownMs: [300, 3_000], temporalRestarts: 3, postgresRestarts: 3, temporalDownMs: [1_000, 5_000], postgresDownMs: [500, 4_000] };
+  if (args.temporalRestarts !== undefined) plan.temporalRestarts = args.temporalRestarts;
+  if (args.postgresRestarts !== undefined) plan.postgresRestarts = args.postgresRestarts;
   const seed = parseSeed(args.seed);
   const deadlineMs = (args.deadlineMin ?? Math.max(10, Math.ceil(args.cases / 6))) * 60_000;
 
