@@ -2,7 +2,7 @@
 // run at least once, so each effect is keyed by a business key with a unique constraint, the
 // same key goes to the provider, and the audit trail gets one event per step (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditEvents, creditRecords, type Actor, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
@@ -66,7 +66,9 @@ export function createEffectActivities(deps: EffectActivityDeps) {
      * answers as a duplicate. A platform failure leaves the row pending with the error on it.
      */
     async pushCreditRecord(input: PushCreditRecordInput): Promise<PushCreditRecordResult> {
-      await db
+      // Our row first (pending); a retry gets the stored row back (the no-op update makes
+      // RETURNING answer on a conflict too).
+      const [row] = await db
         .insert(creditRecords)
         .values({
           businessKey: input.businessKey,
@@ -79,8 +81,8 @@ export function createEffectActivities(deps: EffectActivityDeps) {
           status: 'pending',
           createdAt: clock(),
         })
-        .onConflictDoNothing({ target: creditRecords.businessKey });
-      const [row] = await db.select().from(creditRecords).where(eq(creditRecords.businessKey, input.businessKey));
+        .onConflictDoUpdate({ target: creditRecords.businessKey, set: { businessKey: sql`excluded.business_key` } })
+        .returning();
       if (!row) throw new Error(`credit record ${input.businessKey} vanished`);
       if (row.creditCode !== input.creditCode || row.kind !== input.kind) {
         // A business key names one effect; reusing it for another applicant or kind is a bug.
@@ -117,26 +119,23 @@ export function createEffectActivities(deps: EffectActivityDeps) {
       }
 
       const acceptedAt = clock();
-      await db.transaction(async (tx) => {
-        await tx
-          .update(creditRecords)
-          .set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null })
-          .where(eq(creditRecords.businessKey, row.businessKey));
-        await tx
-          .insert(auditEvents)
-          .values({
-            eventKey: `${row.businessKey}:pushed`,
-            applicationNo: row.applicationNo,
-            taskId: row.taskId,
-            kind: 'credit-record',
-            summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
-            actor: SYSTEM,
-            detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
-            workflowId: workflowIdOrNull(),
-            at: acceptedAt,
-          })
-          .onConflictDoNothing({ target: auditEvents.eventKey });
-      });
+      // Accepted and on the case's record in one statement (a data-modifying CTE).
+      const accept = db.update(creditRecords).set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null }).where(eq(creditRecords.businessKey, row.businessKey));
+      const audit = db
+        .insert(auditEvents)
+        .values({
+          eventKey: `${row.businessKey}:pushed`,
+          applicationNo: row.applicationNo,
+          taskId: row.taskId,
+          kind: 'credit-record',
+          summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
+          actor: SYSTEM,
+          detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
+          workflowId: workflowIdOrNull(),
+          at: acceptedAt,
+        })
+        .onConflictDoNothing({ target: auditEvents.eventKey });
+      await db.execute(sql`with w as (${accept.getSQL()}) ${audit.getSQL()}`);
       return { businessKey: row.businessKey, status: 'accepted', providerRecordId: receipt.providerRecordId };
     },
 

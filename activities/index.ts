@@ -2,7 +2,7 @@
 // so each write is keyed by a business key with a unique constraint: a retry finds its row and
 // does nothing twice (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { and, asc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, or, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
@@ -81,6 +81,32 @@ async function recordStep(tx: Writer, step: StepRecord, at: Date): Promise<boole
   return inserted.length > 0;
 }
 
+/**
+ * One statement: `write` (an UPDATE or INSERT of the read model) and the step's audit event,
+ * atomically — a data-modifying CTE instead of BEGIN, two statements and COMMIT, which were
+ * most of the statements a case sent (docs/benchmarks.md). Returns false when the step was
+ * already recorded (the write itself is idempotent by its own key).
+ */
+async function writeWithStep(w: Writer, write: SQLWrapper, step: StepRecord, at: Date): Promise<boolean> {
+  const insert = w
+    .insert(auditEvents)
+    .values({
+      eventKey: step.key,
+      applicationNo: step.applicationNo,
+      taskId: step.taskId ?? null,
+      kind: step.kind,
+      summary: step.summary,
+      actor: step.actor ?? SYSTEM_ACTOR,
+      detail: step.detail ?? {},
+      workflowId: workflowIdOrNull(),
+      at,
+    })
+    .onConflictDoNothing({ target: auditEvents.eventKey })
+    .returning({ id: auditEvents.id });
+  const rows = await w.execute(sql`with w as (${write.getSQL()}) ${insert.getSQL()}`);
+  return rows.length > 0;
+}
+
 export type Recipient =
   | { kind: 'division-admin'; divisionCode: string }
   | { kind: 'department-head'; departmentCode: string }
@@ -143,8 +169,9 @@ export function createActivities(deps: ActivityDeps) {
       // The case keeps the catalog version it starts with: its item version and the linkages
       // that route it then (DOMAIN.md §2). A later catalog change never alters it.
       const pinned = await confirmedLinkages(db, item.code);
-      await db.transaction(async (tx) => {
-        await tx
+      await writeWithStep(
+        db,
+        db
           .insert(cases)
           .values({
             pinnedLinkages: pinned,
@@ -164,20 +191,17 @@ export function createActivities(deps: ActivityDeps) {
             createdAt: now,
             updatedAt: now,
           })
-          .onConflictDoNothing();
-        await recordStep(
-          tx,
-          {
-            key: `${input.applicationNo}:submitted`,
-            applicationNo: input.applicationNo,
-            kind: 'submitted',
-            summary: `application accepted for ${item.name}${item.subItem ? ` / ${item.subItem}` : ''}`,
-            actor: input.submittedBy,
-            detail: { itemCode: item.code, itemVersion: item.version, requestedRoute: input.route, materials: input.materials },
-          },
-          now,
-        );
-      });
+          .onConflictDoNothing(),
+        {
+          key: `${input.applicationNo}:submitted`,
+          applicationNo: input.applicationNo,
+          kind: 'submitted',
+          summary: `application accepted for ${item.name}${item.subItem ? ` / ${item.subItem}` : ''}`,
+          actor: input.submittedBy,
+          detail: { itemCode: item.code, itemVersion: item.version, requestedRoute: input.route, materials: input.materials },
+        },
+        now,
+      );
       return {
         itemName: item.name,
         itemVersion: item.version,
@@ -195,20 +219,18 @@ export function createActivities(deps: ActivityDeps) {
       const standing = await deps.credit.query(input.creditCode);
       const now = clock();
       const result = { ...standing, checkedAt: now.toISOString() };
-      await db.transaction(async (tx) => {
-        await tx.update(cases).set({ creditResult: result, updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo));
-        await recordStep(
-          tx,
-          {
-            key: `${input.applicationNo}:credit-checked`,
-            applicationNo: input.applicationNo,
-            kind: 'credit-checked',
-            summary: `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)`,
-            detail: result,
-          },
-          now,
-        );
-      });
+      await writeWithStep(
+        db,
+        db.update(cases).set({ creditResult: result, updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo)),
+        {
+          key: `${input.applicationNo}:credit-checked`,
+          applicationNo: input.applicationNo,
+          kind: 'credit-checked',
+          summary: `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)`,
+          detail: result,
+        },
+        now,
+      );
       return standing;
     },
 
@@ -218,23 +240,21 @@ export function createActivities(deps: ActivityDeps) {
       const policy = input.itemCode ? await policyForItem(db, input.itemCode) : null;
       const window = { amount: policy?.statutoryLimit ?? input.statutoryDays, unit: (policy?.unit ?? 'working-day') as 'working-day' | 'minute', officeTime: policy?.officeTime ?? '09:00' };
       const due = computeDeadline(await deps.calendar.current(), window, now, window.amount, 1);
-      await db.transaction(async (tx) => {
-        await tx
+      await writeWithStep(
+        db,
+        db
           .update(cases)
           .set({ route: input.route, routeReason: input.reason, commitmentScenario: input.route === 'commitment' ? (input.scenario ?? null) : null, stage: 'awaiting-decision', decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional, decisionWindow: window, updatedAt: now })
-          .where(eq(cases.applicationNo, input.applicationNo));
-        await recordStep(
-          tx,
-          {
-            key: `${input.applicationNo}:${input.step ?? 'routed'}`,
-            applicationNo: input.applicationNo,
-            kind: 'routed',
-            summary: `${input.route} route (${input.reason}); decision due ${formatShanghai(due.dueAt)}, ${due.period}${due.provisional ? ' (provisional)' : ''}`,
-            detail: { route: input.route, reason: input.reason, decisionDueAt: due.dueAt, provisional: due.provisional },
-          },
-          now,
-        );
-      });
+          .where(eq(cases.applicationNo, input.applicationNo)),
+        {
+          key: `${input.applicationNo}:${input.step ?? 'routed'}`,
+          applicationNo: input.applicationNo,
+          kind: 'routed',
+          summary: `${input.route} route (${input.reason}); decision due ${formatShanghai(due.dueAt)}, ${due.period}${due.provisional ? ' (provisional)' : ''}`,
+          detail: { route: input.route, reason: input.reason, decisionDueAt: due.dueAt, provisional: due.provisional },
+        },
+        now,
+      );
       return { decisionDueAt: due.dueAt, provisional: due.provisional, remindAt: due.remindAt };
     },
 
@@ -242,9 +262,21 @@ export function createActivities(deps: ActivityDeps) {
     async recordDecision(input: { applicationNo: string; outcome: 'approve' | 'reject'; opinion: string; actor: Actor; decidedAt: string; materials: string[]; commitmentText?: string; licenceStatus?: 'issued' | 'granted-on-commitment' }) {
       const now = clock();
       const decidedAt = new Date(input.decidedAt);
-      return db.transaction(async (tx) => {
-        const approved = input.outcome === 'approve';
-        await tx
+      const approved = input.outcome === 'approve';
+      let dossierId: number | null = null;
+      if (approved) {
+        // The dossier first, keyed by the application: a retry gets the same row back (the
+        // no-op update makes RETURNING answer on a conflict too).
+        const [d] = await db
+          .insert(dossiers)
+          .values({ applicationNo: input.applicationNo, materials: input.materials, opinion: input.opinion, commitmentText: input.commitmentText ?? null })
+          .onConflictDoUpdate({ target: dossiers.applicationNo, set: { applicationNo: sql`excluded.application_no` } })
+          .returning({ id: dossiers.id });
+        dossierId = d!.id;
+      }
+      await writeWithStep(
+        db,
+        db
           .update(cases)
           .set({
             decision: input.outcome,
@@ -254,30 +286,18 @@ export function createActivities(deps: ActivityDeps) {
             licenceStatus: approved ? (input.licenceStatus ?? 'issued') : 'none',
             updatedAt: now,
           })
-          .where(eq(cases.applicationNo, input.applicationNo));
-        let dossierId: number | null = null;
-        if (approved) {
-          await tx
-            .insert(dossiers)
-            .values({ applicationNo: input.applicationNo, materials: input.materials, opinion: input.opinion, commitmentText: input.commitmentText ?? null })
-            .onConflictDoNothing({ target: dossiers.applicationNo });
-          const [d] = await tx.select({ id: dossiers.id }).from(dossiers).where(eq(dossiers.applicationNo, input.applicationNo));
-          dossierId = d!.id;
-        }
-        await recordStep(
-          tx,
-          {
-            key: `${input.applicationNo}:decided`,
-            applicationNo: input.applicationNo,
-            kind: approved ? 'approved' : 'rejected',
-            summary: approved ? `approved, ${input.licenceStatus === 'granted-on-commitment' ? 'licence granted on commitment (告知承诺)' : 'licence issued'}: ${input.opinion}` : `rejected: ${input.opinion}`,
-            actor: input.actor,
-            detail: { outcome: input.outcome, opinion: input.opinion, dossierId },
-          },
-          decidedAt,
-        );
-        return { dossierId };
-      });
+          .where(eq(cases.applicationNo, input.applicationNo)),
+        {
+          key: `${input.applicationNo}:decided`,
+          applicationNo: input.applicationNo,
+          kind: approved ? 'approved' : 'rejected',
+          summary: approved ? `approved, ${input.licenceStatus === 'granted-on-commitment' ? 'licence granted on commitment (告知承诺)' : 'licence issued'}: ${input.opinion}` : `rejected: ${input.opinion}`,
+          actor: input.actor,
+          detail: { outcome: input.outcome, opinion: input.opinion, dossierId },
+        },
+        decidedAt,
+      );
+      return { dossierId };
     },
 
     /**
@@ -404,13 +424,15 @@ export function createActivities(deps: ActivityDeps) {
     /** Moves the case to a stage and records why, once per step key. */
     async recordCaseStage(input: { applicationNo: string; step: string; stage: string; kind: string; summary: string; detail?: Record<string, unknown>; close?: boolean }) {
       const now = clock();
-      await db.transaction(async (tx) => {
-        await tx
+      await writeWithStep(
+        db,
+        db
           .update(cases)
           .set({ stage: input.stage, updatedAt: now, ...(input.close && { closedAt: now, closeReason: input.summary }) })
-          .where(eq(cases.applicationNo, input.applicationNo));
-        await recordStep(tx, { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail }, now);
-      });
+          .where(eq(cases.applicationNo, input.applicationNo)),
+        { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail },
+        now,
+      );
     },
 
     /** Creates the supervision task (推送) and opens its claim window under the item's policy. */
@@ -418,48 +440,47 @@ export function createActivities(deps: ActivityDeps) {
       const now = clock();
       const policy = snapshotOf(await policyForItem(db, input.itemCode));
       const due = computeDeadline(await deps.calendar.current(), policy, now, policy.claimWindow, policy.claimRemindBefore);
-      return db.transaction(async (tx) => {
-        await tx
-          .insert(tasks)
-          .values({
-            taskId: input.taskId,
-            applicationNo: input.applicationNo,
-            departmentCode: input.departmentCode,
-            divisionCode: input.divisionCode,
-            supervisionItemCode: input.supervisionItemCode ?? null,
-            applicantCreditCode: input.creditCode,
-            status: 'awaiting-claim',
-            policy,
-            pushedAt: now,
-            claimDueAt: new Date(due.dueAt),
-            claimDueProvisional: due.provisional,
-            claimRemindAt: due.remindAt ? new Date(due.remindAt) : null,
-          })
-          .onConflictDoNothing();
-        // A retry after a commit must answer with the deadline that was stored, not a new one.
-        const [row] = await tx.select().from(tasks).where(eq(tasks.taskId, input.taskId));
-        const period = due.period;
-        await recordStep(
-          tx,
-          {
-            key: `${input.taskId}:pushed`,
-            applicationNo: input.applicationNo,
-            taskId: input.taskId,
-            kind: 'task-pushed',
-            summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(row!.claimDueAt)} (${period}${row!.claimDueProvisional ? ', provisional' : ''})`,
-            detail: { dossierId: input.dossierId, claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional, policy: policy.code },
-          },
-          row!.pushedAt,
-        );
-        return {
-          claimDueAt: row!.claimDueAt.toISOString(),
-          provisional: row!.claimDueProvisional,
-          remindAt: row!.claimRemindAt?.toISOString() ?? null,
-          period,
-          workingDays: policy.claimWindow,
-          escalateTo: (row!.policy ?? policy).claimEscalateTo,
-        };
-      });
+      // The stored row either way (the no-op update makes RETURNING answer on a conflict): a
+      // retry after a commit must answer with the deadline that was stored, not a new one.
+      const [row] = await db
+        .insert(tasks)
+        .values({
+          taskId: input.taskId,
+          applicationNo: input.applicationNo,
+          departmentCode: input.departmentCode,
+          divisionCode: input.divisionCode,
+          supervisionItemCode: input.supervisionItemCode ?? null,
+          applicantCreditCode: input.creditCode,
+          status: 'awaiting-claim',
+          policy,
+          pushedAt: now,
+          claimDueAt: new Date(due.dueAt),
+          claimDueProvisional: due.provisional,
+          claimRemindAt: due.remindAt ? new Date(due.remindAt) : null,
+        })
+        .onConflictDoUpdate({ target: tasks.taskId, set: { taskId: sql`excluded.task_id` } })
+        .returning();
+      const period = due.period;
+      await recordStep(
+        db,
+        {
+          key: `${input.taskId}:pushed`,
+          applicationNo: input.applicationNo,
+          taskId: input.taskId,
+          kind: 'task-pushed',
+          summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(row!.claimDueAt)} (${period}${row!.claimDueProvisional ? ', provisional' : ''})`,
+          detail: { dossierId: input.dossierId, claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional, policy: policy.code },
+        },
+        row!.pushedAt,
+      );
+      return {
+        claimDueAt: row!.claimDueAt.toISOString(),
+        provisional: row!.claimDueProvisional,
+        remindAt: row!.claimRemindAt?.toISOString() ?? null,
+        period,
+        workingDays: policy.claimWindow,
+        escalateTo: (row!.policy ?? policy).claimEscalateTo,
+      };
     },
 
     /**
@@ -470,7 +491,7 @@ export function createActivities(deps: ActivityDeps) {
       const now = clock();
       const to = await resolveRecipient(input.recipient);
       const body = renderMessage(input.template, input.params);
-      await db
+      const [row] = await db
         .insert(notifications)
         .values({
           businessKey: input.businessKey,
@@ -484,8 +505,9 @@ export function createActivities(deps: ActivityDeps) {
           error: to.phone ? null : 'no phone number on file for the recipient',
           createdAt: now,
         })
-        .onConflictDoNothing({ target: notifications.businessKey });
-      const [row] = await db.select().from(notifications).where(eq(notifications.businessKey, input.businessKey));
+        // A retry gets the stored row (what was first rendered is what goes out).
+        .onConflictDoUpdate({ target: notifications.businessKey, set: { businessKey: sql`excluded.business_key` } })
+        .returning();
       if (row!.status === 'sent' || row!.status === 'delivered') {
         return { businessKey: input.businessKey, status: row!.status as 'sent' | 'delivered', resent: false };
       }
@@ -508,38 +530,31 @@ export function createActivities(deps: ActivityDeps) {
         return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
       }
       const sentAt = clock();
-      await db.transaction(async (tx) => {
-        await tx
-          .update(notifications)
-          .set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt })
-          .where(eq(notifications.businessKey, input.businessKey));
-        await recordStep(
-          tx,
-          {
-            key: `${input.businessKey}:sent`,
-            applicationNo: input.applicationNo,
-            taskId: input.taskId,
-            kind: 'notification-sent',
-            summary: `SMS (${input.template}) to ${to.name} ${to.phone}`,
-            detail: { businessKey: input.businessKey, providerMessageId: receipt.providerMessageId },
-          },
-          sentAt,
-        );
-      });
+      await writeWithStep(
+        db,
+        db.update(notifications).set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt }).where(eq(notifications.businessKey, input.businessKey)),
+        {
+          key: `${input.businessKey}:sent`,
+          applicationNo: input.applicationNo,
+          taskId: input.taskId,
+          kind: 'notification-sent',
+          summary: `SMS (${input.template}) to ${to.name} ${to.phone}`,
+          detail: { businessKey: input.businessKey, providerMessageId: receipt.providerMessageId },
+        },
+        sentAt,
+      );
       return { businessKey: input.businessKey, status: 'sent' as const, resent: !receipt.duplicate };
     },
 
     /** 认领: the division took the task on; claim time feeds the timeliness statistics. */
     async recordClaim(input: { taskId: string; applicationNo: string; actor: Actor; claimedAt: string; onTime: boolean }) {
       const claimedAt = new Date(input.claimedAt);
-      await db.transaction(async (tx) => {
-        await tx.update(tasks).set({ status: 'claimed', claimedAt, claimedBy: input.actor.sub, updatedAt: clock() }).where(eq(tasks.taskId, input.taskId));
-        await recordStep(
-          tx,
-          { key: `${input.taskId}:claimed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'task-claimed', summary: `claimed by ${input.actor.sub}${input.onTime ? '' : ' (after the claim deadline)'}`, actor: input.actor, detail: { onTime: input.onTime } },
-          claimedAt,
-        );
-      });
+      await writeWithStep(
+        db,
+        db.update(tasks).set({ status: 'claimed', claimedAt, claimedBy: input.actor.sub, updatedAt: clock() }).where(eq(tasks.taskId, input.taskId)),
+        { key: `${input.taskId}:claimed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'task-claimed', summary: `claimed by ${input.actor.sub}${input.onTime ? '' : ' (after the claim deadline)'}`, actor: input.actor, detail: { onTime: input.onTime } },
+        claimedAt,
+      );
     },
 
     /** The claim window passed unclaimed: marked overdue, escalation on the record. */
@@ -562,8 +577,9 @@ export function createActivities(deps: ActivityDeps) {
       const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
       const policy = task?.policy ?? snapshotOf(await policyForItem(db, (await itemOfCase(input.applicationNo))!));
       const due = computeDeadline(await deps.calendar.current(), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
-      await db.transaction(async (tx) => {
-        await tx
+      await writeWithStep(
+        db,
+        db
           .update(tasks)
           .set({
             status: 'awaiting-feedback',
@@ -574,13 +590,10 @@ export function createActivities(deps: ActivityDeps) {
             feedbackRemindAt: due.remindAt ? new Date(due.remindAt) : null,
             updatedAt: now,
           })
-          .where(eq(tasks.taskId, input.taskId));
-        await recordStep(
-          tx,
-          { key: `${input.taskId}:inspected`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-finished', summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`, actor: input.actor, detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional } },
-          now,
-        );
-      });
+          .where(eq(tasks.taskId, input.taskId)),
+        { key: `${input.taskId}:inspected`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-finished', summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`, actor: input.actor, detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional } },
+        now,
+      );
       return { feedbackDueAt: due.dueAt, provisional: due.provisional, remindAt: due.remindAt, period: due.period, workingDays: policy.feedbackWindow };
     },
 
@@ -789,17 +802,15 @@ export function createActivities(deps: ActivityDeps) {
      */
     async recordFeedback(input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean }) {
       const at = new Date(input.at);
-      await db.transaction(async (tx) => {
-        await tx
+      await writeWithStep(
+        db,
+        db
           .update(tasks)
           .set({ feedbackAt: at, result: input.result, resultNote: input.note, updatedAt: clock(), ...(input.closes && { status: 'closed', closedAt: at, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }) })
-          .where(eq(tasks.taskId, input.taskId));
-        await recordStep(
-          tx,
-          { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary: `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } },
-          at,
-        );
-      });
+          .where(eq(tasks.taskId, input.taskId)),
+        { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary: `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } },
+        at,
+      );
     },
   };
 }

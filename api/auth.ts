@@ -32,6 +32,8 @@ export interface Verifier {
 }
 
 const DEV_ALG = 'HS256';
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 
 export async function ensureDevKey(file: string): Promise<void> {
   try {
@@ -62,9 +64,18 @@ export async function createVerifier(config: AppConfig): Promise<Verifier> {
     key = await readDevKey(e.JWT_DEV_KEY_FILE);
     algorithms = [DEV_ALG];
   }
+  // A verified token is remembered for up to a minute (never past its exp): a back-office system
+  // sends the same token with every call, and the signature check was ~1 ms of CPU each
+  // (docs/benchmarks.md). Only successes are kept; a key withdrawn from the JWKS stops its
+  // tokens within VERIFIED_TTL_MS.
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return {
     async verify(token) {
-      let payload: unknown;
+      const now = Date.now();
+      const hit = verified.get(token);
+      if (hit && hit.until > now) return hit.principal;
+      if (hit) verified.delete(token);
+      let payload: { exp?: number } & Record<string, unknown>;
       try {
         const options = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, algorithms };
         ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
@@ -73,6 +84,8 @@ export async function createVerifier(config: AppConfig): Promise<Verifier> {
       }
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw new AuthError(`token claims: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal: claims.data, until: Math.min(now + VERIFIED_TTL_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : now) });
       return claims.data;
     },
   };

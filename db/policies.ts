@@ -1,5 +1,5 @@
 // Which deadline policy governs a case: the item's own, else its region's.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { approvalItems, deadlinePolicies, regions } from './schema/index.js';
 
@@ -34,14 +34,14 @@ export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
 }
 
 export async function policyForItem(db: Db, itemCode: string): Promise<DeadlinePolicy> {
+  // One statement: the item's own policy, else its region's.
   const [row] = await db
-    .select({ item: approvalItems.deadlinePolicy, region: regions.deadlinePolicy })
+    .select({ item: approvalItems.code, policy: deadlinePolicies })
     .from(approvalItems)
     .innerJoin(regions, eq(regions.code, approvalItems.regionCode))
+    .leftJoin(deadlinePolicies, eq(deadlinePolicies.code, sql`coalesce(${approvalItems.deadlinePolicy}, ${regions.deadlinePolicy})`))
     .where(eq(approvalItems.code, itemCode));
   if (!row) throw new Error(`approval item ${itemCode} not found`);
-  const code = row.item ?? row.region;
-  const [policy] = await db.select().from(deadlinePolicies).where(eq(deadlinePolicies.code, code));
-  if (!policy) throw new Error(`deadline policy ${code} (of item ${itemCode}) not found`);
-  return policy;
+  if (!row.policy) throw new Error(`the deadline policy of item ${itemCode} was not found`);
+  return row.policy;
 }

@@ -109,6 +109,7 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
     route: 'auto',
     requestHash: `hash-${applicationNo}`,
     submittedBy: { sub: 'approval:clerk', role: 'approval', department: DEMO.approvalDepartment },
+    stageAttributes: 'waiting', // as the API starts every case
     ...overrides,
   };
 }
@@ -157,6 +158,17 @@ export async function keepHistory(name: string, handle: WorkflowHandle): Promise
   if (!process.env.RECORD_HISTORIES) return;
   await mkdir(historiesDir, { recursive: true });
   await writeFile(path.join(historiesDir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+/** The SgStage values a workflow upserted, in order (its UpsertWorkflowSearchAttributes events). */
+export async function stageUpserts(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const out: string[] = [];
+  for (const e of history.events ?? []) {
+    const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.SgStage;
+    if (field?.data) out.push(...(JSON.parse(new TextDecoder().decode(field.data)) as string[]));
+  }
+  return out;
 }
 
 export async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

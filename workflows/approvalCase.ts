@@ -41,6 +41,8 @@ import { supervisionTask } from './supervisionTask.js';
 
 /** Patch id of the closed-loop branches: decision window, commitment scenarios, results and revocation. */
 export const CLOSED_LOOP_PATCH = 'closed-loop-branches';
+/** Stages a case rests in, waiting for a person or a deadline (stageAttributes 'waiting'). */
+const WAITING_STAGES: ReadonlySet<CaseStage> = new Set(['awaiting-decision', 'awaiting-materials', 'unrouted', 'supervising', 'revocation-pending']);
 
 /** Patch id of the unrouted alert with its daily re-check. */
 export const UNROUTED_ALERT_PATCH = 'unrouted-alert-and-daily-recheck';
@@ -65,7 +67,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
 
   const moveTo = (next: CaseStage, details: string, dueAt?: string) => {
     stage = next;
-    upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (input.stageAttributes !== 'waiting' || WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
@@ -492,6 +494,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
             itemName: item.itemName,
             regionCode: item.regionCode,
             ...(loop && scenario === 'post-verification' && { verifyCommitment: true }),
+            ...(input.stageAttributes && { stageAttributes: input.stageAttributes }),
           },
         ],
       }),

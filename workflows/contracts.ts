@@ -56,6 +56,14 @@ export interface ApprovalCaseInput {
   /** sha-256 of the canonical request body: the same number with another body is a conflict. */
   requestHash: string;
   submittedBy: Actor;
+  /**
+   * How the SgStage / SgDueAt search attributes follow the stage. 'waiting' (every case started
+   * since 2026-11-24): only when the workflow comes to rest in a stage that waits for a person or
+   * a deadline — each upsert is a visibility write on the Temporal server, and the transient and
+   * final stages were most of them (docs/benchmarks.md). Absent: on every stage change, as the
+   * cases started before kept doing (their histories replay unchanged).
+   */
+  stageAttributes?: 'waiting';
 }
 
 export type CaseStage =
@@ -168,6 +176,8 @@ export interface SupervisionTaskInput {
   verifyCommitment?: boolean;
   /** Carried over continue-as-new: the task resumes at a later phase. */
   resume?: TaskResume;
+  /** As in ApprovalCaseInput, passed down by the case. */
+  stageAttributes?: 'waiting';
 }
 
 /** State carried across continue-as-new between rectification rounds. */

@@ -68,7 +68,10 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome });
   const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
     status = next;
-    upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    // With stageAttributes 'waiting': only where the task rests — a stage with its deadline
+    // known, or claimed (waiting for the inspection) — not the moment before an activity
+    // returns the deadline, nor the end (the closed workflow says it).
+    if (input.stageAttributes !== 'waiting' || dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
   const ownDivision = (actor: Actor) => {

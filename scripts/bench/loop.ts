@@ -21,7 +21,7 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { DEMO } from '../seed.js';
-import { argValue, pct, pool, startBenchStack, type BenchStack } from './stack.js';
+import { argValue, cpuSplit, pct, pool, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
 import type { Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
@@ -46,17 +46,34 @@ export function freshCreditCode(): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// How often a driver looks for the supervision task after the decision, on both sides (ours: GET
+// /v1/tasks/{id} through the API; bare: describe the child). A back office looks every few
+// seconds; 100 ms keeps the added latency small without making the polling itself the load
+// (at 20 ms the polls of 50 drivers were ~2,500 requests/s on the 2 cores, more than the loop).
+const POLL_MS = argValue(argv, '--poll-ms') ?? 100;
+let polls = 0;
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
+    polls++;
     const v = await probe();
     if (v !== null) return v;
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await sleep(POLL_MS);
   }
 }
 
 interface History { events?: Array<{ eventType?: protoNs.api.enums.v1.EventType | null; workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string | null } | null } | null } | null }> | null }
+
+/** Events per case by type (averaged over the sample), for finding where the server's work goes. */
+function eventHistogram(hs: History[], n: number): string {
+  const counts = new Map<string, number>();
+  for (const h of hs) for (const e of h.events ?? []) {
+    const name = (ET[e.eventType ?? 0] ?? String(e.eventType)).replace('EVENT_TYPE_', '').toLowerCase();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ');
+}
 
 function roundTrips(h: History): { wft: number; act: number } {
   let wft = 0;
@@ -82,6 +99,15 @@ function phases(h: History, marks: string[]): number[] {
   return out;
 }
 
+const perCase = (c: CpuSplit): CpuSplit => ({ node: (c.node * 1000) / N, temporal: (c.temporal * 1000) / N, postgres: (c.postgres * 1000) / N, machine: (c.machine * 1000) / N });
+
+/** Statements sent to PostgreSQL by the API and the worker, by kind, over the timed part. */
+const statements = new Map<string, number>();
+function statementKey(q: string): string {
+  const m = /^\s*(select|insert into|update|delete from|begin|commit|rollback|with)\b(?:.*?\bfrom\s+)?\s*("?[\w.]+"?)?/is.exec(q);
+  return m ? `${m[1]!.toLowerCase()} ${m[1]!.toLowerCase().startsWith('select') || m[1]!.toLowerCase() === 'with' ? (m[2] ?? '') : (/^\s*\w+(?:\s+into|\s+from)?\s+("?[\w.]+"?)/i.exec(q)?.[1] ?? '')}`.trim() : q.slice(0, 30);
+}
+
 interface Result {
   name: string;
   seconds: number;
@@ -89,6 +115,10 @@ interface Result {
   wft: number;
   act: number;
   shape?: Shape;
+  /** Polls for the task per case. */
+  polls: number;
+  /** CPU seconds per case by process, over the timed part. */
+  cpu: CpuSplit;
 }
 
 async function sampleHistories(client: Client, ids: Array<[string, string]>): Promise<{ wft: number; act: number; parents: History[]; children: History[] }> {
@@ -112,7 +142,7 @@ async function sampleHistories(client: Client, ids: Array<[string, string]>): Pr
 
 async function runOurs(stack: BenchStack, bundlePath: string, client: Client, native: NativeConnection): Promise<Result> {
   const config = stack.config({ WORKFLOW_BUNDLE_PATH: bundlePath, TEMPORAL_TASK_QUEUE: `bench-loop-${process.pid}` });
-  const database = createDatabase(stack.databaseUrl, { max: 20 });
+  const database = createDatabase(stack.databaseUrl, { max: 20, onQuery: (q) => statements.set(statementKey(q), (statements.get(statementKey(q)) ?? 0) + 1) });
   const worker = await createWorker(config, database, native, client);
   const running = worker.run();
   const app = await buildApp({ config, database, temporal: client, verifier: await createVerifier(config) });
@@ -141,10 +171,19 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
     latencies.push(performance.now() - t0);
   };
   const t0 = performance.now();
+  polls = 0;
+  const cpu = cpuSplit(stack);
+  statements.clear();
   await pool(N, CONCURRENCY, oneCase);
   const seconds = (performance.now() - t0) / 1000;
+  const used = cpu();
+  const perCaseStatements = [...statements].sort((a, b) => b[1] - a[1]);
+  console.log(
+    `[bench] ours: PostgreSQL statements per case ${(perCaseStatements.reduce((a, [, n]) => a + n, 0) / N).toFixed(1)}: ${perCaseStatements.map(([k, n]) => `${k} ${(n / N).toFixed(1)}`).join(', ')}`,
+  );
   const ids = Array.from({ length: SAMPLE }, (_, i): [string, string] => [`case-${prefix}-${i}`, `task-${prefix}-${i}-${DEMO.market}`]);
   const s = await sampleHistories(client, ids);
+  console.log(`[bench] ours: history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
   const [pre, mid, , post] = phases(s.parents[0]!, ['update:decide', 'child-start', 'child-done']);
   // A claim can overtake the push's second activity (the SMS); take the sample where it did not.
   const childPhases = s.children.map((h) => phases(h, ['update:claim', 'update:inspection', 'update:feedback'])).sort((a, b) => b[0]! - a[0]!);
@@ -154,7 +193,7 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
   worker.shutdown();
   await running;
   await database.close();
-  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape };
+  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape, cpu: perCase(used), polls: polls / N };
 }
 
 async function runBare(stack: BenchStack, client: Client, native: NativeConnection, shape: Shape): Promise<Result> {
@@ -194,13 +233,17 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
     latencies.push(performance.now() - t0);
   };
   const t0 = performance.now();
+  polls = 0;
+  const cpu = cpuSplit(stack);
   await pool(N, CONCURRENCY, oneCase);
   const seconds = (performance.now() - t0) / 1000;
+  const used = cpu();
   const s = await sampleHistories(client, Array.from({ length: SAMPLE }, (_, i): [string, string] => [`bare-case-${prefix}-${i}`, `bare-task-${prefix}-${i}`]));
+  console.log(`[bench] bare: history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
   worker.shutdown();
   await running;
   await sql.end({ timeout: 5 });
-  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act };
+  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, cpu: perCase(used), polls: polls / N };
 }
 
 const stack = await startBenchStack({ keep: argv.includes('--keep') });
@@ -213,8 +256,17 @@ try {
   fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
   console.log(`[bench] workflow bundle built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
 
+  if (argv.includes('--bare-only')) {
+    // For profiling the baseline alone, with the standard route's shape.
+    const bare = await runBare(stack, client, native, { pre: 3, mid: 3, post: 3, open: 2, claim: 1, inspection: 1, feedback: 1 });
+    console.log(`bare only: ${N} cases in ${bare.seconds.toFixed(1)} s (${(N / bare.seconds).toFixed(2)} cases/s); CPU ms per case: node ${bare.cpu.node.toFixed(1)}, Temporal ${bare.cpu.temporal.toFixed(1)}, PostgreSQL ${bare.cpu.postgres.toFixed(1)}`);
+  } else {
   const ours = await runOurs(stack, bundlePath, client, native);
   console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(ours.shape)}`);
+  if (argv.includes('--ours-only')) {
+    // For profiling our side alone.
+    console.log(`ours only: ${N} cases in ${ours.seconds.toFixed(1)} s (${(N / ours.seconds).toFixed(2)} cases/s); CPU ms per case: node ${ours.cpu.node.toFixed(1)}, Temporal ${ours.cpu.temporal.toFixed(1)}, PostgreSQL ${ours.cpu.postgres.toFixed(1)}`);
+  } else {
   const bare = await runBare(stack, client, native, ours.shape!);
 
   console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
@@ -224,9 +276,17 @@ try {
     );
   row(ours);
   row(bare);
+  const cpuRow = (r: Result) =>
+    console.log(
+      `  CPU ms per case, ${r.name.split(' ')[0]!.padEnd(5)}: node (API + worker) ${r.cpu.node.toFixed(1).padStart(6)}   Temporal ${r.cpu.temporal.toFixed(1).padStart(6)}   PostgreSQL ${r.cpu.postgres.toFixed(1).padStart(6)}   whole machine ${r.cpu.machine.toFixed(1).padStart(6)}   (polls for the task ${r.polls.toFixed(1)} per case, every ${POLL_MS} ms)`,
+    );
+  cpuRow(ours);
+  cpuRow(bare);
   console.log(
     `ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${(pct(ours.latencies, 50) / pct(bare.latencies, 50)).toFixed(2)}   p99 ${(pct(ours.latencies, 99) / pct(bare.latencies, 99)).toFixed(2)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`,
   );
+  }
+  }
   await connection.close();
   await native.close();
 } finally {

@@ -16,6 +16,9 @@ export interface BenchStack {
   dir: string;
   databaseUrl: string;
   temporalAddress: string;
+  /** The Temporal dev server's and the postmaster's pids (for CPU accounting). */
+  temporalPid: number;
+  postgresPid: number;
   /** loadConfig with the stack's addresses, a private task queue and the given overrides. */
   config(overrides?: Record<string, string>): AppConfig;
   stop(): Promise<void>;
@@ -77,6 +80,8 @@ export async function startBenchStack(opts: { keep?: boolean } = {}): Promise<Be
     dir,
     databaseUrl,
     temporalAddress,
+    temporalPid: dev!.pid,
+    postgresPid: pg!.pid,
     config: (overrides = {}) =>
       loadConfig({
         ...process.env,
@@ -118,3 +123,59 @@ export const argValue = (argv: string[], name: string): number | undefined => {
   const i = argv.indexOf(name);
   return i >= 0 ? Number(argv[i + 1]) : undefined;
 };
+
+// --- CPU by process tree (Linux /proc) -------------------------------------------------
+
+const CLK_TCK = 100;
+
+/** utime+stime of pid and its live descendants, plus the reaped children's (cutime+cstime), in seconds. */
+export function treeCpuSeconds(root: number): number {
+  const stats = new Map<number, { ppid: number; own: number; reaped: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      // fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14)
+      stats.set(Number(name), { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
+    } catch {
+      // exited while we read
+    }
+  }
+  let ticks = 0;
+  const walk = (pid: number) => {
+    const s = stats.get(pid);
+    if (!s) return;
+    ticks += s.own + s.reaped;
+    for (const [child, c] of stats) if (c.ppid === pid) walk(child);
+  };
+  walk(root);
+  return ticks / CLK_TCK;
+}
+
+/** Whole-machine busy CPU seconds (all cores) from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  return (line.reduce((a, b) => a + b, 0) - idle) / CLK_TCK;
+}
+
+export interface CpuSplit {
+  node: number;
+  temporal: number;
+  postgres: number;
+  machine: number;
+}
+
+/** CPU seconds spent by this process, the Temporal dev server and PostgreSQL from now until the returned function is called. */
+export function cpuSplit(stack: Pick<BenchStack, 'temporalPid' | 'postgresPid'>): () => CpuSplit {
+  const read = (): CpuSplit => {
+    const r = process.resourceUsage();
+    return { node: (r.userCPUTime + r.systemCPUTime) / 1e6, temporal: treeCpuSeconds(stack.temporalPid), postgres: treeCpuSeconds(stack.postgresPid), machine: machineBusySeconds() };
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    return { node: b.node - a.node, temporal: b.temporal - a.temporal, postgres: b.postgres - a.postgres, machine: b.machine - a.machine };
+  };
+}

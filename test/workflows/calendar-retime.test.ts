@@ -72,7 +72,7 @@ describe('calendar import re-times running deadlines', () => {
         // The old deadline passes without an overdue mark.
         await env.sleep(Math.max(0, oldDue.getTime() - (await env.currentTimeMs())) + 60_000);
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
-        await keepHistory('supervisionTask-calendar-retimed', task);
+        await keepHistory('supervisionTask-calendar-retimed-v3', task);
       } finally {
         // Put the shared test calendar back as it was.
         if (published) await importCalendar(db, { year, notice: published.sourceNotice, days: original, by: 'test' });

@@ -9,7 +9,7 @@ import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureT
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, testDeps, uniqueId } from '../helpers.js';
+import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 
@@ -39,14 +39,31 @@ describe('claim window', () => {
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
       const result = await caseHandle.result();
       expect(result.outcome).toBe('closed');
-      await keepHistory('approvalCase-standard-closed-v2', caseHandle);
-      await keepHistory('supervisionTask-claimed-compliant-v2', task);
+      // Stage search attributes only where the case and the task come to rest.
+      expect(await stageUpserts(caseHandle)).toEqual(['awaiting-decision', 'supervising']);
+      expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback']);
+      await keepHistory('approvalCase-standard-closed-v3', caseHandle);
+      await keepHistory('supervisionTask-claimed-compliant-v3', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       // Exactly one SMS in effect, at our outbox and at the gateway.
       expect(await notifications_for(id)).toBe(1);
       const gateway = await database().db.select().from(smsGatewayMessages).where(eq(smsGatewayMessages.outId, `${id}:claim-notice`));
       expect(gateway).toHaveLength(1);
+    });
+  });
+
+  it('a case started before stageAttributes existed still upserts its stage at every change', async () => {
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
+    await worker.runUntil(async () => {
+      const { caseHandle, task } = await approveNewCase(env, taskQueue, { stageAttributes: undefined });
+      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '现场检查符合要求' }] });
+      await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
+      await caseHandle.result();
+      expect(await stageUpserts(caseHandle)).toEqual(['credit-check', 'awaiting-decision', 'licensed', 'supervising', 'closed']);
+      expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback', 'awaiting-feedback', 'closed']);
     });
   });
 
@@ -91,7 +108,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await keepHistory('supervisionTask-reminder-overdue-late-claim', task);
+      await keepHistory('supervisionTask-reminder-overdue-late-claim-v3', task);
     });
   });
 
