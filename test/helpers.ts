@@ -109,7 +109,7 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
     route: 'auto',
     requestHash: `hash-${applicationNo}`,
     submittedBy: { sub: 'approval:clerk', role: 'approval', department: DEMO.approvalDepartment },
-    stageAttributes: 'waiting', // as the API starts every case
+    generation: 2, // as the API starts every case
     ...overrides,
   };
 }

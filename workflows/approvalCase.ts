@@ -41,7 +41,7 @@ import { supervisionTask } from './supervisionTask.js';
 
 /** Patch id of the closed-loop branches: decision window, commitment scenarios, results and revocation. */
 export const CLOSED_LOOP_PATCH = 'closed-loop-branches';
-/** Stages a case rests in, waiting for a person or a deadline (stageAttributes 'waiting'). */
+/** Stages a case rests in, waiting for a person or a deadline (generation 2 upserts only these). */
 const WAITING_STAGES: ReadonlySet<CaseStage> = new Set(['awaiting-decision', 'awaiting-materials', 'unrouted', 'supervising', 'revocation-pending']);
 
 /** Patch id of the unrouted alert with its daily re-check. */
@@ -67,7 +67,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
 
   const moveTo = (next: CaseStage, details: string, dueAt?: string) => {
     stage = next;
-    if (input.stageAttributes !== 'waiting' || WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (input.generation !== 2 || WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
 
@@ -407,7 +407,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   moveTo('credit-check', `querying the credit platform for ${input.applicant.creditCode}`);
   const credit = await run('creditPreCheck', `credit pre-check of ${input.applicant.creditCode}`, { applicationNo, creditCode: input.applicant.creditCode });
   // Cases started before the closed-loop branches were all routed standard: they keep that.
-  loop = patched(CLOSED_LOOP_PATCH);
+  loop = input.generation === 2 || patched(CLOSED_LOOP_PATCH);
   let routing: { route: 'standard' | 'commitment'; reason: string };
   if (loop) {
     routing = chooseRoute(credit);
@@ -439,7 +439,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
 
   // ── push: one supervision task per confirmed linkage ──
   let links = await run('resolveLinkages', `linkages pinned for item ${input.itemCode}`, { itemCode: input.itemCode, applicationNo });
-  if (links.length === 0 && patched(UNROUTED_ALERT_PATCH)) {
+  if (links.length === 0 && (input.generation === 2 || patched(UNROUTED_ALERT_PATCH))) {
     links = await waitForRouting();
   }
   while (links.length === 0) {
@@ -494,7 +494,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
             itemName: item.itemName,
             regionCode: item.regionCode,
             ...(loop && scenario === 'post-verification' && { verifyCommitment: true }),
-            ...(input.stageAttributes && { stageAttributes: input.stageAttributes }),
+            ...(input.generation && { generation: input.generation }),
           },
         ],
       }),

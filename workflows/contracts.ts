@@ -57,13 +57,16 @@ export interface ApprovalCaseInput {
   requestHash: string;
   submittedBy: Actor;
   /**
-   * How the SgStage / SgDueAt search attributes follow the stage. 'waiting' (every case started
-   * since 2026-11-24): only when the workflow comes to rest in a stage that waits for a person or
-   * a deadline — each upsert is a visibility write on the Temporal server, and the transient and
-   * final stages were most of them (docs/benchmarks.md). Absent: on every stage change, as the
-   * cases started before kept doing (their histories replay unchanged).
+   * The generation of workflow code the case was started under (docs/versioning.md). 2, every
+   * case the API starts since 2026-11-24: every branch added behind a patch so far is taken
+   * without calling patched() (no marker, no TemporalChangeVersion upsert), and SgStage/SgDueAt
+   * are upserted only where the case comes to rest in a stage that waits for a person or a
+   * deadline — each upsert is a visibility write on the Temporal server, and the transient and
+   * final stages were most of them (docs/benchmarks.md). Absent: generation 1, as the cases
+   * started before — patched() decides and every stage change upserts (their histories replay
+   * unchanged).
    */
-  stageAttributes?: 'waiting';
+  generation?: 2;
 }
 
 export type CaseStage =
@@ -176,8 +179,8 @@ export interface SupervisionTaskInput {
   verifyCommitment?: boolean;
   /** Carried over continue-as-new: the task resumes at a later phase. */
   resume?: TaskResume;
-  /** As in ApprovalCaseInput, passed down by the case. */
-  stageAttributes?: 'waiting';
+  /** As in ApprovalCaseInput, passed down by the case (and kept across continue-as-new). */
+  generation?: 2;
 }
 
 /** State carried across continue-as-new between rectification rounds. */

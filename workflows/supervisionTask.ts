@@ -68,10 +68,10 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome });
   const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
     status = next;
-    // With stageAttributes 'waiting': only where the task rests — a stage with its deadline
+    // Generation 2: only where the task rests — a stage with its deadline
     // known, or claimed (waiting for the inspection) — not the moment before an activity
     // returns the deadline, nor the end (the closed workflow says it).
-    if (input.stageAttributes !== 'waiting' || dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (input.generation !== 2 || dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
   const ownDivision = (actor: Actor) => {
@@ -369,7 +369,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
 
   // Cases started before the reminder ladder and calendar re-timing keep their original path,
   // so their histories replay (STYLE.md §8; test/histories/).
-  const ladder = patched(DEADLINE_LADDER_PATCH);
+  const ladder = input.generation === 2 || patched(DEADLINE_LADDER_PATCH);
 
   // ── claim window: policy's working days from the SMS, reminder before, escalation at the deadline ──
   if (ladder) {

@@ -48,9 +48,9 @@ export function freshCreditCode(): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // How often a driver looks for the supervision task after the decision, on both sides (ours: GET
 // /v1/tasks/{id} through the API; bare: describe the child). A back office looks every few
-// seconds; 100 ms keeps the added latency small without making the polling itself the load
-// (at 20 ms the polls of 50 drivers were ~2,500 requests/s on the 2 cores, more than the loop).
-const POLL_MS = argValue(argv, '--poll-ms') ?? 100;
+// seconds; 250 ms keeps the added latency small (~2 % of a case) without making the polling
+// itself a large part of the load (at 20 ms it was ~40 GETs per case; each costs a request).
+const POLL_MS = argValue(argv, '--poll-ms') ?? 250;
 let polls = 0;
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();

@@ -22,6 +22,8 @@ afterAll(async () => {
   await closeDatabase();
 });
 
+const patchMarkers = async (h: { fetchHistory(): Promise<{ events?: Array<{ markerRecordedEventAttributes?: unknown }> | null }> }) => ((await h.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
+
 const approvedCase = (taskQueue: string) => approveNewCase(env, taskQueue);
 
 describe('claim window', () => {
@@ -42,6 +44,9 @@ describe('claim window', () => {
       // Stage search attributes only where the case and the task come to rest.
       expect(await stageUpserts(caseHandle)).toEqual(['awaiting-decision', 'supervising']);
       expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback']);
+      // Generation 2 takes the patched branches without patch markers.
+      expect(await patchMarkers(caseHandle)).toBe(0);
+      expect(await patchMarkers(task)).toBe(0);
       await keepHistory('approvalCase-standard-closed-v3', caseHandle);
       await keepHistory('supervisionTask-claimed-compliant-v3', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
@@ -53,17 +58,19 @@ describe('claim window', () => {
     });
   });
 
-  it('a case started before stageAttributes existed still upserts its stage at every change', async () => {
+  it('a generation-1 case (started before 2026-11-24) still upserts its stage at every change', async () => {
     const taskQueue = uniqueId('tq');
     const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
     await worker.runUntil(async () => {
-      const { caseHandle, task } = await approveNewCase(env, taskQueue, { stageAttributes: undefined });
+      const { caseHandle, task } = await approveNewCase(env, taskQueue, { generation: undefined });
       await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '现场检查符合要求' }] });
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
       await caseHandle.result();
       expect(await stageUpserts(caseHandle)).toEqual(['credit-check', 'awaiting-decision', 'licensed', 'supervising', 'closed']);
       expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback', 'awaiting-feedback', 'closed']);
+      expect(await patchMarkers(caseHandle)).toBeGreaterThan(0);
+      expect(await patchMarkers(task)).toBeGreaterThan(0);
     });
   });
 
