@@ -2,7 +2,7 @@
 // SMS to the division admin → claim window (3 working days) → supervision → feedback window
 // (5 working days after finishing) → result back to the case.
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { run } from './acts.js';
+import { run, runLocal } from './acts.js';
 import {
   FailureType,
   calendarChangedSignal,
@@ -398,9 +398,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     if (expired) {
       claimOverdue = true;
       setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
-      await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
-      for (const to of opened.escalateTo) {
-        await run('notify', `escalate to the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`, {
+      const escalate = (to: (typeof opened.escalateTo)[number]) =>
+        run('notify', `escalate to the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`, {
           businessKey: to === 'department-head' ? `${taskId}:claim-escalation` : `${taskId}:claim-escalation:${to}`,
           recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: input.departmentCode } : { kind: 'coordinating-office', regionCode: input.regionCode },
           template: 'claim-escalation',
@@ -408,6 +407,14 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
           applicationNo,
           taskId,
         });
+      if (input.generation === 2) {
+        // Every deadline of a day falls at 24:00: the overdue mark is written in the workflow
+        // task the timer wakes (a local activity), and the notices go out together.
+        await runLocal('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
+        await Promise.all(opened.escalateTo.map(escalate));
+      } else {
+        await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
+        for (const to of opened.escalateTo) await escalate(to);
       }
       await condition(() => status !== 'awaiting-claim');
     }
@@ -442,7 +449,8 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       });
       if (expired) {
         feedbackOverdue = true;
-        await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
+        const mark = input.generation === 2 ? runLocal : run;
+        await mark('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
         await condition(() => status !== 'awaiting-feedback');
       }
       if ((status as TaskStatus) === 'rectifying') {

@@ -90,7 +90,10 @@ try {
       select '${prefix}-' || g, 'case-${prefix}-' || g, 'TR-FOOD-01', 1, '${DEMO.approvalDepartment}', '${DEMO.trainingRegion}',
              '91320700BU' || lpad(g::text, 8, '0'), '演练企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
       from generate_series(0, ${N - 1}) g`);
-    const dueAt = Date.now() + lead(40); // pushing runs at ~30 tasks/s on the dev server
+    // Every task must be pushed (openTask done, its timer set) before the shared instant. On the
+    // 2-core machine the dev server pushes ~40 tasks/s while it also starts them; the default
+    // leaves room for 20 tasks/s (--lead-ms-per-task to change it).
+    const dueAt = Date.now() + lead(argValue(argv, '--lead-ms-per-task') ?? 50);
     const pinned = new Date(dueAt - CLAIM_WINDOW_MS);
     let pushing = true;
     const database = createDatabase(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX });
@@ -114,6 +117,7 @@ try {
         itemCode: 'TR-FOOD-01',
         itemName: '食品经营许可（演练）',
         regionCode: DEMO.trainingRegion,
+        generation: 2, // as every task of a case the API starts
       };
       await client.workflow.start('supervisionTask', { taskQueue, workflowId: taskId, args: [input], searchAttributes: { SgStage: ['awaiting-claim'] } });
     });
@@ -158,7 +162,7 @@ try {
     const taskQueue = `bench-timer-${process.pid}`;
     const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { code: bare.code }, activities: { bareInsert: async (key: string) => void (await ins`insert into bench_bare (key) values (${key})`) }, ...workerOptions });
     const running = worker.run();
-    const dueAt = Date.now() + lead(4);
+    const dueAt = Date.now() + lead(8); // started at ~250/s, each timer set by its first workflow task
     const t0 = performance.now();
     await pool(N, START_CONCURRENCY, async (g) => {
       await client.workflow.start('bareTimer', { taskQueue, workflowId: `bare-timer-${prefix}-${g}`, args: [`${prefix}-${g}`, dueAt] });
