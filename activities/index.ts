@@ -156,6 +156,76 @@ export function createActivities(deps: ActivityDeps) {
     return c?.itemCode;
   }
 
+  async function notify(input: NotifyInput) {
+    const now = clock();
+    const to = await resolveRecipient(input.recipient);
+    const body = renderMessage(input.template, input.params);
+    const [row] = await db
+      .insert(notifications)
+      .values({
+        businessKey: input.businessKey,
+        recipientPhone: to.phone ?? '',
+        recipientName: to.name,
+        template: input.template,
+        body,
+        applicationNo: input.applicationNo,
+        taskId: input.taskId ?? null,
+        status: to.phone ? 'pending' : 'failed',
+        error: to.phone ? null : 'no phone number on file for the recipient',
+        createdAt: now,
+      })
+      // A retry gets the stored row (what was first rendered is what goes out).
+      .onConflictDoUpdate({ target: notifications.businessKey, set: { businessKey: sql`excluded.business_key` } })
+      .returning();
+    if (row!.status === 'sent' || row!.status === 'delivered') {
+      return { businessKey: input.businessKey, status: row!.status as 'sent' | 'delivered', resent: false };
+    }
+    if (row!.status === 'failed' && row!.recipientPhone) return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
+    if (!row!.recipientPhone) {
+      // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
+      await recordStep(db, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} not sent: no phone number on file`, detail: { businessKey: input.businessKey } }, now);
+      return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
+    }
+    let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
+    try {
+      receipt = await deps.sms.send({ outId: input.businessKey, phone: row!.recipientPhone, body: row!.body });
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
+      // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
+      await db.transaction(async (tx) => {
+        await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
+        await recordStep(tx, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} ${to.phone} refused by the gateway: ${err.message}`, detail: { businessKey: input.businessKey } }, clock());
+      });
+      return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
+    }
+    const sentAt = clock();
+    await writeWithStep(
+      db,
+      db.update(notifications).set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt }).where(eq(notifications.businessKey, input.businessKey)),
+      {
+        key: `${input.businessKey}:sent`,
+        applicationNo: input.applicationNo,
+        taskId: input.taskId,
+        kind: 'notification-sent',
+        summary: `SMS (${input.template}) to ${to.name} ${to.phone}`,
+        detail: { businessKey: input.businessKey, providerMessageId: receipt.providerMessageId },
+      },
+      sentAt,
+    );
+    return { businessKey: input.businessKey, status: 'sent' as const, resent: !receipt.duplicate };
+  }
+
+  /** The claim window passed unclaimed: marked overdue, escalation on the record. */
+  async function markClaimOverdue(input: { taskId: string; applicationNo: string; claimDueAt: string }) {
+    const now = clock();
+    await writeWithStep(
+      db,
+      db.update(tasks).set({ claimOverdue: true, escalatedAt: sql`coalesce(${tasks.escalatedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now }).where(eq(tasks.taskId, input.taskId)),
+      { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
+      now,
+    );
+  }
+
   return {
     ...createEffectActivities({ db, creditPlatform: deps.creditPlatform, elicence: deps.elicence, clock }),
 
@@ -487,64 +557,7 @@ export function createActivities(deps: ActivityDeps) {
      * Sends one message in effect: the outbox row is keyed by the business key, and the same
      * key is the provider's out_id, so neither a retry here nor one at the provider sends twice.
      */
-    async notify(input: NotifyInput) {
-      const now = clock();
-      const to = await resolveRecipient(input.recipient);
-      const body = renderMessage(input.template, input.params);
-      const [row] = await db
-        .insert(notifications)
-        .values({
-          businessKey: input.businessKey,
-          recipientPhone: to.phone ?? '',
-          recipientName: to.name,
-          template: input.template,
-          body,
-          applicationNo: input.applicationNo,
-          taskId: input.taskId ?? null,
-          status: to.phone ? 'pending' : 'failed',
-          error: to.phone ? null : 'no phone number on file for the recipient',
-          createdAt: now,
-        })
-        // A retry gets the stored row (what was first rendered is what goes out).
-        .onConflictDoUpdate({ target: notifications.businessKey, set: { businessKey: sql`excluded.business_key` } })
-        .returning();
-      if (row!.status === 'sent' || row!.status === 'delivered') {
-        return { businessKey: input.businessKey, status: row!.status as 'sent' | 'delivered', resent: false };
-      }
-      if (row!.status === 'failed' && row!.recipientPhone) return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
-      if (!row!.recipientPhone) {
-        // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
-        await recordStep(db, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} not sent: no phone number on file`, detail: { businessKey: input.businessKey } }, now);
-        return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
-      }
-      let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
-      try {
-        receipt = await deps.sms.send({ outId: input.businessKey, phone: row!.recipientPhone, body: row!.body });
-      } catch (err) {
-        if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
-        // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
-        await db.transaction(async (tx) => {
-          await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
-          await recordStep(tx, { key: `${input.businessKey}:failed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'notification-failed', summary: `SMS (${input.template}) to ${to.name} ${to.phone} refused by the gateway: ${err.message}`, detail: { businessKey: input.businessKey } }, clock());
-        });
-        return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
-      }
-      const sentAt = clock();
-      await writeWithStep(
-        db,
-        db.update(notifications).set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt }).where(eq(notifications.businessKey, input.businessKey)),
-        {
-          key: `${input.businessKey}:sent`,
-          applicationNo: input.applicationNo,
-          taskId: input.taskId,
-          kind: 'notification-sent',
-          summary: `SMS (${input.template}) to ${to.name} ${to.phone}`,
-          detail: { businessKey: input.businessKey, providerMessageId: receipt.providerMessageId },
-        },
-        sentAt,
-      );
-      return { businessKey: input.businessKey, status: 'sent' as const, resent: !receipt.duplicate };
-    },
+    notify,
 
     /** 认领: the division took the task on; claim time feeds the timeliness statistics. */
     async recordClaim(input: { taskId: string; applicationNo: string; actor: Actor; claimedAt: string; onTime: boolean }) {
@@ -557,17 +570,18 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    /** The claim window passed unclaimed: marked overdue, escalation on the record. */
-    async markClaimOverdue(input: { taskId: string; applicationNo: string; claimDueAt: string }) {
-      const now = clock();
-      await db.transaction(async (tx) => {
-        await tx.update(tasks).set({ claimOverdue: true, escalatedAt: now, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
-        await recordStep(
-          tx,
-          { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
-          now,
-        );
-      });
+    markClaimOverdue,
+
+    /**
+     * The claim deadline's whole escalation in one activity: the overdue mark, then each notice
+     * (every part keyed, so a retry repeats nothing). One activity task per missed deadline, as
+     * few as a bare timer needs — every deadline of a day falls at 24:00 (docs/benchmarks.md).
+     */
+    async escalateClaim(input: { taskId: string; applicationNo: string; claimDueAt: string; notices: NotifyInput[] }) {
+      await markClaimOverdue(input);
+      const sent = [];
+      for (const n of input.notices) sent.push(await notify(n));
+      return sent;
     },
 
     /** Supervision finished: opens the feedback window (5 working days after `finishedAt`). */

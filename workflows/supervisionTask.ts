@@ -2,7 +2,7 @@
 // SMS to the division admin → claim window (3 working days) → supervision → feedback window
 // (5 working days after finishing) → result back to the case.
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { run, runLocal } from './acts.js';
+import { run } from './acts.js';
 import {
   FailureType,
   calendarChangedSignal,
@@ -398,23 +398,21 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     if (expired) {
       claimOverdue = true;
       setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; escalated`);
-      const escalate = (to: (typeof opened.escalateTo)[number]) =>
-        run('notify', `escalate to the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`, {
-          businessKey: to === 'department-head' ? `${taskId}:claim-escalation` : `${taskId}:claim-escalation:${to}`,
-          recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: input.departmentCode } : { kind: 'coordinating-office', regionCode: input.regionCode },
-          template: 'claim-escalation',
-          params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
-          applicationNo,
-          taskId,
-        });
+      const notice = (to: (typeof opened.escalateTo)[number]) => ({
+        businessKey: to === 'department-head' ? `${taskId}:claim-escalation` : `${taskId}:claim-escalation:${to}`,
+        recipient: to === 'department-head' ? ({ kind: 'department-head', departmentCode: input.departmentCode } as const) : ({ kind: 'coordinating-office', regionCode: input.regionCode } as const),
+        template: 'claim-escalation' as const,
+        params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+        applicationNo,
+        taskId,
+      });
+      const whom = (to: (typeof opened.escalateTo)[number]) => `the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`;
       if (input.generation === 2) {
-        // Every deadline of a day falls at 24:00: the overdue mark is written in the workflow
-        // task the timer wakes (a local activity), and the notices go out together.
-        await runLocal('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
-        await Promise.all(opened.escalateTo.map(escalate));
+        // Every deadline of a day falls at 24:00: the mark and the notices are one activity.
+        await run('escalateClaim', `claim deadline passed: overdue, escalated to ${opened.escalateTo.map(whom).join(' and ')}`, { taskId, applicationNo, claimDueAt, notices: opened.escalateTo.map(notice) });
       } else {
         await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
-        for (const to of opened.escalateTo) await escalate(to);
+        for (const to of opened.escalateTo) await run('notify', `escalate to ${whom(to)}`, notice(to));
       }
       await condition(() => status !== 'awaiting-claim');
     }
@@ -449,8 +447,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       });
       if (expired) {
         feedbackOverdue = true;
-        const mark = input.generation === 2 ? runLocal : run;
-        await mark('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
+        await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId, applicationNo, feedbackDueAt: feedbackDueAt! });
         await condition(() => status !== 'awaiting-feedback');
       }
       if ((status as TaskStatus) === 'rectifying') {

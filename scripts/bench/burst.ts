@@ -20,7 +20,7 @@ import { createDatabase } from '../../db/client.js';
 import { productionDeps, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, pct, pool, startBenchStack } from './stack.js';
+import { argValue, cpuSplit, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -45,6 +45,8 @@ interface Figures {
   rssBeforeMiB: number;
   cpuS: number;
   wallS: number;
+  /** CPU seconds of the Temporal server and PostgreSQL over the same span. */
+  server: CpuSplit;
 }
 
 /** Samples RSS and CPU from `from` until stop(). */
@@ -137,6 +139,7 @@ try {
     if (distinct!.n !== 1) console.log(`[bench] WARNING: ${distinct!.n} distinct claim deadlines (expected 1)`);
     await sleep(Math.max(0, dueAt - Date.now() - 2000));
     const stop = meter();
+    const serverCpu = cpuSplit(stack);
     for (;;) {
       const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from audit_events where kind = 'claim-overdue' and task_id like ${`task-${prefix}-%`}`;
       if (r!.n >= N) break;
@@ -144,6 +147,7 @@ try {
     }
     const doneAfterDueS = (Date.now() - dueAt) / 1000;
     const m = stop();
+    const server = serverCpu();
     const rows = await sql<Array<{ lag: number }>>`
       select extract(epoch from (a.at - t.claim_due_at)) * 1000 as lag
       from audit_events a join tasks t on t.task_id = a.task_id
@@ -151,7 +155,7 @@ try {
     worker.shutdown();
     await running;
     await database.close();
-    return { name: 'ours: supervisionTask escalations', startSeconds, pushedBeforeDueS, doneAfterDueS, lags: rows.map((r) => Number(r.lag)), ...m };
+    return { name: 'ours: supervisionTask escalations', startSeconds, pushedBeforeDueS, doneAfterDueS, lags: rows.map((r) => Number(r.lag)), ...m, server };
   })();
 
   // ── bare: a timer to the same kind of instant, then one INSERT ──
@@ -171,6 +175,7 @@ try {
     const pushedBeforeDueS = (dueAt - Date.now()) / 1000;
     await sleep(Math.max(0, dueAt - Date.now() - 2000));
     const stop = meter();
+    const serverCpu = cpuSplit(stack);
     for (;;) {
       const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from bench_bare where key like ${`${prefix}-%`}`;
       if (r!.n >= N) break;
@@ -178,18 +183,19 @@ try {
     }
     const doneAfterDueS = (Date.now() - dueAt) / 1000;
     const m = stop();
+    const server = serverCpu();
     const rows = await sql<Array<{ lag: number }>>`select extract(epoch from (at - ${new Date(dueAt)}::timestamptz)) * 1000 as lag from bench_bare where key like ${`${prefix}-%`}`;
     worker.shutdown();
     await running;
     await ins.end({ timeout: 5 });
-    return { name: 'bare: timer + one INSERT', startSeconds, pushedBeforeDueS, doneAfterDueS, lags: rows.map((r) => Number(r.lag)), ...m };
+    return { name: 'bare: timer + one INSERT', startSeconds, pushedBeforeDueS, doneAfterDueS, lags: rows.map((r) => Number(r.lag)), ...m, server };
   })();
 
   console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process with temporal.yaml's worker settings`);
   for (const f of [oursFigures, bareFigures]) {
     console.log(
       `${f.name.padEnd(36)} all recorded ${f.doneAfterDueS.toFixed(1).padStart(6)} s after the instant   lag p50 ${pct(f.lags, 50).toFixed(0).padStart(6)} ms   p99 ${pct(f.lags, 99).toFixed(0).padStart(6)} ms   max ${Math.max(...f.lags).toFixed(0).padStart(6)} ms   ` +
-        `RSS ${f.rssBeforeMiB.toFixed(0)} → peak ${f.peakRssMiB.toFixed(0)} MiB   CPU ${f.cpuS.toFixed(1)} s over ${f.wallS.toFixed(1)} s (${((100 * f.cpuS) / f.wallS).toFixed(0)}%)   [started in ${f.startSeconds.toFixed(1)} s, ready ${f.pushedBeforeDueS.toFixed(1)} s before the instant]`,
+        `RSS ${f.rssBeforeMiB.toFixed(0)} → peak ${f.peakRssMiB.toFixed(0)} MiB   CPU ${f.cpuS.toFixed(1)} s over ${f.wallS.toFixed(1)} s (${((100 * f.cpuS) / f.wallS).toFixed(0)}%)   Temporal ${((100 * f.server.temporal) / f.wallS).toFixed(0)}%, PostgreSQL ${((100 * f.server.postgres) / f.wallS).toFixed(0)}%, machine ${((100 * f.server.machine) / f.wallS).toFixed(0)}% of a core   [started in ${f.startSeconds.toFixed(1)} s, ready ${f.pushedBeforeDueS.toFixed(1)} s before the instant]`,
     );
   }
   console.log(

@@ -117,6 +117,27 @@ describe('activities over HTTP adapters', () => {
     expect(accepted.has(key)).toBe(true);
   });
 
+  it('escalateClaim retried after its second notice failed marks once and sends each notice once in effect', async () => {
+    const no = await aCase();
+    const taskId = `task-${no}-LYG-SJJ`;
+    const claimDueAt = '2026-11-20T16:00:00.000Z';
+    const notices = [
+      { businessKey: `${taskId}:claim-escalation`, recipient: { kind: 'department-head' as const, departmentCode: 'LYG-SJJ' }, template: 'claim-escalation' as const, params: { division: 'D', applicant: 'A', taskId, claimDue: 'x' }, applicationNo: no, taskId },
+      { businessKey: `${taskId}:claim-escalation:coordinating-office`, recipient: { kind: 'coordinating-office' as const, regionCode: '320700' }, template: 'claim-escalation' as const, params: { division: 'D', applicant: 'A', taskId, claimDue: 'x' }, applicationNo: no, taskId },
+    ];
+    // The first notice goes out; the gateway is down for every attempt of the second.
+    script = [{ status: 200 }, { status: 503 }, { status: 503 }, { status: 503 }];
+    await expect(acts().escalateClaim({ taskId, applicationNo: no, claimDueAt, notices })).rejects.toBeInstanceOf(TransientProviderError);
+    // Temporal retries the activity.
+    const sent = await acts().escalateClaim({ taskId, applicationNo: no, claimDueAt, notices });
+    expect(sent.map((n) => n.status)).toEqual(['sent', 'sent']);
+    expect(await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${taskId}:claim-overdue`))).toHaveLength(1);
+    for (const n of notices) expect(await database().db.select().from(notifications).where(eq(notifications.businessKey, n.businessKey))).toHaveLength(1);
+    // The first notice reached the gateway once; the second once per attempt until it got through.
+    expect(requests.filter((q) => q.headers['idempotency-key'] === notices[0]!.businessKey)).toHaveLength(1);
+    expect(requests.filter((q) => q.headers['idempotency-key'] === notices[1]!.businessKey)).toHaveLength(4);
+  });
+
   it('a permanent SMS rejection is not retried and is visible on the case', async () => {
     const no = await aCase();
     script = [{ status: 422 }];
