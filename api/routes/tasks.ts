@@ -37,7 +37,34 @@ const taskView = z.object({
   outcome: z.string().nullable(),
 });
 
-const view = (t: TaskRow): z.infer<typeof taskView> => ({
+/** The columns a view needs (the inbox leaves the policy snapshot and the findings behind). */
+const viewColumns = {
+  taskId: tasks.taskId,
+  applicationNo: tasks.applicationNo,
+  departmentCode: tasks.departmentCode,
+  divisionCode: tasks.divisionCode,
+  supervisionItemCode: tasks.supervisionItemCode,
+  applicantCreditCode: tasks.applicantCreditCode,
+  status: tasks.status,
+  pushedAt: tasks.pushedAt,
+  claimDueAt: tasks.claimDueAt,
+  claimDueProvisional: tasks.claimDueProvisional,
+  claimedAt: tasks.claimedAt,
+  claimedBy: tasks.claimedBy,
+  claimOverdue: tasks.claimOverdue,
+  inspectionFinishedAt: tasks.inspectionFinishedAt,
+  feedbackDueAt: tasks.feedbackDueAt,
+  feedbackAt: tasks.feedbackAt,
+  feedbackOverdue: tasks.feedbackOverdue,
+  result: tasks.result,
+  resultNote: tasks.resultNote,
+  rectificationRound: tasks.rectificationRound,
+  rectificationDueAt: tasks.rectificationDueAt,
+  reinspectionDueAt: tasks.reinspectionDueAt,
+  outcome: tasks.outcome,
+};
+
+const view = (t: Pick<TaskRow, keyof typeof viewColumns>): z.infer<typeof taskView> => ({
   taskId: t.taskId,
   applicationNo: t.applicationNo,
   departmentCode: t.departmentCode,
@@ -115,7 +142,7 @@ const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       // inbox read would cost more than the page itself (docs/benchmarks.md).
       const counted = db.select({ one: sql`1` }).from(tasks).where(filter).limit(TOTAL_CAP + 1).as('counted');
       const [rows, [total]] = await Promise.all([
-        db.select().from(tasks).where(filter).orderBy(desc(tasks.pushedAt), asc(tasks.taskId)).limit(q.limit).offset(q.offset),
+        db.select(viewColumns).from(tasks).where(filter).orderBy(desc(tasks.pushedAt), asc(tasks.taskId)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(counted),
       ]);
       const n = total?.n ?? 0;
