@@ -61,9 +61,9 @@ function activityContextOrNull(): Context | null {
   }
 }
 
-/** Appends an audit event once; returns false when this step was already recorded. */
-async function recordStep(tx: Writer, step: StepRecord, at: Date): Promise<boolean> {
-  const inserted = await tx
+/** The INSERT of a step's audit event, once per key (ON CONFLICT DO NOTHING), returning its id. */
+function stepInsert(w: Writer, step: StepRecord, at: Date) {
+  return w
     .insert(auditEvents)
     .values({
       eventKey: step.key,
@@ -78,7 +78,11 @@ async function recordStep(tx: Writer, step: StepRecord, at: Date): Promise<boole
     })
     .onConflictDoNothing({ target: auditEvents.eventKey })
     .returning({ id: auditEvents.id });
-  return inserted.length > 0;
+}
+
+/** Appends an audit event once; returns false when this step was already recorded. */
+async function recordStep(w: Writer, step: StepRecord, at: Date): Promise<boolean> {
+  return (await stepInsert(w, step, at)).length > 0;
 }
 
 /**
@@ -88,22 +92,7 @@ async function recordStep(tx: Writer, step: StepRecord, at: Date): Promise<boole
  * already recorded (the write itself is idempotent by its own key).
  */
 async function writeWithStep(w: Writer, write: SQLWrapper, step: StepRecord, at: Date): Promise<boolean> {
-  const insert = w
-    .insert(auditEvents)
-    .values({
-      eventKey: step.key,
-      applicationNo: step.applicationNo,
-      taskId: step.taskId ?? null,
-      kind: step.kind,
-      summary: step.summary,
-      actor: step.actor ?? SYSTEM_ACTOR,
-      detail: step.detail ?? {},
-      workflowId: workflowIdOrNull(),
-      at,
-    })
-    .onConflictDoNothing({ target: auditEvents.eventKey })
-    .returning({ id: auditEvents.id });
-  const rows = await w.execute(sql`with w as (${write.getSQL()}) ${insert.getSQL()}`);
+  const rows = await w.execute(sql`with w as (${write.getSQL()}) ${stepInsert(w, step, at).getSQL()}`);
   return rows.length > 0;
 }
 
@@ -156,6 +145,10 @@ export function createActivities(deps: ActivityDeps) {
     return c?.itemCode;
   }
 
+  /**
+   * Sends one message in effect: the outbox row is keyed by the business key, and the same key
+   * is the provider's out_id, so neither a retry here nor one at the provider sends twice.
+   */
   async function notify(input: NotifyInput) {
     const now = clock();
     const to = await resolveRecipient(input.recipient);
@@ -553,10 +546,6 @@ export function createActivities(deps: ActivityDeps) {
       };
     },
 
-    /**
-     * Sends one message in effect: the outbox row is keyed by the business key, and the same
-     * key is the provider's out_id, so neither a retry here nor one at the provider sends twice.
-     */
     notify,
 
     /** 认领: the division took the task on; claim time feeds the timeliness statistics. */
