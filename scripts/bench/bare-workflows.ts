@@ -5,7 +5,7 @@
 // timer where the real ones wait on a deadline — but every activity is a tiny INSERT and no
 // state, search attributes, queries or validators beyond the bare minimum. bareTimer is the
 // baseline of the deadline burst: sleep until an instant, then one no-op activity.
-import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
 
 export interface BareActivities {
   bareInsert(key: string): Promise<void>;
@@ -88,4 +88,12 @@ export async function bareTask(id: string, shape: Shape): Promise<string> {
 export async function bareTimer(id: string, dueAtMs: number): Promise<void> {
   await sleep(Math.max(0, dueAtMs - Date.now()));
   await bareInsert(`${id}:due`);
+}
+
+const { bareInsert: bareInsertLocal } = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
+
+/** bareTimer with its INSERT as a local activity (run inside the workflow task). */
+export async function bareTimerLocal(id: string, dueAtMs: number): Promise<void> {
+  await sleep(Math.max(0, dueAtMs - Date.now()));
+  await bareInsertLocal(`${id}:due`);
 }

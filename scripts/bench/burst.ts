@@ -20,7 +20,7 @@ import { createDatabase } from '../../db/client.js';
 import { productionDeps, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
+import { argValue, cpuSplit, devConfigArgs, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -63,11 +63,13 @@ function meter() {
   };
 }
 
-const stack = await startBenchStack({ keep: argv.includes('--keep') });
+const only = argv.includes('--ours-only') ? 'ours' : argv.includes('--bare-only') ? 'bare' : null;
+const stack = await startBenchStack({ keep: argv.includes('--keep'), devServerArgs: devConfigArgs(argv) });
 try {
   const config = stack.config();
   const t = config.temporal.worker;
-  const workerOptions = { maxCachedWorkflows: t.maxCachedWorkflows, maxConcurrentActivityTaskExecutions: t.maxConcurrentActivityTaskExecutions, maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions };
+  const workerOptionsCache = argValue(argv, '--cache') ?? t.maxCachedWorkflows;
+  const workerOptions = { maxCachedWorkflows: workerOptionsCache, maxConcurrentActivityTaskExecutions: t.maxConcurrentActivityTaskExecutions, maxConcurrentWorkflowTaskExecutions: t.maxConcurrentWorkflowTaskExecutions };
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
@@ -83,7 +85,7 @@ try {
   const lead = (perTaskMs: number) => Math.max(quick ? 12_000 : 20_000, N * perTaskMs + 10_000);
 
   // ── ours: supervisionTask with the real activities ──
-  const oursFigures = await (async (): Promise<Figures> => {
+  const oursFigures = only === 'bare' ? null : await (async (): Promise<Figures> => {
     const prefix = `BU${process.pid}`;
     // The cases the tasks belong to (foreign keys of tasks and the audit trail).
     await sql.unsafe(`
@@ -159,7 +161,7 @@ try {
   })();
 
   // ── bare: a timer to the same kind of instant, then one INSERT ──
-  const bareFigures = await (async (): Promise<Figures> => {
+  const bareFigures = only === 'ours' ? null : await (async (): Promise<Figures> => {
     const prefix = `BT${process.pid}`;
     await sql`create table if not exists bench_bare (id bigserial primary key, key text not null, at timestamptz not null default now())`;
     const ins = postgres(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX, onnotice: () => {} });
@@ -169,7 +171,7 @@ try {
     const dueAt = Date.now() + lead(8); // started at ~250/s, each timer set by its first workflow task
     const t0 = performance.now();
     await pool(N, START_CONCURRENCY, async (g) => {
-      await client.workflow.start('bareTimer', { taskQueue, workflowId: `bare-timer-${prefix}-${g}`, args: [`${prefix}-${g}`, dueAt] });
+      await client.workflow.start(argv.includes('--bare-local') ? 'bareTimerLocal' : 'bareTimer', { taskQueue, workflowId: `bare-timer-${prefix}-${g}`, args: [`${prefix}-${g}`, dueAt] });
     });
     const startSeconds = (performance.now() - t0) / 1000;
     const pushedBeforeDueS = (dueAt - Date.now()) / 1000;
@@ -191,14 +193,16 @@ try {
     return { name: 'bare: timer + one INSERT', startSeconds, pushedBeforeDueS, doneAfterDueS, lags: rows.map((r) => Number(r.lag)), ...m, server };
   })();
 
-  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process with temporal.yaml's worker settings`);
+  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process, workflow cache ${workerOptionsCache} (temporal.yaml's worker settings otherwise)`);
   for (const f of [oursFigures, bareFigures]) {
+    if (!f) continue;
+    console.log(`${f.name}: lag deciles (s) ${[10, 20, 30, 40, 50, 60, 70, 80, 90].map((p) => (pct(f.lags, p) / 1000).toFixed(0)).join(' ')}`);
     console.log(
       `${f.name.padEnd(36)} all recorded ${f.doneAfterDueS.toFixed(1).padStart(6)} s after the instant   lag p50 ${pct(f.lags, 50).toFixed(0).padStart(6)} ms   p99 ${pct(f.lags, 99).toFixed(0).padStart(6)} ms   max ${Math.max(...f.lags).toFixed(0).padStart(6)} ms   ` +
         `RSS ${f.rssBeforeMiB.toFixed(0)} → peak ${f.peakRssMiB.toFixed(0)} MiB   CPU ${f.cpuS.toFixed(1)} s over ${f.wallS.toFixed(1)} s (${((100 * f.cpuS) / f.wallS).toFixed(0)}%)   Temporal ${((100 * f.server.temporal) / f.wallS).toFixed(0)}%, PostgreSQL ${((100 * f.server.postgres) / f.wallS).toFixed(0)}%, machine ${((100 * f.server.machine) / f.wallS).toFixed(0)}% of a core   [started in ${f.startSeconds.toFixed(1)} s, ready ${f.pushedBeforeDueS.toFixed(1)} s before the instant]`,
     );
   }
-  console.log(
+  if (oursFigures && bareFigures) console.log(
     `ratio ours/bare: time to all recorded ${(oursFigures.doneAfterDueS / bareFigures.doneAfterDueS).toFixed(2)}   lag p50 ${(pct(oursFigures.lags, 50) / pct(bareFigures.lags, 50)).toFixed(2)}   p99 ${(pct(oursFigures.lags, 99) / pct(bareFigures.lags, 99)).toFixed(2)}   CPU ${(oursFigures.cpuS / bareFigures.cpuS).toFixed(2)}`,
   );
   await sql.end({ timeout: 5 });

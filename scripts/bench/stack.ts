@@ -26,7 +26,14 @@ export interface BenchStack {
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
 
-export async function startBenchStack(opts: { keep?: boolean } = {}): Promise<BenchStack> {
+/**
+ * `--dev-config KEY=VALUE` (repeatable): dynamic-config values for the bench's own dev server,
+ * for experiments on what bounds a figure (docs/benchmarks.md says which were tried).
+ */
+export const devConfigArgs = (argv: string[]): string[] =>
+  argv.flatMap((a, i) => (a === '--dev-config' && argv[i + 1] ? ['--dynamic-config-value', argv[i + 1]!] : []));
+
+export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: string[] } = {}): Promise<BenchStack> {
   const dir = path.join(projectRoot, '.data', 'bench', `run-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
@@ -62,7 +69,7 @@ export async function startBenchStack(opts: { keep?: boolean } = {}): Promise<Be
         uiPort: await findFreePort(),
         namespace: 'default',
         logFile: path.join(dir, 'temporal.log'),
-        extraArgs: devServerExtraArgs(base.temporal.devServer),
+        extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
       });
       await registerSearchAttributes(cli, dev.address, 'default', base.temporal.searchAttributes);
     };
