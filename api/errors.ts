@@ -2,7 +2,7 @@
 // schema errors, auth, ownership, and the typed ApplicationFailures workflows refuse with.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../workflows/contracts.js';
@@ -22,6 +22,8 @@ export class HttpProblem extends Error {
     readonly slug: string,
     readonly title: string,
     detail: string,
+    /** Seconds for a Retry-After header (503s the caller may retry). */
+    readonly retryAfter?: number,
   ) {
     super(detail);
   }
@@ -41,14 +43,49 @@ const FAILURE_STATUS: Record<FailureType, [number, string, string]> = {
   [FailureType.CatalogError]: [422, 'catalog', 'Catalog problem'],
 };
 
-/** The problem for a refused workflow update, or null when the error is not one. */
+/** gRPC status codes (grpc/status.h) the Temporal client surfaces. */
+const GrpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+
+/**
+ * The problem for a refused workflow update, or for the workflow service refusing, missing or
+ * not confirming a call (503 busy/unavailable with Retry-After, 504 unconfirmed); null otherwise.
+ */
 export function problemFromWorkflowError(err: unknown): HttpProblem | null {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const mapped = FAILURE_STATUS[err.cause.type as FailureType];
     if (mapped) return new HttpProblem(mapped[0], mapped[1], mapped[2], err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(409, 'invalid-state', 'Not allowed in the current state', 'the process for this object has ended');
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unconfirmed();
+  const code = grpcCode(err);
+  if (code === GrpcStatus.RESOURCE_EXHAUSTED) {
+    // The server refused the call before applying it: e.g. too many actions in flight on one
+    // case (history.maxInFlightUpdates) or a namespace rate limit.
+    return new HttpProblem(503, 'busy', 'Busy', `the workflow service refused the action for now (${grpcDetails(err)}); nothing was applied — retry shortly`, 1);
+  }
+  if (code === GrpcStatus.UNAVAILABLE) {
+    return new HttpProblem(503, 'temporal-unavailable', 'Workflow service unavailable', 'the workflow service cannot be reached; retry shortly — repeating an action that did go through is answered 200 (same application) or 409, never applied twice', 5);
+  }
+  if (code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) return unconfirmed();
   return null;
+}
+
+const unconfirmed = () =>
+  new HttpProblem(504, 'unconfirmed', 'Not confirmed in time', 'the action was sent to the workflow service but not confirmed in time; it may have been applied — read the object before repeating it');
+
+/** The gRPC status code of a Temporal client error (the error itself or its cause), if any. */
+function grpcCode(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code;
+  }
+  return undefined;
+}
+
+function grpcDetails(err: unknown): string {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.details || 'resource exhausted';
+  }
+  return 'resource exhausted';
 }
 
 const problem = (status: number, slug: string, title: string, detail: string, errors?: Problem['errors']): Problem => ({
@@ -64,7 +101,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     void reply.code(404).type('application/problem+json').send(problem(404, 'not-found', 'Not found', `no route ${req.method} ${req.url}`));
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const send = (p: Problem) => reply.code(p.status).type('application/problem+json').send(p);
+    const send = (p: Problem, retryAfter?: number) => {
+      if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+      return reply.code(p.status).type('application/problem+json').send(p);
+    };
     if (hasZodFastifySchemaValidationErrors(err)) {
       const at = (path: string) => `${err.validationContext ?? 'body'}${path === '/' ? '' : path.replaceAll('/', '.')}`;
       const errors = err.validation.flatMap((v) => {
@@ -75,9 +115,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
       return send(problem(400, 'validation', 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors));
     }
-    if (err instanceof HttpProblem) return send(problem(err.status, err.slug, err.title, err.message));
+    if (err instanceof HttpProblem) return send(problem(err.status, err.slug, err.title, err.message), err.retryAfter);
     const wf = problemFromWorkflowError(err);
-    if (wf) return send(problem(wf.status, wf.slug, wf.title, wf.message));
+    if (wf) {
+      if (wf.status >= 500) req.log.warn({ err }, `workflow service: ${wf.slug}`);
+      return send(problem(wf.status, wf.slug, wf.title, wf.message), wf.retryAfter);
+    }
     if (isResponseSerializationError(err)) {
       req.log.error({ err }, 'response does not match its schema');
       return send(problem(500, 'internal', 'Internal error', 'the response did not match its contract'));

@@ -93,7 +93,7 @@ function requestHash(body: unknown): string {
 
 const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps.database;
-  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema, 504: problemSchema };
 
   const existingAnswer = (row: CaseRow, hash: string, department: string | undefined) => {
     // Another department learns nothing about a case, not even that its number is taken.

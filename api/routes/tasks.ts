@@ -94,7 +94,7 @@ const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.stri
 
 const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps.database;
-  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema };
+  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema, 504: problemSchema };
 
   app.get(
     '/v1/tasks',
