@@ -59,8 +59,14 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   app.decorateRequest('principal', undefined as unknown as Principal);
   installErrorHandler(app);
 
+  // Per-client rate limit; answered as problem+json 429 by the error handler. It runs in each
+  // route's onRequest hooks, so the token check below runs after it, in preParsing (still
+  // before the body is read): requests with bad tokens count against the limit too — each
+  // failed check costs a signature verification, and failures are never cached.
+  await app.register(rateLimit, { max: deps.config.env.RATE_LIMIT_MAX, timeWindow: '1 minute' });
+
   // Authentication and role checks in one place: every route declares its roles.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('preParsing', async (req) => {
     const roles = req.routeOptions.config.roles;
     if (!roles) return;
     const header = req.headers.authorization;
@@ -78,8 +84,6 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
 
   // Security headers on every answer; the CSP is left to Swagger UI's own page (staticCSP).
   await app.register(helmet, { contentSecurityPolicy: false });
-  // Per-client rate limit; answered as problem+json 429 by the error handler.
-  await app.register(rateLimit, { max: deps.config.env.RATE_LIMIT_MAX, timeWindow: '1 minute' });
 
   const metrics = createMetrics(deps.database.db);
   metrics.install(app);

@@ -154,4 +154,15 @@ describe('hardening', () => {
       await limited.close();
     }
   });
+
+  it('counts requests with bad tokens too: the limit answers before the token check', async () => {
+    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 7; i++) codes.push((await limited.inject({ method: 'GET', url: '/v1/tasks', headers: { authorization: 'Bearer not-a-token' } })).statusCode);
+      expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
 });
