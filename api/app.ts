@@ -1,7 +1,7 @@
 // The Fastify application: plugins, one error handler, route modules. server.ts is the one
 // place that calls listen(); tests build the same app and call inject() or listen themselves.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
@@ -124,6 +124,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Errors are answered as application/problem+json (RFC 9457), so the document says so.
+    transformObject: (doc) => ('openapiObject' in doc ? declareProblemBodies(doc.openapiObject as OpenApiDocument) : doc.swaggerObject) as ReturnType<SwaggerTransformObject>,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -159,4 +161,20 @@ function findNul(value: unknown, path = ''): string | null {
     }
   }
   return null;
+}
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
+
+/** Moves every 4xx/5xx body from application/json to application/problem+json. */
+export function declareProblemBodies<T extends OpenApiDocument>(doc: T): T {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item)) {
+      for (const [status, response] of Object.entries(op?.responses ?? {})) {
+        const content = response?.content;
+        if (!/^[45]/.test(status) || !content?.['application/json']) continue;
+        response.content = { 'application/problem+json': content['application/json'] };
+      }
+    }
+  }
+  return doc;
 }

@@ -7,13 +7,10 @@ object {name: [values]}. These hooks swap a generated value for a known one abou
 the time, wherever a path parameter, query parameter, header or body field of that name
 appears. The choice is drawn through hypothesis, so a seed still replays the same requests.
 
-Nothing here filters or changes what the checks see: every response is judged as usual.
-
-One change to the document as loaded: the API answers errors as `application/problem+json`
-(API.md) while the OpenAPI document declares them as `application/json`. schemathesis looks a
-response's schema up by its media type and, finding none for problem+json, would validate no
-error body at all. `before_load_schema` declares the same schema under problem+json too, so
-every 4xx/5xx body is held to the declared problem schema instead of silently skipped.
+Nothing here filters or changes what the checks see: every response is judged as usual. The
+document is used as the API serves it: it declares 4xx/5xx bodies as application/problem+json,
+the media type they are answered with, so schemathesis holds every error body to the problem
+schema.
 """
 
 import json
@@ -77,19 +74,3 @@ def flatmap_headers(context, headers):
 def flatmap_body(context, body):
     # A body's applicationNo names a new case (POST /v1/applications): a known one is a 409.
     return _strategy(body, keep=("applicationNo",))
-
-
-PROBLEM = "application/problem+json"
-
-
-@schemathesis.hook
-def before_load_schema(context, raw_schema):
-    for path_item in (raw_schema.get("paths") or {}).values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict):
-                continue
-            for status, response in (operation.get("responses") or {}).items():
-                content = response.get("content") if isinstance(response, dict) else None
-                if str(status)[:1] in ("4", "5") and isinstance(content, dict):
-                    if "application/json" in content and PROBLEM not in content:
-                        content[PROBLEM] = content["application/json"]

@@ -272,6 +272,11 @@ describe('catalog import', () => {
       expect(Object.keys(op.requestBody.content).sort()).toEqual(['application/json', 'text/csv']);
       expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '409', '413', '415', '422']);
     }
+    // Error bodies are declared with the media type they are answered with.
+    const responses = r.json().paths['/v1/approval-items/import'].post.responses;
+    expect(Object.keys(responses['200'].content)).toEqual(['application/json']);
+    for (const status of ['400', '401', '403', '409', '413', '415', '422']) expect(Object.keys(responses[status].content), status).toEqual(['application/problem+json']);
+    expect(Object.keys(r.json().paths['/v1/tasks/{taskId}/claim'].post.responses['503'].content)).toEqual(['application/problem+json']);
     const json = r.json().paths['/v1/approval-items/import'].post.requestBody.content['application/json'].schema;
     const envelope = json.anyOf.find((s: { type: string }) => s.type === 'object');
     expect(envelope.properties.items.maxItems).toBe(2000);
