@@ -2,13 +2,14 @@
 // so each write is keyed by a business key with a unique constraint: a retry finds its row and
 // does nothing twice (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { and, asc, eq, gt, gte, inArray, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, or, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
 import { confirmedLinkages } from '../db/catalog.js';
 import { policyForItem, snapshotOf } from '../db/policies.js';
 import { computeDeadline } from '../workflows/domain/deadlines.js';
+import type { PolicySnapshot } from '../db/policies.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
 import type { CalendarSource } from './calendar.js';
@@ -217,6 +218,41 @@ export function createActivities(deps: ActivityDeps) {
       { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
       now,
     );
+  }
+
+  /**
+   * The re-inspection (复查) window after a calendar import: the same policy period from the
+   * moment it opened (its `reinspection-due` event), as openReinspection computed it.
+   */
+  async function retimeReinspection(task: typeof tasks.$inferSelect, p: PolicySnapshot, importId: number, year: number | undefined) {
+    const [opened] = await db
+      .select({ at: auditEvents.at, detail: auditEvents.detail })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.taskId, task.taskId), eq(auditEvents.kind, 'reinspection-due')))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
+    if (!opened || !task.reinspectionDueAt) return { window: null };
+    const round = (opened.detail as { round?: number } | null)?.round ?? task.rectificationRound;
+    const due = computeDeadline(await deps.calendar.current(), p, opened.at, p.feedbackWindow, p.feedbackRemindBefore);
+    const oldDue = task.reinspectionDueAt;
+    const moved = oldDue.toISOString() !== due.dueAt;
+    if (moved) {
+      const now = clock();
+      await writeWithStep(
+        db,
+        db.update(tasks).set({ reinspectionDueAt: new Date(due.dueAt), updatedAt: now }).where(eq(tasks.taskId, task.taskId)),
+        {
+          key: `${task.taskId}:retimed:reinspection:${round}:${importId}`,
+          applicationNo: task.applicationNo,
+          taskId: task.taskId,
+          kind: 'deadline-moved',
+          summary: `re-inspection deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(due.dueAt)}: ${year ? `calendar ${year}` : 'calendar'} updated`,
+          detail: { window: 'reinspection', round, from: oldDue.toISOString(), to: due.dueAt, provisional: due.provisional, importId },
+        },
+        now,
+      );
+    }
+    return { window: 'reinspection' as const, dueAt: due.dueAt, remindAt: due.remindAt, provisional: due.provisional, moved, period: due.period };
   }
 
   return {
@@ -607,7 +643,9 @@ export function createActivities(deps: ActivityDeps) {
     async retimeTask(input: { taskId: string; importId: number }) {
       const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
       const [imp] = await db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
-      if (!task || !task.policy || (task.status !== 'awaiting-claim' && task.status !== 'awaiting-feedback')) return { window: null };
+      if (!task || !task.policy) return { window: null };
+      if (task.status === 'awaiting-reinspection') return retimeReinspection(task, task.policy, input.importId, imp?.year);
+      if (task.status !== 'awaiting-claim' && task.status !== 'awaiting-feedback') return { window: null };
       const calendar = await deps.calendar.current();
       const claim = task.status === 'awaiting-claim';
       const from = claim ? task.pushedAt : task.inspectionFinishedAt!;
@@ -697,8 +735,8 @@ export function createActivities(deps: ActivityDeps) {
           .where(
             and(
               gt(tasks.taskId, after),
-              inArray(tasks.status, ['awaiting-claim', 'awaiting-feedback']),
-              or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
+              inArray(tasks.status, ['awaiting-claim', 'awaiting-feedback', 'awaiting-reinspection']),
+              or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), gte(tasks.reinspectionDueAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
             ),
           )
           .orderBy(asc(tasks.taskId))

@@ -206,6 +206,8 @@ export interface TaskState {
   feedbackOverdue: boolean;
   result?: FeedbackResult;
   rectificationDueAt?: string;
+  /** While awaiting re-inspection (复查): its deadline, re-timed by calendar imports. */
+  reinspectionDueAt?: string;
   round?: number;
   outcome?: TaskOutcome;
 }

@@ -65,7 +65,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   let outcome: TaskOutcome | undefined;
   let outcomeReason: string | undefined;
 
-  const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome });
+  const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, reinspectionDueAt: reinspectionDueAt || undefined, round, outcome });
   const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
     status = next;
     // Generation 2: only where the task rests — a stage with its deadline
@@ -306,7 +306,22 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
         taskId,
       });
     await notice('notice');
-    const expired = await openWindow({ name: 'reinspection', isOpen: () => status === 'awaiting-reinspection', due: () => reinspectionDueAt, remindAt: () => r.remindAt, retimed: () => {}, period: r.period, remind: () => notice('reminder') });
+    // A calendar import re-times the window like the claim and feedback windows (a retime result
+    // for it exists only since then, so older histories never take this callback).
+    let reinspectionRemindAt = r.remindAt;
+    const expired = await openWindow({
+      name: 'reinspection',
+      isOpen: () => status === 'awaiting-reinspection',
+      due: () => reinspectionDueAt,
+      remindAt: () => reinspectionRemindAt,
+      retimed: (x) => {
+        reinspectionDueAt = x.dueAt;
+        reinspectionRemindAt = x.remindAt;
+        moveTo('awaiting-reinspection', `re-inspection due ${formatShanghai(reinspectionDueAt)} (round ${thisRound})`, reinspectionDueAt);
+      },
+      period: r.period,
+      remind: () => notice('reminder'),
+    });
     if (expired) {
       await run('markFeedbackOverdue', `re-inspection overdue (round ${thisRound})`, { taskId, applicationNo, feedbackDueAt: reinspectionDueAt, step: `reinspection-overdue:${thisRound}` });
       await condition(() => status !== 'awaiting-reinspection');

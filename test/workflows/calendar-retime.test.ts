@@ -1,6 +1,7 @@
 // A schedule import moves a pending claim deadline: the running task re-computes it, its trail
 // says "claim deadline moved from X to Y: calendar <year> updated", and the reminder and the
-// overdue mark follow the new deadline, not the old one.
+// overdue mark follow the new deadline, not the old one. The same for a re-inspection (复查)
+// window after a rectification order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq, inArray, like } from 'drizzle-orm';
@@ -8,10 +9,11 @@ import { auditEvents, calendarDays, calendarYears, notifications, tasks } from '
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { calendarRetimeWorkflowId, taskStateQuery } from '../../workflows/contracts.js';
+import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery } from '../../workflows/contracts.js';
+import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { approveNewCase, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, approveNewCase, approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -28,7 +30,7 @@ describe('calendar import re-times running deadlines', () => {
     const taskQueue = uniqueId('tq');
     const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
     await worker.runUntil(async () => {
-      const { task, taskId: id } = await approveNewCase(env, taskQueue);
+      const { task, taskId: id, caseHandle } = await approveNewCase(env, taskQueue);
       const [before] = await db.select().from(tasks).where(eq(tasks.taskId, id));
       const oldDue = before!.claimDueAt;
       const calendar = new WorkingCalendar(await loadCalendarData(db));
@@ -73,6 +75,10 @@ describe('calendar import re-times running deadlines', () => {
         await env.sleep(Math.max(0, oldDue.getTime() - (await env.currentTimeMs())) + 60_000);
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
         await keepHistory('supervisionTask-calendar-retimed-v3', task);
+        // Nothing of this test may wait for a worker once it is gone: the time-skipping server
+        // would stop skipping for the next test.
+        await task.terminate('test done');
+        await caseHandle.terminate('test done').catch(() => undefined);
       } finally {
         // Put the shared test calendar back as it was.
         if (published) await importCalendar(db, { year, notice: published.sourceNotice, days: original, by: 'test' });
@@ -83,4 +89,82 @@ describe('calendar import re-times running deadlines', () => {
       }
     });
   });
+
+  it('moves a pending re-inspection deadline; the old one passes without an overdue mark', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const input = caseInput({ itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
+      const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
+      const id = taskIdOf(input.applicationNo, DEMO.housing);
+      await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
+      const task = env.client.workflow.getHandle(id);
+      const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
+      await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+      const rectifyBy = new Date((await env.currentTimeMs()) + 2 * 86_400_000).toISOString();
+      await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符', rectificationDeadline: rectifyBy }] });
+      await env.sleep(Date.parse(rectifyBy) - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await task.query(taskStateQuery)).status === 'awaiting-reinspection');
+
+      const [before] = await db.select().from(tasks).where(eq(tasks.taskId, id));
+      const oldDue = before!.reinspectionDueAt!;
+      expect(before!.policy!.unit).toBe('working-day');
+      const [opened] = await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), eq(auditEvents.kind, 'reinspection-due')));
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const window = before!.policy!.feedbackWindow;
+      expect(calendar.deadline(opened!.at, window).dueAt.toISOString()).toBe(oldDue.toISOString());
+      // A day off added inside the window: the working day before the old deadline's day.
+      const extra = dateOf(calendar.workingDayBefore(dayOf(calendar.deadline(opened!.at, window).dueDate)));
+      await withExtraHoliday(extra, async (imported, year) => {
+        const expected = new WorkingCalendar(await loadCalendarData(db)).deadline(opened!.at, window);
+        expect(expected.dueAt.getTime()).toBeGreaterThan(oldDue.getTime());
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(imported), taskQueue, args: [{ importId: imported, year }] });
+        expect(retime.tasksSignalled).toBeGreaterThanOrEqual(1);
+
+        await waitFor(async () => (await task.query(taskStateQuery)).reinspectionDueAt === expected.dueAt.toISOString());
+        const [after] = await db.select().from(tasks).where(eq(tasks.taskId, id));
+        expect(after!.reinspectionDueAt!.toISOString()).toBe(expected.dueAt.toISOString());
+        const moved = await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), eq(auditEvents.kind, 'deadline-moved')));
+        expect(moved.map((m) => m.summary)).toEqual([`re-inspection deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(expected.dueAt)}: calendar ${year} updated`]);
+
+        // The old deadline passes: still awaiting re-inspection, nothing marked overdue.
+        await env.sleep(oldDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        expect((await task.query(taskStateQuery)).status).toBe('awaiting-reinspection');
+        expect(await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), like(auditEvents.eventKey, `${id}:reinspection-overdue:%`)))).toEqual([]);
+        // The new one passes: overdue then.
+        await env.sleep(expected.dueAt.getTime() - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), like(auditEvents.eventKey, `${id}:reinspection-overdue:%`)))).length === 1);
+        await keepHistory('supervisionTask-reinspection-retimed-v3', task);
+      });
+      await task.terminate('test done');
+      await handle.terminate('test done').catch(() => undefined);
+    });
+  });
 });
+
+/** Runs `fn` with `date` added to its year's published schedule as a day off, then restores it. */
+async function withExtraHoliday(date: string, fn: (importId: number, year: number) => Promise<void>): Promise<void> {
+  const { db } = database();
+  const year = Number(date.slice(0, 4));
+  const [published] = await db.select().from(calendarYears).where(eq(calendarYears.year, year));
+  const original: ImportedDay[] = (await db.select().from(calendarDays).where(and(eq(calendarDays.year, year), inArray(calendarDays.kind, ['holiday', 'makeup-workday'])))).map((d) => ({
+    date: d.date,
+    kind: d.kind as ImportedDay['kind'],
+    name: d.holidayName ?? undefined,
+  }));
+  try {
+    const imported = await importCalendar(db, { year, notice: '测试：临时增加休息日', days: [...original, { date, kind: 'holiday', name: '临时休息日' }], by: 'test' });
+    expect(imported.changedDates).toContain(date);
+    await fn(imported.importId, year);
+  } finally {
+    if (published) await importCalendar(db, { year, notice: published.sourceNotice, days: original, by: 'test' });
+    else {
+      await db.delete(calendarDays).where(eq(calendarDays.year, year));
+      await db.delete(calendarYears).where(eq(calendarYears.year, year));
+    }
+  }
+}
