@@ -8,7 +8,7 @@ import type { Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
 import { confirmedLinkages } from '../db/catalog.js';
 import { policyForItem, snapshotOf } from '../db/policies.js';
-import { computeDeadline } from '../workflows/domain/deadlines.js';
+import { computeDeadline, urgeAfter } from '../workflows/domain/deadlines.js';
 import type { PolicySnapshot } from '../db/policies.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
@@ -606,7 +606,10 @@ export function createActivities(deps: ActivityDeps) {
       await markClaimOverdue(input);
       const sent = [];
       for (const n of input.notices) sent.push(await notify(n));
-      return sent;
+      // When to urge (催办) the division if it still has not claimed: the workflow waits for it.
+      const [task] = await db.select({ policy: tasks.policy }).from(tasks).where(eq(tasks.taskId, input.taskId));
+      const urgeAt = task?.policy ? urgeAfter(await deps.calendar.current(), task.policy, new Date(input.claimDueAt)) : null;
+      return { notices: sent, urgeAt };
     },
 
     /** Supervision finished: opens the feedback window (5 working days after `finishedAt`). */

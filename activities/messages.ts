@@ -3,6 +3,7 @@
 const TEMPLATES = {
   'task-assigned': '【审管联动】{division}：{applicant}（{creditCode}）的{item}已审批通过，监管任务{taskId}已推送，请于{claimDue}前认领。',
   'claim-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）未在{claimDue}前认领，已逾期，请督促{division}立即认领。',
+  'claim-urging': '【审管联动】催办：{division}，监管任务{taskId}（{applicant}）的认领期限{claimDue}已过，至今未认领，请立即认领。',
   'unrouted-alert': '【审管联动】预警：案件{applicationNo}（{item}）已审批通过，但该事项尚无已确认的监管部门，请尽快确认审管联动关系。',
   'rectification-order': '【审管联动】{applicant}：经监管检查，您单位需就{item}相关问题限期整改，整改期限至{dueAt}，逾期未整改将依法撤销许可。',
   'reinspection-notice': '【审管联动】{division}：监管任务{taskId}（{applicant}）整改期限已届满，请于{dueAt}前完成复查并反馈。',

@@ -424,7 +424,25 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       const whom = (to: (typeof opened.escalateTo)[number]) => `the ${to} of ${to === 'department-head' ? input.departmentCode : input.regionCode}`;
       if (input.generation === 2) {
         // Every deadline of a day falls at 24:00: the mark and the notices are one activity.
-        await run('escalateClaim', `claim deadline passed: overdue, escalated to ${opened.escalateTo.map(whom).join(' and ')}`, { taskId, applicationNo, claimDueAt, notices: opened.escalateTo.map(notice) });
+        const escalated = await run('escalateClaim', `claim deadline passed: overdue, escalated to ${opened.escalateTo.map(whom).join(' and ')}`, { taskId, applicationNo, claimDueAt, notices: opened.escalateTo.map(notice) });
+        // The formal urging notice (催办) the next working day, unless claimed by then. Results
+        // recorded before it existed are the bare list of notices: those tasks are not urged.
+        const urgeAt = Array.isArray(escalated) ? null : escalated.urgeAt;
+        if (urgeAt) {
+          const claimedBeforeUrging = await condition(() => status !== 'awaiting-claim', Math.max(0, Date.parse(urgeAt) - Date.now()), {
+            summary: `urging (催办) ${formatShanghai(urgeAt)} unless claimed`,
+          });
+          if (!claimedBeforeUrging) {
+            await run('notify', `urge the admin of ${input.divisionCode} to claim (催办)`, {
+              businessKey: `${taskId}:claim-urging`,
+              recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
+              template: 'claim-urging',
+              params: { division: input.divisionCode, applicant: input.applicantName, taskId, claimDue: formatShanghai(claimDueAt) },
+              applicationNo,
+              taskId,
+            });
+          }
+        }
       } else {
         await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });
         for (const to of opened.escalateTo) await run('notify', `escalate to ${whom(to)}`, notice(to));

@@ -130,7 +130,7 @@ describe('activities over HTTP adapters', () => {
     await expect(acts().escalateClaim({ taskId, applicationNo: no, claimDueAt, notices })).rejects.toBeInstanceOf(TransientProviderError);
     // Temporal retries the activity.
     const sent = await acts().escalateClaim({ taskId, applicationNo: no, claimDueAt, notices });
-    expect(sent.map((n) => n.status)).toEqual(['sent', 'sent']);
+    expect(sent.notices.map((n) => n.status)).toEqual(['sent', 'sent']);
     expect(await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${taskId}:claim-overdue`))).toHaveLength(1);
     for (const n of notices) expect(await database().db.select().from(notifications).where(eq(notifications.businessKey, n.businessKey))).toHaveLength(1);
     // The first notice reached the gateway once; the second once per attempt until it got through.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
+import { TRAINING_URGE_AFTER_MINUTES, urgeAfter } from '../../workflows/domain/deadlines.js';
 
 const weekendsOnly = new WorkingCalendar({ publishedYears: [], exceptions: [] });
 // Spring Festival 2026 as published by the State Council: off 02-15..02-23, make-up Saturdays 02-14 and 02-28.
@@ -65,5 +66,26 @@ describe('working-day deadlines', () => {
       }
     }
     expect(shanghaiDayOf(new Date('2026-02-13T16:00:00Z'))).toBe(dayOf('2026-02-14'));
+  });
+});
+
+describe('the urging notice (催办) after a missed deadline', () => {
+  const policy = { unit: 'working-day' as const, officeTime: '09:00' };
+  it('is at office time on the first working day after the deadline day', () => {
+    // Deadline Friday 2026-11-27 24:00 → Monday 2026-11-30 09:00 +08:00.
+    expect(urgeAfter(weekendsOnly, policy, new Date('2026-11-27T16:00:00Z'))).toBe('2026-11-30T01:00:00.000Z');
+    // Deadline Tuesday 2026-11-24 24:00 → Wednesday 09:00.
+    expect(urgeAfter(weekendsOnly, policy, new Date('2026-11-24T16:00:00Z'))).toBe('2026-11-25T01:00:00.000Z');
+  });
+
+  it('skips a holiday and lands on a make-up workday', () => {
+    // Deadline Friday 2026-02-13 24:00: the make-up Saturday 02-14 is the next working day.
+    expect(urgeAfter(spring2026, policy, new Date('2026-02-13T16:00:00Z'))).toBe('2026-02-14T01:00:00.000Z');
+    // Deadline Saturday 02-14 24:00: the holiday runs to 02-23 → Tuesday 02-24 09:00.
+    expect(urgeAfter(spring2026, policy, new Date('2026-02-14T16:00:00Z'))).toBe('2026-02-24T01:00:00.000Z');
+  });
+
+  it('is a fixed number of minutes after a training deadline', () => {
+    expect(urgeAfter(weekendsOnly, { unit: 'minute', officeTime: '09:00' }, new Date('2026-11-24T03:00:00Z'))).toBe(new Date(Date.parse('2026-11-24T03:00:00Z') + TRAINING_URGE_AFTER_MINUTES * 60_000).toISOString());
   });
 });

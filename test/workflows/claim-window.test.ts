@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType } from '../../workflows/contracts.js';
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
-import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
@@ -112,10 +112,38 @@ describe('claim window', () => {
       const [office] = await database().db.select().from(notifications).where(eq(notifications.businessKey, `${id}:claim-escalation:coordinating-office`));
       expect(office).toMatchObject({ recipientPhone: '13900000004', status: 'sent' });
 
+      // The next working day at 09:00, still unclaimed: the formal urging notice (催办) to the
+      // division admin; one minute before it, none.
+      const urgeAt = shanghaiTimeOn(calendar.nthWorkingDayAfter(dayOf(expected.dueDate), 1), '09:00');
+      await env.sleep(urgeAt.getTime() - (await env.currentTimeMs()) - 60_000);
+      expect(await sent()).toHaveLength(4);
+      await env.sleep(120_000);
+      await waitFor(async () => (await sent()).length === 5);
+      const [urging] = await database().db.select().from(notifications).where(eq(notifications.businessKey, `${id}:claim-urging`));
+      expect(urging).toMatchObject({ template: 'claim-urging', status: 'sent' });
+      expect(urging!.body).toContain('催办');
+
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await keepHistory('supervisionTask-reminder-overdue-late-claim-v3', task);
+      await keepHistory('supervisionTask-overdue-urged-late-claim-v3', task);
+    });
+  });
+
+  it('a task claimed after the escalation but before the urging time is not urged', async () => {
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
+    await worker.runUntil(async () => {
+      const { task, taskId: id } = await approvedCase(taskQueue);
+      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
+      await env.sleep(row!.claimDueAt.getTime() - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await task.query(taskStateQuery)).claimOverdue);
+      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+      // Well past the next working day's 09:00.
+      await env.sleep(3 * 86_400_000);
+      const keys = (await database().db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${id}:%`))).map((n) => n.k);
+      expect(keys).toContain(`${id}:claim-escalation`);
+      expect(keys).not.toContain(`${id}:claim-urging`);
     });
   });
 

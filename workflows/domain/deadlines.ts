@@ -33,3 +33,17 @@ export function computeDeadline(calendar: WorkingCalendar, policy: PolicyUnit, f
   }
   return { dueAt: d.dueAt.toISOString(), provisional: d.provisional, remindAt, period: `${amount} working day${amount === 1 ? '' : 's'}` };
 }
+
+/** Minutes after a missed training deadline before its urging notice (a working day, compressed). */
+export const TRAINING_URGE_AFTER_MINUTES = 10;
+
+/**
+ * When the formal urging notice (催办) of a missed deadline is due: office time on the first
+ * working day after the deadline's last day (a deadline is 24:00 of that day). For the
+ * training policy, TRAINING_URGE_AFTER_MINUTES after the deadline.
+ */
+export function urgeAfter(calendar: WorkingCalendar, policy: PolicyUnit, dueAt: Date): string {
+  if (policy.unit === 'minute') return new Date(dueAt.getTime() + TRAINING_URGE_AFTER_MINUTES * 60_000).toISOString();
+  const lastDay = shanghaiDayOf(new Date(dueAt.getTime() - 1));
+  return shanghaiTimeOn(calendar.nthWorkingDayAfter(lastDay, 1), policy.officeTime).toISOString();
+}
