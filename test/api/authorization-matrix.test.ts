@@ -18,19 +18,14 @@
 //   linkages   a proposed one (confirm), another (dispute), a disputed one (settle)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier, type Principal, type Role } from '../../api/auth.js';
+import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, tasks } from '../../db/schema/index.js';
-import { closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 // The matrix makes a few thousand requests a minute from one address: lift the rate limit.
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('authz-tq'), RATE_LIMIT_MAX: '1000000' });
 
@@ -62,25 +57,14 @@ const MISSING_LINKAGE = 2_147_483_000;
 const HARMLESS_YEAR = 2031;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
   for (const who of everyone) tokens[who] = await tokenFor(config, people[who]);
   await setUpObjects();
   await quiescent();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) =>
   app.inject({ method, url, headers: who === 'anonymous' ? {} : { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });

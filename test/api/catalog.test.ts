@@ -2,19 +2,14 @@
 // and settlement, version pinning, the unrouted alert, and who may write what.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { and, count, eq } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier, type Principal } from '../../api/auth.js';
+import { type Principal } from '../../api/auth.js';
 import { alerts, approvalItemVersions, catalogChanges, notifications, tasks } from '../../db/schema/index.js';
-import { approver, closeDatabase, createTestWorker, database, foodDivision, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, database, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('cat-tq') });
 const people = {
   approver,
@@ -30,22 +25,11 @@ const people = {
 const tokens = {} as Record<keyof typeof people, string>;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
   for (const [k, p] of Object.entries(people)) tokens[k as keyof typeof people] = await tokenFor(config, p as Principal);
 });
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 const call = (method: 'GET' | 'POST', url: string, who: keyof typeof people | null, payload?: unknown) =>
   app.inject({ method, url, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {}, payload: payload as never });

@@ -4,42 +4,26 @@
 // approval department → 联动告知 and a broken commitment in the credit archive (诚信档案).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier, type Principal } from '../../api/auth.js';
+import { type Principal } from '../../api/auth.js';
 import { creditProfiles, creditRecords, notifications } from '../../db/schema/index.js';
-import { approver, closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('loop-tq') });
 const housing: Principal = { sub: 'supervision:housing', role: 'supervision', department: DEMO.housing, division: DEMO.housingDivision };
 const tokens = { approver: '', housing: '', otherDivision: '' };
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
   tokens.approver = await tokenFor(config, approver);
   tokens.housing = await tokenFor(config, housing);
   tokens.otherDivision = await tokenFor(config, { ...housing, sub: 'supervision:other', division: 'LYG-ZJJ-OTHER' });
 });
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {

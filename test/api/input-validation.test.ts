@@ -6,20 +6,15 @@
 // and the workflow state the owner reads is the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier, type Principal } from '../../api/auth.js';
+import { type Principal } from '../../api/auth.js';
 import { cases, notifications, tasks } from '../../db/schema/index.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
-import { closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('input-tq'), RATE_LIMIT_MAX: '1000000' });
 
 const people = {
@@ -36,12 +31,8 @@ const o = { decide: '', claimed: '', inspected: '' };
 const taskOf = (applicationNo: string) => `task-${applicationNo}-${DEMO.market}`;
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
   for (const who of Object.keys(people) as Who[]) tokens[who] = await tokenFor(config, people[who]);
 
   const submit = async () => {
@@ -63,14 +54,7 @@ beforeAll(async () => {
   await quiescent();
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 type Method = 'GET' | 'POST' | 'PUT';
 /** An object payload is sent as JSON; a string is sent as it is, with the given headers. */

@@ -2,38 +2,21 @@
 // is escalated through the task's workflow; the endpoint takes only the provider's shared secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier } from '../../api/auth.js';
 import { notifications } from '../../db/schema/index.js';
-import { approver, closeDatabase, createTestWorker, database, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 const SECRET = 'receipt-secret-0123456789';
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('sms-tq'), SMS_RECEIPT_TOKEN: SECRET });
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
 });
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 const receipts = (body: unknown, token = SECRET) => app.inject({ method: 'POST', url: '/v1/sms/receipts', headers: { 'x-receipt-token': token }, payload: body as never });
 const row = async (key: string) => (await database().db.select().from(notifications).where(eq(notifications.businessKey, key)))[0];

@@ -3,42 +3,26 @@
 // 401 without a token, 403 for another division's task, 400 for a malformed credit code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { count, eq } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
-import { createVerifier } from '../../api/auth.js';
 import { auditEvents, cases, notifications, tasks } from '../../db/schema/index.js';
-import { approver, closeDatabase, createTestWorker, database, foodDivision, freshCreditCode, testConfig, testDeps, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, database, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-let connection: Connection;
-let nativeConnection: NativeConnection;
+let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('api-tq') });
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  connection = await Connection.connect({ address: config.temporal.address });
-  nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date() });
-  running = worker.run();
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  harness = await startApiHarness(config);
+  app = harness.app;
   tokens.approver = await tokenFor(config, approver);
   tokens.food = await tokenFor(config, foodDivision);
   tokens.otherDivision = await tokenFor(config, { ...foodDivision, sub: 'supervision:equipment', division: 'LYG-SJJ-TZSB' });
   tokens.operator = await tokenFor(config, { sub: 'ops', role: 'operator' });
 });
 
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await nativeConnection?.close();
-  await connection?.close();
-  await closeDatabase();
-});
+afterAll(() => harness?.stop());
 
 const call = (method: 'GET' | 'POST', url: string, token?: string, payload?: unknown) =>
   app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, payload: payload as never });

@@ -1,0 +1,38 @@
+// The set-up every API test file shares: the API (app.inject) over the shared test stack, with a
+// worker of its own on the file's task queue (config.temporal.taskQueue), both with the real
+// activities and the embedded adapters.
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { buildApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import type { AppConfig } from '../../runtime/config.js';
+import { closeDatabase, createTestWorker, database, testDeps } from '../helpers.js';
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  client: Client;
+  /** Closes the app, stops the worker and closes the connections and the database pool. */
+  stop(): Promise<void>;
+}
+
+export async function startApiHarness(config: AppConfig): Promise<ApiHarness> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
+  const running = worker.run();
+  const app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
+  return {
+    app,
+    client,
+    async stop() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await closeDatabase();
+    },
+  };
+}
