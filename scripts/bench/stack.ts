@@ -62,16 +62,30 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
     };
     const startTemporal = async () => {
       const cli = await ensureTemporalCli(projectRoot);
-      dev = await startDevServer({
-        cli,
-        dataDir: path.join(dir, 'temporal'),
-        port: await findFreePort(),
-        uiPort: await findFreePort(),
-        namespace: 'default',
-        logFile: path.join(dir, 'temporal.log'),
-        extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
-      });
-      await registerSearchAttributes(cli, dev.address, 'default', base.temporal.searchAttributes);
+      // Several benchmarks start dev servers at once under `npm test`; a server that loses one
+      // of its internal ports to another exits during set-up. Then start another, at most twice.
+      for (let attempt = 1; ; attempt++) {
+        const server = await startDevServer({
+          cli,
+          dataDir: path.join(dir, `temporal-${attempt}`),
+          port: await findFreePort(),
+          uiPort: await findFreePort(),
+          namespace: 'default',
+          logFile: path.join(dir, `temporal-${attempt}.log`),
+          extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
+        });
+        dev = server;
+        try {
+          await registerSearchAttributes(cli, server.address, 'default', base.temporal.searchAttributes);
+          return;
+        } catch (e) {
+          // The exit is noticed a moment after the port closes.
+          const died = server.exited() ?? (await new Promise<Error | undefined>((r) => setTimeout(() => r(server.exited()), 1000)));
+          await server.stop().catch(() => undefined);
+          if (!died || attempt >= 3) throw died ? new Error(`${(e as Error).message}\n${died.message}`) : e;
+          console.error(`[bench] the dev server exited during set-up (attempt ${attempt}); starting another:\n${died.message}`);
+        }
+      }
     };
     const [a, b] = await Promise.allSettled([startPg(), startTemporal()]);
     if (a.status === 'rejected') throw a.reason;

@@ -159,6 +159,8 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   stop(): Promise<void>;
+  /** Why the server process ended (with its last log lines), or undefined while it runs. */
+  exited(): Error | undefined;
 }
 
 /**
@@ -238,7 +240,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (exited) throw exited;
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detached) child.unref();
-  return { pid, address, uiUrl: `http://${ip}:${opts.uiPort}`, stop };
+  return { pid, address, uiUrl: `http://${ip}:${opts.uiPort}`, stop, exited: () => exited };
 }
 
 /** True if a dev server started with `pidFile` is still running. */
