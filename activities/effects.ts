@@ -1,12 +1,13 @@
 // Effects on the credit platform and the e-licence service (DOMAIN.md §3.2, §3.5). Activities
 // run at least once, so each effect is keyed by a business key with a unique constraint, the
 // same key goes to the provider, and the audit trail gets one event per step (ARCHITECTURE.md §4).
-import { Context, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditEvents, creditRecords, type Actor, type CreditRecordKind } from '../db/schema/index.js';
+import { auditEvents, creditRecords, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
+import { recordStep, writeWithStep } from './steps.js';
 
 export interface EffectActivityDeps {
   db: Db;
@@ -42,16 +43,6 @@ export interface VerifyMaterialsInput {
 export interface VerifyMaterialsResult {
   allOk: boolean;
   results: MaterialCheck[];
-}
-
-const SYSTEM: Actor = { sub: 'system', role: 'system' };
-
-function workflowIdOrNull(): string | null {
-  try {
-    return Context.current().info.workflowExecution?.workflowId ?? null;
-  } catch {
-    return null; // called outside an activity (tests, scripts)
-  }
 }
 
 export function createEffectActivities(deps: EffectActivityDeps) {
@@ -105,13 +96,12 @@ export function createEffectActivities(deps: EffectActivityDeps) {
         const message = err instanceof Error ? err.message : String(err);
         if (err instanceof ApplicationFailure && err.nonRetryable) {
           // The platform refused the record for good: not sent again, and on the case's record.
-          await db.transaction(async (tx) => {
-            await tx.update(creditRecords).set({ status: 'rejected', error: message }).where(eq(creditRecords.businessKey, row.businessKey));
-            await tx
-              .insert(auditEvents)
-              .values({ eventKey: `${row.businessKey}:rejected`, applicationNo: row.applicationNo, taskId: row.taskId, kind: 'credit-record-rejected', summary: `credit record (${row.kind}) rejected by the credit platform: ${message}`, actor: SYSTEM, detail: { businessKey: row.businessKey }, workflowId: workflowIdOrNull(), at: clock() })
-              .onConflictDoNothing();
-          });
+          await writeWithStep(
+            db,
+            db.update(creditRecords).set({ status: 'rejected', error: message }).where(eq(creditRecords.businessKey, row.businessKey)),
+            { key: `${row.businessKey}:rejected`, applicationNo: row.applicationNo, taskId: row.taskId ?? undefined, kind: 'credit-record-rejected', summary: `credit record (${row.kind}) rejected by the credit platform: ${message}`, detail: { businessKey: row.businessKey } },
+            clock(),
+          );
           return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
         }
         await db.update(creditRecords).set({ error: message }).where(eq(creditRecords.businessKey, row.businessKey));
@@ -119,23 +109,20 @@ export function createEffectActivities(deps: EffectActivityDeps) {
       }
 
       const acceptedAt = clock();
-      // Accepted and on the case's record in one statement (a data-modifying CTE).
-      const accept = db.update(creditRecords).set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null }).where(eq(creditRecords.businessKey, row.businessKey));
-      const audit = db
-        .insert(auditEvents)
-        .values({
-          eventKey: `${row.businessKey}:pushed`,
+      // Accepted and on the case's record in one statement.
+      await writeWithStep(
+        db,
+        db.update(creditRecords).set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null }).where(eq(creditRecords.businessKey, row.businessKey)),
+        {
+          key: `${row.businessKey}:pushed`,
           applicationNo: row.applicationNo,
-          taskId: row.taskId,
+          taskId: row.taskId ?? undefined,
           kind: 'credit-record',
           summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
-          actor: SYSTEM,
           detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
-          workflowId: workflowIdOrNull(),
-          at: acceptedAt,
-        })
-        .onConflictDoNothing({ target: auditEvents.eventKey });
-      await db.execute(sql`with w as (${accept.getSQL()}) ${audit.getSQL()}`);
+        },
+        acceptedAt,
+      );
       return { businessKey: row.businessKey, status: 'accepted', providerRecordId: receipt.providerRecordId };
     },
 
@@ -155,21 +142,12 @@ export function createEffectActivities(deps: EffectActivityDeps) {
       const results = await deps.elicence.verify({ creditCode: input.creditCode, materials: input.materials, at });
       const allOk = results.every((r) => r.ok);
       const listed = results.map((r) => (r.ok ? `${r.material} ok${r.licenceNo ? ` (${r.licenceNo})` : ''}` : `${r.material} failed (${r.reason ?? 'not verified'})`)).join('; ');
-      const inserted = await db
-        .insert(auditEvents)
-        .values({
-          eventKey,
-          applicationNo: input.applicationNo,
-          kind: 'materials-verified',
-          summary: `materials verified against e-licences: ${listed || 'none to verify'}`,
-          actor: SYSTEM,
-          detail: { creditCode: input.creditCode, at: at.toISOString(), allOk, results },
-          workflowId: workflowIdOrNull(),
-          at,
-        })
-        .onConflictDoNothing({ target: auditEvents.eventKey })
-        .returning({ id: auditEvents.id });
-      if (inserted.length === 0) {
+      const inserted = await recordStep(
+        db,
+        { key: eventKey, applicationNo: input.applicationNo, kind: 'materials-verified', summary: `materials verified against e-licences: ${listed || 'none to verify'}`, detail: { creditCode: input.creditCode, at: at.toISOString(), allOk, results } },
+        at,
+      );
+      if (!inserted) {
         // A concurrent attempt recorded first: its answer is the one on the trail.
         const [first] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
         const detail = first!.detail as { allOk: boolean; results: MaterialCheck[] };

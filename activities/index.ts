@@ -2,21 +2,21 @@
 // so each write is keyed by a business key with a unique constraint: a retry finds its row and
 // does nothing twice (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { and, asc, desc, eq, gt, gte, inArray, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
 import { confirmedLinkages } from '../db/catalog.js';
-import { policyForItem, snapshotOf } from '../db/policies.js';
+import { policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
 import { computeDeadline, urgeAfter } from '../workflows/domain/deadlines.js';
-import type { PolicySnapshot } from '../db/policies.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
 import type { CalendarSource } from './calendar.js';
-import { FailureType, SYSTEM_ACTOR, calendarChangedSignal, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
+import { FailureType, calendarChangedSignal, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 import { createEffectActivities } from './effects.js';
+import { recordStep, workflowIdOrNull, writeWithStep } from './steps.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService } from './adapters/elicence.js';
 
@@ -32,69 +32,12 @@ export interface ActivityDeps {
   temporal?: Client;
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type Writer = Tx | Db;
-
-interface StepRecord {
-  /** Business key of the step, e.g. `<applicationNo>:decided`; unique in audit_events. */
-  key: string;
-  applicationNo: string;
-  taskId?: string;
-  kind: string;
-  summary: string;
-  actor?: Actor;
-  detail?: Record<string, unknown>;
-}
-
-function workflowIdOrNull(): string | null {
-  try {
-    return Context.current().info.workflowExecution?.workflowId ?? null;
-  } catch {
-    return null; // called outside an activity (tests, scripts)
-  }
-}
-
 function activityContextOrNull(): Context | null {
   try {
     return Context.current();
   } catch {
     return null;
   }
-}
-
-/** The INSERT of a step's audit event, once per key (ON CONFLICT DO NOTHING), returning its id. */
-function stepInsert(w: Writer, step: StepRecord, at: Date) {
-  return w
-    .insert(auditEvents)
-    .values({
-      eventKey: step.key,
-      applicationNo: step.applicationNo,
-      taskId: step.taskId ?? null,
-      kind: step.kind,
-      summary: step.summary,
-      actor: step.actor ?? SYSTEM_ACTOR,
-      detail: step.detail ?? {},
-      workflowId: workflowIdOrNull(),
-      at,
-    })
-    .onConflictDoNothing({ target: auditEvents.eventKey })
-    .returning({ id: auditEvents.id });
-}
-
-/** Appends an audit event once; returns false when this step was already recorded. */
-async function recordStep(w: Writer, step: StepRecord, at: Date): Promise<boolean> {
-  return (await stepInsert(w, step, at)).length > 0;
-}
-
-/**
- * One statement: `write` (an UPDATE or INSERT of the read model) and the step's audit event,
- * atomically — a data-modifying CTE instead of BEGIN, two statements and COMMIT, which were
- * most of the statements a case sent (docs/benchmarks.md). Returns false when the step was
- * already recorded (the write itself is idempotent by its own key).
- */
-async function writeWithStep(w: Writer, write: SQLWrapper, step: StepRecord, at: Date): Promise<boolean> {
-  const rows = await w.execute(sql`with w as (${write.getSQL()}) ${stepInsert(w, step, at).getSQL()}`);
-  return rows.length > 0;
 }
 
 export type Recipient =

@@ -57,11 +57,12 @@ export function problemFromWorkflowError(err: unknown): HttpProblem | null {
   }
   if (err instanceof WorkflowNotFoundError) return new HttpProblem(409, 'invalid-state', 'Not allowed in the current state', 'the process for this object has ended');
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unconfirmed();
-  const code = grpcCode(err);
+  const grpc = grpcErrorOf(err);
+  const code = grpc?.code;
   if (code === GrpcStatus.RESOURCE_EXHAUSTED) {
     // The server refused the call before applying it: e.g. too many actions in flight on one
     // case (history.maxInFlightUpdates) or a namespace rate limit.
-    return new HttpProblem(503, 'busy', 'Busy', `the workflow service refused the action for now (${grpcDetails(err)}); nothing was applied — retry shortly`, 1);
+    return new HttpProblem(503, 'busy', 'Busy', `the workflow service refused the action for now (${grpc!.details || 'resource exhausted'}); nothing was applied — retry shortly`, 1);
   }
   if (code === GrpcStatus.UNAVAILABLE) {
     return new HttpProblem(503, 'temporal-unavailable', 'Workflow service unavailable', 'the workflow service cannot be reached; retry shortly — repeating an action that did go through is answered 200 (same application) or 409, never applied twice', 5);
@@ -73,19 +74,12 @@ export function problemFromWorkflowError(err: unknown): HttpProblem | null {
 const unconfirmed = () =>
   new HttpProblem(504, 'unconfirmed', 'Not confirmed in time', 'the action was sent to the workflow service but not confirmed in time; it may have been applied — read the object before repeating it');
 
-/** The gRPC status code of a Temporal client error (the error itself or its cause), if any. */
-function grpcCode(err: unknown): number | undefined {
+/** The gRPC error behind a Temporal client error (the error itself or a cause), if any. */
+function grpcErrorOf(err: unknown): { code: number; details: string } | undefined {
   for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e)) return e.code;
+    if (isGrpcServiceError(e)) return e;
   }
   return undefined;
-}
-
-function grpcDetails(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e)) return e.details || 'resource exhausted';
-  }
-  return 'resource exhausted';
 }
 
 const problem = (status: number, slug: string, title: string, detail: string, errors?: Problem['errors']): Problem => ({

@@ -246,6 +246,24 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
   return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, cpu: perCase(used), polls: polls / N };
 }
 
+/** The side-by-side figures of a full run. */
+function report(ours: Result, bare: Result): void {
+  console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
+  for (const r of [ours, bare]) {
+    console.log(
+      `${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)})`,
+    );
+  }
+  for (const r of [ours, bare]) {
+    console.log(
+      `  CPU ms per case, ${r.name.split(' ')[0]!.padEnd(5)}: node (API + worker) ${r.cpu.node.toFixed(1).padStart(6)}   Temporal ${r.cpu.temporal.toFixed(1).padStart(6)}   PostgreSQL ${r.cpu.postgres.toFixed(1).padStart(6)}   whole machine ${r.cpu.machine.toFixed(1).padStart(6)}   (polls for the task ${r.polls.toFixed(1)} per case, every ${POLL_MS} ms)`,
+    );
+  }
+  console.log(
+    `ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${(pct(ours.latencies, 50) / pct(bare.latencies, 50)).toFixed(2)}   p99 ${(pct(ours.latencies, 99) / pct(bare.latencies, 99)).toFixed(2)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`,
+  );
+}
+
 const stack = await startBenchStack({ keep: argv.includes('--keep') });
 try {
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -261,31 +279,14 @@ try {
     const bare = await runBare(stack, client, native, { pre: 3, mid: 3, post: 3, open: 2, claim: 1, inspection: 1, feedback: 1 });
     console.log(`bare only: ${N} cases in ${bare.seconds.toFixed(1)} s (${(N / bare.seconds).toFixed(2)} cases/s); CPU ms per case: node ${bare.cpu.node.toFixed(1)}, Temporal ${bare.cpu.temporal.toFixed(1)}, PostgreSQL ${bare.cpu.postgres.toFixed(1)}`);
   } else {
-  const ours = await runOurs(stack, bundlePath, client, native);
-  console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(ours.shape)}`);
-  if (argv.includes('--ours-only')) {
-    // For profiling our side alone.
-    console.log(`ours only: ${N} cases in ${ours.seconds.toFixed(1)} s (${(N / ours.seconds).toFixed(2)} cases/s); CPU ms per case: node ${ours.cpu.node.toFixed(1)}, Temporal ${ours.cpu.temporal.toFixed(1)}, PostgreSQL ${ours.cpu.postgres.toFixed(1)}`);
-  } else {
-  const bare = await runBare(stack, client, native, ours.shape!);
-
-  console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
-  const row = (r: Result) =>
-    console.log(
-      `${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)})`,
-    );
-  row(ours);
-  row(bare);
-  const cpuRow = (r: Result) =>
-    console.log(
-      `  CPU ms per case, ${r.name.split(' ')[0]!.padEnd(5)}: node (API + worker) ${r.cpu.node.toFixed(1).padStart(6)}   Temporal ${r.cpu.temporal.toFixed(1).padStart(6)}   PostgreSQL ${r.cpu.postgres.toFixed(1).padStart(6)}   whole machine ${r.cpu.machine.toFixed(1).padStart(6)}   (polls for the task ${r.polls.toFixed(1)} per case, every ${POLL_MS} ms)`,
-    );
-  cpuRow(ours);
-  cpuRow(bare);
-  console.log(
-    `ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${(pct(ours.latencies, 50) / pct(bare.latencies, 50)).toFixed(2)}   p99 ${(pct(ours.latencies, 99) / pct(bare.latencies, 99)).toFixed(2)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`,
-  );
-  }
+    const ours = await runOurs(stack, bundlePath, client, native);
+    console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(ours.shape)}`);
+    if (argv.includes('--ours-only')) {
+      // For profiling our side alone.
+      console.log(`ours only: ${N} cases in ${ours.seconds.toFixed(1)} s (${(N / ours.seconds).toFixed(2)} cases/s); CPU ms per case: node ${ours.cpu.node.toFixed(1)}, Temporal ${ours.cpu.temporal.toFixed(1)}, PostgreSQL ${ours.cpu.postgres.toFixed(1)}`);
+    } else {
+      report(ours, await runBare(stack, client, native, ours.shape!));
+    }
   }
   await connection.close();
   await native.close();

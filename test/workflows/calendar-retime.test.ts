@@ -38,23 +38,12 @@ describe('calendar import re-times running deadlines', () => {
 
       // The State Council adds a day off inside the window: the 2nd working day after the push.
       const extra = dateOf(calendar.workingDayBefore(dayOf(oldDueDate)));
-      const year = Number(extra.slice(0, 4));
-      const [published] = await db.select().from(calendarYears).where(eq(calendarYears.year, year));
-      const original: ImportedDay[] = (
-        await db.select().from(calendarDays).where(and(eq(calendarDays.year, year), inArray(calendarDays.kind, ['holiday', 'makeup-workday'])))
-      ).map((d) => ({ date: d.date, kind: d.kind as ImportedDay['kind'], name: d.holidayName ?? undefined }));
-      try {
-        const imported = await importCalendar(db, { year, notice: '测试：临时增加休息日', days: [...original, { date: extra, kind: 'holiday', name: '临时休息日' }], by: 'test' });
-        expect(imported.changedDates).toContain(extra);
+      await withExtraHoliday(extra, async (importId, year) => {
         const newCalendar = new WorkingCalendar(await loadCalendarData(db));
         const expected = newCalendar.deadline(before!.pushedAt, 3);
         expect(expected.dueAt.getTime()).toBeGreaterThan(oldDue.getTime());
 
-        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', {
-          workflowId: calendarRetimeWorkflowId(imported.importId),
-          taskQueue,
-          args: [{ importId: imported.importId, year }],
-        });
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
         expect(retime.tasksSignalled).toBeGreaterThanOrEqual(1);
 
         await waitFor(async () => (await task.query(taskStateQuery)).claimDueAt === expected.dueAt.toISOString());
@@ -75,18 +64,11 @@ describe('calendar import re-times running deadlines', () => {
         await env.sleep(Math.max(0, oldDue.getTime() - (await env.currentTimeMs())) + 60_000);
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
         await keepHistory('supervisionTask-calendar-retimed-v3', task);
-        // Nothing of this test may wait for a worker once it is gone: the time-skipping server
-        // would stop skipping for the next test.
-        await task.terminate('test done');
-        await caseHandle.terminate('test done').catch(() => undefined);
-      } finally {
-        // Put the shared test calendar back as it was.
-        if (published) await importCalendar(db, { year, notice: published.sourceNotice, days: original, by: 'test' });
-        else {
-          await db.delete(calendarDays).where(eq(calendarDays.year, year));
-          await db.delete(calendarYears).where(eq(calendarYears.year, year));
-        }
-      }
+      });
+      // Nothing of this test may wait for a worker once it is gone: the time-skipping server
+      // would stop skipping for the next test.
+      await task.terminate('test done');
+      await caseHandle.terminate('test done').catch(() => undefined);
     });
   });
 
