@@ -11,7 +11,7 @@ import { createVerifier } from './auth.js';
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config.env.LOG_LEVEL, 'api');
-  const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX });
+  const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX, prepare: config.env.DATABASE_PREPARE });
   const connection = await Connection.connect(connectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp({ config, database, temporal, verifier: await createVerifier(config) }, { logger: log });

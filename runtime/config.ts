@@ -66,6 +66,9 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+  // Prepared statements (one round trip per repeated statement, no re-parse); false behind a
+  // connection pooler that does not keep them per client (PgBouncer before 1.21, transaction mode).
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   // Authentication: JWKS_URL or JWT_PUBLIC_KEY (PEM) in production; otherwise an HMAC key
   // file that `npm start` creates under .data/ for local development only.
   JWKS_URL: z.string().url().optional(),

@@ -57,7 +57,7 @@ export async function createWorker(config: AppConfig, database: Database, connec
 
 async function main(log: Logger) {
   const config = loadConfigOrExit();
-  const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX });
+  const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX, prepare: config.env.DATABASE_PREPARE });
   const connection = await NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]);
   // Activities that signal other workflows (calendar re-timing) use an ordinary client.
   const clientConnection = await Connection.connect(connectionOptions(config.temporal));
