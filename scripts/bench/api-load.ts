@@ -16,7 +16,7 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, pct, pool, startBenchStack } from './stack.js';
+import { argValue, cpuSplit, pct, pool, startBenchStack } from './stack.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -72,7 +72,7 @@ try {
   const database = createDatabase(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX });
   const worker = await createWorker(config, database, native, client);
   const running = worker.run();
-  const sql = postgres(stack.databaseUrl, { max: 5, onnotice: () => {} });
+  const sql = postgres(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX, onnotice: () => {} }); // as many connections as the API has
 
   // ── N open tasks ──
   const prefix = `BA${process.pid}`;
@@ -102,11 +102,14 @@ try {
     };
     await client.workflow.start('supervisionTask', { taskQueue: config.temporal.taskQueue, workflowId: input.taskId, args: [input], searchAttributes: { SgStage: ['awaiting-claim'] } });
   });
+  // At rest: every task pushed and its SMS to the division admin sent (the last activity
+  // before the claim wait). Measuring earlier raced the inbox against the tail of the pushes.
   for (;;) {
-    const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from tasks where task_id like ${`task-${prefix}-%`}`;
+    const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from notifications where business_key like ${`task-${prefix}-%:claim-notice`} and status = 'sent'`;
     if (r!.n >= N) break;
     await sleep(250);
   }
+  await sleep(2_000); // the workflow tasks that follow the last SMS
   await sql.unsafe('vacuum analyze tasks');
   console.log(`[bench] ${N.toLocaleString('en')} open tasks pushed in ${((performance.now() - tp) / 1000).toFixed(1)} s`);
 
@@ -123,7 +126,9 @@ try {
   const viaClient = (i: number) => taskIdOf(ACTED + i);
   const times = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
+  const inboxCpu = cpuSplit(stack);
   const inboxApi = await measureHttp(base, token, times(READS, () => ({ method: 'GET' as const, url: '/v1/tasks?status=awaiting-claim&limit=50' })));
+  const used = inboxCpu();
   const inboxSql = await measure(READS, async () => {
     await sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`;
   });
@@ -137,6 +142,8 @@ try {
   console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
   line('GET /v1/tasks (inbox, limit 50)', inboxApi);
   line('  baseline: the inbox query, bare SQL', inboxSql);
+  const ms = (x: number) => ((x * 1000) / READS).toFixed(2);
+  console.log(`  CPU ms per inbox read: API process (API + worker) ${ms(used.node)}   PostgreSQL ${ms(used.postgres)}   Temporal ${ms(used.temporal)}   load generator and the rest ${ms(used.machine - used.node - used.postgres - used.temporal)}   machine ${ms(used.machine)}`);
   line('POST /v1/tasks/:id/claim', claimApi);
   line('  baseline: claim Update via the Temporal client', claimCl);
   line('POST /v1/tasks/:id/inspection', inspApi);

@@ -2,6 +2,9 @@
 // JSON spec on stdin ({ base, token, concurrency, requests: [{ method, url, body? }] }), sends
 // the requests over keep-alive HTTP with a fixed number in flight, and writes
 // { perSecond, lat: number[] } (ms per request) on stdout. Any non-200 answer fails the run.
+// node:http with a keep-alive agent, not fetch: undici's fetch cost about as much CPU per
+// request as the inbox itself, on the same two cores as the API (docs/benchmarks.md).
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 interface Spec {
@@ -15,15 +18,34 @@ const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Spec;
 
-const send = async (r: Spec['requests'][number]) => {
-  const res = await fetch(spec.base + r.url, {
-    method: r.method,
-    headers: { authorization: `Bearer ${spec.token}`, ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: r.body !== undefined ? JSON.stringify(r.body) : undefined,
+const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
+const base = new URL(spec.base);
+
+const send = (r: Spec['requests'][number]) =>
+  new Promise<void>((resolve, reject) => {
+    const body = r.body !== undefined ? JSON.stringify(r.body) : undefined;
+    const req = http.request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: r.method,
+        path: r.url,
+        headers: { authorization: `Bearer ${spec.token}`, ...(body !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve();
+          else reject(new Error(`${r.method} ${r.url}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${r.method} ${r.url}: ${res.status} ${text.slice(0, 300)}`);
-};
 
 // Warm-up: connections and the API's JIT, not measured.
 for (let i = 0; i < Math.min(spec.concurrency, spec.requests.length); i++) {
@@ -46,3 +68,4 @@ await Promise.all(
 );
 const seconds = (performance.now() - t0) / 1000;
 process.stdout.write(JSON.stringify({ perSecond: spec.requests.length / seconds, lat }));
+agent.destroy();
