@@ -633,13 +633,74 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Re-computes the deadline of the window a case waits in after a calendar import, from the
+     * same start and rule as when it opened: the decision window from routing, the commitment
+     * period from the decision (an extended deadline is a fixed date and stays), the revocation
+     * decision from the moment it became pending. `dueAt` is the workflow's current deadline;
+     * when it moved, the read model and the trail say so (once per import).
+     */
+    async retimeCaseWindow(input: { applicationNo: string; window: 'decision' | 'commitment' | 'revocation'; importId: number; dueAt: string }) {
+      const unchanged = { dueAt: input.dueAt, remindAt: null as string | null, moved: false };
+      const [c] = await db.select().from(cases).where(eq(cases.applicationNo, input.applicationNo));
+      if (!c) return unchanged;
+      const opening = async (kinds: string[]) =>
+        (await db.select({ at: auditEvents.at, kind: auditEvents.kind }).from(auditEvents).where(and(eq(auditEvents.applicationNo, input.applicationNo), inArray(auditEvents.kind, kinds))).orderBy(desc(auditEvents.id)).limit(1))[0];
+      const calendar = await deps.calendar.current();
+      let due: ReturnType<typeof computeDeadline> | null = null;
+      if (input.window === 'decision') {
+        const routed = await opening(['routed']);
+        if (routed && c.decisionWindow) due = computeDeadline(calendar, c.decisionWindow, routed.at, c.decisionWindow.amount, 1);
+      } else if (input.window === 'commitment') {
+        const opened = await opening(['commitment-opened', 'commitment-extended']);
+        if (opened?.kind === 'commitment-opened' && c.decidedAt) {
+          const policy = await policyForItem(db, c.itemCode);
+          const [item] = await db.select({ days: approvalItems.commitmentPeriodDays }).from(approvalItems).where(eq(approvalItems.code, c.itemCode));
+          due = computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, c.decidedAt, policy.commitmentPeriod ?? item?.days ?? 20, 1);
+        }
+      } else {
+        const opened = await opening(['revocation-pending']);
+        if (opened) {
+          const policy = snapshotOf(await policyForItem(db, c.itemCode));
+          due = computeDeadline(calendar, policy, opened.at, policy.feedbackWindow, policy.feedbackRemindBefore);
+        }
+      }
+      if (!due) return unchanged;
+      const moved = due.dueAt !== input.dueAt;
+      if (moved) {
+        const [imp] = await db.select({ year: calendarImports.year }).from(calendarImports).where(eq(calendarImports.id, input.importId));
+        const now = clock();
+        const name = input.window === 'revocation' ? 'revocation decision' : input.window;
+        const readModel =
+          input.window === 'decision'
+            ? { decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional }
+            : input.window === 'commitment'
+              ? { commitmentDueAt: new Date(due.dueAt) }
+              : {};
+        await writeWithStep(
+          db,
+          db.update(cases).set({ ...readModel, updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo)),
+          {
+            // The same key as the read-model re-timing of retimeAfterCalendarImport: one step per import.
+            key: `${input.applicationNo}:retimed:${input.window}:${input.importId}`,
+            applicationNo: input.applicationNo,
+            kind: 'deadline-moved',
+            summary: `${name} deadline moved from ${formatShanghai(input.dueAt)} to ${formatShanghai(due.dueAt)}: calendar ${imp?.year ?? ''} updated`.replace(/ {2}/g, ' '),
+            detail: { window: input.window, from: input.dueAt, to: due.dueAt, provisional: due.provisional, importId: input.importId },
+          },
+          now,
+        );
+      }
+      return { dueAt: due.dueAt, remindAt: due.remindAt, moved };
+    },
+
+    /**
      * After a calendar import: re-times the decision deadline of every case awaiting a decision
      * (a read-model deadline) and signals every open task whose deadline the change can touch.
      * Resumable: progress is heartbeated, and a repeated signal only re-computes the same value.
      */
     async retimeAfterCalendarImport(input: { importId: number }) {
       const [imp] = await db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
-      if (!imp) return { tasksSignalled: 0, casesRetimed: 0 };
+      if (!imp) return { tasksSignalled: 0, casesRetimed: 0, casesSignalled: 0 };
       const earliest = imp.changedDates.length > 0 ? [...imp.changedDates].sort()[0]! : null;
       // A deadline on or after the first changed day, or any provisional one, may move.
       const since = earliest ? new Date(`${earliest}T00:00:00+08:00`) : new Date('9999-01-01T00:00:00Z');
@@ -670,6 +731,28 @@ export function createActivities(deps: ActivityDeps) {
           );
         });
         casesRetimed++;
+      }
+      // Cases waiting in a window the case workflow times (decision, commitment, revocation):
+      // few at any time, and a repeated signal only re-computes the same deadline.
+      const waiting = await db
+        .select({ workflowId: cases.workflowId })
+        .from(cases)
+        .where(
+          or(
+            and(eq(cases.stage, 'awaiting-decision'), or(gte(cases.decisionDueAt, since), eq(cases.decisionDueProvisional, true))),
+            and(eq(cases.stage, 'awaiting-materials'), gte(cases.commitmentDueAt, since)),
+            eq(cases.stage, 'revocation-pending'), // its deadline is on the trail, not in a column
+          ),
+        );
+      let casesSignalled = 0;
+      for (const c of waiting) {
+        await deps.temporal
+          ?.workflow.getHandle(c.workflowId)
+          .signal(calendarChangedSignal, { importId: input.importId, year: imp.year })
+          .catch((err: unknown) => {
+            if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+          });
+        casesSignalled++;
       }
       const ctx = activityContextOrNull();
       let after = (ctx?.info.heartbeatDetails as string | undefined) ?? '';
@@ -702,7 +785,7 @@ export function createActivities(deps: ActivityDeps) {
         ctx?.heartbeat(after);
       }
       await db.update(calendarImports).set({ retimedAt: clock() }).where(eq(calendarImports.id, input.importId));
-      return { tasksSignalled, casesRetimed };
+      return { tasksSignalled, casesRetimed, casesSignalled };
     },
 
     /**

@@ -20,6 +20,7 @@ import {
   caseStateQuery,
   decideUpdate,
   linkagesChangedSignal,
+  calendarChangedSignal,
   materialsUpdate,
   revocationUpdate,
   submitUpdate,
@@ -179,6 +180,13 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     linkagesChanged = true;
   });
 
+  // A calendar import (new holidays, make-up days) re-times the window the case is waiting in:
+  // the decision, the commitment period or the revocation decision (windowUntil).
+  const pendingRetimes: number[] = [];
+  setHandler(calendarChangedSignal, ({ importId }) => {
+    pendingRetimes.push(importId);
+  });
+
   /**
    * No case is left without a supervisor (seed 004 §5(一)): the regional admin and the
    * coordinating office are alerted, and the case routes as soon as a linkage is confirmed —
@@ -231,23 +239,45 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   }
 
   /** Waits until `done`, with a reminder at `remindAt` and an overdue mark at `dueAt`; true when it came in time. */
-  async function windowUntil(spec: { done: () => boolean; dueAt: string; remindAt: string | null; label: string; remind: () => Promise<unknown>; overdue: () => Promise<unknown> }): Promise<boolean> {
-    let reminded = false;
+  async function windowUntil(spec: {
+    window: 'decision' | 'commitment' | 'revocation';
+    done: () => boolean;
+    dueAt: string;
+    remindAt: string | null;
+    label: string;
+    remind: (dueAt: string) => Promise<unknown>;
+    overdue: (dueAt: string) => Promise<unknown>;
+    /** The deadline moved (a calendar import): the stage's search attribute follows it. */
+    retimed: (dueAt: string) => void;
+  }): Promise<boolean> {
+    let { dueAt, remindAt } = spec;
+    let remindedFor: string | null = null;
     for (;;) {
       if (spec.done()) return true;
+      // Only when a calendar import signalled: histories without one run exactly as before.
+      const importId = pendingRetimes.shift();
+      if (importId !== undefined) {
+        const r = await run('retimeCaseWindow', `re-compute the ${spec.label} deadline after calendar import #${importId}`, { applicationNo, window: spec.window, importId, dueAt });
+        if (r.dueAt !== dueAt) {
+          dueAt = r.dueAt;
+          remindAt = r.remindAt;
+          spec.retimed(dueAt);
+        }
+        continue;
+      }
       const now = Date.now();
-      const due = Date.parse(spec.dueAt);
+      const due = Date.parse(dueAt);
       if (now >= due) {
-        await spec.overdue();
+        await spec.overdue(dueAt);
         await condition(spec.done);
         return false;
       }
-      const remind = spec.remindAt && !reminded && Date.parse(spec.remindAt) > now ? Date.parse(spec.remindAt) : null;
-      const summary = remind ? `${spec.label} reminder ${formatShanghai(spec.remindAt!)} (deadline ${formatShanghai(spec.dueAt)})` : `${spec.label} deadline ${formatShanghai(spec.dueAt)}`;
-      const woke = await condition(spec.done, (remind ?? due) - now, { summary });
+      const remind = remindAt && remindedFor !== dueAt && Date.parse(remindAt) > now ? Date.parse(remindAt) : null;
+      const summary = remind ? `${spec.label} reminder ${formatShanghai(remindAt!)} (deadline ${formatShanghai(dueAt)})` : `${spec.label} deadline ${formatShanghai(dueAt)}`;
+      const woke = await condition(() => spec.done() || pendingRetimes.length > 0, (remind ?? due) - now, { summary });
       if (!woke && remind) {
-        await spec.remind();
-        reminded = true;
+        await spec.remind(dueAt);
+        remindedFor = dueAt;
       }
     }
   }
@@ -264,12 +294,14 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   /** The statutory decision window of the standard and commitment routes. */
   async function decisionWindow(dueAt: string, remindAt: string | null, done: () => boolean) {
     await windowUntil({
+      window: 'decision',
       done,
       dueAt,
       remindAt,
       label: 'decision',
-      remind: () => toHead('decision-reminder', 'decision-reminder', { dueAt: formatShanghai(dueAt) }),
-      overdue: () => run('recordCaseStage', 'decision overdue', { applicationNo, step: 'decision-overdue', stage: 'awaiting-decision', kind: 'decision-overdue', summary: `no decision by the statutory deadline ${formatShanghai(dueAt)}: overdue` }),
+      remind: (due) => toHead('decision-reminder', 'decision-reminder', { dueAt: formatShanghai(due) }),
+      overdue: (due) => run('recordCaseStage', 'decision overdue', { applicationNo, step: 'decision-overdue', stage: 'awaiting-decision', kind: 'decision-overdue', summary: `no decision by the statutory deadline ${formatShanghai(due)}: overdue` }),
+      retimed: (due) => moveTo('awaiting-decision', `decision due ${formatShanghai(due)} (calendar updated)`, due),
     });
   }
 
@@ -281,23 +313,28 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     let opened = await run('openCommitment', 'open the commitment period', { applicationNo, itemCode: input.itemCode, from: decidedAtIso });
     for (let round = 1; ; round++) {
       moveTo('awaiting-materials', `deferred materials due ${formatShanghai(opened.dueAt)}`, opened.dueAt);
-      const dueAt = opened.dueAt;
+      let dueAt = opened.dueAt;
       const inTime = await windowUntil({
+        window: 'commitment',
         done: () => materialsReceived !== undefined || stage !== 'awaiting-materials',
         dueAt,
         remindAt: opened.remindAt,
         label: 'commitment',
-        remind: () =>
+        remind: (due) =>
           run('notify', 'remind the applicant of the deferred materials', {
-            businessKey: `${applicationNo}:commitment-reminder:${dueAt}`,
+            businessKey: `${applicationNo}:commitment-reminder:${due}`,
             recipient: { kind: 'applicant', applicationNo },
             template: 'commitment-reminder',
-            params: { applicant: input.applicant.name, materials: (input.commitment?.deferredMaterials ?? []).join('、'), dueAt: formatShanghai(dueAt) },
+            params: { applicant: input.applicant.name, materials: (input.commitment?.deferredMaterials ?? []).join('、'), dueAt: formatShanghai(due) },
             applicationNo,
           }),
-        overdue: async () => {
-          moveTo('revocation-pending', `deferred materials not received by ${formatShanghai(dueAt)}`);
+        overdue: async (due) => {
+          moveTo('revocation-pending', `deferred materials not received by ${formatShanghai(due)}`);
           await toHead('commitment-overdue', `commitment-overdue:${round}`);
+        },
+        retimed: (due) => {
+          dueAt = due;
+          moveTo('awaiting-materials', `deferred materials due ${formatShanghai(due)} (calendar updated)`, due);
         },
       });
       if (inTime && materialsReceived) {
@@ -321,11 +358,13 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
     moveTo('revocation-pending', `${spec.reason}; decision due ${formatShanghai(w.dueAt)}`, w.dueAt);
     await toHead('revocation-request', `${spec.step}:notice`, { taskId: spec.step });
     await windowUntil({
+      window: 'revocation',
       done: () => revocationDecision !== undefined,
       dueAt: w.dueAt,
       remindAt: w.remindAt,
       label: 'revocation decision',
       remind: () => toHead('revocation-request', `${spec.step}:reminder`, { taskId: spec.step }),
+      retimed: (due) => moveTo('revocation-pending', `${spec.reason}; decision due ${formatShanghai(due)} (calendar updated)`, due),
       overdue: () =>
         run('notify', 'revocation decision overdue: escalate to the coordinating office', {
           businessKey: `${applicationNo}:${spec.step}:escalation`,

@@ -10,9 +10,9 @@ const { retimeAfterCalendarImport } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export async function calendarRetime(input: CalendarRetimeInput): Promise<{ tasksSignalled: number; casesRetimed: number }> {
+export async function calendarRetime(input: CalendarRetimeInput): Promise<{ tasksSignalled: number; casesRetimed: number; casesSignalled?: number }> {
   setCurrentDetails(`re-timing running deadlines after the ${input.year} calendar import #${input.importId}`);
   const r = await retimeAfterCalendarImport({ importId: input.importId });
-  setCurrentDetails(`done: ${r.tasksSignalled} task(s) signalled, ${r.casesRetimed} decision deadline(s) re-timed`);
+  setCurrentDetails(`done: ${r.tasksSignalled} task(s) and ${r.casesSignalled ?? 0} case(s) signalled, ${r.casesRetimed} decision deadline(s) re-timed`);
   return r;
 }

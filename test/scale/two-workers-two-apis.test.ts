@@ -56,6 +56,16 @@ beforeAll(async () => {
     start('api/server.ts', { PORT: String(port) }, `api-${n}`);
   }
   await Promise.all(ports.map(healthy));
+  // Both workers polling, for workflow and activity tasks, before any case starts: a worker
+  // that is still loading would otherwise see none of the work and fail the test by timing.
+  for (const taskQueueType of [1, 2]) {
+    for (let i = 0; ; i++) {
+      const r = await connection.workflowService.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name: config.temporal.taskQueue }, taskQueueType });
+      if (new Set((r.pollers ?? []).map((p) => p.identity)).size >= 2) break;
+      if (i > 600) throw new Error(`two workers are not polling task queue type ${taskQueueType}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
 }, 120_000);
 
 afterAll(async () => {

@@ -1,11 +1,12 @@
 // A schedule import moves a pending claim deadline: the running task re-computes it, its trail
 // says "claim deadline moved from X to Y: calendar <year> updated", and the reminder and the
 // overdue mark follow the new deadline, not the old one. The same for a re-inspection (复查)
-// window after a rectification order.
+// window after a rectification order, and for the windows the case itself waits in: the
+// statutory decision and the revocation decision.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq, inArray, like } from 'drizzle-orm';
-import { auditEvents, calendarDays, calendarYears, notifications, tasks } from '../../db/schema/index.js';
+import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
@@ -13,7 +14,7 @@ import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, fe
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, approveNewCase, approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, approveNewCase, approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -124,6 +125,89 @@ describe('calendar import re-times running deadlines', () => {
       });
       await task.terminate('test done');
       await handle.terminate('test done').catch(() => undefined);
+    });
+  });
+
+  it('moves the statutory decision deadline of a case awaiting its decision; overdue follows the new one', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    const input = caseInput();
+    const no = input.applicationNo;
+    const handle = env.client.workflow.getHandle(`case-${no}`);
+    await worker.runUntil(async () => {
+      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
+      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
+      const oldDue = (await row()).decisionDueAt!;
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const overdue = async () => db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:decision-overdue`));
+
+      await withExtraHoliday(extra, async (importId, year) => {
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.casesSignalled ?? 0).toBeGreaterThanOrEqual(1);
+        // The workflow re-computed its window: the stage's deadline is upserted again.
+        await waitFor(async () => (await stageUpserts(handle)).filter((st) => st === 'awaiting-decision').length === 2);
+        const newDue = (await row()).decisionDueAt!;
+        expect(newDue.getTime()).toBeGreaterThan(oldDue.getTime());
+        const moved = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:retimed:decision:${importId}`));
+        expect(moved).toHaveLength(1);
+
+        // The old deadline passes: not overdue.
+        await env.sleep(oldDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        expect((await handle.query(caseStateQuery)).stage).toBe('awaiting-decision');
+        expect(await overdue()).toEqual([]);
+        // The new one passes: overdue then, on the record with the new deadline.
+        await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await overdue()).length === 1);
+        expect((await overdue())[0]!.summary).toBe(`no decision by the statutory deadline ${formatShanghai(newDue)}: overdue`);
+        await keepHistory('approvalCase-decision-retimed-v3', handle);
+      });
+      await handle.terminate('test done');
+    });
+  });
+
+  it('moves the revocation decision deadline; the escalation to the coordinating office follows the new one', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    const input = caseInput({ itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
+    const no = input.applicationNo;
+    const handle = env.client.workflow.getHandle(`case-${no}`);
+    const step = 'revocation-commitment:1';
+    await worker.runUntil(async () => {
+      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
+      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺', actor: approver }] });
+      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
+      await waitFor(async () => (await row()).commitmentDueAt !== null);
+      await env.sleep((await row()).commitmentDueAt!.getTime() - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await row()).stage === 'revocation-pending');
+      const [pending] = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:${step}`));
+      const oldDue = new Date((pending!.detail as { dueAt: string }).dueAt);
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const escalated = async () => db.select().from(notifications).where(eq(notifications.businessKey, `${no}:${step}:escalation`));
+
+      await withExtraHoliday(extra, async (importId, year) => {
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.casesSignalled ?? 0).toBeGreaterThanOrEqual(1);
+        const before = (await stageUpserts(handle)).filter((st) => st === 'revocation-pending').length;
+        await waitFor(async () => (await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:retimed:revocation:${importId}`))).length === 1);
+        await waitFor(async () => (await stageUpserts(handle)).filter((st) => st === 'revocation-pending').length >= before);
+        const [moved] = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:retimed:revocation:${importId}`));
+        const newDue = new Date((moved!.detail as { to: string }).to);
+        expect(newDue.getTime()).toBeGreaterThan(oldDue.getTime());
+        expect(moved!.summary).toBe(`revocation decision deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(newDue)}: calendar ${year} updated`);
+
+        await env.sleep(oldDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        expect(await escalated()).toEqual([]);
+        await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await escalated()).length === 1);
+        await keepHistory('approvalCase-revocation-retimed-v3', handle);
+      });
+      await handle.terminate('test done');
     });
   });
 });
