@@ -168,6 +168,44 @@ describe('calendar import re-times running deadlines', () => {
     });
   });
 
+  it('moves the commitment period (材料延期); the applicant is reminded and the case turns overdue at the new deadline', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    const input = caseInput({ itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
+    const no = input.applicationNo;
+    const handle = env.client.workflow.getHandle(`case-${no}`);
+    await worker.runUntil(async () => {
+      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
+      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺', actor: approver }] });
+      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
+      await waitFor(async () => (await row()).commitmentDueAt !== null);
+      const oldDue = (await row()).commitmentDueAt!;
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const reminders = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${no}:commitment-reminder:%`))).map((n) => n.k);
+
+      await withExtraHoliday(extra, async (importId, year) => {
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.casesSignalled ?? 0).toBeGreaterThanOrEqual(1);
+        await waitFor(async () => (await row()).commitmentDueAt!.getTime() !== oldDue.getTime());
+        const newDue = (await row()).commitmentDueAt!;
+        expect(newDue.getTime()).toBeGreaterThan(oldDue.getTime());
+        const [moved] = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:retimed:commitment:${importId}`));
+        expect(moved!.summary).toBe(`commitment deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(newDue)}: calendar ${year} updated`);
+
+        // The old deadline passes: still awaiting the materials; the one reminder is for the new deadline.
+        await env.sleep(oldDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        expect((await handle.query(caseStateQuery)).stage).toBe('awaiting-materials');
+        await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await row()).stage === 'revocation-pending');
+        expect(await reminders()).toEqual([`${no}:commitment-reminder:${newDue.toISOString()}`]);
+      });
+      await handle.terminate('test done');
+    });
+  });
+
   it('moves the revocation decision deadline; the escalation to the coordinating office follows the new one', async () => {
     const { db } = database();
     const taskQueue = uniqueId('tq');
