@@ -84,6 +84,23 @@ export function createActivities(deps: ActivityDeps) {
     return { phone: c.applicantPhone, name: c.applicantName };
   }
 
+  /** 材料延期: the item's deadline policy and its commitment period (the policy's, else the item's, else 20 working days). */
+  async function commitmentRule(itemCode: string) {
+    const policy = await policyForItem(db, itemCode);
+    const [item] = await db.select({ days: approvalItems.commitmentPeriodDays }).from(approvalItems).where(eq(approvalItems.code, itemCode));
+    return { policy, period: policy.commitmentPeriod ?? item?.days ?? 20 };
+  }
+
+  /** Tells a running case or task that the calendar changed; one that closed meanwhile has nothing to re-time. */
+  async function signalCalendarChanged(workflowId: string, importId: number, year: number) {
+    await deps.temporal
+      ?.workflow.getHandle(workflowId)
+      .signal(calendarChangedSignal, { importId, year })
+      .catch((err: unknown) => {
+        if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+      });
+  }
+
   async function itemOfCase(applicationNo: string): Promise<string | undefined> {
     const [c] = await db.select({ itemCode: cases.itemCode }).from(cases).where(eq(cases.applicationNo, applicationNo));
     return c?.itemCode;
@@ -388,9 +405,7 @@ export function createActivities(deps: ActivityDeps) {
     /** 材料延期: the commitment period runs from the decision; the applicant is reminded the working day before. */
     async openCommitment(input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
       const now = clock();
-      const policy = await policyForItem(db, input.itemCode);
-      const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, input.itemCode));
-      const period = policy.commitmentPeriod ?? item?.commitmentPeriodDays ?? 20;
+      const { policy, period } = await commitmentRule(input.itemCode);
       const calendar = await deps.calendar.current();
       const due = input.deadline
         ? { dueAt: new Date(input.deadline).toISOString(), provisional: false, remindAt: computeDeadline(calendar, policy as never, new Date(input.deadline), 1, 0) && null, period: 'extended' }
@@ -653,9 +668,8 @@ export function createActivities(deps: ActivityDeps) {
       } else if (input.window === 'commitment') {
         const opened = await opening(['commitment-opened', 'commitment-extended']);
         if (opened?.kind === 'commitment-opened' && c.decidedAt) {
-          const policy = await policyForItem(db, c.itemCode);
-          const [item] = await db.select({ days: approvalItems.commitmentPeriodDays }).from(approvalItems).where(eq(approvalItems.code, c.itemCode));
-          due = computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, c.decidedAt, policy.commitmentPeriod ?? item?.days ?? 20, 1);
+          const { policy, period } = await commitmentRule(c.itemCode);
+          due = computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, c.decidedAt, period, 1);
         }
       } else {
         const opened = await opening(['revocation-pending']);
@@ -746,12 +760,7 @@ export function createActivities(deps: ActivityDeps) {
         );
       let casesSignalled = 0;
       for (const c of waiting) {
-        await deps.temporal
-          ?.workflow.getHandle(c.workflowId)
-          .signal(calendarChangedSignal, { importId: input.importId, year: imp.year })
-          .catch((err: unknown) => {
-            if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
-          });
+        await signalCalendarChanged(c.workflowId, input.importId, imp.year);
         casesSignalled++;
       }
       const ctx = activityContextOrNull();
@@ -772,13 +781,7 @@ export function createActivities(deps: ActivityDeps) {
           .limit(200);
         if (page.length === 0) break;
         for (const t of page) {
-          await deps.temporal
-            ?.workflow.getHandle(t.taskId)
-            .signal(calendarChangedSignal, { importId: input.importId, year: imp.year })
-            .catch((err: unknown) => {
-              // A task that closed meanwhile has nothing to re-time.
-              if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
-            });
+          await signalCalendarChanged(t.taskId, input.importId, imp.year);
           tasksSignalled++;
         }
         after = page[page.length - 1]!.taskId;

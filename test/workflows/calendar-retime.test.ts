@@ -5,12 +5,13 @@
 // statutory decision and the revocation decision.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery } from '../../workflows/contracts.js';
+import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
@@ -130,18 +131,9 @@ describe('calendar import re-times running deadlines', () => {
 
   it('moves the statutory decision deadline of a case awaiting its decision; overdue follows the new one', async () => {
     const { db } = database();
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-    const input = caseInput();
-    const no = input.applicationNo;
-    const handle = env.client.workflow.getHandle(`case-${no}`);
-    await worker.runUntil(async () => {
-      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
-      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
+    await withCaseAwaitingDecision({}, async ({ no, handle, taskQueue, row }) => {
       const oldDue = (await row()).decisionDueAt!;
-      const calendar = new WorkingCalendar(await loadCalendarData(db));
-      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const extra = await dayOffBefore(oldDue);
       const overdue = async () => db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:decision-overdue`));
 
       await withExtraHoliday(extra, async (importId, year) => {
@@ -164,26 +156,16 @@ describe('calendar import re-times running deadlines', () => {
         expect((await overdue())[0]!.summary).toBe(`no decision by the statutory deadline ${formatShanghai(newDue)}: overdue`);
         await keepHistory('approvalCase-decision-retimed-v3', handle);
       });
-      await handle.terminate('test done');
     });
   });
 
   it('moves the commitment period (材料延期); the applicant is reminded and the case turns overdue at the new deadline', async () => {
     const { db } = database();
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-    const input = caseInput({ itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
-    const no = input.applicationNo;
-    const handle = env.client.workflow.getHandle(`case-${no}`);
-    await worker.runUntil(async () => {
-      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
-      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+    await withCaseAwaitingDecision(deferred, async ({ no, handle, taskQueue, row }) => {
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺', actor: approver }] });
-      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
       await waitFor(async () => (await row()).commitmentDueAt !== null);
       const oldDue = (await row()).commitmentDueAt!;
-      const calendar = new WorkingCalendar(await loadCalendarData(db));
-      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const extra = await dayOffBefore(oldDue);
       const reminders = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${no}:commitment-reminder:%`))).map((n) => n.k);
 
       await withExtraHoliday(extra, async (importId, year) => {
@@ -202,30 +184,20 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await row()).stage === 'revocation-pending');
         expect(await reminders()).toEqual([`${no}:commitment-reminder:${newDue.toISOString()}`]);
       });
-      await handle.terminate('test done');
     });
   });
 
   it('moves the revocation decision deadline; the escalation to the coordinating office follows the new one', async () => {
     const { db } = database();
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-    const input = caseInput({ itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
-    const no = input.applicationNo;
-    const handle = env.client.workflow.getHandle(`case-${no}`);
     const step = 'revocation-commitment:1';
-    await worker.runUntil(async () => {
-      await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
-      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+    await withCaseAwaitingDecision(deferred, async ({ no, handle, taskQueue, row }) => {
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺', actor: approver }] });
-      const row = async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
       await waitFor(async () => (await row()).commitmentDueAt !== null);
       await env.sleep((await row()).commitmentDueAt!.getTime() - (await env.currentTimeMs()) + 60_000);
       await waitFor(async () => (await row()).stage === 'revocation-pending');
       const [pending] = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${no}:${step}`));
       const oldDue = new Date((pending!.detail as { dueAt: string }).dueAt);
-      const calendar = new WorkingCalendar(await loadCalendarData(db));
-      const extra = dateOf(calendar.workingDayBefore(dayOf(new Date(oldDue.getTime() - 1).toISOString().slice(0, 10))));
+      const extra = await dayOffBefore(oldDue);
       const escalated = async () => db.select().from(notifications).where(eq(notifications.businessKey, `${no}:${step}:escalation`));
 
       await withExtraHoliday(extra, async (importId, year) => {
@@ -245,10 +217,36 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await escalated()).length === 1);
         await keepHistory('approvalCase-revocation-retimed-v3', handle);
       });
-      await handle.terminate('test done');
     });
   });
 });
+
+const deferred: Partial<ApprovalCaseInput> = { itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } };
+
+/** A case started on its own worker and awaiting its decision; terminated after `fn`, so the time-skipping server keeps skipping. */
+async function withCaseAwaitingDecision(
+  overrides: Partial<ApprovalCaseInput>,
+  fn: (c: { no: string; handle: WorkflowHandle; taskQueue: string; row: () => Promise<typeof cases.$inferSelect> }) => Promise<void>,
+): Promise<void> {
+  const { db } = database();
+  const taskQueue = uniqueId('tq');
+  const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+  const input = caseInput(overrides);
+  const no = input.applicationNo;
+  const handle = env.client.workflow.getHandle(`case-${no}`);
+  await worker.runUntil(async () => {
+    await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${no}`, taskQueue, args: [input] });
+    await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+    await fn({ no, handle, taskQueue, row: async () => (await db.select().from(cases).where(eq(cases.applicationNo, no)))[0]! });
+    await handle.terminate('test done');
+  });
+}
+
+/** The working day before the one a deadline falls on: made a day off, it moves the deadline by a working day. */
+async function dayOffBefore(due: Date): Promise<string> {
+  const calendar = new WorkingCalendar(await loadCalendarData(database().db));
+  return dateOf(calendar.workingDayBefore(dayOf(new Date(due.getTime() - 1).toISOString().slice(0, 10))));
+}
 
 /** Runs `fn` with `date` added to its year's published schedule as a day off, then restores it. */
 async function withExtraHoliday(date: string, fn: (importId: number, year: number) => Promise<void>): Promise<void> {
