@@ -2,12 +2,13 @@
 // so each write is keyed by a business key with a unique constraint: a retry finds its row and
 // does nothing twice (ARCHITECTURE.md §4).
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { and, asc, desc, eq, gt, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
-import { confirmedLinkages } from '../db/catalog.js';
-import { policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
+import { confirmedLinkages, confirmedLinkagesColumn } from '../db/catalog.js';
+import { itemTerms, policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
+import { calendarVersionColumn } from '../db/calendar.js';
 import { computeDeadline, urgeAfter } from '../workflows/domain/deadlines.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
@@ -16,7 +17,7 @@ import { FailureType, calendarChangedSignal, type Actor, type ApprovalCaseInput,
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 import { createEffectActivities } from './effects.js';
-import { recordStep, workflowIdOrNull, writeWithStep } from './steps.js';
+import { recordStep, stepInsert, workflowIdOrNull, writeWithStep } from './steps.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService } from './adapters/elicence.js';
 
@@ -86,9 +87,8 @@ export function createActivities(deps: ActivityDeps) {
 
   /** 材料延期: the item's deadline policy and its commitment period (the policy's, else the item's, else 20 working days). */
   async function commitmentRule(itemCode: string) {
-    const policy = await policyForItem(db, itemCode);
-    const [item] = await db.select({ days: approvalItems.commitmentPeriodDays }).from(approvalItems).where(eq(approvalItems.code, itemCode));
-    return { policy, period: policy.commitmentPeriod ?? item?.days ?? 20 };
+    const { policy, commitmentPeriodDays, calendarVersion } = await itemTerms(db, itemCode);
+    return { policy, period: policy.commitmentPeriod ?? commitmentPeriodDays ?? 20, calendarVersion };
   }
 
   /** Tells a running case or task that the calendar changed; one that closed meanwhile has nothing to re-time. */
@@ -220,14 +220,18 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Registers the case in the read model with the catalog version it starts with. */
     async openCase(input: ApprovalCaseInput) {
-      const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, input.itemCode));
+      // The item and the linkages that route it now, in one statement.
+      const [item] = await db
+        .select({ ...getTableColumns(approvalItems), pinned: confirmedLinkagesColumn(approvalItems.code) })
+        .from(approvalItems)
+        .where(eq(approvalItems.code, input.itemCode));
       if (!item) {
         throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `approval item ${input.itemCode} not found`, nonRetryable: true });
       }
       const now = clock();
       // The case keeps the catalog version it starts with: its item version and the linkages
       // that route it then (DOMAIN.md §2). A later catalog change never alters it.
-      const pinned = await confirmedLinkages(db, item.code);
+      const pinned = item.pinned;
       await writeWithStep(
         db,
         db
@@ -296,9 +300,10 @@ export function createActivities(deps: ActivityDeps) {
     /** Files the route and opens the statutory decision window (the policy's limit, else the item's). */
     async recordRoute(input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number; itemCode?: string; scenario?: string; step?: string }) {
       const now = clock();
-      const policy = input.itemCode ? await policyForItem(db, input.itemCode) : null;
+      const terms = input.itemCode ? await itemTerms(db, input.itemCode) : null;
+      const policy = terms?.policy;
       const window = { amount: policy?.statutoryLimit ?? input.statutoryDays, unit: (policy?.unit ?? 'working-day') as 'working-day' | 'minute', officeTime: policy?.officeTime ?? '09:00' };
-      const due = computeDeadline(await deps.calendar.current(), window, now, window.amount, 1);
+      const due = computeDeadline(await deps.calendar.current(terms?.calendarVersion), window, now, window.amount, 1);
       await writeWithStep(
         db,
         db
@@ -364,7 +369,7 @@ export function createActivities(deps: ActivityDeps) {
      * case trying again) the item's confirmed linkages now, which the case then pins, on the record.
      */
     async resolveLinkages(input: { itemCode: string; applicationNo?: string; latest?: boolean }) {
-      const [c] = input.applicationNo ? await db.select().from(cases).where(eq(cases.applicationNo, input.applicationNo)) : [];
+      const [c] = input.applicationNo ? await db.select({ applicationNo: cases.applicationNo, pinnedLinkages: cases.pinnedLinkages }).from(cases).where(eq(cases.applicationNo, input.applicationNo)) : [];
       let links = c?.pinnedLinkages ?? null;
       if (!links || input.latest) {
         links = await confirmedLinkages(db, input.itemCode);
@@ -405,8 +410,8 @@ export function createActivities(deps: ActivityDeps) {
     /** 材料延期: the commitment period runs from the decision; the applicant is reminded the working day before. */
     async openCommitment(input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
       const now = clock();
-      const { policy, period } = await commitmentRule(input.itemCode);
-      const calendar = await deps.calendar.current();
+      const { policy, period, calendarVersion } = await commitmentRule(input.itemCode);
+      const calendar = await deps.calendar.current(calendarVersion);
       const due = input.deadline
         ? { dueAt: new Date(input.deadline).toISOString(), provisional: false, remindAt: computeDeadline(calendar, policy as never, new Date(input.deadline), 1, 0) && null, period: 'extended' }
         : computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, new Date(input.from), period, 1);
@@ -451,8 +456,9 @@ export function createActivities(deps: ActivityDeps) {
      */
     async openRevocation(input: { applicationNo: string; itemCode: string; reason: string; step: string; commitmentBroken?: boolean }) {
       const now = clock();
-      const policy = snapshotOf(await policyForItem(db, input.itemCode));
-      const due = computeDeadline(await deps.calendar.current(), policy, now, policy.feedbackWindow, policy.feedbackRemindBefore);
+      const terms = await itemTerms(db, input.itemCode);
+      const policy = snapshotOf(terms.policy);
+      const due = computeDeadline(await deps.calendar.current(terms.calendarVersion), policy, now, policy.feedbackWindow, policy.feedbackRemindBefore);
       await db.transaction(async (tx) => {
         await tx
           .update(cases)
@@ -495,41 +501,48 @@ export function createActivities(deps: ActivityDeps) {
     /** Creates the supervision task (推送) and opens its claim window under the item's policy. */
     async openTask(input: SupervisionTaskInput) {
       const now = clock();
-      const policy = snapshotOf(await policyForItem(db, input.itemCode));
-      const due = computeDeadline(await deps.calendar.current(), policy, now, policy.claimWindow, policy.claimRemindBefore);
-      // The stored row either way (the no-op update makes RETURNING answer on a conflict): a
-      // retry after a commit must answer with the deadline that was stored, not a new one.
-      const [row] = await db
-        .insert(tasks)
-        .values({
-          taskId: input.taskId,
-          applicationNo: input.applicationNo,
-          departmentCode: input.departmentCode,
-          divisionCode: input.divisionCode,
-          supervisionItemCode: input.supervisionItemCode ?? null,
-          applicantCreditCode: input.creditCode,
-          status: 'awaiting-claim',
-          policy,
-          pushedAt: now,
-          claimDueAt: new Date(due.dueAt),
-          claimDueProvisional: due.provisional,
-          claimRemindAt: due.remindAt ? new Date(due.remindAt) : null,
-        })
-        .onConflictDoUpdate({ target: tasks.taskId, set: { taskId: sql`excluded.task_id` } })
-        .returning();
-      const period = due.period;
-      await recordStep(
-        db,
-        {
-          key: `${input.taskId}:pushed`,
-          applicationNo: input.applicationNo,
-          taskId: input.taskId,
-          kind: 'task-pushed',
-          summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(row!.claimDueAt)} (${period}${row!.claimDueProvisional ? ', provisional' : ''})`,
-          detail: { dossierId: input.dossierId, claimDueAt: row!.claimDueAt.toISOString(), provisional: row!.claimDueProvisional, policy: policy.code },
-        },
-        row!.pushedAt,
+      const terms = await itemTerms(db, input.itemCode);
+      const policy = snapshotOf(terms.policy);
+      const due = computeDeadline(await deps.calendar.current(terms.calendarVersion), policy, now, policy.claimWindow, policy.claimRemindBefore);
+      // One statement: the row and its step. The stored row either way (the no-op update makes
+      // RETURNING answer on a conflict): a retry after a commit must answer with the deadline
+      // that was stored, not a new one — and its step, written with the row, is already there.
+      const inserted = db.$with('inserted').as(
+        db
+          .insert(tasks)
+          .values({
+            taskId: input.taskId,
+            applicationNo: input.applicationNo,
+            departmentCode: input.departmentCode,
+            divisionCode: input.divisionCode,
+            supervisionItemCode: input.supervisionItemCode ?? null,
+            applicantCreditCode: input.creditCode,
+            status: 'awaiting-claim',
+            policy,
+            pushedAt: now,
+            claimDueAt: new Date(due.dueAt),
+            claimDueProvisional: due.provisional,
+            claimRemindAt: due.remindAt ? new Date(due.remindAt) : null,
+          })
+          .onConflictDoUpdate({ target: tasks.taskId, set: { taskId: sql`excluded.task_id` } })
+          .returning({ claimDueAt: tasks.claimDueAt, claimDueProvisional: tasks.claimDueProvisional, claimRemindAt: tasks.claimRemindAt, policy: tasks.policy }),
       );
+      const period = due.period;
+      const pushed = db.$with('pushed').as(
+        stepInsert(
+          db,
+          {
+            key: `${input.taskId}:pushed`,
+            applicationNo: input.applicationNo,
+            taskId: input.taskId,
+            kind: 'task-pushed',
+            summary: `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(due.dueAt)} (${period}${due.provisional ? ', provisional' : ''})`,
+            detail: { dossierId: input.dossierId, claimDueAt: due.dueAt, provisional: due.provisional, policy: policy.code },
+          },
+          now,
+        ),
+      );
+      const [row] = await db.with(inserted, pushed).select().from(inserted);
       return {
         claimDueAt: row!.claimDueAt.toISOString(),
         provisional: row!.claimDueProvisional,
@@ -565,8 +578,8 @@ export function createActivities(deps: ActivityDeps) {
       const sent = [];
       for (const n of input.notices) sent.push(await notify(n));
       // When to urge (催办) the division if it still has not claimed: the workflow waits for it.
-      const [task] = await db.select({ policy: tasks.policy }).from(tasks).where(eq(tasks.taskId, input.taskId));
-      const urgeAt = task?.policy ? urgeAfter(await deps.calendar.current(), task.policy, new Date(input.claimDueAt)) : null;
+      const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
+      const urgeAt = task?.policy ? urgeAfter(await deps.calendar.current(task.calendarVersion), task.policy, new Date(input.claimDueAt)) : null;
       return { notices: sent, urgeAt };
     },
 
@@ -574,9 +587,9 @@ export function createActivities(deps: ActivityDeps) {
     async recordInspection(input: { taskId: string; applicationNo: string; actor: Actor; finishedAt: string; findings: string }) {
       const now = clock();
       const finishedAt = new Date(input.finishedAt);
-      const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+      const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
       const policy = task?.policy ?? snapshotOf(await policyForItem(db, (await itemOfCase(input.applicationNo))!));
-      const due = computeDeadline(await deps.calendar.current(), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
+      const due = computeDeadline(await deps.calendar.current(task?.calendarVersion), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
       await writeWithStep(
         db,
         db

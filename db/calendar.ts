@@ -64,6 +64,12 @@ export async function loadCalendarData(db: Db): Promise<CalendarData & { version
   return { publishedYears: years.map((y) => y.year), exceptions: exceptionsOf(days), version: latest?.id ?? 0 };
 }
 
+/**
+ * The calendar version (the latest import's id, 0 before any) as a column expression, for a
+ * statement an activity makes anyway: the version check then costs no statement of its own.
+ */
+export const calendarVersionColumn = sql<number>`(select coalesce(max(${calendarImports.id}), 0) from ${calendarImports})`.mapWith(Number);
+
 export async function calendarVersion(db: Db): Promise<number> {
   const [latest] = await db.select({ id: calendarImports.id }).from(calendarImports).orderBy(desc(calendarImports.id)).limit(1);
   return latest?.id ?? 0;

@@ -1,6 +1,6 @@
 // Catalog writes: every change is logged (who, what, before, after), and every change of an
 // approval item or its linkages makes a new version of the item with a routing snapshot.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { approvalItems, approvalItemVersions, catalogChanges, linkages, supervisionItems, type ItemSnapshot } from './schema/index.js';
 
@@ -30,14 +30,18 @@ export async function recordChange(
   });
 }
 
+/**
+ * The confirmed linkages that route an item now (those naming a division), as one JSON column
+ * expression: `itemCode` is a value or a column of the statement it goes into.
+ */
+export function confirmedLinkagesColumn(itemCode: string | AnyColumn) {
+  return sql<ItemSnapshot['linkages']>`(select coalesce(json_agg(json_build_object('departmentCode', ${linkages.supervisionDepartmentCode}, 'divisionCode', ${linkages.divisionCode}, 'supervisionItemCode', ${linkages.supervisionItemCode}) order by ${linkages.supervisionDepartmentCode}), '[]'::json) from ${linkages} where ${linkages.approvalItemCode} = ${itemCode} and ${linkages.status} = 'confirmed' and ${linkages.divisionCode} is not null)`;
+}
+
 /** The confirmed linkages that route an item now. */
 export async function confirmedLinkages(tx: Writer, itemCode: string): Promise<ItemSnapshot['linkages']> {
-  const rows = await tx
-    .select({ departmentCode: linkages.supervisionDepartmentCode, divisionCode: linkages.divisionCode, supervisionItemCode: linkages.supervisionItemCode })
-    .from(linkages)
-    .where(and(eq(linkages.approvalItemCode, itemCode), eq(linkages.status, 'confirmed')))
-    .orderBy(linkages.supervisionDepartmentCode);
-  return rows.filter((r) => r.divisionCode).map((r) => ({ departmentCode: r.departmentCode, divisionCode: r.divisionCode!, supervisionItemCode: r.supervisionItemCode }));
+  const [row] = await tx.execute<{ links: ItemSnapshot['linkages'] }>(sql`select ${confirmedLinkagesColumn(itemCode)} as links`);
+  return row!.links;
 }
 
 /** Makes the item's next version (or its first), with a snapshot of what routes it. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { Writer } from '../steps.js';
 import { creditPlatformRecords, creditProfiles, type CreditRecordKind } from '../../db/schema/index.js';
 
 export interface CreditPlatformRecord {
@@ -32,13 +33,20 @@ export interface CreditPlatform {
 export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
   return {
     async push({ businessKey, creditCode, kind, summary, detail }) {
+      /** Files the record once per business key; true when it was already there. */
+      const file = async (w: Writer) =>
+        (
+          await w
+            .insert(creditPlatformRecords)
+            .values({ businessKey, creditCode, kind, payload: { summary, detail } })
+            .onConflictDoNothing({ target: creditPlatformRecords.businessKey })
+            .returning({ businessKey: creditPlatformRecords.businessKey })
+        ).length === 0;
+      const receipt = (duplicate: boolean) => ({ providerRecordId: `embedded-credit-${businessKey}`, duplicate });
+      // A result record touches no profile: one statement, no transaction.
+      if (kind !== 'broken-commitment' && kind !== 'dishonesty') return receipt(await file(db));
       const duplicate = await db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(creditPlatformRecords)
-          .values({ businessKey, creditCode, kind, payload: { summary, detail } })
-          .onConflictDoNothing({ target: creditPlatformRecords.businessKey })
-          .returning({ businessKey: creditPlatformRecords.businessKey });
-        if (inserted.length === 0) return true;
+        if (await file(tx)) return true;
         if (kind === 'broken-commitment') {
           await tx
             .insert(creditProfiles)
@@ -47,7 +55,7 @@ export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
               target: creditProfiles.creditCode,
               set: { brokenCommitments: sql`${creditProfiles.brokenCommitments} + 1`, updatedAt: sql`now()` },
             });
-        } else if (kind === 'dishonesty') {
+        } else {
           await tx
             .insert(creditProfiles)
             .values({ creditCode, grade: 'B', blacklisted: true })
@@ -55,7 +63,7 @@ export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
         }
         return false;
       });
-      return { providerRecordId: `embedded-credit-${businessKey}`, duplicate };
+      return receipt(duplicate);
     },
   };
 }

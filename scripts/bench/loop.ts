@@ -103,7 +103,9 @@ const perCase = (c: CpuSplit): CpuSplit => ({ node: (c.node * 1000) / N, tempora
 
 /** Statements sent to PostgreSQL by the API and the worker, by kind, over the timed part. */
 const statements = new Map<string, number>();
+const fullStatements = argv.includes('--statements-full');
 function statementKey(q: string): string {
+  if (fullStatements) return q.replace(/\s+/g, ' ').slice(0, 160);
   const m = /^\s*(select|insert into|update|delete from|begin|commit|rollback|with)\b(?:.*?\bfrom\s+)?\s*("?[\w.]+"?)?/is.exec(q);
   return m ? `${m[1]!.toLowerCase()} ${m[1]!.toLowerCase().startsWith('select') || m[1]!.toLowerCase() === 'with' ? (m[2] ?? '') : (/^\s*\w+(?:\s+into|\s+from)?\s+("?[\w.]+"?)/i.exec(q)?.[1] ?? '')}`.trim() : q.slice(0, 30);
 }
