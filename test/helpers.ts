@@ -1,6 +1,7 @@
 // Shared test wiring: the real PostgreSQL and Temporal servers `npm test` started, the
 // workflow bundle built once, and the real activities with a clock that follows server time.
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -143,6 +144,48 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     searchAttributes: Object.fromEntries(Object.entries(attrs).map(([k, t]) => [k, INDEXED[t]!])),
   });
   return env;
+}
+
+/**
+ * The file's time-skipping server: started before its tests and torn down after them, with the
+ * file's database pool. What it returns can be used from the top of the file on: it stands in
+ * for the server, which exists once beforeAll has run.
+ */
+export function useTimeSkippingEnv(): TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await closeDatabase();
+  });
+  return new Proxy({} as TestWorkflowEnvironment, {
+    get(_, key) {
+      if (!env) throw new Error('the time-skipping server starts in beforeAll');
+      const value = Reflect.get(env, key, env) as unknown;
+      return typeof value === 'function' ? value.bind(env) : value;
+    },
+  });
+}
+
+/**
+ * One worker on `taskQueue` for the whole file (after `useTimeSkippingEnv`): a case left running
+ * by one test still has timers, and the test server stops skipping time while any of its work
+ * waits for a worker.
+ */
+export function useFileWorker(env: TestWorkflowEnvironment, taskQueue: string): void {
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    running = worker.run();
+  });
+  afterAll(async () => {
+    // Hooks after the tests run in reverse order: the worker stops before the server goes.
+    worker?.shutdown();
+    await running;
+  });
 }
 
 export const historiesDir = path.join(projectRoot, 'test', 'histories');

@@ -3,8 +3,7 @@
 // overdue mark follow the new deadline, not the old one. The same for a re-inspection (复查)
 // window after a rectification order, and for the windows the case itself waits in: the
 // statutory decision and the revocation decision.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
@@ -15,16 +14,9 @@ import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, fe
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, approveNewCase, approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, approveNewCase, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-  await closeDatabase();
-});
+const env = useTimeSkippingEnv();
 
 describe('calendar import re-times running deadlines', () => {
   it('moves a pending claim deadline, and the reminder fires at the new time', async () => {

@@ -1,7 +1,6 @@
 // The claim window (认领, 3 working days) on the time-skipping server: claimed in time, the
 // window expiring into overdue + escalation at its exact deadline, and a second claim refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
@@ -9,18 +8,9 @@ import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureT
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { approveNewCase, notificationsFor as notifications_for, waitFor, createTimeSkippingEnv, keepHistory, closeDatabase, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
+import { approveNewCase, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await closeDatabase();
-});
+const env = useTimeSkippingEnv();
 
 const patchMarkers = async (h: { fetchHistory(): Promise<{ events?: Array<{ markerRecordedEventAttributes?: unknown }> | null }> }) => ((await h.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
 

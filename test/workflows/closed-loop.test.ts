@@ -1,8 +1,6 @@
 // Each branch of the loop on the time-skipping server, with reminders and escalations checked
 // at their exact times, and refusals of the wrong party and the wrong state.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
@@ -18,25 +16,11 @@ import {
   revocationUpdate,
   type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
-import { approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { approver, caseInput, useTimeSkippingEnv, useFileWorker, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
-// One worker for the whole file: a case left running by one test still has timers, and the
-// test server stops skipping time while any of its work waits for a worker.
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await closeDatabase();
-});
+useFileWorker(env, taskQueue);
 
 const db = () => database().db;
 const sent = async (no: string) => (await db().select({ k: notifications.businessKey }).from(notifications).where(eq(notifications.applicationNo, no))).map((n) => n.k).sort();

@@ -1,7 +1,6 @@
 // A task SMS the gateway refuses for good does not leave the task unseen: it is marked failed
 // on the record and the department head is told at once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { createEmbeddedSms } from '../../activities/adapters/sms.js';
@@ -9,16 +8,9 @@ import { PROVIDER_REJECTED } from '../../activities/adapters/http.js';
 import { notifications } from '../../db/schema/index.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import { caseStateQuery, decideUpdate, taskId as taskIdOf } from '../../workflows/contracts.js';
-import { approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { approver, caseInput, createTestWorker, useTimeSkippingEnv, database, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-  await closeDatabase();
-});
+const env = useTimeSkippingEnv();
 
 describe('a refused task SMS', () => {
   it('is failed on the record and escalated to the department head', async () => {

@@ -1,8 +1,6 @@
 // Rectification rounds (整改 → 复查) on a time-skipping server of their own: a second round
 // continues as new, and the case closes once the task ends rectified.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
@@ -22,25 +20,11 @@ import {
   taskStateQuery,
   type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
-import { approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { approver, caseInput, useTimeSkippingEnv, useFileWorker, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
-// One worker for the whole file: a case left running by one test still has timers, and the
-// test server stops skipping time while any of its work waits for a worker.
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await closeDatabase();
-});
+useFileWorker(env, taskQueue);
 
 const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
 const db = () => database().db;

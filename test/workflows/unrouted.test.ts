@@ -1,22 +1,14 @@
 // An approved case with no confirmed linkage waits on the record, and routes by itself at the
 // daily re-check even when no signal tells it a linkage was confirmed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { alerts, cases, linkages, tasks } from '../../db/schema/index.js';
 import { upsertApprovalItem, newItemVersion } from '../../db/catalog.js';
 import { caseStateQuery, decideUpdate } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
-import { approver, caseInput, closeDatabase, createTestWorker, createTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-  await closeDatabase();
-});
+const env = useTimeSkippingEnv();
 
 describe('unrouted case', () => {
   it('is re-checked daily and routes without a signal once a linkage is confirmed', async () => {
