@@ -36,7 +36,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { ConfigError, loadConfig, type AppConfig } from '../runtime/config.js';
 import type { Principal } from '../api/auth.js';
 import {
@@ -56,7 +55,7 @@ import {
 } from './stack/proc.js';
 import { buildFixtures } from './fuzz/fixtures.js';
 import { curlOf, operationOf, startRecordingProxy, type InFlight, type RecordingProxy } from './fuzz/proxy.js';
-import { dropDatabase, startLocalPostgres } from './stack/postgres.js';
+import { recreateDatabase, startLocalPostgres } from './stack/postgres.js';
 import { ensureTemporalCli, registerSearchAttributes, startDevServer } from './stack/temporal.js';
 import {
   dataRoot,
@@ -68,6 +67,7 @@ import {
   seconds,
   stopGracefully,
   stopLocalPostgres,
+  timed,
   waitForHttpOk,
 } from './stack/stack.js';
 
@@ -112,12 +112,7 @@ const CHECKS = ['not_a_server_error', 'response_schema_conformance'];
 
 const say = (msg: string): void => console.log(`[fuzz] ${msg}`);
 
-async function step<T>(label: string, f: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  const v = await f();
-  say(`${label} (${seconds(Date.now() - t0)})`);
-  return v;
-}
+const step = <T>(label: string, f: () => Promise<T>): Promise<T> => timed(label, f, '[fuzz]');
 
 class Aborted extends Error {}
 class UsageError extends Error {}
@@ -352,15 +347,7 @@ async function startPostgres(): Promise<string> {
   );
   checkpoint();
   const url = pg.url(FUZZ_DB);
-  await step(`database ${FUZZ_DB} created`, async () => {
-    await dropDatabase(pg.url('postgres'), FUZZ_DB);
-    const sql = postgres(pg.url('postgres'), { max: 1, onnotice: () => {} });
-    try {
-      await sql.unsafe(`create database ${FUZZ_DB}`);
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-  });
+  await step(`database ${FUZZ_DB} created`, () => recreateDatabase(pg.url('postgres'), FUZZ_DB));
   checkpoint();
   const { runMigrations } = await import('../db/migrate.js');
   await step('migrations applied', () => runMigrations(url));

@@ -18,12 +18,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import postgres from 'postgres';
 import { ConfigError, loadConfig, type AppConfig } from '../runtime/config.js';
 import { findFreePort, killTree, terminate } from './stack/proc.js';
-import { dropDatabase, startLocalPostgres } from './stack/postgres.js';
+import { recreateDatabase, startLocalPostgres } from './stack/postgres.js';
 import { ensureTemporalCli, ensureTestServer, registerSearchAttributes, startDevServer } from './stack/temporal.js';
-import { dataRoot, devServerExtraArgs, projectRoot, liveDevServer, livePostmaster, seconds, stopLocalPostgres } from './stack/stack.js';
+import { dataRoot, devServerExtraArgs, projectRoot, liveDevServer, livePostmaster, seconds, stopLocalPostgres, timed } from './stack/stack.js';
 
 // Each run has its own directory, so two `npm test` at once (two terminals, a helper and you)
 // never share a server or a database. Directories of runs that died are cleared at start.
@@ -37,12 +36,7 @@ const TEST_DB = 'shenguan_test';
 
 const say = (msg: string): void => console.log(`[test] ${msg}`);
 
-async function step<T>(label: string, f: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  const v = await f();
-  say(`${label} (${seconds(Date.now() - t0)})`);
-  return v;
-}
+const step = <T>(label: string, f: () => Promise<T>): Promise<T> => timed(label, f, '[test]');
 
 class Aborted extends Error {}
 let interrupted: NodeJS.Signals | undefined;
@@ -68,15 +62,7 @@ async function startPostgres(): Promise<string> {
   );
   checkpoint();
   const url = pg.url(TEST_DB);
-  await step(`database ${TEST_DB} re-created`, async () => {
-    await dropDatabase(pg.url('postgres'), TEST_DB);
-    const sql = postgres(pg.url('postgres'), { max: 1, onnotice: () => {} });
-    try {
-      await sql.unsafe(`create database ${TEST_DB}`);
-    } finally {
-      await sql.end({ timeout: 5 });
-    }
-  });
+  await step(`database ${TEST_DB} re-created`, () => recreateDatabase(pg.url('postgres'), TEST_DB));
   checkpoint();
   const { runMigrations } = await import('../db/migrate.js');
   await step('migrations applied', () => runMigrations(url));

@@ -326,9 +326,19 @@ function quoteIdent(name: string): string {
  * `url` — any other database on the same server, e.g. url('postgres').
  */
 export async function dropDatabase(url: string, name: string): Promise<void> {
+  await onServer(url, (sql) => sql.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`));
+}
+
+/** Drops database `name` if it exists and creates it empty (connecting through `url`, as dropDatabase). */
+export async function recreateDatabase(url: string, name: string): Promise<void> {
+  await dropDatabase(url, name);
+  await onServer(url, (sql) => sql.unsafe(`create database ${quoteIdent(name)}`));
+}
+
+async function onServer(url: string, run: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    await sql.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`);
+    await run(sql);
   } finally {
     await sql.end({ timeout: 5 });
   }
