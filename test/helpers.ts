@@ -5,7 +5,8 @@ import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -231,11 +232,25 @@ export async function notificationsFor(taskId: string): Promise<number> {
   return (await database().db.select().from(notifications).where(like(notifications.businessKey, `${taskId}:%`))).length;
 }
 
+/** The business keys of the messages sent about an application, sorted. */
+export async function sentFor(applicationNo: string): Promise<string[]> {
+  return (await database().db.select({ k: notifications.businessKey }).from(notifications).where(eq(notifications.applicationNo, applicationNo))).map((n) => n.k).sort();
+}
+
+/** The failure type a workflow update was refused with. */
+export const refusalType = (e: unknown) => ((e as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
+
+/** Starts a case on a test environment and waits until it awaits its decision. */
+export async function startCaseAwaitingDecision(env: TestWorkflowEnvironment, taskQueue: string, overrides: Partial<ApprovalCaseInput> = {}) {
+  const input = caseInput(overrides);
+  const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+  return { input, handle };
+}
+
 /** Starts a case on a test environment, approves it, and returns its one supervision task. */
 export async function approveNewCase(env: TestWorkflowEnvironment, taskQueue: string, overrides: Partial<ApprovalCaseInput> = {}) {
-  const input = caseInput(overrides);
-  const caseHandle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-  await waitFor(async () => (await caseHandle.query(caseStateQuery)).stage === 'awaiting-decision');
+  const { input, handle: caseHandle } = await startCaseAwaitingDecision(env, taskQueue, overrides);
   await caseHandle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料齐全，准予许可', actor: approver }] });
   const id = taskIdOf(input.applicationNo, DEMO.market);
   await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1 && (await notificationsFor(id)) === 1);

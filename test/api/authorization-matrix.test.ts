@@ -22,7 +22,7 @@ import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, tasks } from '../../db/schema/index.js';
 import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
-import { startApiHarness, type ApiHarness } from './harness.js';
+import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
 let harness: ApiHarness;
@@ -61,7 +61,7 @@ beforeAll(async () => {
   app = harness.app;
   for (const who of everyone) tokens[who] = await tokenFor(config, people[who]);
   await setUpObjects();
-  await quiescent();
+  await untilStable(dbState); // the set-up's workflows have stopped writing
 }, 120_000);
 
 afterAll(() => harness?.stop());
@@ -167,16 +167,6 @@ async function dbState() {
   return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0] };
 }
 
-/** Waits until the setup's workflows have stopped writing, so a change can only come from a request. */
-async function quiescent() {
-  let last = JSON.stringify(await dbState());
-  for (let stable = 0; stable < 2; ) {
-    await new Promise((r) => setTimeout(r, 600));
-    const next = JSON.stringify(await dbState());
-    stable = next === last ? stable + 1 : 0;
-    last = next;
-  }
-}
 
 // ── the matrix ──
 

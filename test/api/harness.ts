@@ -36,3 +36,17 @@ export async function startApiHarness(config: AppConfig): Promise<ApiHarness> {
     },
   };
 }
+
+/**
+ * Waits until `read` (a snapshot of the database) answers the same twice in a row, 600 ms apart:
+ * the set-up's workflows have stopped writing, so a change after it can only come from a request.
+ */
+export async function untilStable(read: () => Promise<unknown>): Promise<void> {
+  let last = JSON.stringify(await read());
+  for (let stable = 0; stable < 2; ) {
+    await new Promise((r) => setTimeout(r, 600));
+    const next = JSON.stringify(await read());
+    stable = next === last ? stable + 1 : 0;
+    last = next;
+  }
+}

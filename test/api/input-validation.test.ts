@@ -11,7 +11,7 @@ import { type Principal } from '../../api/auth.js';
 import { cases, notifications, tasks } from '../../db/schema/index.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
-import { startApiHarness, type ApiHarness } from './harness.js';
+import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
 let harness: ApiHarness;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   }
   const inspected = await call('POST', `/v1/tasks/${taskOf(o.inspected)}/inspection`, 'food', { finishedAt: secondsNow(), findings: '现场检查' });
   expect(inspected.statusCode, inspected.body).toBe(200);
-  await quiescent();
+  await untilStable(state); // the set-up's workflows have stopped writing
 }, 120_000);
 
 afterAll(() => harness?.stop());
@@ -125,15 +125,6 @@ async function ownerViews() {
   return { decide: decide.json(), claimedTask: claimedTask.json(), inspectedTask: inspectedTask.json() };
 }
 
-async function quiescent() {
-  let last = JSON.stringify(await state());
-  for (let stable = 0; stable < 2; ) {
-    await new Promise((r) => setTimeout(r, 600));
-    const next = JSON.stringify(await state());
-    stable = next === last ? stable + 1 : 0;
-    last = next;
-  }
-}
 
 // ── the cases ──
 

@@ -1,13 +1,10 @@
 // Each branch of the loop on the time-skipping server, with reminders and escalations checked
 // at their exact times, and refusals of the wrong party and the wrong state.
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { cases, creditRecords, elicenceRecords, notifications, tasks } from '../../db/schema/index.js';
+import { cases, creditRecords, elicenceRecords, tasks } from '../../db/schema/index.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
-import type { approvalCase } from '../../workflows/approvalCase.js';
 import {
   FailureType,
   caseStateQuery,
@@ -16,24 +13,19 @@ import {
   revocationUpdate,
   type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
-import { approver, caseInput, useTimeSkippingEnv, useFileWorker, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
+import { approver, caseInput, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
 useFileWorker(env, taskQueue);
 
 const db = () => database().db;
-const sent = async (no: string) => (await db().select({ k: notifications.businessKey }).from(notifications).where(eq(notifications.applicationNo, no))).map((n) => n.k).sort();
-const failureType = (e: unknown) => ((e as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
+const sent = sentFor;
+const failureType = refusalType;
 
 const withWorker = (fn: (taskQueue: string) => Promise<void>) => fn(taskQueue);
 
-async function startCase(taskQueue: string, overrides: Partial<ApprovalCaseInput>): Promise<{ input: ApprovalCaseInput; handle: WorkflowHandle<typeof approvalCase> }> {
-  const input = caseInput(overrides);
-  const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-  return { input, handle };
-}
+const startCase = (taskQueue: string, overrides: Partial<ApprovalCaseInput>) => startCaseAwaitingDecision(env, taskQueue, overrides);
 const caseRow = async (no: string) => (await db().select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
 
 describe('standard route', () => {

@@ -1,16 +1,12 @@
 // Rectification rounds (整改 → 复查) on a time-skipping server of their own: a second round
 // continues as new, and the case closes once the task ends rectified.
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
-import { creditRecords, notifications, tasks } from '../../db/schema/index.js';
+import { creditRecords, tasks } from '../../db/schema/index.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
-import type { approvalCase } from '../../workflows/approvalCase.js';
 import {
   FailureType,
-  caseStateQuery,
   claimUpdate,
   decideUpdate,
   feedbackUpdate,
@@ -20,7 +16,7 @@ import {
   taskStateQuery,
   type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
-import { approver, caseInput, useTimeSkippingEnv, useFileWorker, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { approver, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
@@ -28,17 +24,12 @@ useFileWorker(env, taskQueue);
 
 const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
 const db = () => database().db;
-const sent = async (no: string) => (await db().select({ k: notifications.businessKey }).from(notifications).where(eq(notifications.applicationNo, no))).map((n) => n.k).sort();
-const failureType = (e: unknown) => ((e as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
+const sent = sentFor;
+const failureType = refusalType;
 
 const withWorker = (fn: (taskQueue: string) => Promise<void>) => fn(taskQueue);
 
-async function startCase(taskQueue: string, overrides: Partial<ApprovalCaseInput>): Promise<{ input: ApprovalCaseInput; handle: WorkflowHandle<typeof approvalCase> }> {
-  const input = caseInput(overrides);
-  const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-  return { input, handle };
-}
+const startCase = (taskQueue: string, overrides: Partial<ApprovalCaseInput>) => startCaseAwaitingDecision(env, taskQueue, overrides);
 
 describe('rectification rounds', () => {
   it('a second round continues as new and ends rectified; the case closes with the result received', async () => {
