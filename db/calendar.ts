@@ -1,5 +1,5 @@
 // Calendar storage: imports of official schedules, and loading what the arithmetic needs.
-import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { calendarDays, calendarImports, calendarYears } from './schema/index.js';
 import { expandYear, exceptionsOf, type ImportedDay } from '../workflows/domain/calendar-import.js';
@@ -56,12 +56,12 @@ export async function importCalendar(db: Db, input: { year: number; notice: stri
 }
 
 export async function loadCalendarData(db: Db): Promise<CalendarData & { version: number }> {
-  const [years, days, [latest]] = await Promise.all([
+  const [years, days, version] = await Promise.all([
     db.select({ year: calendarYears.year }).from(calendarYears),
     db.select({ date: calendarDays.date, kind: calendarDays.kind, holidayName: calendarDays.holidayName }).from(calendarDays).where(inArray(calendarDays.kind, ['holiday', 'makeup-workday'])),
-    db.select({ id: calendarImports.id }).from(calendarImports).orderBy(desc(calendarImports.id)).limit(1),
+    calendarVersion(db),
   ]);
-  return { publishedYears: years.map((y) => y.year), exceptions: exceptionsOf(days), version: latest?.id ?? 0 };
+  return { publishedYears: years.map((y) => y.year), exceptions: exceptionsOf(days), version };
 }
 
 /**
@@ -70,7 +70,8 @@ export async function loadCalendarData(db: Db): Promise<CalendarData & { version
  */
 export const calendarVersionColumn = sql<number>`(select coalesce(max(${calendarImports.id}), 0) from ${calendarImports})`.mapWith(Number);
 
+/** The calendar version on its own (one statement), where no other statement can carry it. */
 export async function calendarVersion(db: Db): Promise<number> {
-  const [latest] = await db.select({ id: calendarImports.id }).from(calendarImports).orderBy(desc(calendarImports.id)).limit(1);
-  return latest?.id ?? 0;
+  const [row] = await db.execute<{ version: number }>(sql`select ${calendarVersionColumn} as version`);
+  return Number(row!.version);
 }

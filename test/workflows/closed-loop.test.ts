@@ -11,7 +11,6 @@ import {
   decideUpdate,
   materialsUpdate,
   revocationUpdate,
-  type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
 import { approver, caseInput, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
 
@@ -20,18 +19,15 @@ const taskQueue = uniqueId('tq');
 useFileWorker(env, taskQueue);
 
 const db = () => database().db;
-const sent = sentFor;
-const failureType = refusalType;
 
 const withWorker = (fn: (taskQueue: string) => Promise<void>) => fn(taskQueue);
 
-const startCase = (taskQueue: string, overrides: Partial<ApprovalCaseInput>) => startCaseAwaitingDecision(env, taskQueue, overrides);
 const caseRow = async (no: string) => (await db().select().from(cases).where(eq(cases.applicationNo, no)))[0]!;
 
 describe('standard route', () => {
   it('reminds the approval department the working day before the statutory deadline and marks it overdue at 24:00', async () => {
     await withWorker(async (tq) => {
-      const { input, handle } = await startCase(tq, { itemCode: 'SP-FOOD-01' });
+      const { input, handle } = await startCaseAwaitingDecision(env, tq, { itemCode: 'SP-FOOD-01' });
       const no = input.applicationNo;
       const row = await caseRow(no);
       const calendar = new WorkingCalendar(await loadCalendarData(db()));
@@ -41,9 +37,9 @@ describe('standard route', () => {
       expect(due.toISOString()).toBe(calendar.deadline(row.createdAt, 10).dueAt.toISOString());
 
       await env.sleep(remindAt - (await env.currentTimeMs()) - 60_000);
-      expect(await sent(no)).toEqual([]);
+      expect(await sentFor(no)).toEqual([]);
       await env.sleep(120_000);
-      await waitFor(async () => (await sent(no)).includes(`${no}:decision-reminder`));
+      await waitFor(async () => (await sentFor(no)).includes(`${no}:decision-reminder`));
       await env.sleep(due.getTime() - (await env.currentTimeMs()) + 60_000);
       await waitFor(async () => (await db().select().from(cases).where(eq(cases.applicationNo, no)))[0]!.stage === 'awaiting-decision' && (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
       const events = await database().sql`select kind from audit_events where application_no = ${no}`;
@@ -62,7 +58,7 @@ describe('材料延期 (deferred materials)', () => {
 
   it('reminds the applicant at 09:00 the working day before; materials in time issue the licence and push the dossier', async () => {
     await withWorker(async (tq) => {
-      const { input, handle } = await startCase(tq, deferred);
+      const { input, handle } = await startCaseAwaitingDecision(env, tq, deferred);
       const no = input.applicationNo;
       expect((await handle.query(caseStateQuery)).route).toBe('commitment');
       const decided = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺，准予许可', actor: approver }] });
@@ -73,12 +69,12 @@ describe('材料延期 (deferred materials)', () => {
       const remindAt = calendar.reminderBefore(new Date(due.getTime() - 1).toISOString().slice(0, 10)).getTime();
 
       await env.sleep(remindAt - (await env.currentTimeMs()) - 60_000);
-      expect((await sent(no)).filter((k) => k.includes('commitment-reminder'))).toEqual([]);
+      expect((await sentFor(no)).filter((k) => k.includes('commitment-reminder'))).toEqual([]);
       await env.sleep(120_000);
-      await waitFor(async () => (await sent(no)).includes(`${no}:commitment-reminder:${due.toISOString()}`));
+      await waitFor(async () => (await sentFor(no)).includes(`${no}:commitment-reminder:${due.toISOString()}`));
 
       const wrongDept = await handle.executeUpdate(materialsUpdate, { args: [{ materials: ['质量管理制度'], actor: { ...approver, department: 'OTHER' } }] }).catch((e: unknown) => e);
-      expect(failureType(wrongDept)).toBe(FailureType.Forbidden);
+      expect(refusalType(wrongDept)).toBe(FailureType.Forbidden);
       await handle.executeUpdate(materialsUpdate, { args: [{ materials: ['质量管理制度'], actor: approver }] });
       await waitFor(async () => (await db().select().from(tasks).where(eq(tasks.applicationNo, no))).length === 1);
       expect(await caseRow(no)).toMatchObject({ licenceStatus: 'issued', commitmentOutcome: 'kept' });
@@ -89,17 +85,17 @@ describe('材料延期 (deferred materials)', () => {
 
   it('overdue: the approval department is told, may extend once, and revokes; the dishonesty goes to the credit platform', async () => {
     await withWorker(async (tq) => {
-      const { input, handle } = await startCase(tq, deferred);
+      const { input, handle } = await startCaseAwaitingDecision(env, tq, deferred);
       const no = input.applicationNo;
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '告知承诺', actor: approver }] });
       await waitFor(async () => (await caseRow(no)).commitmentDueAt !== null);
       const due = (await caseRow(no)).commitmentDueAt!;
       const early = await handle.executeUpdate(revocationUpdate, { args: [{ actor: approver, action: 'revoke', reason: '太早' }] }).catch((e: unknown) => e);
-      expect(failureType(early)).toBe(FailureType.InvalidState);
+      expect(refusalType(early)).toBe(FailureType.InvalidState);
 
       await env.sleep(due.getTime() - (await env.currentTimeMs()) + 60_000);
       await waitFor(async () => (await caseRow(no)).stage === 'revocation-pending');
-      expect(await sent(no)).toContain(`${no}:commitment-overdue:1`);
+      expect(await sentFor(no)).toContain(`${no}:commitment-overdue:1`);
       expect((await caseRow(no)).commitmentOutcome).toBe('broken');
 
       const newDeadline = new Date((await env.currentTimeMs()) + 5 * 86_400_000).toISOString();
@@ -128,12 +124,12 @@ describe('材料核验 (verification)', () => {
       // Valid for a year from the server's now (earlier tests in this file have moved its clock on).
       const validUntil = new Date((await env.currentTimeMs()) + 365 * 86_400_000).toISOString().slice(0, 10);
       await db().insert(elicenceRecords).values({ creditCode: ok.applicant.creditCode, material: '卫生检测报告', licenceNo: 'WS-2026-001', validUntil });
-      const { handle } = await startCase(tq, ok);
+      const { handle } = await startCaseAwaitingDecision(env, tq, ok);
       const okState = await handle.query(caseStateQuery);
       expect(okState, JSON.stringify(okState)).toMatchObject({ route: 'commitment' });
       await keepHistory('approvalCase-verification-matched-v3', handle);
 
-      const { handle: mismatch } = await startCase(tq, verification('卫生检测报告'));
+      const { handle: mismatch } = await startCaseAwaitingDecision(env, tq, verification('卫生检测报告'));
       const state = await mismatch.query(caseStateQuery);
       expect(state.route).toBe('standard');
       expect(state.routeReason).toBe('standard route: e-licence verification failed (no e-licence for 卫生检测报告)');

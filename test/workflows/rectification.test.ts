@@ -14,7 +14,6 @@ import {
   reinspectionUpdate,
   taskId as taskIdOf,
   taskStateQuery,
-  type ApprovalCaseInput,
 } from '../../workflows/contracts.js';
 import { approver, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
 
@@ -24,17 +23,14 @@ useFileWorker(env, taskQueue);
 
 const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
 const db = () => database().db;
-const sent = sentFor;
-const failureType = refusalType;
 
 const withWorker = (fn: (taskQueue: string) => Promise<void>) => fn(taskQueue);
 
-const startCase = (taskQueue: string, overrides: Partial<ApprovalCaseInput>) => startCaseAwaitingDecision(env, taskQueue, overrides);
 
 describe('rectification rounds', () => {
   it('a second round continues as new and ends rectified; the case closes with the result received', async () => {
     await withWorker(async (tq) => {
-      const { input, handle } = await startCase(tq, { itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
+      const { input, handle } = await startCaseAwaitingDecision(env, tq, { itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
       const id = taskIdOf(input.applicationNo, DEMO.housing);
       await waitFor(async () => (await db().select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
@@ -49,10 +45,10 @@ describe('rectification rounds', () => {
       expect(ordered.rectificationDueAt).toBe(calendar.deadline(new Date(await env.currentTimeMs()), 22).dueAt.toISOString());
 
       const early = await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] }).catch((e: unknown) => e);
-      expect(failureType(early)).toBe(FailureType.InvalidState);
+      expect(refusalType(early)).toBe(FailureType.InvalidState);
       await env.sleep(Date.parse(ordered.rectificationDueAt!) - (await env.currentTimeMs()) + 60_000);
       await waitFor(async () => (await task.query(taskStateQuery)).status === 'awaiting-reinspection');
-      await waitFor(async () => (await sent(input.applicationNo)).includes(`${id}:reinspection-notice:1`));
+      await waitFor(async () => (await sentFor(input.applicationNo)).includes(`${id}:reinspection-notice:1`));
 
       const second = new Date((await env.currentTimeMs()) + 3 * 86_400_000).toISOString();
       await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: false, note: '部分整改', rectificationDeadline: second }] });
