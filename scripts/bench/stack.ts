@@ -21,6 +21,12 @@ export interface BenchStack {
   postgresPid: number;
   /** loadConfig with the stack's addresses, a private task queue and the given overrides. */
   config(overrides?: Record<string, string>): AppConfig;
+  /**
+   * Replaces the Temporal dev server by a new one with an empty database (new address and pid),
+   * so that two measurements side by side each start from the same server state: the dev
+   * server's SQLite file grows with every history and makes later work dearer.
+   */
+  freshTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,39 +59,41 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
+  let attempts = 0;
+  const startTemporal = async () => {
+    const cli = await ensureTemporalCli(projectRoot);
+    // Several benchmarks start dev servers at once under `npm test`; a server that loses one
+    // of its internal ports to another exits during set-up. Then start another, at most twice.
+    for (let attempt = 1; ; attempt++) {
+      attempts++;
+      const server = await startDevServer({
+        cli,
+        dataDir: path.join(dir, `temporal-${attempts}`),
+        port: await findFreePort(),
+        uiPort: await findFreePort(),
+        namespace: 'default',
+        logFile: path.join(dir, `temporal-${attempts}.log`),
+        extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
+      });
+      dev = server;
+      try {
+        await registerSearchAttributes(cli, server.address, 'default', base.temporal.searchAttributes);
+        return;
+      } catch (e) {
+        // The exit is noticed a moment after the port closes.
+        const died = server.exited() ?? (await new Promise<Error | undefined>((r) => setTimeout(() => r(server.exited()), 1000)));
+        await server.stop().catch(() => undefined);
+        if (!died || attempt >= 3) throw died ? new Error(`${(e as Error).message}\n${died.message}`) : e;
+        console.error(`[bench] the dev server exited during set-up (attempt ${attempt}); starting another:\n${died.message}`);
+      }
+    }
+  };
   try {
-    const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
     const startPg = async () => {
       pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await findFreePort(), logFile: path.join(dir, 'pg.log'), dbNames: ['bench'], fast: true, settings: { max_connections: 200 } });
       await runMigrations(pg.url('bench'));
       await seedDemo(pg.url('bench'));
-    };
-    const startTemporal = async () => {
-      const cli = await ensureTemporalCli(projectRoot);
-      // Several benchmarks start dev servers at once under `npm test`; a server that loses one
-      // of its internal ports to another exits during set-up. Then start another, at most twice.
-      for (let attempt = 1; ; attempt++) {
-        const server = await startDevServer({
-          cli,
-          dataDir: path.join(dir, `temporal-${attempt}`),
-          port: await findFreePort(),
-          uiPort: await findFreePort(),
-          namespace: 'default',
-          logFile: path.join(dir, `temporal-${attempt}.log`),
-          extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
-        });
-        dev = server;
-        try {
-          await registerSearchAttributes(cli, server.address, 'default', base.temporal.searchAttributes);
-          return;
-        } catch (e) {
-          // The exit is noticed a moment after the port closes.
-          const died = server.exited() ?? (await new Promise<Error | undefined>((r) => setTimeout(() => r(server.exited()), 1000)));
-          await server.stop().catch(() => undefined);
-          if (!died || attempt >= 3) throw died ? new Error(`${(e as Error).message}\n${died.message}`) : e;
-          console.error(`[bench] the dev server exited during set-up (attempt ${attempt}); starting another:\n${died.message}`);
-        }
-      }
     };
     const [a, b] = await Promise.allSettled([startPg(), startTemporal()]);
     if (a.status === 'rejected') throw a.reason;
@@ -95,19 +103,28 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
     throw e;
   }
   const databaseUrl = pg!.url('bench');
-  const temporalAddress = dev!.address;
-  say(`stack up in ${seconds(Date.now() - t0)}: PostgreSQL ${databaseUrl}, Temporal ${temporalAddress}`);
+  say(`stack up in ${seconds(Date.now() - t0)}: PostgreSQL ${databaseUrl}, Temporal ${dev!.address}`);
   return {
     dir,
     databaseUrl,
-    temporalAddress,
-    temporalPid: dev!.pid,
+    get temporalAddress() {
+      return dev!.address;
+    },
+    get temporalPid() {
+      return dev!.pid;
+    },
     postgresPid: pg!.pid,
+    freshTemporal: async () => {
+      const t1 = Date.now();
+      await dev!.stop();
+      await startTemporal();
+      say(`fresh Temporal dev server in ${seconds(Date.now() - t1)}: ${dev!.address}`);
+    },
     config: (overrides = {}) =>
       loadConfig({
         ...process.env,
         DATABASE_URL: databaseUrl,
-        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_ADDRESS: dev!.address,
         TEMPORAL_NAMESPACE: 'default',
         TEMPORAL_TASK_QUEUE: `bench-${process.pid}`,
         JWT_DEV_KEY_FILE: path.join(dir, 'jwt.key'),
@@ -186,17 +203,45 @@ export interface CpuSplit {
   temporal: number;
   postgres: number;
   machine: number;
+  /** This process's CPU by thread: the main thread (API, activities, client), the busiest other JS thread (the SDK's workflow thread), the Temporal core's tokio threads, and the rest (GC helpers, libuv pool). */
+  threads: { main: number; workflow: number; core: number; other: number };
+}
+
+/** utime+stime of each live thread of this process, in seconds, with its name. */
+function threadCpuSeconds(): Map<number, { name: string; seconds: number }> {
+  const out = new Map<number, { name: string; seconds: number }>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const s = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { name, seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
+    } catch {
+      // exited while we read
+    }
+  }
+  return out;
+}
+
+function threadSplit(before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>): CpuSplit['threads'] {
+  const deltas = [...after].map(([tid, t]) => ({ tid, name: t.name, d: t.seconds - (before.get(tid)?.seconds ?? 0) }));
+  const main = deltas.find((t) => t.tid === process.pid)?.d ?? 0;
+  const core = deltas.filter((t) => t.name.startsWith('tokio')).reduce((a, t) => a + t.d, 0);
+  const js = deltas.filter((t) => t.tid !== process.pid && !t.name.startsWith('tokio')).sort((a, b) => b.d - a.d);
+  const workflow = js[0]?.d ?? 0;
+  const other = js.slice(1).reduce((a, t) => a + t.d, 0);
+  return { main, workflow, core, other };
 }
 
 /** CPU seconds spent by this process, the Temporal dev server and PostgreSQL from now until the returned function is called. */
 export function cpuSplit(stack: Pick<BenchStack, 'temporalPid' | 'postgresPid'>): () => CpuSplit {
-  const read = (): CpuSplit => {
+  const read = () => {
     const r = process.resourceUsage();
-    return { node: (r.userCPUTime + r.systemCPUTime) / 1e6, temporal: treeCpuSeconds(stack.temporalPid), postgres: treeCpuSeconds(stack.postgresPid), machine: machineBusySeconds() };
+    return { node: (r.userCPUTime + r.systemCPUTime) / 1e6, temporal: treeCpuSeconds(stack.temporalPid), postgres: treeCpuSeconds(stack.postgresPid), machine: machineBusySeconds(), threads: threadCpuSeconds() };
   };
   const a = read();
   return () => {
     const b = read();
-    return { node: b.node - a.node, temporal: b.temporal - a.temporal, postgres: b.postgres - a.postgres, machine: b.machine - a.machine };
+    return { node: b.node - a.node, temporal: b.temporal - a.temporal, postgres: b.postgres - a.postgres, machine: b.machine - a.machine, threads: threadSplit(a.threads, b.threads) };
   };
 }
