@@ -170,11 +170,14 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   /** The claim window passed unclaimed: marked overdue, escalation on the record. */
-  async function markClaimOverdue(input: { taskId: string; applicationNo: string; claimDueAt: string }) {
+  async function markClaimOverdue(input: { taskId: string; applicationNo: string; claimDueAt: string; urgeAt?: string | null }) {
     const now = clock();
     await writeWithStep(
       db,
-      db.update(tasks).set({ claimOverdue: true, escalatedAt: sql`coalesce(${tasks.escalatedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now }).where(eq(tasks.taskId, input.taskId)),
+      db
+        .update(tasks)
+        .set({ claimOverdue: true, escalatedAt: sql`coalesce(${tasks.escalatedAt}, ${now.toISOString()}::timestamptz)`, ...(input.urgeAt && { urgeAt: new Date(input.urgeAt) }), updatedAt: now })
+        .where(eq(tasks.taskId, input.taskId)),
       { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
       now,
     );
@@ -574,13 +577,47 @@ export function createActivities(deps: ActivityDeps) {
      * few as a bare timer needs — every deadline of a day falls at 24:00 (docs/benchmarks.md).
      */
     async escalateClaim(input: { taskId: string; applicationNo: string; claimDueAt: string; notices: NotifyInput[] }) {
-      await markClaimOverdue(input);
-      const sent = [];
-      for (const n of input.notices) sent.push(await notify(n));
-      // When to urge (催办) the division if it still has not claimed: the workflow waits for it.
+      // When to urge (催办) the division if it still has not claimed: the workflow waits for it,
+      // and the read model keeps it so a calendar import can find the task and move it.
       const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
       const urgeAt = task?.policy ? urgeAfter(await deps.calendar.current(task.calendarVersion), task.policy, new Date(input.claimDueAt)) : null;
-      return { notices: sent, urgeAt };
+      await markClaimOverdue({ ...input, urgeAt });
+      const sent = [];
+      for (const n of input.notices) sent.push(await notify(n));
+      // `retimable`: the workflow's wait for the urging also wakes on a calendar import. Results
+      // recorded before it existed lack the field, so those histories replay as they ran.
+      return { notices: sent, urgeAt, retimable: true as const };
+    },
+
+    /**
+     * 催办 after a calendar import: the urging time again from the claim deadline, under the
+     * calendar as it is now (the next working day's office hour). When it moved, the read model
+     * and the trail say so, once per import. Nothing moves once the task is claimed.
+     */
+    async retimeUrging(input: { taskId: string; importId: number; urgeAt: string }) {
+      const [task] = await db
+        .select({ applicationNo: tasks.applicationNo, status: tasks.status, policy: tasks.policy, claimDueAt: tasks.claimDueAt })
+        .from(tasks)
+        .where(eq(tasks.taskId, input.taskId));
+      if (!task?.policy || task.status !== 'awaiting-claim') return { urgeAt: input.urgeAt, moved: false };
+      const urgeAt = urgeAfter(await deps.calendar.current(), task.policy, task.claimDueAt);
+      if (urgeAt === input.urgeAt) return { urgeAt, moved: false };
+      const [imp] = await db.select({ year: calendarImports.year }).from(calendarImports).where(eq(calendarImports.id, input.importId));
+      const now = clock();
+      await writeWithStep(
+        db,
+        db.update(tasks).set({ urgeAt: new Date(urgeAt), updatedAt: now }).where(eq(tasks.taskId, input.taskId)),
+        {
+          key: `${input.taskId}:retimed:urging:${input.importId}`,
+          applicationNo: task.applicationNo,
+          taskId: input.taskId,
+          kind: 'deadline-moved',
+          summary: `urging (催办) moved from ${formatShanghai(input.urgeAt)} to ${formatShanghai(urgeAt)}: calendar ${imp?.year ?? ''} updated`.replace('  ', ' '),
+          detail: { window: 'urging', from: input.urgeAt, to: urgeAt, importId: input.importId },
+        },
+        now,
+      );
+      return { urgeAt, moved: true };
     },
 
     /** Supervision finished: opens the feedback window (5 working days after `finishedAt`). */
@@ -787,7 +824,8 @@ export function createActivities(deps: ActivityDeps) {
             and(
               gt(tasks.taskId, after),
               inArray(tasks.status, ['awaiting-claim', 'awaiting-feedback', 'awaiting-reinspection']),
-              or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), gte(tasks.reinspectionDueAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
+              // urgeAt: an escalated task still waiting for its urging notice (催办).
+              or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), gte(tasks.reinspectionDueAt, since), gte(tasks.urgeAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
             ),
           )
           .orderBy(asc(tasks.taskId))

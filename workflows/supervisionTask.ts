@@ -427,12 +427,17 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
         const escalated = await run('escalateClaim', `claim deadline passed: overdue, escalated to ${opened.escalateTo.map(whom).join(' and ')}`, { taskId, applicationNo, claimDueAt, notices: opened.escalateTo.map(notice) });
         // The formal urging notice (催办) the next working day, unless claimed by then. Results
         // recorded before it existed are the bare list of notices: those tasks are not urged.
-        const urgeAt = Array.isArray(escalated) ? null : escalated.urgeAt;
-        if (urgeAt) {
-          const claimedBeforeUrging = await condition(() => status !== 'awaiting-claim', Math.max(0, Date.parse(urgeAt) - Date.now()), {
-            summary: `urging (催办) ${formatShanghai(urgeAt)} unless claimed`,
+        let urgeAt = Array.isArray(escalated) ? null : escalated.urgeAt;
+        // A calendar import moves the urging time too (the next working day may have become a
+        // day off). Escalations recorded before this returned no `retimable`: their wait does
+        // not wake on an import, as it did not then, so their histories replay.
+        const retimable = !Array.isArray(escalated) && 'retimable' in escalated && escalated.retimable === true;
+        while (urgeAt) {
+          const at = urgeAt;
+          const woke = await condition(() => status !== 'awaiting-claim' || (retimable && pendingRetimes.length > 0), Math.max(0, Date.parse(at) - Date.now()), {
+            summary: `urging (催办) ${formatShanghai(at)} unless claimed`,
           });
-          if (!claimedBeforeUrging) {
+          if (!woke) {
             await run('notify', `urge the admin of ${input.divisionCode} to claim (催办)`, {
               businessKey: `${taskId}:claim-urging`,
               recipient: { kind: 'division-admin', divisionCode: input.divisionCode },
@@ -441,7 +446,12 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
               applicationNo,
               taskId,
             });
+            break;
           }
+          if (status !== 'awaiting-claim') break;
+          const importId = pendingRetimes.shift()!;
+          urgeAt = (await run('retimeUrging', `re-compute the urging time after calendar import #${importId}`, { taskId, importId, urgeAt: at })).urgeAt;
+          setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(claimDueAt)} passed; urging (催办) ${formatShanghai(urgeAt)}`);
         }
       } else {
         await run('markClaimOverdue', 'claim deadline passed: mark overdue', { taskId, applicationNo, claimDueAt });

@@ -91,6 +91,8 @@ export const tasks = pgTable(
     claimedBy: text('claimed_by'),
     claimOverdue: boolean('claim_overdue').notNull().default(false),
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    /** When the formal urging notice (催办) goes out if the task is still unclaimed (set at the escalation; re-timed by calendar imports). */
+    urgeAt: timestamp('urge_at', { withTimezone: true }),
     inspectionFinishedAt: timestamp('inspection_finished_at', { withTimezone: true }),
     findings: text('findings'),
     feedbackDueAt: timestamp('feedback_due_at', { withTimezone: true }),

@@ -27,7 +27,7 @@ import type { Shape } from './bare-workflows.js';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--cases') ?? (quick ? 30 : 500);
-const CONCURRENCY = 50;
+const CONCURRENCY = argValue(argv, '--concurrency') ?? 50;
 const SAMPLE = Math.min(N, 10);
 const proto = (createRequire(import.meta.url)('@temporalio/proto') as { temporal: typeof protoNs }).temporal;
 const ET = proto.api.enums.v1.EventType;

@@ -229,6 +229,7 @@ function threadSplit(before: Map<number, { name: string; seconds: number }>, aft
   const core = deltas.filter((t) => t.name.startsWith('tokio')).reduce((a, t) => a + t.d, 0);
   const js = deltas.filter((t) => t.tid !== process.pid && !t.name.startsWith('tokio')).sort((a, b) => b.d - a.d);
   const workflow = js[0]?.d ?? 0;
+  if (process.env.BENCH_THREADS) console.log(`[bench] threads (CPU s): ${deltas.filter((t) => t.d > 0).sort((a, b) => b.d - a.d).map((t) => `${t.tid === process.pid ? 'main' : t.tid} ${t.name} ${t.d.toFixed(2)}`).join(', ')}`);
   const other = js.slice(1).reduce((a, t) => a + t.d, 0);
   return { main, workflow, core, other };
 }

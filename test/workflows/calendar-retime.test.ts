@@ -8,13 +8,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
-import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
+import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
+import { urgeAfter } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, approveNewCase, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -61,6 +62,49 @@ describe('calendar import re-times running deadlines', () => {
       });
       // Nothing of this test may wait for a worker once it is gone: the time-skipping server
       // would stop skipping for the next test.
+      await task.terminate('test done');
+      await caseHandle.terminate('test done').catch(() => undefined);
+    });
+  });
+
+  it('moves the urging notice (催办) of an escalated task: it goes out on the new day, not the old', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const { task, taskId: id, caseHandle } = await approveNewCase(env, taskQueue);
+      const row = async () => (await db.select().from(tasks).where(eq(tasks.taskId, id)))[0]!;
+      const pushed = await row();
+      // Past the claim deadline: overdue, escalated, and the urging time on the read model.
+      await env.sleep(pushed.claimDueAt.getTime() - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await row()).urgeAt !== null);
+      const oldUrge = (await row()).urgeAt!;
+      expect(oldUrge.toISOString()).toBe(urgeAfter(new WorkingCalendar(await loadCalendarData(db)), pushed.policy!, pushed.claimDueAt));
+      const sent = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${id}:%`))).map((n) => n.k);
+      const escalations = (await sent()).length;
+
+      // The day of the urging becomes a day off.
+      await withExtraHoliday(dateOf(shanghaiDayOf(oldUrge)), async (importId, year) => {
+        const expected = urgeAfter(new WorkingCalendar(await loadCalendarData(db)), pushed.policy!, pushed.claimDueAt);
+        expect(Date.parse(expected)).toBeGreaterThan(oldUrge.getTime());
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.tasksSignalled).toBeGreaterThanOrEqual(1);
+
+        await waitFor(async () => (await row()).urgeAt!.toISOString() === expected);
+        const moved = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:retimed:urging:${importId}`));
+        expect(moved.map((m) => m.summary)).toEqual([`urging (催办) moved from ${formatShanghai(oldUrge)} to ${formatShanghai(expected)}: calendar ${year} updated`]);
+
+        // The old time passes without an urging; one minute before the new one, still none.
+        await env.sleep(Date.parse(expected) - (await env.currentTimeMs()) - 60_000);
+        expect(await sent()).toHaveLength(escalations);
+        expect(await sent()).not.toContain(`${id}:claim-urging`);
+        // Just after it: the urging notice, once.
+        await env.sleep(120_000);
+        await waitFor(async () => (await sent()).includes(`${id}:claim-urging`));
+        expect(await sent()).toHaveLength(escalations + 1);
+        await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+        await keepHistory('supervisionTask-urging-retimed-v3', task);
+      });
       await task.terminate('test done');
       await caseHandle.terminate('test done').catch(() => undefined);
     });

@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "urge_at" timestamp with time zone;
