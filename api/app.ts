@@ -21,7 +21,8 @@ import catalogImportRoutes from './routes/catalog-import.js';
 import insightRoutes from './routes/insight.js';
 import smsRoutes from './routes/sms.js';
 import { createMetrics } from './metrics.js';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 
 declare module 'fastify' {
@@ -82,8 +83,14 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     }
   });
 
-  // Security headers on every answer; the CSP is left to Swagger UI's own page (staticCSP).
-  await app.register(helmet, { contentSecurityPolicy: false });
+  // Security headers on every answer (helmet's defaults); the CSP is left to Swagger UI's own
+  // page (staticCSP). Without a per-request CSP nonce they are the same for every answer, so
+  // they are computed once: @fastify/helmet built helmet's middleware again on every request.
+  const securityHeaders = helmetHeaders({ contentSecurityPolicy: false });
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
 
   const metrics = createMetrics(deps.database.db);
   metrics.install(app);
@@ -140,6 +147,19 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(insightRoutes);
   await app.register(smsRoutes);
   return app;
+}
+
+/** The headers helmet sets with these options, as a plain map (helmet run once on a stand-in response). */
+export function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return headers;
 }
 
 /** The path of the first string containing U+0000, or null. */

@@ -135,7 +135,15 @@ describe('hardening', () => {
   it('answers with security headers and refuses an oversize body with 413', async () => {
     const r = await get('/healthz', tokens.operator);
     expect(r.headers['x-content-type-options']).toBe('nosniff');
-    expect(r.headers['x-frame-options']).toBeDefined();
+    expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(r.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    expect(r.headers['content-security-policy']).toBeUndefined();
+    // Error answers carry them too.
+    const refused = await app.inject({ method: 'GET', url: '/v1/notifications' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['x-content-type-options']).toBe('nosniff');
+    expect((await app.inject({ method: 'GET', url: '/no-such-route' })).headers['x-frame-options']).toBe('SAMEORIGIN');
     const big = await app.inject({ method: 'POST', url: '/v1/applications', headers: { authorization: `Bearer ${tokens.approver}`, 'content-type': 'application/json' }, payload: JSON.stringify({ applicationNo: 'X-1', itemCode: 'SP-FOOD-01', materials: ['x'.repeat(300_000)] }) });
     expect(big.statusCode).toBe(413);
     expect(big.headers['content-type']).toMatch(/problem\+json/);
