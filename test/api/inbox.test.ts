@@ -51,6 +51,8 @@ beforeAll(async () => {
       claimOverdue: r.overdue,
       pushedAt: new Date(t0 + r.minute * 60_000),
       claimDueAt: new Date(t0 + 3 * 86_400_000),
+      // An escalated task still waiting to be claimed has its urging (催办) time.
+      urgeAt: r.overdue && r.status === 'awaiting-claim' ? new Date(t0 + 4 * 86_400_000) : null,
     })),
   );
 });
@@ -108,5 +110,12 @@ describe('the inbox', () => {
     const b = await inbox(tokens.food!, '&status=awaiting-claim&overdue=true');
     expect(b).toEqual(a);
     expect(a.ids).toEqual([`${applicationNo}-2`]);
+  });
+
+  it('shows when the urging notice (催办) of an escalated task goes out, and null before an escalation', async () => {
+    const r = await app.inject({ method: 'GET', url: `/v1/tasks?creditCode=${creditCode}&status=awaiting-claim`, headers: { authorization: `Bearer ${tokens.food}` } });
+    const items = (r.json() as { items: Array<{ taskId: string; urgeAt: string | null }> }).items;
+    expect(items.find((t) => t.taskId === `${applicationNo}-2`)?.urgeAt).toBe('2026-03-06T01:00:00.000Z');
+    expect(items.find((t) => t.taskId === `${applicationNo}-1`)?.urgeAt).toBeNull();
   });
 });
