@@ -57,6 +57,9 @@ export interface NotifyInput {
   taskId?: string;
 }
 
+/** The reason a re-timed deadline gives on the trail: "calendar 2026 updated". */
+const calendarUpdated = (year: number | undefined) => (year ? `calendar ${year} updated` : 'calendar updated');
+
 export function createActivities(deps: ActivityDeps) {
   const { db, clock } = deps;
 
@@ -209,7 +212,7 @@ export function createActivities(deps: ActivityDeps) {
           applicationNo: task.applicationNo,
           taskId: task.taskId,
           kind: 'deadline-moved',
-          summary: `re-inspection deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(due.dueAt)}: ${year ? `calendar ${year}` : 'calendar'} updated`,
+          summary: `re-inspection deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(due.dueAt)}: ${calendarUpdated(year)}`,
           detail: { window: 'reinspection', round, from: oldDue.toISOString(), to: due.dueAt, provisional: due.provisional, importId },
         },
         now,
@@ -612,7 +615,7 @@ export function createActivities(deps: ActivityDeps) {
           applicationNo: task.applicationNo,
           taskId: input.taskId,
           kind: 'deadline-moved',
-          summary: `urging (催办) moved from ${formatShanghai(input.urgeAt)} to ${formatShanghai(urgeAt)}: calendar ${imp?.year ?? ''} updated`.replace('  ', ' '),
+          summary: `urging (催办) moved from ${formatShanghai(input.urgeAt)} to ${formatShanghai(urgeAt)}: ${calendarUpdated(imp?.year)}`,
           detail: { window: 'urging', from: input.urgeAt, to: urgeAt, importId: input.importId },
         },
         now,
@@ -677,7 +680,7 @@ export function createActivities(deps: ActivityDeps) {
                 : { feedbackDueAt: new Date(due.dueAt), feedbackDueProvisional: due.provisional, feedbackRemindAt: due.remindAt ? new Date(due.remindAt) : null, updatedAt: now },
             )
             .where(eq(tasks.taskId, input.taskId));
-          const because = `calendar ${imp?.year ?? ''} updated`.replace('  ', ' ');
+          const because = calendarUpdated(imp?.year);
           await recordStep(
             tx,
             {
@@ -748,7 +751,7 @@ export function createActivities(deps: ActivityDeps) {
             key: `${input.applicationNo}:retimed:${input.window}:${input.importId}`,
             applicationNo: input.applicationNo,
             kind: 'deadline-moved',
-            summary: `${name} deadline moved from ${formatShanghai(input.dueAt)} to ${formatShanghai(due.dueAt)}: calendar ${imp?.year ?? ''} updated`.replace(/ {2}/g, ' '),
+            summary: `${name} deadline moved from ${formatShanghai(input.dueAt)} to ${formatShanghai(due.dueAt)}: ${calendarUpdated(imp?.year)}`,
             detail: { window: input.window, from: input.dueAt, to: due.dueAt, provisional: due.provisional, importId: input.importId },
           },
           now,

@@ -150,7 +150,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
 }
 
 /** The headers helmet sets with these options, as a plain map (helmet run once on a stand-in response). */
-export function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
   const headers: Record<string, string> = {};
   const res = {
     setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value)),

@@ -431,7 +431,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
         // A calendar import moves the urging time too (the next working day may have become a
         // day off). Escalations recorded before this returned no `retimable`: their wait does
         // not wake on an import, as it did not then, so their histories replay.
-        const retimable = !Array.isArray(escalated) && 'retimable' in escalated && escalated.retimable === true;
+        const retimable = !Array.isArray(escalated) && escalated.retimable === true;
         while (urgeAt) {
           const at = urgeAt;
           const woke = await condition(() => status !== 'awaiting-claim' || (retimable && pendingRetimes.length > 0), Math.max(0, Date.parse(at) - Date.now()), {

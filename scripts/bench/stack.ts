@@ -166,19 +166,27 @@ export const argValue = (argv: string[], name: string): number | undefined => {
 
 const CLK_TCK = 100;
 
+/**
+ * A /proc stat line: the command's name, and the fields after it — state(0) ppid(1) …
+ * utime(11) stime(12) cutime(13) cstime(14), in clock ticks. Null when the process or thread
+ * exited while we read.
+ */
+function readStat(file: string): { name: string; f: string[] } | null {
+  try {
+    const s = fs.readFileSync(file, 'utf8');
+    return { name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), f: s.slice(s.lastIndexOf(')') + 2).split(' ') };
+  } catch {
+    return null;
+  }
+}
+
 /** utime+stime of pid and its live descendants, plus the reaped children's (cutime+cstime), in seconds. */
 export function treeCpuSeconds(root: number): number {
   const stats = new Map<number, { ppid: number; own: number; reaped: number }>();
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const s = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      // fields after the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14)
-      stats.set(Number(name), { ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), reaped: Number(f[13]) + Number(f[14]) });
-    } catch {
-      // exited while we read
-    }
+    const st = readStat(`/proc/${name}/stat`);
+    if (st) stats.set(Number(name), { ppid: Number(st.f[1]), own: Number(st.f[11]) + Number(st.f[12]), reaped: Number(st.f[13]) + Number(st.f[14]) });
   }
   let ticks = 0;
   const walk = (pid: number) => {
@@ -211,27 +219,18 @@ export interface CpuSplit {
 function threadCpuSeconds(): Map<number, { name: string; seconds: number }> {
   const out = new Map<number, { name: string; seconds: number }>();
   for (const tid of fs.readdirSync('/proc/self/task')) {
-    try {
-      const s = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), { name, seconds: (Number(f[11]) + Number(f[12])) / CLK_TCK });
-    } catch {
-      // exited while we read
-    }
+    const st = readStat(`/proc/self/task/${tid}/stat`);
+    if (st) out.set(Number(tid), { name: st.name, seconds: (Number(st.f[11]) + Number(st.f[12])) / CLK_TCK });
   }
   return out;
 }
 
 function threadSplit(before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>): CpuSplit['threads'] {
-  const deltas = [...after].map(([tid, t]) => ({ tid, name: t.name, d: t.seconds - (before.get(tid)?.seconds ?? 0) }));
-  const main = deltas.find((t) => t.tid === process.pid)?.d ?? 0;
-  const core = deltas.filter((t) => t.name.startsWith('tokio')).reduce((a, t) => a + t.d, 0);
-  const js = deltas.filter((t) => t.tid !== process.pid && !t.name.startsWith('tokio')).sort((a, b) => b.d - a.d);
-  const workflow = js[0]?.d ?? 0;
-  if (process.env.BENCH_THREADS) console.log(`[bench] threads (CPU s): ${deltas.filter((t) => t.d > 0).sort((a, b) => b.d - a.d).map((t) => `${t.tid === process.pid ? 'main' : t.tid} ${t.name} ${t.d.toFixed(2)}`).join(', ')}`);
-  const other = js.slice(1).reduce((a, t) => a + t.d, 0);
-  return { main, workflow, core, other };
+  const deltas = [...after].map(([tid, t]) => ({ tid, name: t.name, d: t.seconds - (before.get(tid)?.seconds ?? 0) })).sort((a, b) => b.d - a.d);
+  if (process.env.BENCH_THREADS) console.log(`[bench] threads (CPU s): ${deltas.filter((t) => t.d > 0).map((t) => `${t.tid === process.pid ? 'main' : t.tid} ${t.name} ${t.d.toFixed(2)}`).join(', ')}`);
+  const sum = (ts: typeof deltas) => ts.reduce((a, t) => a + t.d, 0);
+  const js = deltas.filter((t) => t.tid !== process.pid && !t.name.startsWith('tokio'));
+  return { main: sum(deltas.filter((t) => t.tid === process.pid)), workflow: js[0]?.d ?? 0, core: sum(deltas.filter((t) => t.name.startsWith('tokio'))), other: sum(js.slice(1)) };
 }
 
 /** CPU seconds spent by this process, the Temporal dev server and PostgreSQL from now until the returned function is called. */

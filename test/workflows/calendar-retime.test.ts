@@ -22,11 +22,8 @@ const env = useTimeSkippingEnv();
 describe('calendar import re-times running deadlines', () => {
   it('moves a pending claim deadline, and the reminder fires at the new time', async () => {
     const { db } = database();
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-    await worker.runUntil(async () => {
-      const { task, taskId: id, caseHandle } = await approveNewCase(env, taskQueue);
-      const [before] = await db.select().from(tasks).where(eq(tasks.taskId, id));
+    await withTaskOfNewCase(async ({ task, id, taskQueue, row }) => {
+      const before = await row();
       const oldDue = before!.claimDueAt;
       const calendar = new WorkingCalendar(await loadCalendarData(db));
       const oldDueDate = calendar.deadline(before!.pushedAt, 3).dueDate;
@@ -60,20 +57,12 @@ describe('calendar import re-times running deadlines', () => {
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
         await keepHistory('supervisionTask-calendar-retimed-v3', task);
       });
-      // Nothing of this test may wait for a worker once it is gone: the time-skipping server
-      // would stop skipping for the next test.
-      await task.terminate('test done');
-      await caseHandle.terminate('test done').catch(() => undefined);
     });
   });
 
   it('moves the urging notice (催办) of an escalated task: it goes out on the new day, not the old', async () => {
     const { db } = database();
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
-    await worker.runUntil(async () => {
-      const { task, taskId: id, caseHandle } = await approveNewCase(env, taskQueue);
-      const row = async () => (await db.select().from(tasks).where(eq(tasks.taskId, id)))[0]!;
+    await withTaskOfNewCase(async ({ task, id, taskQueue, row }) => {
       const pushed = await row();
       // Past the claim deadline: overdue, escalated, and the urging time on the read model.
       await env.sleep(pushed.claimDueAt.getTime() - (await env.currentTimeMs()) + 60_000);
@@ -105,8 +94,6 @@ describe('calendar import re-times running deadlines', () => {
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
         await keepHistory('supervisionTask-urging-retimed-v3', task);
       });
-      await task.terminate('test done');
-      await caseHandle.terminate('test done').catch(() => undefined);
     });
   });
 
@@ -260,6 +247,21 @@ describe('calendar import re-times running deadlines', () => {
 const deferred: Partial<ApprovalCaseInput> = { itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } };
 
 /** A case started on its own worker and awaiting its decision; terminated after `fn`, so the time-skipping server keeps skipping. */
+/** A new case approved on its own worker, and its supervision task; both terminated after fn. */
+async function withTaskOfNewCase(fn: (t: { task: WorkflowHandle; id: string; taskQueue: string; row: () => Promise<typeof tasks.$inferSelect> }) => Promise<void>): Promise<void> {
+  const { db } = database();
+  const taskQueue = uniqueId('tq');
+  const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+  await worker.runUntil(async () => {
+    const { task, taskId: id, caseHandle } = await approveNewCase(env, taskQueue);
+    await fn({ task, id, taskQueue, row: async () => (await db.select().from(tasks).where(eq(tasks.taskId, id)))[0]! });
+    // Nothing of a test may wait for a worker once it is gone: the time-skipping server
+    // would stop skipping for the next test.
+    await task.terminate('test done');
+    await caseHandle.terminate('test done').catch(() => undefined);
+  });
+}
+
 async function withCaseAwaitingDecision(
   overrides: Partial<ApprovalCaseInput>,
   fn: (c: { no: string; handle: WorkflowHandle; taskQueue: string; row: () => Promise<typeof cases.$inferSelect> }) => Promise<void>,
