@@ -13,7 +13,7 @@ import { computeDeadline, urgeAfter } from '../workflows/domain/deadlines.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { CreditAdapter } from './adapters/credit.js';
 import type { CalendarSource } from './calendar.js';
-import { FailureType, calendarChangedSignal, type Actor, type ApprovalCaseInput, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
+import { FailureType, calendarChangedSignal, type Actor, type ApprovalCaseInput, type ClaimWindow, type FeedbackResult, type SupervisionTaskInput } from '../workflows/contracts.js';
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 import { createEffectActivities } from './effects.js';
@@ -184,6 +184,14 @@ export function createActivities(deps: ActivityDeps) {
       { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
       now,
     );
+  }
+
+  /** The claim window (认领) of a task pushed at `at`, under the item's policy and calendar. */
+  async function openClaimWindow(itemCode: string, at: Date): Promise<ClaimWindow> {
+    const terms = await itemTerms(db, itemCode);
+    const policy = snapshotOf(terms.policy);
+    const due = computeDeadline(await deps.calendar.current(terms.calendarVersion), policy, at, policy.claimWindow, policy.claimRemindBefore);
+    return { openedAt: at.toISOString(), ...due, policy };
   }
 
   /**
@@ -490,9 +498,14 @@ export function createActivities(deps: ActivityDeps) {
       await recordStep(db, { key: `${input.applicationNo}:result-received:${input.taskId}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'result-received', summary: `result from ${input.departmentCode} received by the approval side: ${input.outcome} (${input.result})`, detail: { outcome: input.outcome, result: input.result } }, now);
     },
 
-    /** Moves the case to a stage and records why, once per step key. */
-    async recordCaseStage(input: { applicationNo: string; step: string; stage: string; kind: string; summary: string; detail?: Record<string, unknown>; close?: boolean }) {
+    /**
+     * Moves the case to a stage and records why, once per step key. With `claimWindowOf` (an
+     * item code; the push, 推送) it also opens the claim window of the tasks being pushed, under
+     * the item's policy from this instant, and answers it: each task starts with its deadline.
+     */
+    async recordCaseStage(input: { applicationNo: string; step: string; stage: string; kind: string; summary: string; detail?: Record<string, unknown>; close?: boolean; claimWindowOf?: string }): Promise<{ claimWindow?: ClaimWindow }> {
       const now = clock();
+      const claimWindow = input.claimWindowOf ? await openClaimWindow(input.claimWindowOf, now) : undefined;
       await writeWithStep(
         db,
         db
@@ -502,14 +515,14 @@ export function createActivities(deps: ActivityDeps) {
         { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail },
         now,
       );
+      return claimWindow ? { claimWindow } : {};
     },
 
     /** Creates the supervision task (推送) and opens its claim window under the item's policy. */
     async openTask(input: SupervisionTaskInput) {
-      const now = clock();
-      const terms = await itemTerms(db, input.itemCode);
-      const policy = snapshotOf(terms.policy);
-      const due = computeDeadline(await deps.calendar.current(terms.calendarVersion), policy, now, policy.claimWindow, policy.claimRemindBefore);
+      // The window the push opened; tasks pushed before the push opened it open their own here.
+      const { openedAt, policy, period, ...due } = input.claimWindow ?? (await openClaimWindow(input.itemCode, clock()));
+      const now = new Date(openedAt);
       // One statement: the row and its step. The stored row either way (the no-op update makes
       // RETURNING answer on a conflict): a retry after a commit must answer with the deadline
       // that was stored, not a new one — and its step, written with the row, is already there.
@@ -533,7 +546,6 @@ export function createActivities(deps: ActivityDeps) {
           .onConflictDoUpdate({ target: tasks.taskId, set: { taskId: sql`excluded.task_id` } })
           .returning({ claimDueAt: tasks.claimDueAt, claimDueProvisional: tasks.claimDueProvisional, claimRemindAt: tasks.claimRemindAt, policy: tasks.policy }),
       );
-      const period = due.period;
       const pushed = db.$with('pushed').as(
         stepInsert(
           db,

@@ -3,22 +3,11 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { calendarVersionColumn } from './calendar.js';
 import { approvalItems, deadlinePolicies, regions } from './schema/index.js';
+import type { PolicySnapshot } from '../workflows/contracts.js';
 
 export type DeadlinePolicy = typeof deadlinePolicies.$inferSelect;
 
-/** The snapshot a task keeps, so a later policy change never alters a running case. */
-export interface PolicySnapshot {
-  code: string;
-  unit: 'working-day' | 'minute';
-  officeTime: string;
-  claimWindow: number;
-  feedbackWindow: number;
-  claimRemindBefore: number;
-  feedbackRemindBefore: number;
-  claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
-  /** Default rectification period (snapshots taken before it existed: 22 working days). */
-  rectificationPeriod?: number;
-}
+export type { PolicySnapshot };
 
 export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
   return {

@@ -491,14 +491,18 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   }
   moveTo('supervising', `${links.length} supervision task(s): ${links.map((l) => l.departmentCode).join(', ')}`);
   // The push is on the record before any task exists, so the trail reads push → task → SMS.
-  await run('recordCaseStage', `dossier pushed to ${links.length} department(s)`, {
+  // It opens the tasks' claim window (results recorded before it did are empty: those tasks
+  // open their own, as they did), so each task starts with its deadline as a search attribute.
+  const pushed = await run('recordCaseStage', `dossier pushed to ${links.length} department(s)`, {
     applicationNo,
     step: 'supervising',
     stage: 'supervising',
     kind: 'pushed',
     summary: `dossier pushed to ${links.length} supervising department(s): ${links.map((l) => l.departmentCode).join(', ')}`,
     detail: { taskIds: links.map((l) => taskId(applicationNo, l.departmentCode)) },
+    claimWindowOf: input.itemCode,
   });
+  const claimWindow = pushed?.claimWindow;
   const children = [];
   for (const link of links) {
     const id = taskId(applicationNo, link.departmentCode);
@@ -517,6 +521,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
           SgDepartment: [link.departmentCode],
           SgDivision: [link.divisionCode],
           SgStage: ['awaiting-claim'],
+          ...(claimWindow && { SgDueAt: [new Date(claimWindow.dueAt)] }),
         },
         args: [
           {
@@ -534,6 +539,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
             regionCode: item.regionCode,
             ...(loop && scenario === 'post-verification' && { verifyCommitment: true }),
             ...(input.generation && { generation: input.generation }),
+            ...(claimWindow && { claimWindow }),
           },
         ],
       }),

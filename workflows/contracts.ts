@@ -181,6 +181,39 @@ export interface SupervisionTaskInput {
   resume?: TaskResume;
   /** As in ApprovalCaseInput, passed down by the case (and kept across continue-as-new). */
   generation?: 2;
+  /**
+   * The claim window as opened by the case's push (推送): the task starts with its deadline
+   * (`SgDueAt`) and `openTask` writes it as given. Absent for tasks pushed before 2026-11-24
+   * (evening): `openTask` opens the window itself and the task upserts its deadline.
+   */
+  claimWindow?: ClaimWindow;
+}
+
+/** A claim window opened at the push: from when, until when, under which policy. */
+export interface ClaimWindow {
+  /** The push instant (ISO): the window counts from it, and it is the task's pushed-at time. */
+  openedAt: string;
+  dueAt: string;
+  provisional: boolean;
+  remindAt: string | null;
+  /** Human phrase for summaries: "3 working days", "3 minutes (training)". */
+  period: string;
+  /** The policy the task keeps. */
+  policy: PolicySnapshot;
+}
+
+/** The deadline policy a task keeps, so a later policy change never alters a running case. */
+export interface PolicySnapshot {
+  code: string;
+  unit: 'working-day' | 'minute';
+  officeTime: string;
+  claimWindow: number;
+  feedbackWindow: number;
+  claimRemindBefore: number;
+  feedbackRemindBefore: number;
+  claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
+  /** Default rectification period (snapshots taken before it existed: 22 working days). */
+  rectificationPeriod?: number;
 }
 
 /** State carried across continue-as-new between rectification rounds. */

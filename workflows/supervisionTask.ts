@@ -355,8 +355,12 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   // ── push: task row, claim window, SMS to the division admin ──
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
   claimDueAt = opened.claimDueAt;
-  // A claim that came in while the push was being recorded stands: don't move it back.
-  if (status === 'awaiting-claim') moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
+  // A claim that came in while the push was being recorded stands: don't move it back. A task
+  // whose window the push opened started with its stage and deadline as search attributes.
+  if (status === 'awaiting-claim') {
+    if (input.claimWindow && input.generation === 2 && claimDueAt === input.claimWindow.dueAt) setCurrentDetails(`**awaiting-claim** — claim due ${formatShanghai(claimDueAt)}`);
+    else moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
+  }
   const notice = await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
     businessKey: `${taskId}:claim-notice`,
     recipient: { kind: 'division-admin', divisionCode: input.divisionCode },

@@ -2,9 +2,9 @@
 // window expiring into overdue + escalation at its exact deadline, and a second claim refused.
 import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
-import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType } from '../../workflows/contracts.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
@@ -31,20 +31,45 @@ describe('claim window', () => {
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
       const result = await caseHandle.result();
       expect(result.outcome).toBe('closed');
-      // Stage search attributes only where the case and the task come to rest.
+      // Stage search attributes only where the case and the task come to rest; the task starts
+      // awaiting its claim, with the deadline the push opened (no upsert for it).
       expect(await stageUpserts(caseHandle)).toEqual(['awaiting-decision', 'supervising']);
-      expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback']);
+      expect(await stageUpserts(task)).toEqual(['claimed', 'awaiting-feedback']);
       // Generation 2 takes the patched branches without patch markers.
       expect(await patchMarkers(caseHandle)).toBe(0);
       expect(await patchMarkers(task)).toBe(0);
-      await keepHistory('approvalCase-standard-closed-v3', caseHandle);
-      await keepHistory('supervisionTask-claimed-compliant-v3', task);
+      await keepHistory('approvalCase-standard-closed-window-v3', caseHandle);
+      await keepHistory('supervisionTask-claimed-compliant-window-v3', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
+      const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
+      const decode = (f: { data?: Uint8Array | null } | undefined) => JSON.parse(new TextDecoder().decode(f!.data!)) as unknown;
+      expect(decode(started.SgStage)).toEqual(['awaiting-claim']);
+      expect(new Date(decode(started.SgDueAt) as string).toISOString()).toBe(row!.claimDueAt.toISOString());
       // Exactly one SMS in effect, at our outbox and at the gateway.
       expect(await notifications_for(id)).toBe(1);
       const gateway = await database().db.select().from(smsGatewayMessages).where(eq(smsGatewayMessages.outId, `${id}:claim-notice`));
       expect(gateway).toHaveLength(1);
+    });
+  });
+
+  it('a task pushed before the push opened claim windows (no claimWindow in its input) opens its own and upserts its deadline', async () => {
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
+    await worker.runUntil(async () => {
+      const { task, taskId: id } = await approvedCase(taskQueue);
+      const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+      const pushedInput = defaultPayloadConverter.fromPayload<SupervisionTaskInput>(started.input!.payloads![0]!);
+      expect(pushedInput.claimWindow).toBeDefined();
+      const { claimWindow: _, ...legacy } = { ...pushedInput, taskId: `${id}-legacy` };
+      const old = await env.client.workflow.start('supervisionTask', { taskQueue, workflowId: legacy.taskId, args: [legacy], searchAttributes: { SgStage: ['awaiting-claim'] } });
+      await waitFor(async () => (await stageUpserts(old)).length === 1);
+      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, legacy.taskId));
+      const calendar = new WorkingCalendar(await loadCalendarData(database().db));
+      expect(row!.claimDueAt.toISOString()).toBe(calendar.deadline(row!.pushedAt, 3).dueAt.toISOString());
+      expect(await stageUpserts(old)).toEqual(['awaiting-claim']);
+      await old.terminate('test done');
+      await task.terminate('test done');
     });
   });
 
