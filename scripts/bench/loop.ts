@@ -28,6 +28,11 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--cases') ?? (quick ? 30 : 500);
 const CONCURRENCY = argValue(argv, '--concurrency') ?? 50;
+// Rounds of the pair, each side on a fresh dev server, the order alternating (ours first in
+// even rounds, bare first in odd ones): the machine's speed drifts over minutes and the first
+// side runs on a colder process, so one pair can be off by ±5 %; the median of rounds is not.
+const ROUNDS = argValue(argv, '--rounds') ?? 1;
+let round = 0;
 const SAMPLE = Math.min(N, 10);
 const proto = (createRequire(import.meta.url)('@temporalio/proto') as { temporal: typeof protoNs }).temporal;
 const ET = proto.api.enums.v1.EventType;
@@ -177,7 +182,7 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
     if (r.statusCode !== expect) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
     return r;
   };
-  const prefix = `BL${process.pid}`;
+  const prefix = `BL${process.pid}R${round}`;
   const latencies: number[] = [];
   const oneCase = async (i: number) => {
     const no = `${prefix}-${i}`;
@@ -237,7 +242,7 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
     maxConcurrentWorkflowTaskExecutions: 40,
   });
   const running = worker.run();
-  const prefix = `BB${process.pid}`;
+  const prefix = `BB${process.pid}R${round}`;
   const latencies: number[] = [];
   const oneCase = async (i: number) => {
     const id = `${prefix}-${i}`;
@@ -323,13 +328,38 @@ try {
       // For profiling our side alone.
       console.log(`ours only: ${N} cases in ${ours.seconds.toFixed(1)} s (${(N / ours.seconds).toFixed(2)} cases/s); CPU ms per case: node ${ours.cpu.node.toFixed(1)}, Temporal ${ours.cpu.temporal.toFixed(1)}, PostgreSQL ${ours.cpu.postgres.toFixed(1)}; ${threadsLine(ours.cpu)}`);
     } else {
-      // The bare side gets a dev server as fresh as ours had: on the same server it would
-      // run over ours' histories in the same SQLite file, which costs the server more per case
-      // (docs/benchmarks.md). --same-server keeps the old behaviour, for comparison.
-      if (!argv.includes('--same-server')) await stack.freshTemporal();
-      const b = await connect();
-      report(ours, await runBare(stack, b.client, b.native, ours.shape!));
-      await b.close();
+      // Each side gets a dev server as fresh as ours had: on the same server it would run over
+      // the other's histories in the same SQLite file, which costs the server more per case
+      // (docs/benchmarks.md). --same-server keeps the old behaviour, for comparison (one round).
+      const side = async (which: 'ours' | 'bare'): Promise<Result> => {
+        if (!argv.includes('--same-server')) await stack.freshTemporal();
+        const c = await connect();
+        try {
+          return which === 'ours' ? await runOurs(stack, bundlePath, c.client, c.native) : await runBare(stack, c.client, c.native, ours.shape!);
+        } finally {
+          await c.close();
+        }
+      };
+      const ratios: number[] = [];
+      let pair: [Result, Result] = [ours, await side('bare')];
+      for (;;) {
+        if (ROUNDS > 1) console.log(`\n── round ${round + 1} of ${ROUNDS} (${round % 2 === 0 ? 'ours, then bare' : 'bare, then ours'}) ──`);
+        report(...pair);
+        ratios.push(pair[1].seconds / pair[0].seconds);
+        if (++round >= ROUNDS) break;
+        if (round % 2 === 0) {
+          const o = await side('ours');
+          pair = [o, await side('bare')];
+        } else {
+          const b = await side('bare');
+          pair = [await side('ours'), b];
+        }
+      }
+      if (ROUNDS > 1) {
+        const sorted = [...ratios].sort((a, b) => a - b);
+        const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+        console.log(`\nratio ours/bare, cases/s, by round: ${ratios.map((r) => r.toFixed(2)).join(', ')}   median ${median.toFixed(2)}   mean ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)}`);
+      }
     }
   }
 } finally {
