@@ -21,7 +21,7 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, pct, pool, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
+import { argValue, cpuSplit, devConfigArgs, pct, pool, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
 import type { Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
@@ -36,6 +36,8 @@ let round = 0;
 const SAMPLE = Math.min(N, 10);
 const proto = (createRequire(import.meta.url)('@temporalio/proto') as { temporal: typeof protoNs }).temporal;
 const ET = proto.api.enums.v1.EventType;
+/** Encoded bytes of a case's histories (case + task), per case: what the server stores and reads. */
+const historyBytes = (hs: History[], cases: number) => hs.reduce((a, h) => a + proto.api.history.v1.History.encode(h as protoNs.api.history.v1.IHistory).finish().length, 0) / cases;
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -127,6 +129,17 @@ const byKind = (counted: Map<string, number>) => {
 };
 const fullStatements = argv.includes('--statements-full');
 const bareDescribe = argv.includes('--bare-describe');
+// The dev server's own counters (requests by API, persistence calls by operation…) per case,
+// side by side: where the server's extra work per case comes from.
+const serverMetrics = argv.includes('--server-metrics');
+function perCaseCounters(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) {
+    const d = (v - (before.get(k) ?? 0)) / N;
+    if (d !== 0) out.set(k, d);
+  }
+  return out;
+}
 function statementKey(q: string): string {
   if (fullStatements) return q.replace(/\s+/g, ' ').slice(0, 160);
   const m = /^\s*(select|insert into|update|delete from|begin|commit|rollback|with)\b(?:.*?\bfrom\s+)?\s*("?[\w.]+"?)?/is.exec(q);
@@ -144,6 +157,8 @@ interface Result {
   polls: number;
   /** CPU seconds per case by process, over the timed part. */
   cpu: CpuSplit;
+  /** With --server-metrics: the dev server's counters per case over the timed part. */
+  server?: Map<string, number>;
 }
 
 async function sampleHistories(client: Client, ids: Array<[string, string]>): Promise<{ wft: number; act: number; parents: History[]; children: History[] }> {
@@ -201,18 +216,20 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
   };
   const t0 = performance.now();
   polls = 0;
+  const m0 = serverMetrics ? await stack.serverCounters() : undefined;
   const cpu = cpuSplit(stack);
   statements.clear();
   await pool(N, CONCURRENCY, oneCase);
   const seconds = (performance.now() - t0) / 1000;
   const used = cpu();
+  const server = m0 && perCaseCounters(m0, await stack.serverCounters());
   const perCaseStatements = [...byKind(statements)].sort((a, b) => b[1] - a[1]);
   console.log(
     `[bench] ours: PostgreSQL statements per case ${(perCaseStatements.reduce((a, [, n]) => a + n, 0) / N).toFixed(1)}: ${perCaseStatements.map(([k, n]) => `${k} ${(n / N).toFixed(1)}`).join(', ')}`,
   );
   const ids = Array.from({ length: SAMPLE }, (_, i): [string, string] => [`case-${prefix}-${i}`, `task-${prefix}-${i}-${DEMO.market}`]);
   const s = await sampleHistories(client, ids);
-  console.log(`[bench] ours: history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
+  console.log(`[bench] ours: history bytes per case ${historyBytes([...s.parents, ...s.children], SAMPLE).toFixed(0)}; history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
   const [pre, mid, , post] = phases(s.parents[0]!, ['update:decide', 'child-start', 'child-done']);
   // A claim can overtake the push's second activity (the SMS); take the sample where it did not.
   const childPhases = s.children.map((h) => phases(h, ['update:claim', 'update:inspection', 'update:feedback'])).sort((a, b) => b[0]! - a[0]!);
@@ -222,7 +239,7 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
   worker.shutdown();
   await running;
   await database.close();
-  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape, cpu: perCase(used), polls: polls / N };
+  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape, cpu: perCase(used), polls: polls / N, server };
 }
 
 async function runBare(stack: BenchStack, client: Client, native: NativeConnection, shape: Shape): Promise<Result> {
@@ -270,16 +287,18 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
   };
   const t0 = performance.now();
   polls = 0;
+  const m0 = serverMetrics ? await stack.serverCounters() : undefined;
   const cpu = cpuSplit(stack);
   await pool(N, CONCURRENCY, oneCase);
   const seconds = (performance.now() - t0) / 1000;
   const used = cpu();
+  const server = m0 && perCaseCounters(m0, await stack.serverCounters());
   const s = await sampleHistories(client, Array.from({ length: SAMPLE }, (_, i): [string, string] => [`bare-case-${prefix}-${i}`, `bare-task-${prefix}-${i}`]));
-  console.log(`[bench] bare: history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
+  console.log(`[bench] bare: history bytes per case ${historyBytes([...s.parents, ...s.children], SAMPLE).toFixed(0)}; history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
   worker.shutdown();
   await running;
   await sql.end({ timeout: 5 });
-  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, cpu: perCase(used), polls: polls / N };
+  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, cpu: perCase(used), polls: polls / N, server };
 }
 
 /** The side-by-side figures of a full run. */
@@ -296,12 +315,21 @@ function report(ours: Result, bare: Result): void {
     );
     console.log(`    ${threadsLine(r.cpu)}`);
   }
+  if (ours.server && bare.server) {
+    // Counters (not histograms' buckets), the largest differences first.
+    const keys = [...new Set([...ours.server.keys(), ...bare.server.keys()])].filter((k) => !/_bucket\b|_sum\b|latency|_seconds/.test(k));
+    const rows = keys.map((k) => [k, ours.server!.get(k) ?? 0, bare.server!.get(k) ?? 0] as const).filter(([, o, b]) => Math.abs(o - b) >= 0.05);
+    rows.sort((a, b) => Math.abs(b[1] - b[2]) - Math.abs(a[1] - a[2]));
+    console.log(`  server counters per case, ours vs bare (largest differences): ${rows.slice(0, 40).map(([k, o, b]) => `${k} ${o.toFixed(1)}/${b.toFixed(1)}`).join(', ')}`);
+    const requests = rows.filter(([k]) => /^(service_requests|persistence_requests|visibility_persistence_requests)\|/.test(k));
+    console.log(`  server requests per case, ours vs bare (every one that differs): ${requests.map(([k, o, b]) => `${k} ${o.toFixed(1)}/${b.toFixed(1)}`).join(', ')}`);
+  }
   console.log(
     `ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${(pct(ours.latencies, 50) / pct(bare.latencies, 50)).toFixed(2)}   p99 ${(pct(ours.latencies, 99) / pct(bare.latencies, 99)).toFixed(2)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`,
   );
 }
 
-const stack = await startBenchStack({ keep: argv.includes('--keep') });
+const stack = await startBenchStack({ keep: argv.includes('--keep'), serverMetrics, devServerArgs: devConfigArgs(argv) });
 try {
   const connect = async () => {
     const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -334,11 +362,9 @@ try {
       const side = async (which: 'ours' | 'bare'): Promise<Result> => {
         if (!argv.includes('--same-server')) await stack.freshTemporal();
         const c = await connect();
-        try {
-          return which === 'ours' ? await runOurs(stack, bundlePath, c.client, c.native) : await runBare(stack, c.client, c.native, ours.shape!);
-        } finally {
-          await c.close();
-        }
+        const r = await (which === 'ours' ? runOurs(stack, bundlePath, c.client, c.native) : runBare(stack, c.client, c.native, ours.shape!));
+        await c.close();
+        return r;
       };
       const ratios: number[] = [];
       let pair: [Result, Result] = [ours, await side('bare')];

@@ -27,7 +27,26 @@ export interface BenchStack {
    * server's SQLite file grows with every history and makes later work dearer.
    */
   freshTemporal(): Promise<void>;
+  /**
+   * With `serverMetrics`: the dev server's Prometheus counters now, summed by metric and
+   * operation (`service_requests|RespondWorkflowTaskCompleted`…), for deltas around a phase.
+   */
+  serverCounters(): Promise<Map<string, number>>;
   stop(): Promise<void>;
+}
+
+/** Prometheus text → counters summed by name and `operation` label (other labels dropped). */
+export function sumCounters(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? ([-+\d.eE]+|NaN|[+-]Inf)$/.exec(line);
+    if (!m) continue;
+    const op = /(?:^|,)operation="([^"]*)"/.exec(m[2] ?? '')?.[1];
+    const key = op ? `${m[1]}|${op}` : m[1]!;
+    out.set(key, (out.get(key) ?? 0) + Number(m[3]));
+  }
+  return out;
 }
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
@@ -39,7 +58,7 @@ const say = (msg: string) => console.log(`[bench] ${msg}`);
 export const devConfigArgs = (argv: string[]): string[] =>
   argv.flatMap((a, i) => (a === '--dev-config' && argv[i + 1] ? ['--dynamic-config-value', argv[i + 1]!] : []));
 
-export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: string[] } = {}): Promise<BenchStack> {
+export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: string[]; serverMetrics?: boolean } = {}): Promise<BenchStack> {
   const dir = path.join(projectRoot, '.data', 'bench', `run-${process.pid}`);
   fs.mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
@@ -61,12 +80,27 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
   process.once('SIGTERM', onSignal);
   const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   let attempts = 0;
+  let metricsPort: number | undefined;
+  // The dev server refreshes its search-attribute cache from its database on every read — a
+  // testing convenience ("should not be turned on in production"), which made each search
+  // attribute on a start, an upsert or a visibility record a cluster-metadata read from SQLite
+  // (docs/benchmarks.md). The bench's servers run with production's cache instead, both sides
+  // alike; the search attributes are registered at start-up, so the cache has them from the
+  // first read. A --dev-config of the same key wins.
+  const devArgs = opts.devServerArgs ?? [];
+  const saCacheKey = 'system.forceSearchAttributesCacheRefreshOnRead';
+  const benchServerArgs = [
+    ...Object.entries(base.temporal.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...(devArgs.some((a) => a.startsWith(`${saCacheKey}=`)) ? [] : ['--dynamic-config-value', `${saCacheKey}=false`]),
+    ...devArgs,
+  ];
   const startTemporal = async () => {
     const cli = await ensureTemporalCli(projectRoot);
     // Several benchmarks start dev servers at once under `npm test`; a server that loses one
     // of its internal ports to another exits during set-up. Then start another, at most twice.
     for (let attempt = 1; ; attempt++) {
       attempts++;
+      metricsPort = opts.serverMetrics ? await findFreePort() : undefined;
       const server = await startDevServer({
         cli,
         dataDir: path.join(dir, `temporal-${attempts}`),
@@ -74,7 +108,7 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
         uiPort: await findFreePort(),
         namespace: 'default',
         logFile: path.join(dir, `temporal-${attempts}.log`),
-        extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...(opts.devServerArgs ?? [])],
+        extraArgs: [...devServerExtraArgs(base.temporal.devServer), ...benchServerArgs, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : [])],
       });
       dev = server;
       try {
@@ -114,6 +148,10 @@ export async function startBenchStack(opts: { keep?: boolean; devServerArgs?: st
       return dev!.pid;
     },
     postgresPid: pg!.pid,
+    serverCounters: async () => {
+      if (!metricsPort) throw new Error('serverCounters needs startBenchStack({ serverMetrics: true })');
+      return sumCounters(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    },
     freshTemporal: async () => {
       const t1 = Date.now();
       await dev!.stop();
