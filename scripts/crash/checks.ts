@@ -173,7 +173,15 @@ export async function checkInvariants(databaseUrl: string, cases: CaseRecord[], 
         await Promise.all(
           ids.slice(i, i + 20).map(async (id) => {
             try {
-              const d = await client.getHandle(id).describe();
+              // The read model says "closed" one workflow task before the workflow completes;
+              // when the last kill took the worker holding that task, it times out (10 s) and
+              // runs again on the restarted worker. So a running workflow gets 30 s to finish.
+              const deadline = Date.now() + 30_000;
+              let d = await client.getHandle(id).describe();
+              while (d.status.name === 'RUNNING' && Date.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 500));
+                d = await client.getHandle(id).describe();
+              }
               if (d.status.name === 'COMPLETED') completed++;
               else notCompleted.push(`${id}: ${d.status.name}`);
             } catch (e) {
