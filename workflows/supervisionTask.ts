@@ -66,12 +66,12 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   let outcomeReason: string | undefined;
 
   const state = (): TaskState => ({ taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, reinspectionDueAt: reinspectionDueAt || undefined, round, outcome });
-  const moveTo = (next: TaskStatus, details: string, dueAt?: string) => {
+  const moveTo = (next: TaskStatus, details: string, dueAt?: string, upsert = true) => {
     status = next;
     // Generation 2: only where the task rests — a stage with its deadline
     // known, or claimed (waiting for the inspection) — not the moment before an activity
     // returns the deadline, nor the end (the closed workflow says it).
-    if (input.generation !== 2 || dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (upsert && (input.generation !== 2 || dueAt !== undefined || next === 'claimed')) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
   };
   const ownDivision = (actor: Actor) => {
@@ -355,12 +355,11 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   // ── push: task row, claim window, SMS to the division admin ──
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
   claimDueAt = opened.claimDueAt;
-  // A claim that came in while the push was being recorded stands: don't move it back. A task
-  // whose window the push opened started with its stage and deadline as search attributes.
-  if (status === 'awaiting-claim') {
-    if (input.claimWindow && input.generation === 2 && claimDueAt === input.claimWindow.dueAt) setCurrentDetails(`**awaiting-claim** — claim due ${formatShanghai(claimDueAt)}`);
-    else moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt);
-  }
+  // A claim that came in while the push was being recorded stands: don't move it back. A
+  // generation-2 task whose window the push opened started with this stage and deadline as
+  // search attributes: no upsert.
+  const startedWithIt = input.generation === 2 && input.claimWindow?.dueAt === claimDueAt;
+  if (status === 'awaiting-claim') moveTo('awaiting-claim', `claim due ${formatShanghai(claimDueAt)}`, claimDueAt, !startedWithIt);
   const notice = await run('notify', `SMS to the admin of ${input.divisionCode}: new task`, {
     businessKey: `${taskId}:claim-notice`,
     recipient: { kind: 'division-admin', divisionCode: input.divisionCode },

@@ -367,19 +367,19 @@ try {
         return r;
       };
       const ratios: number[] = [];
-      let pair: [Result, Result] = [ours, await side('bare')];
-      for (;;) {
-        if (ROUNDS > 1) console.log(`\n── round ${round + 1} of ${ROUNDS} (${round % 2 === 0 ? 'ours, then bare' : 'bare, then ours'}) ──`);
-        report(...pair);
-        ratios.push(pair[1].seconds / pair[0].seconds);
-        if (++round >= ROUNDS) break;
-        if (round % 2 === 0) {
+      for (round = 0; round < ROUNDS; round++) {
+        let pair: [Result, Result];
+        if (round === 0) pair = [ours, await side('bare')];
+        else if (round % 2 === 0) {
           const o = await side('ours');
           pair = [o, await side('bare')];
         } else {
           const b = await side('bare');
           pair = [await side('ours'), b];
         }
+        if (ROUNDS > 1) console.log(`\n── round ${round + 1} of ${ROUNDS} (${round % 2 === 0 ? 'ours, then bare' : 'bare, then ours'}) ──`);
+        report(...pair);
+        ratios.push(pair[1].seconds / pair[0].seconds);
       }
       if (ROUNDS > 1) {
         const sorted = [...ratios].sort((a, b) => a - b);
