@@ -568,6 +568,9 @@ export function createActivities(deps: ActivityDeps) {
         period,
         workingDays: policy.claimWindow,
         escalateTo: (row!.policy ?? policy).claimEscalateTo,
+        // The task's update handlers record through local activities (workflows/acts.ts
+        // `record`). A push recorded before this answered nothing: that task keeps activities.
+        recordsLocally: true as const,
       };
     },
 

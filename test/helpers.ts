@@ -6,7 +6,7 @@ import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
+import { defaultPayloadConverter, type ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -202,6 +202,19 @@ export async function keepHistory(name: string, handle: WorkflowHandle): Promise
   if (!process.env.RECORD_HISTORIES) return;
   await mkdir(historiesDir, { recursive: true });
   await writeFile(path.join(historiesDir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}
+
+/** The activity types a workflow ran as activity tasks, and as local activities, in order. */
+export async function activityKinds(h: WorkflowHandle): Promise<{ tasks: string[]; local: string[] }> {
+  const events = (await h.fetchHistory()).events ?? [];
+  const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : []));
+  const local = events.flatMap((e) => {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName !== 'core_local_activity') return [];
+    // The marker's `data` is the SDK core's record of the run: { seq, attempt, activity_type, … }.
+    return [defaultPayloadConverter.fromPayload<{ activity_type: string }>(m.details!.data!.payloads![0]!).activity_type];
+  });
+  return { tasks: scheduled, local };
 }
 
 /** The SgStage values a workflow upserted, in order (its UpsertWorkflowSearchAttributes events). */

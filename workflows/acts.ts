@@ -1,6 +1,6 @@
 // The activity proxy shared by both workflows, and a helper that gives each call a human
 // summary, so the Temporal UI reads like the case file.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 export const acts = proxyActivities<Activities>({
@@ -22,4 +22,31 @@ export function run<K extends ActivityName>(
     executeWithOptions(o: ActivityOptions, a: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>>;
   };
   return fn.executeWithOptions({ summary } as ActivityOptions, args);
+}
+
+/**
+ * What an update handler records (claim, inspection, feedback, re-inspection, rectification
+ * order): a local activity, run inside the workflow task that accepted the update, so the
+ * caller's answer needs one workflow task instead of a workflow task, an activity task and a
+ * second workflow task (docs/benchmarks.md, "API under load"). Each of these activities only
+ * writes the read model and the trail under a business key, so a re-run after a lost workflow
+ * task repeats nothing. The same retry policy: a database outage is waited out, the update with it.
+ */
+export const localActs = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+/** `run`, as a local activity when `local` (see localActs). */
+export function record<K extends ActivityName>(
+  local: boolean,
+  name: K,
+  summary: string,
+  ...args: Parameters<Activities[K]>
+): Promise<Awaited<ReturnType<Activities[K]>>> {
+  if (!local) return run(name, summary, ...args);
+  const fn = localActs[name] as unknown as {
+    executeWithOptions(o: LocalActivityOptions, a: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>>;
+  };
+  return fn.executeWithOptions({ summary } as LocalActivityOptions, args);
 }

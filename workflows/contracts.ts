@@ -225,6 +225,8 @@ export interface TaskResume {
   /** The result that ordered this round: rectification or commitment-untrue. */
   cause: 'rectification' | 'commitment-untrue';
   rectificationDueAt: string;
+  /** The earlier run's handlers recorded through local activities (workflows/acts.ts `record`). */
+  recordsLocally?: true;
 }
 
 export type TaskStatus = 'awaiting-claim' | 'claimed' | 'awaiting-feedback' | 'rectifying' | 'awaiting-reinspection' | 'closed';

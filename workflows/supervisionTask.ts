@@ -2,7 +2,7 @@
 // SMS to the division admin → claim window (3 working days) → supervision → feedback window
 // (5 working days after finishing) → result back to the case.
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { run } from './acts.js';
+import { record, run } from './acts.js';
 import {
   FailureType,
   calendarChangedSignal,
@@ -48,6 +48,10 @@ function refuse(type: FailureType, message: string): never {
 export async function supervisionTask(input: SupervisionTaskInput): Promise<SupervisionTaskResult> {
   const { taskId, applicationNo } = input;
   let status: TaskStatus = 'awaiting-claim';
+  // Whether the update handlers record through local activities: the push (openTask) says so,
+  // or the earlier run for a later rectification round. Set before any handler records: the
+  // claim handler waits for the claim deadline, which comes with the same answer.
+  let recordsLocally = input.resume?.recordsLocally === true;
   let claimDueAt = '';
   let claimOverdue = false;
   let claimedAt: string | undefined;
@@ -162,7 +166,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       await condition(() => claimDueAt !== '');
       const onTime = Date.parse(claimedAt) <= Date.parse(claimDueAt);
       moveTo('claimed', `claimed by ${actor.sub}${onTime ? '' : ' (late)'}`);
-      await run('recordClaim', `claim by ${actor.sub}`, { taskId, applicationNo, actor, claimedAt, onTime });
+      await record(recordsLocally, 'recordClaim', `claim by ${actor.sub}`, { taskId, applicationNo, actor, claimedAt, onTime });
       return state();
     },
     {
@@ -177,7 +181,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     inspectionUpdate,
     async ({ actor, finishedAt, findings }) => {
       moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
-      const r = await run('recordInspection', `supervision finished; open the ${'feedback'} window`, { taskId, applicationNo, actor, finishedAt, findings });
+      const r = await record(recordsLocally, 'recordInspection', `supervision finished; open the ${'feedback'} window`, { taskId, applicationNo, actor, finishedAt, findings });
       feedbackDueAt = r.feedbackDueAt;
       feedbackRemindAt = r.remindAt ?? null;
       feedbackPeriod = r.period ?? '';
@@ -208,15 +212,15 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
         round += 1;
         cause = r;
         moveTo('rectifying', `${r}: rectification order round ${round}`);
-        await run('recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: false });
-        const order = await run('orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause: r, round, deadline: rectificationDeadline, note });
+        await record(recordsLocally, 'recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: false });
+        const order = await record(recordsLocally, 'orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause: r, round, deadline: rectificationDeadline, note });
         rectificationDueAt = order.dueAt;
         moveTo('rectifying', `rectification due ${formatShanghai(order.dueAt)} (round ${round})`, order.dueAt);
         return state();
       }
       outcome = r === 'unreachable' ? 'unreachable' : 'compliant';
       moveTo('closed', `result: ${r}`);
-      await run('recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: true });
+      await record(recordsLocally, 'recordFeedback', `feedback: ${r}`, { taskId, applicationNo, actor, result: r, note, at, onTime, closes: true });
       return state();
     },
     {
@@ -251,19 +255,19 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
       if (rectified) {
         outcome = 'rectified';
         moveTo('closed', `re-inspection: rectified (round ${reinspected})`);
-        await run('recordReinspection', `re-inspection: rectified`, { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
+        await record(recordsLocally, 'recordReinspection', `re-inspection: rectified`, { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
       } else if (rectificationDeadline) {
         round += 1;
         moveTo('rectifying', `not rectified: rectification round ${round} ordered`);
-        await run('recordReinspection', 're-inspection: not rectified, another round', { taskId, applicationNo, actor, round: reinspected, rectified, note, at });
-        const order = await run('orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause, round, deadline: rectificationDeadline, note });
+        await record(recordsLocally, 'recordReinspection', 're-inspection: not rectified, another round', { taskId, applicationNo, actor, round: reinspected, rectified, note, at });
+        const order = await record(recordsLocally, 'orderRectification', `rectification order, round ${round}`, { taskId, applicationNo, actor, cause, round, deadline: rectificationDeadline, note });
         rectificationDueAt = order.dueAt;
       } else {
         // 撤销许可 is the approval department's act: supervision asks through the case, never around it.
         outcome = 'revocation-requested';
         outcomeReason = `${cause === 'commitment-untrue' ? 'commitment untrue' : 'non-compliance'} not rectified after ${reinspected} round(s): ${note}`;
         moveTo('closed', 'not rectified: revocation requested from the approval department');
-        await run('recordReinspection', 're-inspection: not rectified, revocation requested', { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
+        await record(recordsLocally, 'recordReinspection', 're-inspection: not rectified, revocation requested', { taskId, applicationNo, actor, round: reinspected, rectified, note, at, outcome });
       }
       return state();
     },
@@ -334,7 +338,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     await condition(allHandlersFinished);
     await continueAsNew<typeof supervisionTask>({
       ...input,
-      resume: { round, cause, rectificationDueAt: rectificationDueAt!, claimDueAt, claimedAt, claimOverdue },
+      resume: { round, cause, rectificationDueAt: rectificationDueAt!, claimDueAt, claimedAt, claimOverdue, ...(recordsLocally && { recordsLocally }) },
     });
     return null;
   }
@@ -354,6 +358,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
 
   // ── push: task row, claim window, SMS to the division admin ──
   const opened = await run('openTask', `push dossier to ${input.departmentCode} / ${input.divisionCode}`, input);
+  recordsLocally = opened.recordsLocally === true;
   claimDueAt = opened.claimDueAt;
   // A claim that came in while the push was being recorded stands: don't move it back. A
   // generation-2 task whose window the push opened started with this stage and deadline as

@@ -5,10 +5,12 @@
 // process (scripts/bench/http-driver.ts: keep-alive fetch, no load-testing dependency) on: the
 // inbox read, claim, inspection, feedback. Prints throughput and p50/p99 per
 // route; in the same run the baselines: the same Updates sent straight to the workflows with
-// the Temporal client (no HTTP, auth, zod or read model), and the inbox's bare SQL.
+// the Temporal client (no HTTP, auth, zod or read model), and the inbox's bare SQL — and the
+// dev server's floor for an Update at the same concurrency: a bare workflow's Update that runs
+// one local INSERT (the shape of ours), and one that does nothing.
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { buildApp } from '../../api/app.js';
 import { createVerifier, signDevToken } from '../../api/auth.js';
@@ -16,7 +18,8 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, pct, pool, startBenchStack } from './stack.js';
+import { argValue, cpuSplit, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
+import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -132,12 +135,43 @@ try {
   const inboxSql = await measure(READS, async () => {
     await sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`;
   });
+  const claimCpu = cpuSplit(stack);
   const claimApi = await measureHttp(base, token, times(ACTED, (i) => ({ method: 'POST' as const, url: `/v1/tasks/${viaApi(i)}/claim` })));
+  const claimUsed = claimCpu();
   const claimCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(claimUpdate, { args: [{ actor }] })));
   const inspApi = await measureHttp(base, token, times(ACTED, (i) => ({ method: 'POST' as const, url: `/v1/tasks/${viaApi(i)}/inspection`, body: { finishedAt: finishedAt(), findings: '现场检查符合要求' } })));
   const inspCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(inspectionUpdate, { args: [{ actor, finishedAt: finishedAt(), findings: '现场检查符合要求' }] })));
   const fbApi = await measureHttp(base, token, times(ACTED, (i) => ({ method: 'POST' as const, url: `/v1/tasks/${viaApi(i)}/feedback`, body: { result: 'compliant', note: '符合要求' } })));
   const fbCl = await measure(ACTED, async (i) => void (await client.workflow.getHandle(viaClient(i)).executeUpdate(feedbackUpdate, { args: [{ actor, result: 'compliant', note: '符合要求' }] })));
+
+  // ── the floor: bare workflows on the same server, no HTTP, no read model, no search attributes ──
+  // bareTask with a shape of no activity tasks; its claim handler runs one local INSERT (as ours
+  // records), its inspection handler nothing. Started just before, so their 3-minute wait for a
+  // claim has not run out.
+  await sql`create table if not exists bench_bare (id bigserial primary key, key text not null, at timestamptz not null default now())`;
+  const bareQueue = `bench-api-bare-${process.pid}`;
+  const bare = await bundleWorkflowCode({ workflowsPath: path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts'), logger: new DefaultLogger('WARN') });
+  const bareWorker = await Worker.create({
+    connection: native,
+    taskQueue: bareQueue,
+    workflowBundle: { code: bare.code },
+    activities: { bareInsert: async (key: string) => void (await sql`insert into bench_bare (key) values (${key})`) },
+  });
+  const bareRunning = bareWorker.run();
+  const shape: Shape = { pre: 0, mid: 0, post: 0, open: 0, claim: 0, inspection: 0, feedback: 0, claimLocal: 1 };
+  const bareId = (i: number) => `bare-api-${prefix}-${i}`;
+  await pool(ACTED, 50, async (i) => void (await client.workflow.start('bareTask', { taskQueue: bareQueue, workflowId: bareId(i), args: [bareId(i), shape] })));
+  // At rest: each one's first workflow task done (started, its timer set).
+  await pool(ACTED, 20, async (i) => {
+    while ((await client.workflow.getHandle(bareId(i)).describe()).historyLength < 4) await sleep(100);
+  });
+  const floorCpu = cpuSplit(stack);
+  const floorLocal = await measure(ACTED, async (i) => void (await client.workflow.getHandle(bareId(i)).executeUpdate(bareClaim)));
+  const floorUsed = floorCpu();
+  const floorNoop = await measure(ACTED, async (i) => void (await client.workflow.getHandle(bareId(i)).executeUpdate(bareInspection)));
+  await pool(ACTED, 50, async (i) => void (await client.workflow.getHandle(bareId(i)).terminate('bench done')));
+  bareWorker.shutdown();
+  await bareRunning;
 
   console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
   line('GET /v1/tasks (inbox, limit 50)', inboxApi);
@@ -146,6 +180,13 @@ try {
   console.log(`  CPU ms per inbox read: API process (API + worker) ${ms(used.node)}   PostgreSQL ${ms(used.postgres)}   Temporal ${ms(used.temporal)}   load generator and the rest ${ms(used.machine - used.node - used.postgres - used.temporal)}   machine ${ms(used.machine)}`);
   line('POST /v1/tasks/:id/claim', claimApi);
   line('  baseline: claim Update via the Temporal client', claimCl);
+  line('  floor: bare Update, one local INSERT', floorLocal);
+  line('  floor: bare Update, no-op', floorNoop);
+  const perUpdate = (c: CpuSplit) => {
+    const m = (x: number) => ((x * 1000) / ACTED).toFixed(2);
+    return `API process ${m(c.node)}   Temporal ${m(c.temporal)}   PostgreSQL ${m(c.postgres)}   machine ${m(c.machine)}`;
+  };
+  console.log(`  CPU ms per claim: ${perUpdate(claimUsed)}; per bare Update with a local INSERT: ${perUpdate(floorUsed)}`);
   line('POST /v1/tasks/:id/inspection', inspApi);
   line('  baseline: inspection Update via the Temporal client', inspCl);
   line('POST /v1/tasks/:id/feedback', fbApi);

@@ -11,6 +11,7 @@ export interface BareActivities {
   bareInsert(key: string): Promise<void>;
 }
 const { bareInsert } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
+const { bareInsert: bareInsertLocal } = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
 
 /** Activities per phase, as counted in the real histories. */
 export interface Shape {
@@ -23,6 +24,10 @@ export interface Shape {
   claim: number;
   inspection: number;
   feedback: number;
+  /** supervisionTask: local activities in each handler (recorded inside the update's workflow task). */
+  claimLocal?: number;
+  inspectionLocal?: number;
+  feedbackLocal?: number;
 }
 
 export const bareSubmit = defineUpdate<string, []>('submit');
@@ -31,8 +36,9 @@ export const bareClaim = defineUpdate<string, []>('claim');
 export const bareInspection = defineUpdate<string, []>('inspection');
 export const bareFeedback = defineUpdate<string, []>('feedback');
 
-async function acts(n: number, key: string): Promise<void> {
+async function acts(n: number, key: string, local = 0): Promise<void> {
   for (let i = 0; i < n; i++) await bareInsert(`${key}:${i}`);
+  for (let i = 0; i < local; i++) await bareInsertLocal(`${key}:local:${i}`);
 }
 
 export async function bareCase(id: string, shape: Shape): Promise<string> {
@@ -64,16 +70,16 @@ export async function bareTask(id: string, shape: Shape): Promise<string> {
   let status = 'awaiting-claim';
   setHandler(bareClaim, async () => {
     status = 'claimed';
-    await acts(shape.claim, `${id}:claim`);
+    await acts(shape.claim, `${id}:claim`, shape.claimLocal);
     return status;
   });
   setHandler(bareInspection, async () => {
     status = 'awaiting-feedback';
-    await acts(shape.inspection, `${id}:inspection`);
+    await acts(shape.inspection, `${id}:inspection`, shape.inspectionLocal);
     return status;
   });
   setHandler(bareFeedback, async () => {
-    await acts(shape.feedback, `${id}:feedback`);
+    await acts(shape.feedback, `${id}:feedback`, shape.feedbackLocal);
     status = 'closed';
     return status;
   });
@@ -89,8 +95,6 @@ export async function bareTimer(id: string, dueAtMs: number): Promise<void> {
   await sleep(Math.max(0, dueAtMs - Date.now()));
   await bareInsert(`${id}:due`);
 }
-
-const { bareInsert: bareInsertLocal } = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
 
 /** bareTimer with its INSERT as a local activity (run inside the workflow task). */
 export async function bareTimerLocal(id: string, dueAtMs: number): Promise<void> {

@@ -70,7 +70,12 @@ async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs 
   }
 }
 
-interface History { events?: Array<{ eventType?: protoNs.api.enums.v1.EventType | null; workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string | null } | null } | null } | null }> | null }
+interface HistoryEvent {
+  eventType?: protoNs.api.enums.v1.EventType | null;
+  workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string | null } | null } | null } | null;
+  markerRecordedEventAttributes?: { markerName?: string | null } | null;
+}
+interface History { events?: HistoryEvent[] | null }
 
 /** Events per case by type (averaged over the sample), for finding where the server's work goes. */
 function eventHistogram(hs: History[], n: number): string {
@@ -82,18 +87,24 @@ function eventHistogram(hs: History[], n: number): string {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ');
 }
 
-function roundTrips(h: History): { wft: number; act: number } {
+/** A local activity's result in a history: a marker, run inside a workflow task (no round trip). */
+const isLocalActivity = (e: HistoryEvent) =>
+  e.eventType === ET.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
+
+function roundTrips(h: History): { wft: number; act: number; local: number } {
   let wft = 0;
   let act = 0;
+  let local = 0;
   for (const e of h.events ?? []) {
     if (e.eventType === ET.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) wft++;
     if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) act++;
+    if (isLocalActivity(e)) local++;
   }
-  return { wft, act };
+  return { wft, act, local };
 }
 
-/** Activities scheduled in each phase, split at the named update acceptances / child events. */
-function phases(h: History, marks: string[]): number[] {
+/** Activities scheduled (or, with `local`, local activities run) in each phase, split at the named update acceptances / child events. */
+function phases(h: History, marks: string[], local = false): number[] {
   const out = Array(marks.length + 1).fill(0) as number[];
   let seg = 0;
   for (const e of h.events ?? []) {
@@ -101,7 +112,7 @@ function phases(h: History, marks: string[]): number[] {
     const key = e.eventType === ET.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED ? `update:${name}` : e.eventType === ET.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED ? 'child-start' : e.eventType === ET.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED ? 'child-done' : '';
     const m = marks.indexOf(key, seg);
     if (m >= seg) seg = m + 1;
-    if (e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) out[seg]!++;
+    if (local ? isLocalActivity(e) : e.eventType === ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) out[seg]!++;
   }
   return out;
 }
@@ -152,6 +163,8 @@ interface Result {
   latencies: number[];
   wft: number;
   act: number;
+  /** Local activities per case (markers: inside workflow tasks, not round trips). */
+  local: number;
   shape?: Shape;
   /** Polls for the task per case. */
   polls: number;
@@ -161,9 +174,10 @@ interface Result {
   server?: Map<string, number>;
 }
 
-async function sampleHistories(client: Client, ids: Array<[string, string]>): Promise<{ wft: number; act: number; parents: History[]; children: History[] }> {
+async function sampleHistories(client: Client, ids: Array<[string, string]>): Promise<{ wft: number; act: number; local: number; parents: History[]; children: History[] }> {
   let wft = 0;
   let act = 0;
+  let local = 0;
   const parents: History[] = [];
   const children: History[] = [];
   for (const [p, c] of ids) {
@@ -179,9 +193,10 @@ async function sampleHistories(client: Client, ids: Array<[string, string]>): Pr
       const r = roundTrips(h);
       wft += r.wft;
       act += r.act;
+      local += r.local;
     }
   }
-  return { wft: wft / ids.length, act: act / ids.length, parents, children };
+  return { wft: wft / ids.length, act: act / ids.length, local: local / ids.length, parents, children };
 }
 
 async function runOurs(stack: BenchStack, bundlePath: string, client: Client, native: NativeConnection): Promise<Result> {
@@ -232,14 +247,16 @@ async function runOurs(stack: BenchStack, bundlePath: string, client: Client, na
   console.log(`[bench] ours: history bytes per case ${historyBytes([...s.parents, ...s.children], SAMPLE).toFixed(0)}; history events per case: ${eventHistogram([...s.parents, ...s.children], SAMPLE)}`);
   const [pre, mid, , post] = phases(s.parents[0]!, ['update:decide', 'child-start', 'child-done']);
   // A claim can overtake the push's second activity (the SMS); take the sample where it did not.
-  const childPhases = s.children.map((h) => phases(h, ['update:claim', 'update:inspection', 'update:feedback'])).sort((a, b) => b[0]! - a[0]!);
-  const [open, claim, inspection, feedback] = childPhases[0]!;
-  const shape: Shape = { pre: pre!, mid: mid!, post: post!, open: open!, claim: claim!, inspection: inspection!, feedback: feedback! };
+  const marks = ['update:claim', 'update:inspection', 'update:feedback'];
+  const sample = s.children.map((h) => ({ h, p: phases(h, marks) })).sort((a, b) => b.p[0]! - a.p[0]!)[0]!;
+  const [open, claim, inspection, feedback] = sample.p;
+  const [, claimLocal, inspectionLocal, feedbackLocal] = phases(sample.h, marks, true);
+  const shape: Shape = { pre: pre!, mid: mid!, post: post!, open: open!, claim: claim!, inspection: inspection!, feedback: feedback!, claimLocal: claimLocal!, inspectionLocal: inspectionLocal!, feedbackLocal: feedbackLocal! };
   await app.close();
   worker.shutdown();
   await running;
   await database.close();
-  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, shape, cpu: perCase(used), polls: polls / N, server };
+  return { name: 'ours (API + approvalCase/supervisionTask)', seconds, latencies, wft: s.wft, act: s.act, local: s.local, shape, cpu: perCase(used), polls: polls / N, server };
 }
 
 async function runBare(stack: BenchStack, client: Client, native: NativeConnection, shape: Shape): Promise<Result> {
@@ -298,7 +315,7 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
   worker.shutdown();
   await running;
   await sql.end({ timeout: 5 });
-  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, cpu: perCase(used), polls: polls / N, server };
+  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, local: s.local, cpu: perCase(used), polls: polls / N, server };
 }
 
 /** The side-by-side figures of a full run. */
@@ -306,7 +323,7 @@ function report(ours: Result, bare: Result): void {
   console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
   for (const r of [ours, bare]) {
     console.log(
-      `${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)})`,
+      `${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)}; local activities ${r.local.toFixed(1)})`,
     );
   }
   for (const r of [ours, bare]) {

@@ -55,7 +55,7 @@ describe('calendar import re-times running deadlines', () => {
         // The old deadline passes without an overdue mark.
         await env.sleep(Math.max(0, oldDue.getTime() - (await env.currentTimeMs())) + 60_000);
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
-        await keepHistory('supervisionTask-calendar-retimed-v3', task);
+        await keepHistory('supervisionTask-calendar-retimed-local-v3', task);
       });
     });
   });
@@ -92,7 +92,7 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await sent()).includes(`${id}:claim-urging`));
         expect(await sent()).toHaveLength(escalations + 1);
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
-        await keepHistory('supervisionTask-urging-retimed-v3', task);
+        await keepHistory('supervisionTask-urging-retimed-local-v3', task);
       });
     });
   });
@@ -145,7 +145,7 @@ describe('calendar import re-times running deadlines', () => {
         // The new one passes: overdue then.
         await env.sleep(expected.dueAt.getTime() - (await env.currentTimeMs()) + 60_000);
         await waitFor(async () => (await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), like(auditEvents.eventKey, `${id}:reinspection-overdue:%`)))).length === 1);
-        await keepHistory('supervisionTask-reinspection-retimed-v3', task);
+        await keepHistory('supervisionTask-reinspection-retimed-local-v3', task);
       });
       await task.terminate('test done');
       await handle.terminate('test done').catch(() => undefined);

@@ -5,14 +5,18 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
-import { notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
+import { auditEvents, notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
+import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { approveNewCase, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
+import { activityKinds, approveNewCase, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
-const patchMarkers = async (h: { fetchHistory(): Promise<{ events?: Array<{ markerRecordedEventAttributes?: unknown }> | null }> }) => ((await h.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes).length;
+type Handle = Parameters<typeof stageUpserts>[0];
+const markers = async (h: Handle, name: string) => ((await h.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === name);
+const patchMarkers = async (h: Handle) => (await markers(h, 'core_patch')).length;
+const handlerRecords = ['recordClaim', 'recordInspection', 'recordFeedback'];
 
 const approvedCase = (taskQueue: string) => approveNewCase(env, taskQueue);
 
@@ -38,8 +42,13 @@ describe('claim window', () => {
       // Generation 2 takes the patched branches without patch markers.
       expect(await patchMarkers(caseHandle)).toBe(0);
       expect(await patchMarkers(task)).toBe(0);
+      // What each update records runs as a local activity, inside the workflow task that
+      // accepted the update (workflows/acts.ts `record`); the rest are activity tasks.
+      const kinds = await activityKinds(task);
+      expect(kinds.local).toEqual(handlerRecords);
+      expect(kinds.tasks).toEqual(['openTask', 'notify']);
       await keepHistory('approvalCase-standard-closed-window-v3', caseHandle);
-      await keepHistory('supervisionTask-claimed-compliant-window-v3', task);
+      await keepHistory('supervisionTask-claimed-compliant-local-v3', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
@@ -69,6 +78,54 @@ describe('claim window', () => {
       expect(row!.claimDueAt.toISOString()).toBe(calendar.deadline(row!.pushedAt, 3).dueAt.toISOString());
       expect(await stageUpserts(old)).toEqual(['awaiting-claim']);
       await old.terminate('test done');
+      await task.terminate('test done');
+    });
+  });
+
+  it('a task whose push answered before update handlers recorded locally keeps recording through activity tasks', async () => {
+    const taskQueue = uniqueId('tq');
+    const deps = testDeps(database());
+    const real = createActivities(deps);
+    // The push as it answered before: no recordsLocally in openTask's result.
+    const openTask: typeof real.openTask = async (input) => {
+      const { recordsLocally: _, ...before } = await real.openTask(input);
+      return before as Awaited<ReturnType<typeof real.openTask>>;
+    };
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, openTask } });
+    await worker.runUntil(async () => {
+      const { caseHandle, task, taskId: id } = await approvedCase(taskQueue);
+      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '现场检查符合要求' }] });
+      await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
+      await caseHandle.result();
+      const kinds = await activityKinds(task);
+      expect(kinds.local).toEqual([]);
+      expect(kinds.tasks).toEqual(['openTask', 'notify', ...handlerRecords]);
+      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
+      expect(row).toMatchObject({ status: 'closed', result: 'compliant', claimedBy: foodDivision.sub });
+    });
+  });
+
+  it('a local record that fails after writing is retried and its step is on the trail once', async () => {
+    const taskQueue = uniqueId('tq');
+    const deps = testDeps(database());
+    const real = createActivities(deps);
+    let attempts = 0;
+    // The claim is written, then the attempt fails (as if the worker lost the answer): the
+    // retry writes again under the same business key.
+    const recordClaim: typeof real.recordClaim = async (input) => {
+      await real.recordClaim(input);
+      if (++attempts === 1) throw new Error('lost after the write');
+    };
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, recordClaim } });
+    await worker.runUntil(async () => {
+      const { task, taskId: id } = await approvedCase(taskQueue);
+      const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+      expect(claimed.status).toBe('claimed');
+      expect(attempts).toBe(2);
+      const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
+      expect(steps).toHaveLength(1);
+      expect((await activityKinds(task)).local).toEqual(['recordClaim']);
       await task.terminate('test done');
     });
   });
@@ -141,7 +198,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await keepHistory('supervisionTask-overdue-urged-late-claim-v3', task);
+      await keepHistory('supervisionTask-overdue-urged-late-claim-local-v3', task);
     });
   });
 

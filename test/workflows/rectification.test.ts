@@ -15,7 +15,7 @@ import {
   taskId as taskIdOf,
   taskStateQuery,
 } from '../../workflows/contracts.js';
-import { approver, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { activityKinds, approver, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor, DEMO } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
@@ -53,10 +53,13 @@ describe('rectification rounds', () => {
       const second = new Date((await env.currentTimeMs()) + 3 * 86_400_000).toISOString();
       await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: false, note: '部分整改', rectificationDeadline: second }] });
       await waitFor(async () => (await task.describe()).runId !== firstRunId);
-      await keepHistory('supervisionTask-rectification-round-1-continued-v3', env.client.workflow.getHandle(id, firstRunId));
+      await keepHistory('supervisionTask-rectification-round-1-continued-local-v3', env.client.workflow.getHandle(id, firstRunId));
       await waitFor(async () => (await task.query(taskStateQuery)).round === 2);
 
       await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: true, note: '已整改到位' }] });
+      // The later round's run records its updates locally too, as the run that pushed the task.
+      expect((await activityKinds(env.client.workflow.getHandle(id, firstRunId))).local).toEqual(['recordClaim', 'recordInspection', 'recordFeedback', 'orderRectification', 'recordReinspection', 'orderRectification']);
+      expect((await activityKinds(task)).local).toEqual(['recordReinspection']);
       const result = await handle.result();
       expect(result.closeReason).toBe('every supervision task closed');
       expect((await db().select().from(tasks).where(eq(tasks.taskId, id)))[0]).toMatchObject({ status: 'closed', outcome: 'rectified', rectificationRound: 2 });
@@ -64,7 +67,7 @@ describe('rectification rounds', () => {
       const history = await handle.fetchHistory();
       expect(history.events!.length).toBeLessThan(500);
       await keepHistory('approvalCase-post-verification-rectified-v3', handle);
-      await keepHistory('supervisionTask-rectification-round-2-rectified-v3', task);
+      await keepHistory('supervisionTask-rectification-round-2-rectified-local-v3', task);
     });
   });
 });
