@@ -1,4 +1,4 @@
-// npm run bench:api [-- --quick] [-- --tasks N]
+// npm run bench:api [-- --quick] [-- --tasks N] [-- --cache N]
 // The API under load, over real HTTP: N open supervision tasks (default 10,000, quick 200; real
 // supervisionTask workflows of SP-FOOD-01 with the real activities, worker in-process), the API
 // listening on a free port, and a fixed concurrency of 20 from a load generator in its own
@@ -69,6 +69,10 @@ try {
   const bundlePath = path.join(stack.dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
   const config = stack.config({ WORKFLOW_BUNDLE_PATH: bundlePath });
+  // --cache N: the worker's workflow cache (temporal.yaml's 2,000 by default). A claim on a task
+  // that is not cached replays its history first — what a claim days after the push meets.
+  const cache = argValue(argv, '--cache');
+  if (cache) config.temporal.worker.maxCachedWorkflows = cache;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
