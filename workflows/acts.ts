@@ -1,5 +1,6 @@
-// The activity proxy shared by both workflows, and a helper that gives each call a human
-// summary, so the Temporal UI reads like the case file.
+// The activity proxies shared by both workflows (activity tasks, and local activities for what
+// an update handler records), and helpers that give each call a human summary, so the Temporal
+// UI reads like the case file.
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
