@@ -101,8 +101,8 @@ async function setUpObjects() {
 
   await Promise.all([o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
   const open = [o.claim, o.inspect, o.feedback, o.reinspect, o.revoke];
-  // Waits for the claim notice, not just the task row: the notice goes out after the workflow has
-  // opened the claim window, and a claim that arrives before that is lost by the workflow (reported).
+  // Waits for the claim notice, not just the task row, so the set-up's workflows are at rest
+  // before the matrix runs (a claim before it would stand: test/workflows/claim-window.test.ts).
   await Promise.all(open.map((no) => waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
   await Promise.all(
     [o.inspect, o.feedback, o.reinspect, o.revoke].map(async (no) => {

@@ -44,8 +44,8 @@ beforeAll(async () => {
   [o.decide, o.claimed, o.inspected] = [await submit(), await submit(), await submit()];
   for (const no of [o.claimed, o.inspected]) {
     expect((await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' })).statusCode).toBe(200);
-    // The claim notice, not just the task row: the notice is sent after the workflow has opened the
-    // claim window, and a claim that arrives before that is lost by the workflow (reported).
+    // The claim notice, not just the task row, so the set-up's workflows are at rest (a claim
+    // before it would stand: test/workflows/claim-window.test.ts).
     await waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1);
     expect((await call('POST', `/v1/tasks/${taskOf(no)}/claim`, 'food')).statusCode).toBe(200);
   }

@@ -4,11 +4,10 @@
 // SIGKILLed a handful of times and Temporal and PostgreSQL are each restarted once. Every case
 // must close, and no SMS, credit record or audit step may be missing or there twice.
 //
-// The inspector claims once the claim SMS is on the task's trail (as someone acting on the SMS
-// does). Claiming straight from the inbox (CRASH_CLAIM_FROM_INBOX=1, the script's default) can
-// hit a lost-claim race in supervisionTask: a claim accepted before the workflow has processed
-// openTask's result is overwritten by moveTo('awaiting-claim'), and the case never closes (see
-// docs/crash-test.md). Switch this test to the inbox once that is fixed.
+// The inspector claims straight from the inbox, as soon as the task row exists — while the
+// push may still be being recorded, the race the workflow guards (a claim that arrives before
+// the workflow knows its deadline waits for it and stands: test/workflows/claim-window.test.ts).
+// CRASH_CLAIM_AFTER_SMS=1 claims only once the claim SMS is on the task's trail instead.
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +37,7 @@ describe('crash test (CI size)', () => {
         deadlineMs: 150_000,
         stallMs: 100_000,
         settleMs: 3_000,
-        claimWhen: process.env.CRASH_CLAIM_FROM_INBOX === '1' ? 'inbox' : 'notified',
+        claimWhen: process.env.CRASH_CLAIM_AFTER_SMS === '1' ? 'notified' : 'inbox',
         bundlePath: built && fs.existsSync(built) ? built : undefined,
         temporalCli: process.env.TEMPORAL_CLI_PATH,
         log: (m) => console.log(`[crash] ${m}`),

@@ -1,15 +1,15 @@
 // The claim window (认领, 3 working days) on the time-skipping server: claimed in time, the
 // window expiring into overdue + escalation at its exact deadline, and a second claim refused.
-import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
-import { claimUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
+import { claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, taskId as taskIdOf, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { auditEvents, notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { createActivities } from '../../activities/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { activityKinds, approveNewCase, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
+import { DEMO, activityKinds, approveNewCase, approver, startCaseAwaitingDecision, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -18,7 +18,17 @@ const markers = async (h: Handle, name: string) => ((await h.fetchHistory()).eve
 const patchMarkers = async (h: Handle) => (await markers(h, 'core_patch')).length;
 const handlerRecords = ['recordClaim', 'recordInspection', 'recordFeedback'];
 
-const approvedCase = (taskQueue: string) => approveNewCase(env, taskQueue);
+// Every case a test starts is ended after it: one left running would fire its timers on a task
+// queue without a worker while a later test skips days ahead, and time skipping stalls there.
+const running: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((h) => h.terminate('test done').catch(() => undefined)));
+});
+const approvedCase = async (taskQueue: string) => {
+  const r = await approveNewCase(env, taskQueue);
+  running.push(r.caseHandle, r.task);
+  return r;
+};
 
 describe('claim window', () => {
   it('a task claimed within 3 working days runs on to a closed case', async () => {
@@ -77,8 +87,46 @@ describe('claim window', () => {
       const calendar = new WorkingCalendar(await loadCalendarData(database().db));
       expect(row!.claimDueAt.toISOString()).toBe(calendar.deadline(row!.pushedAt, 3).dueAt.toISOString());
       expect(await stageUpserts(old)).toEqual(['awaiting-claim']);
-      await old.terminate('test done');
-      await task.terminate('test done');
+      running.push(old);
+    });
+  });
+
+  it('a claim that arrives while the push is being recorded stands: the task is not moved back to awaiting its claim', async () => {
+    const taskQueue = uniqueId('tq');
+    const deps = testDeps(database());
+    const real = createActivities(deps);
+    // The push writes the task row (the inbox shows it), then its answer is held back until a
+    // claim has been accepted: the claim arrives before the workflow knows its claim deadline.
+    let written = false;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const openTask: typeof real.openTask = async (input) => {
+      const r = await real.openTask(input);
+      written = true;
+      await released;
+      return r;
+    };
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, openTask } });
+    await worker.runUntil(async () => {
+      const { input, handle } = await startCaseAwaitingDecision(env, taskQueue);
+      running.push(handle);
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '准予许可', actor: approver }] });
+      const id = taskIdOf(input.applicationNo, DEMO.market);
+      await waitFor(async () => written);
+      const task = env.client.workflow.getHandle(id);
+      const claim = await task.startUpdate(claimUpdate, { args: [{ actor: foodDivision }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      release();
+      const claimed = await claim.result();
+      expect(claimed).toMatchObject({ status: 'claimed', claimOverdue: false });
+      expect(claimed.claimDueAt).not.toBe('');
+      // The task SMS still goes out; the task stays claimed, in the workflow, the read model and
+      // its search attributes (no awaiting-claim after the claim).
+      await waitFor(async () => (await notifications_for(id)) === 1);
+      expect((await task.query(taskStateQuery)).status).toBe('claimed');
+      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
+      expect(row).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
+      expect(await stageUpserts(task)).toEqual(['claimed']);
+      running.push(task);
     });
   });
 
@@ -126,7 +174,6 @@ describe('claim window', () => {
       const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
       expect(steps).toHaveLength(1);
       expect((await activityKinds(task)).local).toEqual(['recordClaim']);
-      await task.terminate('test done');
     });
   });
 
