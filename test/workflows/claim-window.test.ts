@@ -6,7 +6,7 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import { eq, like } from 'drizzle-orm';
 import { claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, taskId as taskIdOf, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { auditEvents, notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type Activities } from '../../activities/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { DEMO, activityKinds, approveNewCase, approver, startCaseAwaitingDecision, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
@@ -24,6 +24,12 @@ const running: Array<{ terminate(reason?: string): Promise<unknown> }> = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((h) => h.terminate('test done').catch(() => undefined)));
 });
+/** A worker whose activities are the real ones with some replaced (each test says why). */
+async function workerWith(taskQueue: string, replace: (real: Activities) => Partial<Activities>) {
+  const deps = testDeps(database());
+  const real = createActivities(deps);
+  return createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, ...replace(real) } });
+}
 const approvedCase = async (taskQueue: string) => {
   const r = await approveNewCase(env, taskQueue);
   running.push(r.caseHandle, r.task);
@@ -82,31 +88,30 @@ describe('claim window', () => {
       expect(pushedInput.claimWindow).toBeDefined();
       const { claimWindow: _, ...legacy } = { ...pushedInput, taskId: `${id}-legacy` };
       const old = await env.client.workflow.start('supervisionTask', { taskQueue, workflowId: legacy.taskId, args: [legacy], searchAttributes: { SgStage: ['awaiting-claim'] } });
+      running.push(old);
       await waitFor(async () => (await stageUpserts(old)).length === 1);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, legacy.taskId));
       const calendar = new WorkingCalendar(await loadCalendarData(database().db));
       expect(row!.claimDueAt.toISOString()).toBe(calendar.deadline(row!.pushedAt, 3).dueAt.toISOString());
       expect(await stageUpserts(old)).toEqual(['awaiting-claim']);
-      running.push(old);
     });
   });
 
   it('a claim that arrives while the push is being recorded stands: the task is not moved back to awaiting its claim', async () => {
     const taskQueue = uniqueId('tq');
-    const deps = testDeps(database());
-    const real = createActivities(deps);
     // The push writes the task row (the inbox shows it), then its answer is held back until a
     // claim has been accepted: the claim arrives before the workflow knows its claim deadline.
     let written = false;
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    const openTask: typeof real.openTask = async (input) => {
-      const r = await real.openTask(input);
-      written = true;
-      await released;
-      return r;
-    };
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, openTask } });
+    const worker = await workerWith(taskQueue, (real) => ({
+      openTask: async (input) => {
+        const r = await real.openTask(input);
+        written = true;
+        await released;
+        return r;
+      },
+    }));
     await worker.runUntil(async () => {
       const { input, handle } = await startCaseAwaitingDecision(env, taskQueue);
       running.push(handle);
@@ -114,6 +119,7 @@ describe('claim window', () => {
       const id = taskIdOf(input.applicationNo, DEMO.market);
       await waitFor(async () => written);
       const task = env.client.workflow.getHandle(id);
+      running.push(task);
       const claim = await task.startUpdate(claimUpdate, { args: [{ actor: foodDivision }], waitForStage: WorkflowUpdateStage.ACCEPTED });
       release();
       const claimed = await claim.result();
@@ -126,20 +132,18 @@ describe('claim window', () => {
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
       expect(await stageUpserts(task)).toEqual(['claimed']);
-      running.push(task);
     });
   });
 
   it('a task whose push answered before update handlers recorded locally keeps recording through activity tasks', async () => {
     const taskQueue = uniqueId('tq');
-    const deps = testDeps(database());
-    const real = createActivities(deps);
     // The push as it answered before: no recordsLocally in openTask's result.
-    const openTask: typeof real.openTask = async (input) => {
-      const { recordsLocally: _, ...before } = await real.openTask(input);
-      return before as Awaited<ReturnType<typeof real.openTask>>;
-    };
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, openTask } });
+    const worker = await workerWith(taskQueue, (real) => ({
+      openTask: async (input) => {
+        const { recordsLocally: _, ...before } = await real.openTask(input);
+        return before as Awaited<ReturnType<typeof real.openTask>>;
+      },
+    }));
     await worker.runUntil(async () => {
       const { caseHandle, task, taskId: id } = await approvedCase(taskQueue);
       await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
@@ -156,16 +160,15 @@ describe('claim window', () => {
 
   it('a local record that fails after writing is retried and its step is on the trail once', async () => {
     const taskQueue = uniqueId('tq');
-    const deps = testDeps(database());
-    const real = createActivities(deps);
     let attempts = 0;
     // The claim is written, then the attempt fails (as if the worker lost the answer): the
     // retry writes again under the same business key.
-    const recordClaim: typeof real.recordClaim = async (input) => {
-      await real.recordClaim(input);
-      if (++attempts === 1) throw new Error('lost after the write');
-    };
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, recordClaim } });
+    const worker = await workerWith(taskQueue, (real) => ({
+      recordClaim: async (input) => {
+        await real.recordClaim(input);
+        if (++attempts === 1) throw new Error('lost after the write');
+      },
+    }));
     await worker.runUntil(async () => {
       const { task, taskId: id } = await approvedCase(taskQueue);
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
