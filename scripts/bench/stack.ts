@@ -250,25 +250,26 @@ export interface CpuSplit {
   postgres: number;
   machine: number;
   /** This process's CPU by thread: the main thread (API, activities, client), the busiest other JS thread (the SDK's workflow thread), the Temporal core's tokio threads, and the rest (GC helpers, libuv pool). */
-  threads: { main: number; workflow: number; core: number; other: number };
+  threads: { main: number; workflow: number; core: number; other: number; /** the main thread's share in the kernel (system calls: socket writes and reads) */ mainSys: number };
 }
 
 /** utime+stime of each live thread of this process, in seconds, with its name. */
-function threadCpuSeconds(): Map<number, { name: string; seconds: number }> {
-  const out = new Map<number, { name: string; seconds: number }>();
+function threadCpuSeconds(): Map<number, { name: string; seconds: number; sys: number }> {
+  const out = new Map<number, { name: string; seconds: number; sys: number }>();
   for (const tid of fs.readdirSync('/proc/self/task')) {
     const st = readStat(`/proc/self/task/${tid}/stat`);
-    if (st) out.set(Number(tid), { name: st.name, seconds: (Number(st.f[11]) + Number(st.f[12])) / CLK_TCK });
+    if (st) out.set(Number(tid), { name: st.name, seconds: (Number(st.f[11]) + Number(st.f[12])) / CLK_TCK, sys: Number(st.f[12]) / CLK_TCK });
   }
   return out;
 }
 
-function threadSplit(before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>): CpuSplit['threads'] {
+function threadSplit(before: Map<number, { name: string; seconds: number; sys: number }>, after: Map<number, { name: string; seconds: number; sys: number }>): CpuSplit['threads'] {
   const deltas = [...after].map(([tid, t]) => ({ tid, name: t.name, d: t.seconds - (before.get(tid)?.seconds ?? 0) })).sort((a, b) => b.d - a.d);
   if (process.env.BENCH_THREADS) console.log(`[bench] threads (CPU s): ${deltas.filter((t) => t.d > 0).map((t) => `${t.tid === process.pid ? 'main' : t.tid} ${t.name} ${t.d.toFixed(2)}`).join(', ')}`);
   const sum = (ts: typeof deltas) => ts.reduce((a, t) => a + t.d, 0);
   const js = deltas.filter((t) => t.tid !== process.pid && !t.name.startsWith('tokio'));
-  return { main: sum(deltas.filter((t) => t.tid === process.pid)), workflow: js[0]?.d ?? 0, core: sum(deltas.filter((t) => t.name.startsWith('tokio'))), other: sum(js.slice(1)) };
+  const mainSys = (after.get(process.pid)?.sys ?? 0) - (before.get(process.pid)?.sys ?? 0);
+  return { main: sum(deltas.filter((t) => t.tid === process.pid)), workflow: js[0]?.d ?? 0, core: sum(deltas.filter((t) => t.name.startsWith('tokio'))), other: sum(js.slice(1)), mainSys };
 }
 
 /** CPU seconds spent by this process, the Temporal dev server and PostgreSQL from now until the returned function is called. */
