@@ -5,7 +5,7 @@
 // timer where the real ones wait on a deadline — but every activity is a tiny INSERT and no
 // state, search attributes, queries or validators beyond the bare minimum. bareTimer is the
 // baseline of the deadline burst: sleep until an instant, then one no-op activity.
-import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 
 export interface BareActivities {
   bareInsert(key: string): Promise<void>;
@@ -28,6 +28,13 @@ export interface Shape {
   claimLocal?: number;
   inspectionLocal?: number;
   feedbackLocal?: number;
+  /**
+   * With the operator's search attributes of ours (loop.ts --bare-visibility): the task starts
+   * with the same attributes, and the stage is upserted where ours upserts it (the case awaiting
+   * its decision and supervising; the task claimed, and awaiting feedback with its deadline).
+   * The driver starts the case with ours' start attributes.
+   */
+  visibility?: boolean;
 }
 
 export const bareSubmit = defineUpdate<string, []>('submit');
@@ -56,10 +63,30 @@ export async function bareCase(id: string, shape: Shape): Promise<string> {
     return id;
   });
   await acts(shape.pre, `${id}:pre`);
+  if (shape.visibility) upsertSearchAttributes({ SgStage: ['awaiting-decision'] });
   registered = true;
   await condition(() => decided && decideDone, '10 minutes');
-  await acts(Math.max(0, shape.mid - 1), `${id}:mid`);
-  const child = await startChild(bareTask, { workflowId: `bare-task-${id}`, parentClosePolicy: ParentClosePolicy.TERMINATE, args: [id, shape] });
+  for (let i = 0; i < shape.mid - 1; i++) {
+    if (shape.visibility && i === shape.mid - 2) upsertSearchAttributes({ SgStage: ['supervising'] });
+    await bareInsert(`${id}:mid:${i}`);
+  }
+  const child = await startChild(bareTask, {
+    workflowId: `bare-task-${id}`,
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    args: [id, shape],
+    ...(shape.visibility && {
+      searchAttributes: {
+        SgApplicationNo: [id],
+        SgCreditCode: ['91320700MA1XXXXXX0'],
+        SgItemCode: ['TR-FOOD-01'],
+        SgRegion: ['320700'],
+        SgDepartment: ['SCJG'],
+        SgDivision: ['SCJG-SP'],
+        SgStage: ['awaiting-claim'],
+        SgDueAt: [new Date(Date.now() + 3 * 86_400_000)],
+      },
+    }),
+  });
   await child.result();
   await acts(shape.post, `${id}:post`);
   await condition(allHandlersFinished);
@@ -70,11 +97,13 @@ export async function bareTask(id: string, shape: Shape): Promise<string> {
   let status = 'awaiting-claim';
   setHandler(bareClaim, async () => {
     status = 'claimed';
+    if (shape.visibility) upsertSearchAttributes({ SgStage: [status] });
     await acts(shape.claim, `${id}:claim`, shape.claimLocal);
     return status;
   });
   setHandler(bareInspection, async () => {
     status = 'awaiting-feedback';
+    if (shape.visibility) upsertSearchAttributes({ SgStage: [status], SgDueAt: [new Date(Date.now() + 7 * 86_400_000)] });
     await acts(shape.inspection, `${id}:inspection`, shape.inspectionLocal);
     return status;
   });

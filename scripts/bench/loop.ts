@@ -63,6 +63,9 @@ const POLL_MS = argValue(argv, '--poll-ms') ?? 250;
 // through `GET /v1/tasks/{id}` instead, as a back office would (the bare side has no API to ask:
 // each of ours' ~7 polls a case is then an authenticated request that the bare side does not make).
 const pollApi = argv.includes('--poll-api');
+// The bare workflows with ours' search attributes (start attributes, and the stage upserted
+// where ours upserts it): what the loop costs beyond Temporal and the operator's visibility.
+const bareVisibility = argv.includes('--bare-visibility');
 let polls = 0;
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();
@@ -288,7 +291,15 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
     const id = `${prefix}-${i}`;
     const t0 = performance.now();
     await client.workflow.executeUpdateWithStart(bareSubmit, {
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof import('./bare-workflows.js').bareCase>('bareCase', { workflowId: `bare-case-${id}`, taskQueue, args: [id, shape], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof import('./bare-workflows.js').bareCase>('bareCase', {
+        workflowId: `bare-case-${id}`,
+        taskQueue,
+        args: [id, shape],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        ...(shape.visibility && {
+          searchAttributes: { SgApplicationNo: [id], SgCreditCode: ['91320700MA1XXXXXX0'], SgItemCode: ['TR-FOOD-01'], SgRegion: ['320700'], SgDepartment: ['SCJG'], SgStage: ['submitted'] },
+        }),
+      }),
     });
     const parent = client.workflow.getHandle(`bare-case-${id}`);
     await parent.executeUpdate(bareDecide);
@@ -321,7 +332,7 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
   worker.shutdown();
   await running;
   await sql.end({ timeout: 5 });
-  return { name: 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, local: s.local, cpu: perCase(used), polls: polls / N, server };
+  return { name: shape.visibility ? 'bare (same shape, with ours\' search attributes)' : 'bare (same shape, INSERT-only activities)', seconds, latencies, wft: s.wft, act: s.act, local: s.local, cpu: perCase(used), polls: polls / N, server };
 }
 
 /** The side-by-side figures of a full run. */
@@ -385,7 +396,7 @@ try {
       const side = async (which: 'ours' | 'bare'): Promise<Result> => {
         if (!argv.includes('--same-server')) await stack.freshTemporal();
         const c = await connect();
-        const r = await (which === 'ours' ? runOurs(stack, bundlePath, c.client, c.native) : runBare(stack, c.client, c.native, ours.shape!));
+        const r = await (which === 'ours' ? runOurs(stack, bundlePath, c.client, c.native) : runBare(stack, c.client, c.native, { ...ours.shape!, visibility: bareVisibility }));
         await c.close();
         return r;
       };
