@@ -10,7 +10,7 @@
 // one local INSERT (the shape of ours), and one that does nothing.
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { buildApp } from '../../api/app.js';
 import { createVerifier, signDevToken } from '../../api/auth.js';
@@ -18,7 +18,7 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor, type SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
+import { argValue, cpuSplit, insertBenchCases, pct, pool, quietTemporalRuntime, sleep, startBenchStack, type CpuSplit } from './stack.js';
 import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,12 +32,7 @@ const CONCURRENCY = 20;
 const ACTED = Math.min(Math.floor(N / 2), quick ? 60 : 1000);
 const READS = quick ? 400 : 5000;
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // installed already
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+quietTemporalRuntime();
 
 async function measure(n: number, fn: (i: number) => Promise<void>): Promise<{ perSecond: number; lat: number[] }> {
   const lat: number[] = [];
@@ -84,12 +79,7 @@ try {
   // ── N open tasks ──
   const prefix = `BA${process.pid}`;
   const tp = performance.now();
-  await sql.unsafe(`
-    insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code,
-                       applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by)
-    select '${prefix}-' || g, 'case-${prefix}-' || g, 'SP-FOOD-01', 1, '${DEMO.approvalDepartment}', '320700',
-           '91320700BA' || lpad(g::text, 8, '0'), '企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
-    from generate_series(0, ${N - 1}) g`);
+  await insertBenchCases(sql, { prefix, n: N, itemCode: 'SP-FOOD-01', regionCode: '320700', approvalDepartment: DEMO.approvalDepartment, creditTag: 'BA', namePrefix: '企业' });
   const taskIdOf = (g: number) => `task-${prefix}-${g}-${DEMO.market}`;
   await pool(N, 50, async (g) => {
     const input: SupervisionTaskInput = {

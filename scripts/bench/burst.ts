@@ -13,14 +13,14 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { createActivities } from '../../activities/index.js';
 import { createDatabase } from '../../db/client.js';
 import { productionDeps, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, devConfigArgs, pct, pool, startBenchStack, type CpuSplit } from './stack.js';
+import { argValue, cpuSplit, devConfigArgs, insertBenchCases, pct, pool, quietTemporalRuntime, sleep, startBenchStack, type CpuSplit } from './stack.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -28,12 +28,7 @@ const N = argValue(argv, '--tasks') ?? (quick ? 300 : 10_000);
 const START_CONCURRENCY = 50;
 const CLAIM_WINDOW_MS = 3 * 60_000; // the training policy
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // installed already
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+quietTemporalRuntime();
 
 interface Figures {
   name: string;
@@ -88,12 +83,7 @@ try {
   const oursFigures = only === 'bare' ? null : await (async (): Promise<Figures> => {
     const prefix = `BU${process.pid}`;
     // The cases the tasks belong to (foreign keys of tasks and the audit trail).
-    await sql.unsafe(`
-      insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code,
-                         applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by)
-      select '${prefix}-' || g, 'case-${prefix}-' || g, 'TR-FOOD-01', 1, '${DEMO.approvalDepartment}', '${DEMO.trainingRegion}',
-             '91320700BU' || lpad(g::text, 8, '0'), '演练企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
-      from generate_series(0, ${N - 1}) g`);
+    await insertBenchCases(sql, { prefix, n: N, itemCode: 'TR-FOOD-01', regionCode: DEMO.trainingRegion, approvalDepartment: DEMO.approvalDepartment, creditTag: 'BU', namePrefix: '演练企业' });
     // Every task must be pushed (openTask done, its timer set) before the shared instant. On the
     // 2-core machine the dev server pushes ~40 tasks/s while it also starts them; the default
     // leaves room for 20 tasks/s (--lead-ms-per-task to change it).

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createRequire } from 'node:module';
 import type { temporal as protoNs } from '@temporalio/proto';
 import postgres from 'postgres';
@@ -21,7 +21,7 @@ import { createDatabase } from '../../db/client.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { DEMO } from '../seed.js';
-import { argValue, cpuSplit, devConfigArgs, pct, pool, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
+import { argValue, cpuSplit, devConfigArgs, pct, pool, quietTemporalRuntime, sleep, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
 import type { Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
@@ -39,11 +39,7 @@ const ET = proto.api.enums.v1.EventType;
 /** Encoded bytes of a case's histories (case + task), per case: what the server stores and reads. */
 const historyBytes = (hs: History[], cases: number) => hs.reduce((a, h) => a + proto.api.history.v1.History.encode(h as protoNs.api.history.v1.IHistory).finish().length, 0) / cases;
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // installed already
-}
+quietTemporalRuntime();
 
 export function freshCreditCode(): string {
   const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
@@ -52,7 +48,6 @@ export function freshCreditCode(): string {
   return body + creditCodeCheckChar(body);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // How often a driver looks for the supervision task after the decision, on both sides. A back office looks every few
 // seconds; 250 ms keeps the added latency small (~2 % of a case) without making the polling
 // itself a large part of the load (at 20 ms it was ~40 GETs per case; each costs a request).

@@ -4,6 +4,8 @@
 // down and removes the directory; Ctrl-C / SIGTERM does the same before exiting.
 import fs from 'node:fs';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type postgres from 'postgres';
 import { runMigrations } from '../../db/migrate.js';
 import { loadConfig, projectRoot, type AppConfig } from '../../runtime/config.js';
 import { seedDemo } from '../seed.js';
@@ -11,6 +13,31 @@ import { findFreePort } from '../stack/proc.js';
 import { startLocalPostgres, type LocalPostgres } from '../stack/postgres.js';
 import { ensureTemporalCli, registerSearchAttributes, startDevServer, type DevServer } from '../stack/temporal.js';
 import { devServerExtraArgs, seconds } from '../stack/stack.js';
+
+/** The Temporal core's log at WARN (a benchmark prints its own figures); once per process. */
+export function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `n` supervising cases `<prefix>-0` … `<prefix>-<n-1>` in the read model, in one statement: the
+ * foreign keys of the tasks and audit events a benchmark creates under them. Credit codes are
+ * `91320700` + `creditTag` (two letters) + the number on 8 digits.
+ */
+export async function insertBenchCases(sql: postgres.Sql, o: { prefix: string; n: number; itemCode: string; regionCode: string; approvalDepartment: string; creditTag: string; namePrefix: string }): Promise<void> {
+  await sql.unsafe(`
+    insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code,
+                       applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by)
+    select '${o.prefix}-' || g, 'case-${o.prefix}-' || g, '${o.itemCode}', 1, '${o.approvalDepartment}', '${o.regionCode}',
+           '91320700${o.creditTag}' || lpad(g::text, 8, '0'), '${o.namePrefix}' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
+    from generate_series(0, ${o.n - 1}) g`);
+}
 
 export interface BenchStack {
   dir: string;
