@@ -66,10 +66,13 @@ export async function bareCase(id: string, shape: Shape): Promise<string> {
   if (shape.visibility) upsertSearchAttributes({ SgStage: ['awaiting-decision'] });
   registered = true;
   await condition(() => decided && decideDone, '10 minutes');
-  for (let i = 0; i < shape.mid - 1; i++) {
-    if (shape.visibility && i === shape.mid - 2) upsertSearchAttributes({ SgStage: ['supervising'] });
+  // Ours upserts 'supervising' before its last activity ahead of the child's start.
+  const rest = Math.max(0, shape.mid - 1);
+  for (let i = 0; i < rest; i++) {
+    if (shape.visibility && i === rest - 1) upsertSearchAttributes({ SgStage: ['supervising'] });
     await bareInsert(`${id}:mid:${i}`);
   }
+  if (shape.visibility && rest === 0) upsertSearchAttributes({ SgStage: ['supervising'] });
   const child = await startChild(bareTask, {
     workflowId: `bare-task-${id}`,
     parentClosePolicy: ParentClosePolicy.TERMINATE,
