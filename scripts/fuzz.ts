@@ -56,7 +56,7 @@ import {
 import { buildFixtures } from './fuzz/fixtures.js';
 import { curlOf, operationOf, startRecordingProxy, type InFlight, type RecordingProxy } from './fuzz/proxy.js';
 import { recreateDatabase, startLocalPostgres } from './stack/postgres.js';
-import { ensureTemporalCli, registerSearchAttributes, startDevServer } from './stack/temporal.js';
+import { startDevServerWithAttributes } from './stack/temporal.js';
 import {
   dataRoot,
   devServerExtraArgs,
@@ -358,25 +358,17 @@ async function startPostgres(): Promise<string> {
 }
 
 async function startTemporal(config: AppConfig): Promise<{ address: string; uiUrl: string }> {
-  const cli = await ensureTemporalCli(projectRoot);
-  checkpoint();
-  const [port, uiPort] = [await findFreePort(), await findFreePort()];
-  const dev = await step(`Temporal dev server started on 127.0.0.1:${port}`, () =>
-    startDevServer({
-      cli,
-      dataDir: temporalDataDir,
-      port,
-      uiPort,
-      namespace: 'default',
-      logFile: path.join(logsDir, 'temporal.log'),
-      detached: true, // own process group: we stop it last, after the worker
-      pidFile: temporalPidFile,
-      extraArgs: devServerExtraArgs(config.temporal.devServer),
-    }),
-  );
-  cleanups.push({ label: 'Temporal dev server stopped', run: dev.stop });
-  checkpoint();
-  await step('search attributes registered', () => registerSearchAttributes(cli, dev.address, 'default', config.temporal.searchAttributes));
+  const { dev } = await startDevServerWithAttributes({
+    projectRoot,
+    dataDir: temporalDataDir,
+    logFile: path.join(logsDir, 'temporal.log'),
+    pidFile: temporalPidFile,
+    extraArgs: devServerExtraArgs(config.temporal.devServer),
+    searchAttributes: config.temporal.searchAttributes,
+    step,
+    checkpoint,
+    started: (d) => cleanups.push({ label: 'Temporal dev server stopped', run: d.stop }),
+  });
   return { address: dev.address, uiUrl: dev.uiUrl };
 }
 

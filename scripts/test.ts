@@ -21,7 +21,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type AppConfig } from '../runtime/config.js';
 import { findFreePort, killTree, terminate } from './stack/proc.js';
 import { recreateDatabase, startLocalPostgres } from './stack/postgres.js';
-import { ensureTemporalCli, ensureTestServer, registerSearchAttributes, startDevServer } from './stack/temporal.js';
+import { ensureTestServer, startDevServerWithAttributes } from './stack/temporal.js';
 import { dataRoot, devServerExtraArgs, projectRoot, liveDevServer, livePostmaster, seconds, stopLocalPostgres, timed } from './stack/stack.js';
 
 // Each run has its own directory, so two `npm test` at once (two terminals, a helper and you)
@@ -75,28 +75,17 @@ async function startTemporal(config: AppConfig): Promise<{ address: string; uiUr
   if (stale) await step(`stale test dev server stopped (pid ${stale})`, () => terminate(stale, 10_000));
   fs.rmSync(temporalDataDir, { recursive: true, force: true });
 
-  const cli = await ensureTemporalCli(projectRoot);
-  checkpoint();
-  const [port, uiPort] = [await findFreePort(), await findFreePort()];
-  const dev = await step(`Temporal dev server started on 127.0.0.1:${port}`, () =>
-    startDevServer({
-      cli,
-      dataDir: temporalDataDir,
-      port,
-      uiPort,
-      namespace: 'default',
-      logFile: path.join(testLogs, 'temporal.log'),
-      // Own process group: Ctrl-C goes to vitest and us, and we stop the server last.
-      detached: true,
-      pidFile: temporalPidFile,
-      extraArgs: devServerExtraArgs(config.temporal.devServer),
-    }),
-  );
-  cleanups.push({ label: 'test Temporal dev server stopped', run: dev.stop });
-  checkpoint();
-  await step('search attributes registered', () =>
-    registerSearchAttributes(cli, dev.address, 'default', config.temporal.searchAttributes),
-  );
+  const { cli, dev } = await startDevServerWithAttributes({
+    projectRoot,
+    dataDir: temporalDataDir,
+    logFile: path.join(testLogs, 'temporal.log'),
+    pidFile: temporalPidFile,
+    extraArgs: devServerExtraArgs(config.temporal.devServer),
+    searchAttributes: config.temporal.searchAttributes,
+    step,
+    checkpoint,
+    started: (d) => cleanups.push({ label: 'test Temporal dev server stopped', run: d.stop }),
+  });
   checkpoint();
   const testServer = await step('time-skipping test server found', () => ensureTestServer(projectRoot));
   return { address: dev.address, uiUrl: dev.uiUrl, cli, testServer };

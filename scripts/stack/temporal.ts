@@ -243,6 +243,35 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   return { pid, address, uiUrl: `http://${ip}:${opts.uiPort}`, stop, exited: () => exited };
 }
 
+/**
+ * What `npm test` and the fuzz run each bring up: a dev server on free ports in its own process
+ * group (it is stopped last, after the processes that use it), with the given search attributes
+ * registered. `step` logs each stage; `started` gets the server as soon as it runs, so that the
+ * caller stops it even when registration fails; `checkpoint` throws once the run is interrupted.
+ */
+export async function startDevServerWithAttributes(o: {
+  projectRoot: string;
+  dataDir: string;
+  logFile: string;
+  pidFile: string;
+  extraArgs: string[];
+  searchAttributes: Record<string, SearchAttributeType>;
+  step: <T>(label: string, f: () => Promise<T>) => Promise<T>;
+  checkpoint: () => void;
+  started: (dev: DevServer) => void;
+}): Promise<{ cli: string; dev: DevServer }> {
+  const cli = await ensureTemporalCli(o.projectRoot);
+  o.checkpoint();
+  const [port, uiPort] = [await findFreePort(), await findFreePort()];
+  const dev = await o.step(`Temporal dev server started on 127.0.0.1:${port}`, () =>
+    startDevServer({ cli, dataDir: o.dataDir, port, uiPort, namespace: 'default', logFile: o.logFile, detached: true, pidFile: o.pidFile, extraArgs: o.extraArgs }),
+  );
+  o.started(dev);
+  o.checkpoint();
+  await o.step('search attributes registered', () => registerSearchAttributes(cli, dev.address, 'default', o.searchAttributes));
+  return { cli, dev };
+}
+
 /** True if a dev server started with `pidFile` is still running. */
 export function devServerRunning(pidFile: string): boolean {
   const pid = readPidFile(pidFile);
