@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import { auditEvents, creditRecords, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
-import { recordStep, writeWithStep } from './steps.js';
+import { recordStep, writeWithStep, writeWithStepOnce } from './steps.js';
 
 export interface EffectActivityDeps {
   db: Db;
@@ -44,6 +44,11 @@ export interface VerifyMaterialsResult {
   allOk: boolean;
   results: MaterialCheck[];
 }
+
+/** The credit record's acceptance, built by drizzle once (steps.ts, writeWithStepOnce): one per case. */
+const creditRecordAccepted = writeWithStepOnce<{ providerRecordId: string; acceptedAt: Date; businessKey: string }>((db, p) =>
+  db.update(creditRecords).set({ status: 'accepted', providerRecordId: p('providerRecordId'), acceptedAt: p('acceptedAt'), error: null }).where(eq(creditRecords.businessKey, p('businessKey'))),
+);
 
 export function createEffectActivities(deps: EffectActivityDeps) {
   const { db, clock } = deps;
@@ -110,9 +115,9 @@ export function createEffectActivities(deps: EffectActivityDeps) {
 
       const acceptedAt = clock();
       // Accepted and on the case's record in one statement.
-      await writeWithStep(
+      await creditRecordAccepted(
         db,
-        db.update(creditRecords).set({ status: 'accepted', providerRecordId: receipt.providerRecordId, acceptedAt, error: null }).where(eq(creditRecords.businessKey, row.businessKey)),
+        { providerRecordId: receipt.providerRecordId, acceptedAt, businessKey: row.businessKey },
         {
           key: `${row.businessKey}:pushed`,
           applicationNo: row.applicationNo,

@@ -17,7 +17,7 @@ import { FailureType, calendarChangedSignal, type Actor, type ApprovalCaseInput,
 import { formatShanghai } from '../workflows/domain/format.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 import { createEffectActivities } from './effects.js';
-import { recordStep, stepInsert, workflowIdOrNull, writeWithStep } from './steps.js';
+import { recordStep, stepInsert, workflowIdOrNull, writeWithStep, writeWithStepOnce } from './steps.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService } from './adapters/elicence.js';
 
@@ -32,6 +32,81 @@ export interface ActivityDeps {
   /** For activities that signal other workflows (re-timing after a calendar import). */
   temporal?: Client;
 }
+
+// ── The writes every case makes, built by drizzle once (steps.ts, writeWithStepOnce) ──
+type CaseOpening = Record<'applicationNo' | 'workflowId' | 'itemCode' | 'department' | 'region' | 'creditCode' | 'name' | 'phone' | 'route' | 'requestHash' | 'submittedBy', string> & {
+  pinned: (typeof cases.$inferInsert)['pinnedLinkages'];
+  itemVersion: number;
+  now: Date;
+};
+const caseOpened = writeWithStepOnce<CaseOpening>((db, p) =>
+  db
+    .insert(cases)
+    .values({
+      pinnedLinkages: p('pinned'),
+      applicationNo: p('applicationNo'),
+      workflowId: p('workflowId'),
+      itemCode: p('itemCode'),
+      itemVersion: p('itemVersion'),
+      approvalDepartmentCode: p('department'),
+      regionCode: p('region'),
+      applicantCreditCode: p('creditCode'),
+      applicantName: p('name'),
+      applicantPhone: p('phone'),
+      requestedRoute: p('route'),
+      requestHash: p('requestHash'),
+      stage: 'credit-check',
+      submittedBy: p('submittedBy'),
+      createdAt: p('now'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoNothing(),
+);
+const smsSent = writeWithStepOnce<{ providerMessageId: string; sentAt: Date; businessKey: string }>((db, p) =>
+  db.update(notifications).set({ status: 'sent', providerMessageId: p('providerMessageId'), sentAt: p('sentAt') }).where(eq(notifications.businessKey, p('businessKey'))),
+);
+const caseStage = writeWithStepOnce<{ stage: string; now: Date; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ stage: p('stage'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+const caseClosed = writeWithStepOnce<{ stage: string; now: Date; reason: string; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ stage: p('stage'), updatedAt: p('now'), closedAt: p('now'), closeReason: p('reason') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+const creditChecked = writeWithStepOnce<{ result: NonNullable<(typeof cases.$inferInsert)['creditResult']>; now: Date; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ creditResult: p('result'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+type RouteValues = { route: string; reason: string; scenario: string | null; dueAt: Date; provisional: boolean; window: { amount: number; unit: 'working-day' | 'minute'; officeTime: string }; now: Date; applicationNo: string };
+const routed = writeWithStepOnce<RouteValues>((db, p) =>
+  db
+    .update(cases)
+    .set({ route: p('route'), routeReason: p('reason'), commitmentScenario: p('scenario'), stage: 'awaiting-decision', decisionDueAt: p('dueAt'), decisionDueProvisional: p('provisional'), decisionWindow: p('window'), updatedAt: p('now') })
+    .where(eq(cases.applicationNo, p('applicationNo'))),
+);
+type DecisionValues = { decision: string; opinion: string; decidedAt: Date; stage: string; licenceStatus: string; now: Date; applicationNo: string };
+const decided = writeWithStepOnce<DecisionValues>((db, p) =>
+  db
+    .update(cases)
+    .set({ decision: p('decision'), decisionOpinion: p('opinion'), decidedAt: p('decidedAt'), stage: p('stage'), licenceStatus: p('licenceStatus'), updatedAt: p('now') })
+    .where(eq(cases.applicationNo, p('applicationNo'))),
+);
+const claimed = writeWithStepOnce<{ claimedAt: Date; claimedBy: string; now: Date; taskId: string }>((db, p) =>
+  db.update(tasks).set({ status: 'claimed', claimedAt: p('claimedAt'), claimedBy: p('claimedBy'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
+);
+type InspectionValues = { finishedAt: Date; findings: string; dueAt: Date; provisional: boolean; remindAt: Date | null; now: Date; taskId: string };
+const inspected = writeWithStepOnce<InspectionValues>((db, p) =>
+  db
+    .update(tasks)
+    .set({ status: 'awaiting-feedback', inspectionFinishedAt: p('finishedAt'), findings: p('findings'), feedbackDueAt: p('dueAt'), feedbackDueProvisional: p('provisional'), feedbackRemindAt: p('remindAt'), updatedAt: p('now') })
+    .where(eq(tasks.taskId, p('taskId'))),
+);
+const fedBack = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; taskId: string }>((db, p) =>
+  db.update(tasks).set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
+);
+const fedBackClosed = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; outcome: 'unreachable' | 'compliant'; taskId: string }>((db, p) =>
+  db
+    .update(tasks)
+    .set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now'), status: 'closed', closedAt: p('at'), outcome: p('outcome') })
+    .where(eq(tasks.taskId, p('taskId'))),
+);
 
 function activityContextOrNull(): Context | null {
   try {
@@ -156,9 +231,9 @@ export function createActivities(deps: ActivityDeps) {
       return { businessKey: input.businessKey, status: 'failed' as const, resent: false };
     }
     const sentAt = clock();
-    await writeWithStep(
+    await smsSent(
       db,
-      db.update(notifications).set({ status: 'sent', providerMessageId: receipt.providerMessageId, sentAt }).where(eq(notifications.businessKey, input.businessKey)),
+      { providerMessageId: receipt.providerMessageId, sentAt, businessKey: input.businessKey },
       {
         key: `${input.businessKey}:sent`,
         applicationNo: input.applicationNo,
@@ -246,29 +321,24 @@ export function createActivities(deps: ActivityDeps) {
       // The case keeps the catalog version it starts with: its item version and the linkages
       // that route it then (DOMAIN.md §2). A later catalog change never alters it.
       const pinned = item.pinned;
-      await writeWithStep(
+      await caseOpened(
         db,
-        db
-          .insert(cases)
-          .values({
-            pinnedLinkages: pinned,
-            applicationNo: input.applicationNo,
-            workflowId: workflowIdOrNull() ?? `case-${input.applicationNo}`,
-            itemCode: item.code,
-            itemVersion: item.version,
-            approvalDepartmentCode: item.departmentCode,
-            regionCode: item.regionCode,
-            applicantCreditCode: input.applicant.creditCode,
-            applicantName: input.applicant.name,
-            applicantPhone: input.applicant.phone,
-            requestedRoute: input.route,
-            requestHash: input.requestHash,
-            stage: 'credit-check',
-            submittedBy: input.submittedBy.sub,
-            createdAt: now,
-            updatedAt: now,
-          })
-          .onConflictDoNothing(),
+        {
+          pinned,
+          applicationNo: input.applicationNo,
+          workflowId: workflowIdOrNull() ?? `case-${input.applicationNo}`,
+          itemCode: item.code,
+          itemVersion: item.version,
+          department: item.departmentCode,
+          region: item.regionCode,
+          creditCode: input.applicant.creditCode,
+          name: input.applicant.name,
+          phone: input.applicant.phone,
+          route: input.route,
+          requestHash: input.requestHash,
+          submittedBy: input.submittedBy.sub,
+          now,
+        },
         {
           key: `${input.applicationNo}:submitted`,
           applicationNo: input.applicationNo,
@@ -296,9 +366,9 @@ export function createActivities(deps: ActivityDeps) {
       const standing = await deps.credit.query(input.creditCode);
       const now = clock();
       const result = { ...standing, checkedAt: now.toISOString() };
-      await writeWithStep(
+      await creditChecked(
         db,
-        db.update(cases).set({ creditResult: result, updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo)),
+        { result, now, applicationNo: input.applicationNo },
         {
           key: `${input.applicationNo}:credit-checked`,
           applicationNo: input.applicationNo,
@@ -318,12 +388,9 @@ export function createActivities(deps: ActivityDeps) {
       const policy = terms?.policy;
       const window = { amount: policy?.statutoryLimit ?? input.statutoryDays, unit: (policy?.unit ?? 'working-day') as 'working-day' | 'minute', officeTime: policy?.officeTime ?? '09:00' };
       const due = computeDeadline(await deps.calendar.current(terms?.calendarVersion), window, now, window.amount, 1);
-      await writeWithStep(
+      await routed(
         db,
-        db
-          .update(cases)
-          .set({ route: input.route, routeReason: input.reason, commitmentScenario: input.route === 'commitment' ? (input.scenario ?? null) : null, stage: 'awaiting-decision', decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional, decisionWindow: window, updatedAt: now })
-          .where(eq(cases.applicationNo, input.applicationNo)),
+        { route: input.route, reason: input.reason, scenario: input.route === 'commitment' ? (input.scenario ?? null) : null, dueAt: new Date(due.dueAt), provisional: due.provisional, window, now, applicationNo: input.applicationNo },
         {
           key: `${input.applicationNo}:${input.step ?? 'routed'}`,
           applicationNo: input.applicationNo,
@@ -352,19 +419,17 @@ export function createActivities(deps: ActivityDeps) {
           .returning({ id: dossiers.id });
         dossierId = d!.id;
       }
-      await writeWithStep(
+      await decided(
         db,
-        db
-          .update(cases)
-          .set({
-            decision: input.outcome,
-            decisionOpinion: input.opinion,
-            decidedAt,
-            stage: approved ? (input.licenceStatus === 'granted-on-commitment' ? 'awaiting-materials' : 'licensed') : 'rejected',
-            licenceStatus: approved ? (input.licenceStatus ?? 'issued') : 'none',
-            updatedAt: now,
-          })
-          .where(eq(cases.applicationNo, input.applicationNo)),
+        {
+          decision: input.outcome,
+          opinion: input.opinion,
+          decidedAt,
+          stage: approved ? (input.licenceStatus === 'granted-on-commitment' ? 'awaiting-materials' : 'licensed') : 'rejected',
+          licenceStatus: approved ? (input.licenceStatus ?? 'issued') : 'none',
+          now,
+          applicationNo: input.applicationNo,
+        },
         {
           key: `${input.applicationNo}:decided`,
           applicationNo: input.applicationNo,
@@ -506,15 +571,9 @@ export function createActivities(deps: ActivityDeps) {
     async recordCaseStage(input: { applicationNo: string; step: string; stage: string; kind: string; summary: string; detail?: Record<string, unknown>; close?: boolean; claimWindowOf?: string }): Promise<{ claimWindow?: ClaimWindow }> {
       const now = clock();
       const claimWindow = input.claimWindowOf ? await openClaimWindow(input.claimWindowOf, now) : undefined;
-      await writeWithStep(
-        db,
-        db
-          .update(cases)
-          .set({ stage: input.stage, updatedAt: now, ...(input.close && { closedAt: now, closeReason: input.summary }) })
-          .where(eq(cases.applicationNo, input.applicationNo)),
-        { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail },
-        now,
-      );
+      const step = { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail };
+      if (input.close) await caseClosed(db, { stage: input.stage, now, reason: input.summary, applicationNo: input.applicationNo }, step, now);
+      else await caseStage(db, { stage: input.stage, now, applicationNo: input.applicationNo }, step, now);
       return claimWindow ? { claimWindow } : {};
     },
 
@@ -579,9 +638,9 @@ export function createActivities(deps: ActivityDeps) {
     /** 认领: the division took the task on; claim time feeds the timeliness statistics. */
     async recordClaim(input: { taskId: string; applicationNo: string; actor: Actor; claimedAt: string; onTime: boolean }) {
       const claimedAt = new Date(input.claimedAt);
-      await writeWithStep(
+      await claimed(
         db,
-        db.update(tasks).set({ status: 'claimed', claimedAt, claimedBy: input.actor.sub, updatedAt: clock() }).where(eq(tasks.taskId, input.taskId)),
+        { claimedAt, claimedBy: input.actor.sub, now: clock(), taskId: input.taskId },
         { key: `${input.taskId}:claimed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'task-claimed', summary: `claimed by ${input.actor.sub}${input.onTime ? '' : ' (after the claim deadline)'}`, actor: input.actor, detail: { onTime: input.onTime } },
         claimedAt,
       );
@@ -645,20 +704,9 @@ export function createActivities(deps: ActivityDeps) {
       const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
       const policy = task?.policy ?? snapshotOf(await policyForItem(db, (await itemOfCase(input.applicationNo))!));
       const due = computeDeadline(await deps.calendar.current(task?.calendarVersion), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
-      await writeWithStep(
+      await inspected(
         db,
-        db
-          .update(tasks)
-          .set({
-            status: 'awaiting-feedback',
-            inspectionFinishedAt: finishedAt,
-            findings: input.findings,
-            feedbackDueAt: new Date(due.dueAt),
-            feedbackDueProvisional: due.provisional,
-            feedbackRemindAt: due.remindAt ? new Date(due.remindAt) : null,
-            updatedAt: now,
-          })
-          .where(eq(tasks.taskId, input.taskId)),
+        { finishedAt, findings: input.findings, dueAt: new Date(due.dueAt), provisional: due.provisional, remindAt: due.remindAt ? new Date(due.remindAt) : null, now, taskId: input.taskId },
         { key: `${input.taskId}:inspected`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-finished', summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`, actor: input.actor, detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional } },
         now,
       );
@@ -944,15 +992,10 @@ export function createActivities(deps: ActivityDeps) {
      */
     async recordFeedback(input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean }) {
       const at = new Date(input.at);
-      await writeWithStep(
-        db,
-        db
-          .update(tasks)
-          .set({ feedbackAt: at, result: input.result, resultNote: input.note, updatedAt: clock(), ...(input.closes && { status: 'closed', closedAt: at, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }) })
-          .where(eq(tasks.taskId, input.taskId)),
-        { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary: `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } },
-        at,
-      );
+      const step = { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary: `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } };
+      const values = { at, result: input.result, note: input.note, now: clock(), taskId: input.taskId };
+      if (input.closes) await fedBackClosed(db, { ...values, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }, step, at);
+      else await fedBack(db, values, step, at);
     },
   };
 }
