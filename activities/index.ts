@@ -4,7 +4,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import type { Db } from '../db/client.js';
+import { preparedPerDb, type Db } from '../db/client.js';
 import { alerts, approvalItems, auditEvents, calendarImports, cases, departments, divisions, dossiers, notifications, regions, tasks } from '../db/schema/index.js';
 import { confirmedLinkages, confirmedLinkagesColumn } from '../db/catalog.js';
 import { itemTerms, policyForItem, snapshotOf, type PolicySnapshot } from '../db/policies.js';
@@ -32,6 +32,18 @@ export interface ActivityDeps {
   /** For activities that signal other workflows (re-timing after a calendar import). */
   temporal?: Client;
 }
+
+// ── The lookups every case makes, prepared once per database (db/client.ts, preparedPerDb) ──
+const lookups = preparedPerDb((db) => ({
+  division: db.select().from(divisions).where(eq(divisions.code, sql.placeholder('code'))).prepare('division_by_code'),
+  itemWithLinkages: db
+    .select({ ...getTableColumns(approvalItems), pinned: confirmedLinkagesColumn(approvalItems.code) })
+    .from(approvalItems)
+    .where(eq(approvalItems.code, sql.placeholder('code')))
+    .prepare('item_with_linkages'),
+  pinnedLinkages: db.select({ applicationNo: cases.applicationNo, pinnedLinkages: cases.pinnedLinkages }).from(cases).where(eq(cases.applicationNo, sql.placeholder('no'))).prepare('case_pinned_linkages'),
+  taskPolicy: db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_policy'),
+}));
 
 // ── The writes every case makes, built by drizzle once (steps.ts, writeWithStepOnce) ──
 type CaseOpening = Record<'applicationNo' | 'workflowId' | 'itemCode' | 'department' | 'region' | 'creditCode' | 'name' | 'phone' | 'route' | 'requestHash' | 'submittedBy', string> & {
@@ -141,7 +153,7 @@ export function createActivities(deps: ActivityDeps) {
   /** The recipient's name and phone; phone null when none is on file (the message then fails, on the record). */
   async function resolveRecipient(r: Recipient): Promise<{ phone: string | null; name: string }> {
     if (r.kind === 'division-admin') {
-      const [d] = await db.select().from(divisions).where(eq(divisions.code, r.divisionCode));
+      const [d] = await lookups(db).division.execute({ code: r.divisionCode });
       if (!d) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `division ${r.divisionCode} not found`, nonRetryable: true });
       return { phone: d.adminPhone, name: d.adminName };
     }
@@ -310,10 +322,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Registers the case in the read model with the catalog version it starts with. */
     async openCase(input: ApprovalCaseInput) {
       // The item and the linkages that route it now, in one statement.
-      const [item] = await db
-        .select({ ...getTableColumns(approvalItems), pinned: confirmedLinkagesColumn(approvalItems.code) })
-        .from(approvalItems)
-        .where(eq(approvalItems.code, input.itemCode));
+      const [item] = await lookups(db).itemWithLinkages.execute({ code: input.itemCode });
       if (!item) {
         throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `approval item ${input.itemCode} not found`, nonRetryable: true });
       }
@@ -448,7 +457,7 @@ export function createActivities(deps: ActivityDeps) {
      * case trying again) the item's confirmed linkages now, which the case then pins, on the record.
      */
     async resolveLinkages(input: { itemCode: string; applicationNo?: string; latest?: boolean }) {
-      const [c] = input.applicationNo ? await db.select({ applicationNo: cases.applicationNo, pinnedLinkages: cases.pinnedLinkages }).from(cases).where(eq(cases.applicationNo, input.applicationNo)) : [];
+      const [c] = input.applicationNo ? await lookups(db).pinnedLinkages.execute({ no: input.applicationNo }) : [];
       let links = c?.pinnedLinkages ?? null;
       if (!links || input.latest) {
         links = await confirmedLinkages(db, input.itemCode);
@@ -656,7 +665,7 @@ export function createActivities(deps: ActivityDeps) {
     async escalateClaim(input: { taskId: string; applicationNo: string; claimDueAt: string; notices: NotifyInput[] }) {
       // When to urge (催办) the division if it still has not claimed: the workflow waits for it,
       // and the read model keeps it so a calendar import can find the task and move it.
-      const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
+      const [task] = await lookups(db).taskPolicy.execute({ id: input.taskId });
       const urgeAt = task?.policy ? urgeAfter(await deps.calendar.current(task.calendarVersion), task.policy, new Date(input.claimDueAt)) : null;
       await markClaimOverdue({ ...input, urgeAt });
       const sent = [];
@@ -701,7 +710,7 @@ export function createActivities(deps: ActivityDeps) {
     async recordInspection(input: { taskId: string; applicationNo: string; actor: Actor; finishedAt: string; findings: string }) {
       const now = clock();
       const finishedAt = new Date(input.finishedAt);
-      const [task] = await db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, input.taskId));
+      const [task] = await lookups(db).taskPolicy.execute({ id: input.taskId });
       const policy = task?.policy ?? snapshotOf(await policyForItem(db, (await itemOfCase(input.applicationNo))!));
       const due = computeDeadline(await deps.calendar.current(task?.calendarVersion), policy, finishedAt, policy.feedbackWindow, policy.feedbackRemindBefore);
       await inspected(

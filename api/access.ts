@@ -1,6 +1,6 @@
 // Object-level authorization in one place (OWASP API1): who may see or act on a case or a task.
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { preparedPerDb, type Db } from '../db/client.js';
 import { cases, tasks } from '../db/schema/index.js';
 import type { Principal } from './auth.js';
 import { forbidden, notFound } from './errors.js';
@@ -9,19 +9,11 @@ export type CaseRow = typeof cases.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
 
 /** The two lookups every case and task route makes, built once per pool and prepared. */
-function lookups(db: Db) {
-  return {
-    caseByNo: db.select().from(cases).where(eq(cases.applicationNo, sql.placeholder('no'))).prepare('case_by_no'),
-    taskById: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_by_id'),
-  };
-}
-const prepared = new WeakMap<Db, ReturnType<typeof lookups>>();
-function lookup(db: Db) {
-  let l = prepared.get(db);
-  if (!l) prepared.set(db, (l = lookups(db)));
-  return l;
-}
-const readCase = async (db: Db, applicationNo: string): Promise<CaseRow | undefined> => (await lookup(db).caseByNo.execute({ no: applicationNo }))[0];
+const lookup = preparedPerDb((db) => ({
+  caseByNo: db.select().from(cases).where(eq(cases.applicationNo, sql.placeholder('no'))).prepare('case_by_no'),
+  taskById: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_by_id'),
+}));
+export const readCase = async (db: Db, applicationNo: string): Promise<CaseRow | undefined> => (await lookup(db).caseByNo.execute({ no: applicationNo }))[0];
 const readTask = async (db: Db, taskId: string): Promise<TaskRow | undefined> => (await lookup(db).taskById.execute({ id: taskId }))[0];
 
 /** Reads a case the caller may see: its approval department, an operator, or a supervising department of it. */

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { approvalItems, auditEvents, cases, tasks } from '../../db/schema/index.js';
+import { approvalItems, auditEvents, tasks } from '../../db/schema/index.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import { caseWorkflowId, decideUpdate, materialsUpdate, revocationUpdate, submitUpdate, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import { actorOf } from '../auth.js';
-import { caseForApprover, caseForReader, type CaseRow } from '../access.js';
+import { caseForApprover, caseForReader, readCase, type CaseRow } from '../access.js';
+import { preparedPerDb } from '../../db/client.js';
 import { conflict, forbidden, problemSchema, unprocessable } from '../errors.js';
 import { applicationNo, applicationParam, code, creditCode, isoInstant, mobile, shortText } from '../schemas.js';
+
+/** The submitted item's catalog row: every submission reads it. */
+const itemByCode = preparedPerDb((db) => db.select().from(approvalItems).where(eq(approvalItems.code, sql.placeholder('code'))).prepare('approval_item_by_code'));
 
 const submitBody = z
   .object({
@@ -118,10 +122,10 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const p = req.principal;
       const body = req.body;
       const hash = requestHash(body);
-      const [existing] = await db.select().from(cases).where(eq(cases.applicationNo, body.applicationNo));
+      const existing = await readCase(db, body.applicationNo);
       if (existing) return reply.code(200).send(existingAnswer(existing, hash, p.department));
 
-      const [item] = await db.select().from(approvalItems).where(eq(approvalItems.code, body.itemCode));
+      const [item] = await itemByCode(db).execute({ code: body.itemCode });
       if (!item) throw unprocessable(`approval item ${body.itemCode} is not in the catalog`);
       if (item.departmentCode !== p.department) throw forbidden(`approval item ${body.itemCode} is handled by department ${item.departmentCode}`);
       if (body.route === 'commitment' && !item.commitmentAllowed) {
@@ -162,7 +166,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           // The case exists and its workflow has closed: answer from the read model.
-          const [row] = await db.select().from(cases).where(eq(cases.applicationNo, body.applicationNo));
+          const row = await readCase(db, body.applicationNo);
           if (row) return reply.code(200).send(existingAnswer(row, hash, p.department));
           throw conflict(`application ${body.applicationNo} was used before`);
         }

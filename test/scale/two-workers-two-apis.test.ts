@@ -85,15 +85,17 @@ describe('two workers and two API instances on one task queue', () => {
         await new Promise((res) => setTimeout(res, 100)); // the task row is not there yet
       }
     };
+    // A wrong status names the answer (the problem's detail), so a failure says which step and why.
+    const expectStatus = (r: { status: number; json: Record<string, unknown> }, status: number) => expect(r.status, JSON.stringify(r.json)).toBe(status);
     const runCase = async (i: number) => {
       const [a, b] = i % 2 ? [ports[0]!, ports[1]!] : [ports[1]!, ports[0]!];
       const no = uniqueId('SCALE');
-      expect((await call(a, 'POST', '/v1/applications', approvalToken, { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '扩容测试', phone: '13700000041' } })).status).toBe(201);
-      expect((await call(b, 'POST', `/v1/applications/${no}/decision`, approvalToken, { outcome: 'approve', opinion: '准予许可' })).status).toBe(200);
+      expectStatus(await call(a, 'POST', '/v1/applications', approvalToken, { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '扩容测试', phone: '13700000041' } }), 201);
+      expectStatus(await call(b, 'POST', `/v1/applications/${no}/decision`, approvalToken, { outcome: 'approve', opinion: '准予许可' }), 200);
       const task = `task-${no}-${DEMO.market}`;
-      expect((await call(a, 'POST', `/v1/tasks/${task}/claim`, divisionToken)).status).toBe(200);
-      expect((await call(b, 'POST', `/v1/tasks/${task}/inspection`, divisionToken, { finishedAt: new Date().toISOString(), findings: '符合' })).status).toBe(200);
-      expect((await call(a, 'POST', `/v1/tasks/${task}/feedback`, divisionToken, { result: 'compliant' })).status).toBe(200);
+      expectStatus(await call(a, 'POST', `/v1/tasks/${task}/claim`, divisionToken), 200);
+      expectStatus(await call(b, 'POST', `/v1/tasks/${task}/inspection`, divisionToken, { finishedAt: new Date().toISOString(), findings: '符合' }), 200);
+      expectStatus(await call(a, 'POST', `/v1/tasks/${task}/feedback`, divisionToken, { result: 'compliant' }), 200);
       for (let t = 0; t < 200; t++) {
         if ((await call(b, 'GET', `/v1/applications/${no}`, approvalToken)).json.stage === 'closed') return no;
         await new Promise((r) => setTimeout(r, 100));
