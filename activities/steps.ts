@@ -30,24 +30,27 @@ export function workflowIdOrNull(): string | null {
 }
 
 
+/** A step's row in audit_events. */
+function stepRow(step: StepRecord, at: Date) {
+  return {
+    eventKey: step.key,
+    applicationNo: step.applicationNo,
+    taskId: step.taskId ?? null,
+    kind: step.kind,
+    summary: step.summary,
+    actor: step.actor ?? SYSTEM_ACTOR,
+    detail: step.detail ?? {},
+    workflowId: workflowIdOrNull(),
+    at,
+  };
+}
+
 /** The INSERT of a step's audit event, once per key (ON CONFLICT DO NOTHING), returning its id. */
 export function stepInsert(w: Writer, step: StepRecord, at: Date) {
-  return w
-    .insert(auditEvents)
-    .values({
-      eventKey: step.key,
-      applicationNo: step.applicationNo,
-      taskId: step.taskId ?? null,
-      kind: step.kind,
-      summary: step.summary,
-      actor: step.actor ?? SYSTEM_ACTOR,
-      detail: step.detail ?? {},
-      workflowId: workflowIdOrNull(),
-      at,
-    })
-    .onConflictDoNothing({ target: auditEvents.eventKey })
-    .returning({ id: auditEvents.id });
+  return stepInsertOf(w, stepRow(step, at));
 }
+const stepInsertOf = (w: Writer, row: ReturnType<typeof stepRow>) =>
+  w.insert(auditEvents).values(row).onConflictDoNothing({ target: auditEvents.eventKey }).returning({ id: auditEvents.id });
 
 /** Appends an audit event once; returns false when this step was already recorded. */
 export async function recordStep(w: Writer, step: StepRecord, at: Date): Promise<boolean> {
@@ -71,34 +74,10 @@ const dialect = new PgDialect();
 export type Placeholders<V> = <K extends keyof V & string>(name: K) => V[K];
 const placeholder = ((name: string) => sql.placeholder(name)) as Placeholders<Record<string, never>>;
 
-/** The step's columns as placeholders (`step_*`), and their values for one step. */
-const stepTemplate = (db: Db) =>
-  db
-    .insert(auditEvents)
-    .values({
-      eventKey: sql.placeholder('step_key'),
-      applicationNo: sql.placeholder('step_application_no'),
-      taskId: sql.placeholder('step_task_id'),
-      kind: sql.placeholder('step_kind'),
-      summary: sql.placeholder('step_summary'),
-      actor: sql.placeholder('step_actor'),
-      detail: sql.placeholder('step_detail'),
-      workflowId: sql.placeholder('step_workflow_id'),
-      at: sql.placeholder('step_at'),
-    })
-    .onConflictDoNothing({ target: auditEvents.eventKey })
-    .returning({ id: auditEvents.id });
-const stepValues = (step: StepRecord, at: Date) => ({
-  step_key: step.key,
-  step_application_no: step.applicationNo,
-  step_task_id: step.taskId ?? null,
-  step_kind: step.kind,
-  step_summary: step.summary,
-  step_actor: step.actor ?? SYSTEM_ACTOR,
-  step_detail: step.detail ?? {},
-  step_workflow_id: workflowIdOrNull(),
-  step_at: at,
-});
+/** The step's columns as placeholders (`step_<column>`), and their values for one step. */
+const STEP_COLUMNS = Object.keys(stepRow({ key: '', applicationNo: '', kind: '', summary: '' }, new Date(0)));
+const stepTemplate = (db: Db) => stepInsertOf(db, Object.fromEntries(STEP_COLUMNS.map((c) => [c, sql.placeholder(`step_${c}`)])) as unknown as ReturnType<typeof stepRow>);
+const stepValues = (step: StepRecord, at: Date) => Object.fromEntries(Object.entries(stepRow(step, at)).map(([c, v]) => [`step_${c}`, v]));
 
 /**
  * writeWithStep for a write of one fixed shape, built by drizzle once: `build` writes the

@@ -55,8 +55,8 @@ function wrapClient(sql: postgres.Sql, prepare: boolean, onQuery?: (query: strin
 }
 
 /**
- * Queries drizzle builds once per database and prepares by name (`.prepare(name)` with
- * `sql.placeholder`s): each `execute(values)` skips drizzle's building of the statement, which
+ * Queries drizzle builds once per database (`.prepare(name)` with `sql.placeholder`s; postgres.js
+ * prepares them by their text): each `execute(values)` skips drizzle's building of the statement, which
  * costs ~0.1–0.2 ms of CPU — as much as sending it (docs/benchmarks.md). For the lookups every
  * case or request makes.
  */
