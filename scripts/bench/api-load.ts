@@ -2,7 +2,7 @@
 // The API under load, over real HTTP: N open supervision tasks (default 10,000, quick 200; real
 // supervisionTask workflows of SP-FOOD-01 with the real activities, worker in-process), the API
 // listening on a free port, and a fixed concurrency of 20 from a load generator in its own
-// process (scripts/bench/http-driver.ts: keep-alive fetch, no load-testing dependency) on: the
+// process (scripts/bench/http-driver.ts: autocannon, one keep-alive connection per caller) on: the
 // inbox read, claim, inspection, feedback. Prints throughput and p50/p99 per
 // route; in the same run the baselines: the same Updates sent straight to the workflows with
 // the Temporal client (no HTTP, auth, zod or read model), and the inbox's bare SQL — and the

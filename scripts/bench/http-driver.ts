@@ -1,11 +1,11 @@
 // The load generator of bench:api, in its own process so that its CPU is not the API's: reads a
 // JSON spec on stdin ({ base, token, concurrency, requests: [{ method, url, body? }] }), sends
-// the requests over keep-alive HTTP with a fixed number in flight, and writes
-// { perSecond, lat: number[] } (ms per request) on stdout. Any non-200 answer fails the run.
-// node:http with a keep-alive agent, not fetch: undici's fetch cost about as much CPU per
-// request as the inbox itself, on the same two cores as the API (docs/benchmarks.md).
-import http from 'node:http';
+// every request once through autocannon (one keep-alive connection per caller, one request in
+// flight on each: a fixed concurrency), and writes { perSecond, lat: number[] } (ms per request,
+// autocannon's own timing at full resolution) on stdout. Any non-200 answer, socket error or
+// timeout fails the run.
 import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
 
 interface Spec {
   base: string;
@@ -18,54 +18,60 @@ const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Spec;
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
-const base = new URL(spec.base);
-
-const send = (r: Spec['requests'][number]) =>
-  new Promise<void>((resolve, reject) => {
-    const body = r.body !== undefined ? JSON.stringify(r.body) : undefined;
-    const req = http.request(
+/** Sends `requests` in order, each once, `concurrency` at a time; the latencies of the 200s. */
+async function drive(requests: Spec['requests']): Promise<{ seconds: number; lat: number[] }> {
+  const lat: number[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  let last = t0;
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
       {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method: r.method,
-        path: r.url,
-        headers: { authorization: `Bearer ${spec.token}`, ...(body !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+        url: spec.base,
+        connections: Math.min(spec.concurrency, requests.length),
+        pipelining: 1,
+        amount: requests.length,
+        timeout: 60,
+        // autocannon reports at its next sample tick; the wall time below is taken from the
+        // last answer instead, and a short tick only shortens the idle tail.
+        sampleInt: 100,
+        headers: { authorization: `Bearer ${spec.token}` },
+        requests: [
+          {
+            // Called once per request sent (autocannon stops each connection at its share of
+            // `amount`), so every entry of the list goes out exactly once.
+            setupRequest: (req) => {
+              const r = requests[next++]!;
+              return r.body === undefined
+                ? { ...req, method: r.method, path: r.url }
+                : { ...req, method: r.method, path: r.url, body: JSON.stringify(r.body), headers: { ...req.headers, 'content-type': 'application/json' } };
+            },
+            onResponse: (status, body) => {
+              if (status !== 200 && failures.length < 3) failures.push(`${status} ${body.slice(0, 300)}`);
+            },
+          },
+        ],
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 200) resolve();
-          else reject(new Error(`${r.method} ${r.url}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`));
-        });
-        res.on('error', reject);
-      },
+      (err, result) => (err ? reject(err) : resolve(result)),
     );
-    req.on('error', reject);
-    req.end(body);
   });
-
-// Warm-up: connections and the API's JIT, not measured.
-for (let i = 0; i < Math.min(spec.concurrency, spec.requests.length); i++) {
-  const r = spec.requests[i]!;
-  if (r.method === 'GET') await send(r);
+  instance.on('response', (_client, statusCode, _bytes, ms) => {
+    if (statusCode === 200) lat.push(ms);
+    last = performance.now();
+  });
+  const result = await done;
+  const seconds = (last - t0) / 1000;
+  if (failures.length || result.errors || result.timeouts || lat.length !== requests.length) {
+    throw new Error(`${lat.length} of ${requests.length} answered 200 (errors ${result.errors}, timeouts ${result.timeouts}): ${failures.join(' | ')}`);
+  }
+  return { seconds, lat };
 }
 
-const lat: number[] = [];
-let next = 0;
-const t0 = performance.now();
-await Promise.all(
-  Array.from({ length: Math.min(spec.concurrency, spec.requests.length) }, async () => {
-    while (next < spec.requests.length) {
-      const r = spec.requests[next++]!;
-      const t = performance.now();
-      await send(r);
-      lat.push(performance.now() - t);
-    }
-  }),
-);
-const seconds = (performance.now() - t0) / 1000;
+// Warm-up: connections and the API's JIT on the reads, not measured.
+const reads = spec.requests.filter((r) => r.method === 'GET').slice(0, spec.concurrency);
+if (reads.length) await drive(reads);
+
+const { seconds, lat } = await drive(spec.requests);
 process.stdout.write(JSON.stringify({ perSecond: spec.requests.length / seconds, lat }));
-agent.destroy();
