@@ -17,7 +17,7 @@
  */
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { ConfigError, loadConfig, type AppConfig } from '../runtime/config.js';
+import { ConfigError, loadConfigOrExit, type AppConfig } from '../runtime/config.js';
 import { isPidAlive, isPortOpen, terminate } from './stack/proc.js';
 import { startLocalPostgres } from './stack/postgres.js';
 import { ensureTemporalCli, registerSearchAttributes, startDevServer } from './stack/temporal.js';
@@ -403,16 +403,7 @@ async function teardown(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error:\n${e.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
 
   if (await handleEarlierStack()) process.exit(0);
 

@@ -18,7 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, type AppConfig } from '../runtime/config.js';
+import { loadConfigOrExit, type AppConfig } from '../runtime/config.js';
 import { findFreePort, killTree, terminate } from './stack/proc.js';
 import { recreateDatabase, startLocalPostgres } from './stack/postgres.js';
 import { ensureTestServer, startDevServerWithAttributes } from './stack/temporal.js';
@@ -123,16 +123,7 @@ function runVitest(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`Configuration error:\n${e.message}\n`);
-      return 78;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
 
   await clearDeadRuns();
 
