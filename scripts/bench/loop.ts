@@ -189,8 +189,8 @@ async function sampleHistories(client: Client, ids: Array<[string, string]>): Pr
     parents.push(hp);
     children.push(hc);
     if (process.env.BENCH_DUMP_HISTORIES && parents.length === 1) {
-      // One case's two histories as event types, to compare ours with bare step by step.
-      for (const [name, h] of [[p, hp], [c, hc]] as const) console.log(`[histories] ${name}: ${(h.events ?? []).map((e) => (ET[e.eventType ?? 0] ?? String(e.eventType)).replace('EVENT_TYPE_', '').replace('WORKFLOW_TASK', 'WFT').replace('ACTIVITY_TASK', 'ACT')).join(' ')}`);
+      // One case's two histories as event types with each event's size in bytes, to compare ours with bare step by step.
+      for (const [name, h] of [[p, hp], [c, hc]] as const) console.log(`[histories] ${name}: ${(h.events ?? []).map((e) => `${(ET[e.eventType ?? 0] ?? String(e.eventType)).replace('EVENT_TYPE_', '').replace('WORKFLOW_TASK', 'WFT').replace('ACTIVITY_TASK', 'ACT')}:${proto.api.history.v1.HistoryEvent.encode(e as protoNs.api.history.v1.IHistoryEvent).finish().length}`).join(' ')}`);
     }
     for (const h of [hp, hc]) {
       const r = roundTrips(h);
