@@ -8,7 +8,8 @@
 import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 
 export interface BareActivities {
-  bareInsert(key: string): Promise<void>;
+  /** With `pad`/`resultBytes` (loop.ts --bare-pad) the input and the result carry that many bytes more. */
+  bareInsert(key: string, pad?: string, resultBytes?: number): Promise<string | void>;
 }
 const { bareInsert } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
 const { bareInsert: bareInsertLocal } = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } });
@@ -35,6 +36,20 @@ export interface Shape {
    * The driver starts the case with ours' start attributes.
    */
   visibility?: boolean;
+  /**
+   * Payload bytes like ours' (loop.ts --bare-pad), to measure what a larger history costs:
+   * `input` rides in the shape, so in the case's start and in the child's start (initiated and
+   * started), as ours' case and task inputs do; each activity's input and result, and each
+   * update's result, carry as many bytes more as ours' do on average.
+   */
+  padding?: Padding;
+}
+
+export interface Padding {
+  input: string;
+  activity: number;
+  activityResult: number;
+  updateResult: number;
 }
 
 export const bareSubmit = defineUpdate<string, []>('submit');
@@ -43,26 +58,29 @@ export const bareClaim = defineUpdate<string, []>('claim');
 export const bareInspection = defineUpdate<string, []>('inspection');
 export const bareFeedback = defineUpdate<string, []>('feedback');
 
-async function acts(n: number, key: string, local = 0): Promise<void> {
-  for (let i = 0; i < n; i++) await bareInsert(`${key}:${i}`);
-  for (let i = 0; i < local; i++) await bareInsertLocal(`${key}:local:${i}`);
+const insertArgs = (key: string, pad?: Padding): Parameters<BareActivities['bareInsert']> => (pad ? [key, 'x'.repeat(pad.activity), pad.activityResult] : [key]);
+async function acts(n: number, key: string, local = 0, pad?: Padding): Promise<void> {
+  for (let i = 0; i < n; i++) await bareInsert(...insertArgs(`${key}:${i}`, pad));
+  for (let i = 0; i < local; i++) await bareInsertLocal(...insertArgs(`${key}:local:${i}`, pad));
 }
+const answer = (s: string, pad?: Padding) => (pad ? s + ' '.repeat(pad.updateResult) : s);
 
 export async function bareCase(id: string, shape: Shape): Promise<string> {
   let registered = false;
   let decided = false;
   let decideDone = false;
+  const pad = shape.padding;
   setHandler(bareSubmit, async () => {
     await condition(() => registered);
-    return id;
+    return answer(id, pad);
   });
   setHandler(bareDecide, async () => {
     decided = true;
-    await acts(Math.min(1, shape.mid), `${id}:decide`);
+    await acts(Math.min(1, shape.mid), `${id}:decide`, 0, pad);
     decideDone = true;
-    return id;
+    return answer(id, pad);
   });
-  await acts(shape.pre, `${id}:pre`);
+  await acts(shape.pre, `${id}:pre`, 0, pad);
   if (shape.visibility) upsertSearchAttributes({ SgStage: ['awaiting-decision'] });
   registered = true;
   await condition(() => decided && decideDone, '10 minutes');
@@ -70,7 +88,7 @@ export async function bareCase(id: string, shape: Shape): Promise<string> {
   const rest = Math.max(0, shape.mid - 1);
   for (let i = 0; i < rest; i++) {
     if (shape.visibility && i === rest - 1) upsertSearchAttributes({ SgStage: ['supervising'] });
-    await bareInsert(`${id}:mid:${i}`);
+    await bareInsert(...insertArgs(`${id}:mid:${i}`, pad));
   }
   if (shape.visibility && rest === 0) upsertSearchAttributes({ SgStage: ['supervising'] });
   const child = await startChild(bareTask, {
@@ -91,31 +109,32 @@ export async function bareCase(id: string, shape: Shape): Promise<string> {
     }),
   });
   await child.result();
-  await acts(shape.post, `${id}:post`);
+  await acts(shape.post, `${id}:post`, 0, pad);
   await condition(allHandlersFinished);
   return id;
 }
 
 export async function bareTask(id: string, shape: Shape): Promise<string> {
+  const pad = shape.padding;
   let status = 'awaiting-claim';
   setHandler(bareClaim, async () => {
     status = 'claimed';
     if (shape.visibility) upsertSearchAttributes({ SgStage: [status] });
-    await acts(shape.claim, `${id}:claim`, shape.claimLocal);
-    return status;
+    await acts(shape.claim, `${id}:claim`, shape.claimLocal, pad);
+    return answer(status, pad);
   });
   setHandler(bareInspection, async () => {
     status = 'awaiting-feedback';
     if (shape.visibility) upsertSearchAttributes({ SgStage: [status], SgDueAt: [new Date(Date.now() + 7 * 86_400_000)] });
-    await acts(shape.inspection, `${id}:inspection`, shape.inspectionLocal);
-    return status;
+    await acts(shape.inspection, `${id}:inspection`, shape.inspectionLocal, pad);
+    return answer(status, pad);
   });
   setHandler(bareFeedback, async () => {
-    await acts(shape.feedback, `${id}:feedback`, shape.feedbackLocal);
+    await acts(shape.feedback, `${id}:feedback`, shape.feedbackLocal, pad);
     status = 'closed';
-    return status;
+    return answer(status, pad);
   });
-  await acts(shape.open, `${id}:open`);
+  await acts(shape.open, `${id}:open`, 0, pad);
   await condition(() => status !== 'awaiting-claim', '3 minutes');
   await condition(() => status === 'closed', '5 minutes');
   await condition(allHandlersFinished);

@@ -22,7 +22,7 @@ import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { DEMO } from '../seed.js';
 import { argValue, cpuSplit, devConfigArgs, pct, pool, quietTemporalRuntime, sleep, startBenchStack, type BenchStack, type CpuSplit } from './stack.js';
-import type { Shape } from './bare-workflows.js';
+import type { Padding, Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -61,6 +61,13 @@ const pollApi = argv.includes('--poll-api');
 // The bare workflows with ours' search attributes (start attributes, and the stage upserted
 // where ours upserts it): what the loop costs beyond Temporal and the operator's visibility.
 const bareVisibility = argv.includes('--bare-visibility');
+/**
+ * --bare-pad: the bare workflows carry about as many history bytes per case as ours (28 KB
+ * against 16 KB; BENCH_DUMP_HISTORIES=1 shows where ours' go: the case's and the task's inputs,
+ * activity inputs with their summaries and results, update results), to measure what the
+ * larger history costs on its own.
+ */
+const barePadding: Padding | undefined = argv.includes('--bare-pad') ? { input: 'x'.repeat(1200), activity: 330, activityResult: 120, updateResult: 190 } : undefined;
 let polls = 0;
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();
@@ -274,7 +281,12 @@ async function runBare(stack: BenchStack, client: Client, native: NativeConnecti
     connection: native,
     taskQueue,
     workflowBundle: { code },
-    activities: { bareInsert: async (key: string) => void (await sql`insert into bench_bare (key) values (${key})`) },
+    activities: {
+      bareInsert: async (key: string, _pad?: string, resultBytes?: number) => {
+        await sql`insert into bench_bare (key) values (${key})`;
+        return resultBytes ? 'x'.repeat(resultBytes) : undefined;
+      },
+    },
     maxCachedWorkflows: 2000,
     maxConcurrentActivityTaskExecutions: 100,
     maxConcurrentWorkflowTaskExecutions: 40,
@@ -371,9 +383,9 @@ try {
   console.log(`[bench] workflow bundle built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
 
   if (argv.includes('--bare-only')) {
-    // For profiling the baseline alone, with the standard route's shape.
+    // For profiling the baseline alone, with the standard route's shape as ours measures it.
     const t = await connect();
-    const bare = await runBare(stack, t.client, t.native, { pre: 3, mid: 3, post: 3, open: 2, claim: 1, inspection: 1, feedback: 1 });
+    const bare = await runBare(stack, t.client, t.native, { pre: 3, mid: 3, post: 3, open: 2, claim: 0, inspection: 0, feedback: 0, claimLocal: 1, inspectionLocal: 1, feedbackLocal: 1, visibility: bareVisibility, padding: barePadding });
     await t.close();
     console.log(`bare only: ${N} cases in ${bare.seconds.toFixed(1)} s (${(N / bare.seconds).toFixed(2)} cases/s); CPU ms per case: node ${bare.cpu.node.toFixed(1)}, Temporal ${bare.cpu.temporal.toFixed(1)}, PostgreSQL ${bare.cpu.postgres.toFixed(1)}; ${threadsLine(bare.cpu)}`);
   } else {
@@ -391,7 +403,7 @@ try {
       const side = async (which: 'ours' | 'bare'): Promise<Result> => {
         if (!argv.includes('--same-server')) await stack.freshTemporal();
         const c = await connect();
-        const r = await (which === 'ours' ? runOurs(stack, bundlePath, c.client, c.native) : runBare(stack, c.client, c.native, { ...ours.shape!, visibility: bareVisibility }));
+        const r = await (which === 'ours' ? runOurs(stack, bundlePath, c.client, c.native) : runBare(stack, c.client, c.native, { ...ours.shape!, visibility: bareVisibility, padding: barePadding }));
         await c.close();
         return r;
       };
