@@ -63,7 +63,7 @@ async function acts(n: number, key: string, local = 0, pad?: Padding): Promise<v
   for (let i = 0; i < n; i++) await bareInsert(...insertArgs(`${key}:${i}`, pad));
   for (let i = 0; i < local; i++) await bareInsertLocal(...insertArgs(`${key}:local:${i}`, pad));
 }
-const answer = (s: string, pad?: Padding) => (pad ? s + ' '.repeat(pad.updateResult) : s);
+const answer = (s: string, pad?: Padding) => (pad ? s + 'x'.repeat(pad.updateResult) : s);
 
 export async function bareCase(id: string, shape: Shape): Promise<string> {
   let registered = false;
