@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl } from '../runtime/config.js';
-import { connectionOptions } from '../runtime/temporal.js';
+import { connectionOptions, connectPatiently } from '../runtime/temporal.js';
 import { createLogger } from '../runtime/logger.js';
 import { createDatabase } from '../db/client.js';
 import { buildApp } from './app.js';
@@ -12,7 +12,11 @@ async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config.env.LOG_LEVEL, 'api');
   const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX, prepare: config.env.DATABASE_PREPARE });
-  const connection = await Connection.connect(connectionOptions(config.temporal));
+  // Waits for a Temporal server that is not up yet (TEMPORAL_CONNECT_TIMEOUT_MS), as the worker.
+  const connection = await connectPatiently(() => Connection.connect(connectionOptions(config.temporal)), {
+    timeoutMs: config.env.TEMPORAL_CONNECT_TIMEOUT_MS,
+    onRetry: (attempt, delayMs, err) => log.warn({ address: config.temporal.address, attempt, retryInMs: delayMs, err: err.message }, 'Temporal not reachable yet; waiting for it'),
+  });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = await buildApp({ config, database, temporal, verifier: await createVerifier(config) }, { logger: log });
 

@@ -87,6 +87,8 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().optional(),
   TEMPORAL_TLS_CA: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  /** How long the worker and the API wait at start for an unreachable Temporal server (ms). */
+  TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   TEMPORAL_UI_URL: z.string().optional(),
   TEMPORAL_DEV_PORT: z.coerce.number().int().optional(),
   TEMPORAL_DEV_UI_PORT: z.coerce.number().int().optional(),

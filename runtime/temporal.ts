@@ -21,3 +21,51 @@ export function connectionOptions(t: TemporalConfig): ConnectionOptions {
   }
   return options;
 }
+
+/**
+ * True when a connect attempt failed because the server is not reachable (yet): refused or
+ * timed out. Not for bad options, bad credentials or a refused namespace, which fail at once.
+ */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'TransportError') return true; // NativeConnection (worker): tcp/tls connect
+  if (err.message.includes('Failed to connect before the deadline')) return true; // client Connection
+  const code = (err as { code?: unknown }).code;
+  return code === 14 || code === 4; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
+}
+
+export interface PatientConnectOptions {
+  /** Give up after this long (ms); 0: one attempt. */
+  timeoutMs: number;
+  /** First pause between attempts (ms); doubles up to `maxDelayMs`. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Called before each pause, with the failed attempt's number and error. */
+  onRetry?: (attempt: number, delayMs: number, err: Error) => void;
+}
+
+/**
+ * Connects, waiting for a Temporal server that is not up yet: processes start in any order
+ * (after a machine restart the API and the worker may come up before Temporal), so an
+ * unreachable server is retried with backoff until `timeoutMs`; any other error is thrown at
+ * once. A process that gives up exits non-zero and its supervisor starts it again.
+ */
+export async function connectPatiently<T>(connect: () => Promise<T>, o: PatientConnectOptions): Promise<T> {
+  const giveUpAt = Date.now() + o.timeoutMs;
+  let delay = o.initialDelayMs ?? 200;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      const left = giveUpAt - Date.now();
+      if (left <= 0) {
+        throw new Error(`Temporal not reachable after ${attempt} attempt(s) in ${Math.round(o.timeoutMs / 1000)} s: ${(err as Error).message}`, { cause: err });
+      }
+      const pause = Math.min(delay, left);
+      o.onRetry?.(attempt, pause, err as Error);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      delay = Math.min(delay * 2, o.maxDelayMs ?? 5000);
+    }
+  }
+}

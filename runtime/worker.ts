@@ -13,7 +13,7 @@ import { createHttpCredit, createHttpElicence, createHttpSms } from '../activiti
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
-import { connectionOptions } from './temporal.js';
+import { connectionOptions, connectPatiently } from './temporal.js';
 import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
@@ -58,9 +58,14 @@ export async function createWorker(config: AppConfig, database: Database, connec
 async function main(log: Logger) {
   const config = loadConfigOrExit();
   const database = createDatabase(requireDatabaseUrl(config), { max: config.env.DATABASE_POOL_MAX, prepare: config.env.DATABASE_PREPARE });
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]);
+  const patience = {
+    timeoutMs: config.env.TEMPORAL_CONNECT_TIMEOUT_MS,
+    onRetry: (attempt: number, delayMs: number, err: Error) =>
+      log.warn({ address: config.temporal.address, attempt, retryInMs: delayMs, err: err.message }, 'Temporal not reachable yet; waiting for it'),
+  };
+  const connection = await connectPatiently(() => NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]), patience);
   // Activities that signal other workflows (calendar re-timing) use an ordinary client.
-  const clientConnection = await Connection.connect(connectionOptions(config.temporal));
+  const clientConnection = await connectPatiently(() => Connection.connect(connectionOptions(config.temporal)), patience);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const worker = await createWorker(config, database, connection, temporal);
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');

@@ -63,8 +63,8 @@ async function main(): Promise<number> {
   }
   const small = args.cases <= 50;
   const plan: ChaosPlan = small
-    ? { killEveryMs: [5_000, 12_000], workerDownMs: [300, 3_000], temporalRestarts: 1, postgresRestarts: 1, temporalDownMs: [1_000, 4_000], postgresDownMs: [500, 3_000] }
-    : { killEveryMs: [4_000, 12_000], workerDownMs: [300, 3_000], temporalRestarts: 3, postgresRestarts: 3, temporalDownMs: [1_000, 5_000], postgresDownMs: [500, 4_000] };
+    ? { killEveryMs: [5_000, 12_000], workerDownMs: [300, 3_000], minKills: 3, temporalRestarts: 1, postgresRestarts: 1, temporalDownMs: [1_000, 4_000], postgresDownMs: [500, 3_000] }
+    : { killEveryMs: [4_000, 12_000], workerDownMs: [300, 3_000], minKills: 6, temporalRestarts: 3, postgresRestarts: 3, temporalDownMs: [1_000, 5_000], postgresDownMs: [500, 4_000] };
   if (args.temporalRestarts !== undefined) plan.temporalRestarts = args.temporalRestarts;
   if (args.postgresRestarts !== undefined) plan.postgresRestarts = args.postgresRestarts;
   const seed = parseSeed(args.seed);

@@ -19,6 +19,12 @@ export interface ChaosPlan {
   postgresDownMs: [number, number];
   /** Upper bound on worker kills (Infinity: as many as the run lasts). */
   maxKills?: number;
+  /**
+   * Lower bound on worker kills, whatever the run's speed: besides the timed kills, the worker
+   * is killed when the driver's progress passes each of `minKills` thresholds spread over the
+   * run (a kill by the clock moves the thresholds on). Default 0.
+   */
+  minKills?: number;
 }
 
 export interface ChaosEvent {
@@ -55,6 +61,7 @@ export class Chaos {
   private wake: () => void = () => {};
   private readonly temporalAt: number[];
   private readonly postgresAt: number[];
+  private readonly killAt: number[];
   private seenUnexpected = 0;
 
   constructor(
@@ -69,6 +76,7 @@ export class Chaos {
       Array.from({ length: n }, (_, i) => Math.min(0.9, 0.05 + (0.8 * (i + offset)) / n + rng.between(-0.03, 0.03)));
     this.temporalAt = spread(plan.temporalRestarts, 0.3);
     this.postgresAt = spread(plan.postgresRestarts, 0.7);
+    this.killAt = spread(Math.min(plan.minKills ?? 0, plan.maxKills ?? Infinity), 0.5);
   }
 
   stop(): void {
@@ -80,7 +88,12 @@ export class Chaos {
     await Promise.race([sleep(ms), new Promise<void>((r) => (this.wake = r))]);
   }
 
-  /** Runs until stop(); each action finishes (the stack is whole again) before the next. */
+  /**
+   * Runs until stop(); each action finishes (the stack is whole again) before the next. Worker
+   * kills come every `killEveryMs` of wall time, and also whenever progress passes the next of
+   * the `minKills` thresholds, so a fast run still sees its minimum of kills while cases are
+   * in flight (the clock alone once gave 2 kills to a run that finished in 22 s).
+   */
   async run(): Promise<void> {
     let nextKill = Date.now() + this.rng.between(...this.plan.killEveryMs);
     while (!this.stopRequested) {
@@ -93,7 +106,7 @@ export class Chaos {
           await this.restartTemporal();
         } else if (this.figures.postgresRestarts < this.plan.postgresRestarts && p >= this.postgresAt[this.figures.postgresRestarts]!) {
           await this.restartPostgres();
-        } else if (Date.now() >= nextKill && this.figures.kills < (this.plan.maxKills ?? Infinity)) {
+        } else if (this.figures.kills < (this.plan.maxKills ?? Infinity) && (Date.now() >= nextKill || (this.figures.kills < this.killAt.length && p >= this.killAt[this.figures.kills]!))) {
           await this.killWorker();
           nextKill = Date.now() + this.rng.between(...this.plan.killEveryMs);
         }

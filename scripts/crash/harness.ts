@@ -25,6 +25,7 @@ export interface CrashTestOptions {
   stallMs?: number;
   /** When the inspector claims: as soon as the task is in the inbox (default), or after the SMS. */
   claimWhen?: 'inbox' | 'notified';
+  /** Keep the run dir even when the run passes (a failed run always keeps it). */
   keep?: boolean;
   runDir?: string;
   bundlePath?: string;
@@ -88,7 +89,7 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
       log,
     });
     const chaos = new Chaos(stack, o.plan, rng, () => driver.progress(), log);
-    log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${o.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${o.plan.killEveryMs.map((m) => m / 1000).join('-')} s, ${o.plan.temporalRestarts} Temporal and ${o.plan.postgresRestarts} PostgreSQL restart(s)`);
+    log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${o.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${o.plan.killEveryMs.map((m) => m / 1000).join('-')} s${o.plan.minKills ? ` (at least ${o.plan.minKills}, placed by progress)` : ''}, ${o.plan.temporalRestarts} Temporal and ${o.plan.postgresRestarts} PostgreSQL restart(s)`);
     const ticker = setInterval(() => {
       const f = chaos.figures;
       log(`${driver.closed()}/${o.cases} closed, ${(driver.progress() * 100).toFixed(0)} % of steps; kills ${f.kills}, Temporal restarts ${f.temporalRestarts}, PostgreSQL restarts ${f.postgresRestarts}; HTTP retries ${driver.stats.networkErrors + driver.stats.timeouts + driver.stats.serverErrors}`);
@@ -146,7 +147,10 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
     };
   } finally {
-    await stack.teardown({ keep: o.keep ?? false });
+    // A failed run keeps its run dir (logs, data) for the post-mortem; the path is printed.
+    const keep = (o.keep ?? false) || !result?.ok;
+    await stack.teardown({ keep });
+    if (keep && !o.keep) log(`run dir kept for inspection: ${stack.runDir}`);
   }
   result!.elapsedMs = Date.now() - t0;
   return result!;

@@ -29,6 +29,7 @@ describe('crash test (CI size)', () => {
           killEveryMs: [4_000, 9_000],
           workerDownMs: [300, 2_000],
           maxKills: 8,
+          minKills: 3,
           temporalRestarts: 1,
           postgresRestarts: 1,
           temporalDownMs: [1_000, 3_000],
@@ -52,7 +53,8 @@ describe('crash test (CI size)', () => {
       expect(r.duplicates).toBe(0);
       expect(r.missing).toBe(0);
       expect(r.orphans).toBe(0);
-      // The chaos really happened.
+      // The chaos really happened. minKills places kills by progress as well as by the clock,
+      // so at least three land while cases are in flight however fast the run goes.
       expect(r.kills).toBeGreaterThanOrEqual(3);
       expect(r.temporalRestarts).toBe(1);
       expect(r.postgresRestarts).toBe(1);
