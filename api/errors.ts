@@ -82,6 +82,28 @@ function grpcErrorOf(err: unknown): { code: number; details: string } | undefine
   return undefined;
 }
 
+/**
+ * Connection-level failures of PostgreSQL as postgres.js reports them (its own codes, and the
+ * socket's errno), and the SQLSTATEs of a server that is shutting down, starting up, or out of
+ * connections (class 08: connection exception; 57P01–57P03; 53300).
+ */
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * The problem for a database that cannot be reached (restarting, down, out of connections):
+ * 503 with Retry-After, as for the workflow service; null for any other error. drizzle wraps a
+ * failed statement in an error whose cause is postgres.js's, so the chain is searched.
+ */
+export function problemFromDatabaseError(err: unknown): HttpProblem | null {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) {
+      return new HttpProblem(503, 'database-unavailable', 'Database unavailable', 'the database cannot be reached; retry shortly — repeating an action that did go through is answered 200 (same application) or 409, never applied twice', 5);
+    }
+  }
+  return null;
+}
+
 const problem = (status: number, slug: string, title: string, detail: string, errors?: Problem['errors']): Problem => ({
   type: `urn:shenguan:problem:${slug}`,
   title,
@@ -114,6 +136,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (wf) {
       if (wf.status >= 500) req.log.warn({ err }, `workflow service: ${wf.slug}`);
       return send(problem(wf.status, wf.slug, wf.title, wf.message), wf.retryAfter);
+    }
+    const dbDown = problemFromDatabaseError(err);
+    if (dbDown) {
+      // The reason, not the error: drizzle's message carries the statement's parameters.
+      const cause = (err.cause ?? err) as { code?: unknown; message?: unknown };
+      req.log.warn({ code: cause.code, reason: String(cause.message).split('\n')[0] }, 'database unavailable');
+      return send(problem(dbDown.status, dbDown.slug, dbDown.title, dbDown.message), dbDown.retryAfter);
     }
     if (isResponseSerializationError(err)) {
       req.log.error({ err }, 'response does not match its schema');
