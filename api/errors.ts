@@ -6,6 +6,7 @@ import { WorkflowUpdateFailedError, WorkflowNotFoundError, WorkflowUpdateRPCTime
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../workflows/contracts.js';
+import { withoutQueryParameters } from '../db/client.js';
 
 export const problemSchema = z.object({
   type: z.string(),
@@ -152,7 +153,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       // Fastify's own 4xx: body too large, bad JSON, unsupported media type, rate limit.
       return send(problem(err.statusCode, (err.code ?? 'bad-request').toLowerCase(), 'Bad request', err.message));
     }
-    req.log.error({ err }, 'unhandled error');
+    req.log.error({ err: withoutQueryParameters(err) }, 'unhandled error');
     return send(problem(500, 'internal', 'Internal error', 'an internal error occurred; it has been logged'));
   });
 }

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { DrizzleQueryError } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
 
@@ -80,4 +81,19 @@ export function createDatabase(url: string, options: { max?: number; onQuery?: (
   const prepare = options.prepare !== false;
   const db = drizzle(prepare || options.onQuery ? wrapClient(sql, prepare, options.onQuery) : sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * drizzle reports a failed statement as `Failed query: <sql>\nparams: <values>` — the values are
+ * an applicant's name, phone and credit code, which must not reach a log line or, through an
+ * activity's failure, the Temporal history and UI. This keeps the statement and the cause (the
+ * postgres.js error: its code and message name no values) and drops the values; any other
+ * error is returned as it is.
+ */
+export function withoutQueryParameters(err: unknown): unknown {
+  if (!(err instanceof DrizzleQueryError)) return err;
+  const redacted = new Error(`Failed query: ${err.query}`, { cause: err.cause });
+  redacted.name = 'QueryError';
+  if (redacted.stack && err.stack) redacted.stack = `${redacted.name}: ${redacted.message}\n${err.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}`;
+  return redacted;
 }

@@ -1,7 +1,7 @@
 // The worker process: bundled workflows + activities on one task queue. Run N of them against
 // the same task queue to spread the load; Temporal hands each task to one of them.
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -11,7 +11,7 @@ import { createEmbeddedCreditPlatform } from '../activities/adapters/credit-plat
 import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
 import { createHttpCredit, createHttpElicence, createHttpSms } from '../activities/adapters/http.js';
 import { databaseCalendar } from '../activities/calendar.js';
-import { createDatabase, type Database } from '../db/client.js';
+import { createDatabase, withoutQueryParameters, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
 import { connectionOptions, connectPatiently } from './temporal.js';
 import { createLogger, installTemporalRuntimeLogger } from './logger.js';
@@ -52,8 +52,22 @@ export async function createWorker(config: AppConfig, database: Database, connec
     maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
     shutdownGraceTime: t.worker.shutdownGraceTime as WorkerOptions['shutdownGraceTime'],
+    interceptors: { activity: [redactingActivityInterceptors] },
   });
 }
+
+/**
+ * An activity's failure is logged by the SDK and kept by Temporal (the pending activity's last
+ * failure, the failed event): a failed statement's values must not be in it (withoutQueryParameters).
+ */
+export const redactingActivityInterceptors: ActivityInterceptorsFactory = () => ({
+  inbound: {
+    execute: (input, next) =>
+      next(input).catch((err: unknown) => {
+        throw withoutQueryParameters(err);
+      }),
+  },
+});
 
 async function main(log: Logger) {
   const config = loadConfigOrExit();

@@ -17,7 +17,7 @@ import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@te
 import postgres from 'postgres';
 import { createActivities } from '../../activities/index.js';
 import { createDatabase } from '../../db/client.js';
-import { productionDeps, workflowsPath } from '../../runtime/worker.js';
+import { productionDeps, redactingActivityInterceptors, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
 import { argValue, cpuSplit, devConfigArgs, insertBenchCases, pct, pool, quietTemporalRuntime, sleep, startBenchStack, type CpuSplit } from './stack.js';
@@ -93,7 +93,7 @@ try {
     const database = createDatabase(stack.databaseUrl, { max: config.env.DATABASE_POOL_MAX });
     const deps = productionDeps(database, client, config);
     const taskQueue = `bench-burst-${process.pid}`;
-    const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { code: ours.code }, activities: createActivities({ ...deps, clock: () => (pushing ? pinned : new Date()) }), ...workerOptions });
+    const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { code: ours.code }, activities: createActivities({ ...deps, clock: () => (pushing ? pinned : new Date()) }), interceptors: { activity: [redactingActivityInterceptors] }, ...workerOptions });
     const running = worker.run();
     const t0 = performance.now();
     await pool(N, START_CONCURRENCY, async (g) => {
