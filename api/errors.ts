@@ -140,9 +140,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const dbDown = problemFromDatabaseError(err);
     if (dbDown) {
-      // The reason, not the error: drizzle's message carries the statement's parameters.
-      const cause = (err.cause ?? err) as { code?: unknown; message?: unknown };
-      req.log.warn({ code: cause.code, reason: String(cause.message).split('\n')[0] }, 'database unavailable');
+      req.log.warn({ err: withoutQueryParameters(err) }, 'database unavailable');
       return send(problem(dbDown.status, dbDown.slug, dbDown.title, dbDown.message), dbDown.retryAfter);
     }
     if (isResponseSerializationError(err)) {

@@ -1,5 +1,6 @@
 // Shared test wiring: the real PostgreSQL and Temporal servers `npm test` started, the
 // workflow bundle built once, and the real activities with a clock that follows server time.
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
@@ -90,6 +91,15 @@ export async function createTestWorker(connection: NativeConnection, taskQueue: 
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A loopback port nothing listens on (bound, then released): for a client that must find nothing there. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** A fresh, valid credit code per test so portraits and counts do not mix between tests. */
 export function freshCreditCode(): string {

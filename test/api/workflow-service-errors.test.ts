@@ -6,28 +6,19 @@
 // in a shared test stack).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import net from 'node:net';
 import { Client, Connection, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromWorkflowError } from '../../api/errors.js';
 import { auditEvents, cases } from '../../db/schema/index.js';
-import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId } from '../helpers.js';
+import { approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
 const config = testConfig();
 let token = '';
 
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   // No interceptors: the client's default retry of UNAVAILABLE would only make the test slow.

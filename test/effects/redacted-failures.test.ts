@@ -5,13 +5,12 @@
 // production worker (createWorker) whose database is a closed port, next to the real Temporal
 // dev server, and — to show the leak is real — the same worker without the interceptor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { createWorker, productionDeps } from '../../runtime/worker.js';
-import { bundlePath, caseInput, testConfig, uniqueId, waitFor } from '../helpers.js';
+import { bundlePath, caseInput, closedPort, testConfig, uniqueId, waitFor } from '../helpers.js';
 
 let connection: Connection;
 let native: NativeConnection;
@@ -20,13 +19,6 @@ let unreachable: Database;
 const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
 const started: WorkflowHandle[] = [];
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   const address = testConfig().temporal.address;
