@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db } from './client.js';
 import { calendarVersionColumn } from './calendar.js';
 import { approvalItems, deadlinePolicies, regions } from './schema/index.js';
-import type { PolicySnapshot } from '../workflows/contracts.js';
+import type { PolicySnapshot } from '../workflows/domain/policy.js';
 
 export type DeadlinePolicy = typeof deadlinePolicies.$inferSelect;
 

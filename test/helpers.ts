@@ -121,7 +121,6 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
     route: 'auto',
     requestHash: `hash-${applicationNo}`,
     submittedBy: { sub: 'approval:clerk', role: 'approval', department: DEMO.approvalDepartment },
-    generation: 2, // as the API starts every case
     ...overrides,
   };
 }

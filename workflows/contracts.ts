@@ -2,8 +2,9 @@
 // and result types, and the failure types the API maps to HTTP statuses. The API imports
 // these definitions; it never re-declares a message by name.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClaimWindow } from './domain/policy.js';
 
-export const TASK_QUEUE_DEFAULT = 'shenguan';
+export type { ClaimWindow, PolicySnapshot } from './domain/policy.js';
 
 /** Failure types carried by ApplicationFailure.type; api/errors.ts maps them to HTTP. */
 export const FailureType = {
@@ -39,7 +40,7 @@ export type RequestedRoute = 'auto' | 'standard' | 'commitment';
 export type Route = 'standard' | 'commitment';
 
 export interface CommitmentRequest {
-  scenario: 'deferred-materials' | 'verification' | 'post-verification';
+  scenario: CommitmentScenario;
   deferredMaterials?: string[];
   text?: string;
 }
@@ -56,35 +57,16 @@ export interface ApprovalCaseInput {
   /** sha-256 of the canonical request body: the same number with another body is a conflict. */
   requestHash: string;
   submittedBy: Actor;
-  /**
-   * The generation of workflow code the case was started under (docs/versioning.md). 2, every
-   * case the API starts since 2026-11-24: every branch added behind a patch so far is taken
-   * without calling patched() (no marker, no TemporalChangeVersion upsert), and SgStage/SgDueAt
-   * are upserted only where the case comes to rest in a stage that waits for a person or a
-   * deadline — each upsert is a visibility write on the Temporal server, and the transient and
-   * final stages were most of them (docs/benchmarks.md). Absent: generation 1, as the cases
-   * started before — patched() decides and every stage change upserts (their histories replay
-   * unchanged).
-   */
-  generation?: 2;
 }
 
-export type CaseStage =
-  | 'submitted'
-  | 'credit-check'
-  | 'verifying'
-  | 'awaiting-decision'
-  | 'rejected'
-  | 'awaiting-materials'
-  | 'licensed'
-  | 'unrouted'
-  | 'supervising'
-  | 'revocation-pending'
-  | 'revoked'
-  | 'closed';
+/** Every stage of a case, in order; the API's schemas are derived from these lists. */
+export const CASE_STAGES = ['submitted', 'credit-check', 'verifying', 'awaiting-decision', 'rejected', 'awaiting-materials', 'licensed', 'unrouted', 'supervising', 'revocation-pending', 'revoked', 'closed'] as const;
+export type CaseStage = (typeof CASE_STAGES)[number];
 
-export type CommitmentScenario = CommitmentRequest['scenario'];
-export type LicenceStatus = 'none' | 'granted-on-commitment' | 'issued' | 'revoked';
+export const COMMITMENT_SCENARIOS = ['deferred-materials', 'verification', 'post-verification'] as const;
+export type CommitmentScenario = (typeof COMMITMENT_SCENARIOS)[number];
+export const LICENCE_STATUSES = ['none', 'granted-on-commitment', 'issued', 'revoked'] as const;
+export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
 
 export interface CaseRegistration {
   applicationNo: string;
@@ -179,41 +161,8 @@ export interface SupervisionTaskInput {
   verifyCommitment?: boolean;
   /** Carried over continue-as-new: the task resumes at a later phase. */
   resume?: TaskResume;
-  /** As in ApprovalCaseInput, passed down by the case (and kept across continue-as-new). */
-  generation?: 2;
-  /**
-   * The claim window as opened by the case's push (推送): the task starts with its deadline
-   * (`SgDueAt`) and `openTask` writes it as given. Absent for tasks pushed before 2026-11-24
-   * (evening): `openTask` opens the window itself and the task upserts its deadline.
-   */
-  claimWindow?: ClaimWindow;
-}
-
-/** A claim window opened at the push: from when, until when, under which policy. */
-export interface ClaimWindow {
-  /** The push instant (ISO): the window counts from it, and it is the task's pushed-at time. */
-  openedAt: string;
-  dueAt: string;
-  provisional: boolean;
-  remindAt: string | null;
-  /** Human phrase for summaries: "3 working days", "3 minutes (training)". */
-  period: string;
-  /** The policy the task keeps. */
-  policy: PolicySnapshot;
-}
-
-/** The deadline policy a task keeps, so a later policy change never alters a running case. */
-export interface PolicySnapshot {
-  code: string;
-  unit: 'working-day' | 'minute';
-  officeTime: string;
-  claimWindow: number;
-  feedbackWindow: number;
-  claimRemindBefore: number;
-  feedbackRemindBefore: number;
-  claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
-  /** Default rectification period (snapshots taken before it existed: 22 working days). */
-  rectificationPeriod?: number;
+  /** The claim window the case's push (推送) opened: the task starts with its deadline (`SgDueAt`). */
+  claimWindow: ClaimWindow;
 }
 
 /** State carried across continue-as-new between rectification rounds. */
@@ -225,11 +174,10 @@ export interface TaskResume {
   /** The result that ordered this round: rectification or commitment-untrue. */
   cause: 'rectification' | 'commitment-untrue';
   rectificationDueAt: string;
-  /** The earlier run's handlers recorded through local activities (workflows/acts.ts `record`). */
-  recordsLocally?: true;
 }
 
-export type TaskStatus = 'awaiting-claim' | 'claimed' | 'awaiting-feedback' | 'rectifying' | 'awaiting-reinspection' | 'closed';
+export const TASK_STATUSES = ['awaiting-claim', 'claimed', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection', 'closed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface TaskState {
   taskId: string;
@@ -248,9 +196,11 @@ export interface TaskState {
 }
 
 /** How a task ended, as the case sees it. */
-export type TaskOutcome = 'compliant' | 'rectified' | 'unreachable' | 'revocation-requested';
+export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
-export type FeedbackResult = 'compliant' | 'rectification' | 'commitment-untrue' | 'unreachable';
+export const FEEDBACK_RESULTS = ['compliant', 'rectification', 'commitment-untrue', 'unreachable'] as const;
+export type FeedbackResult = (typeof FEEDBACK_RESULTS)[number];
 
 export interface ClaimArgs {
   actor: Actor;

@@ -133,7 +133,7 @@ const applicationRoutes: FastifyPluginAsyncZod = async (app) => {
         req.log.info({ applicationNo: body.applicationNo }, 'commitment route requested for an item that does not allow it');
       }
 
-      const input: ApprovalCaseInput = { ...body, requestHash: hash, submittedBy: actorOf(p), generation: 2 };
+      const input: ApprovalCaseInput = { ...body, requestHash: hash, submittedBy: actorOf(p) };
       const { temporal, config } = app.deps;
       const workflowId = caseWorkflowId(body.applicationNo);
       try {

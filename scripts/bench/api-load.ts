@@ -95,7 +95,6 @@ try {
       itemCode: 'SP-FOOD-01',
       itemName: '食品经营许可',
       regionCode: '320700',
-      generation: 2, // as every task of a case the API starts
     };
     await client.workflow.start('supervisionTask', { taskQueue: config.temporal.taskQueue, workflowId: input.taskId, args: [input], searchAttributes: { SgStage: ['awaiting-claim'] } });
   });

@@ -111,7 +111,6 @@ try {
         itemCode: 'TR-FOOD-01',
         itemName: '食品经营许可（演练）',
         regionCode: DEMO.trainingRegion,
-        generation: 2, // as every task of a case the API starts
       };
       await client.workflow.start('supervisionTask', { taskQueue, workflowId: taskId, args: [input], searchAttributes: { SgStage: ['awaiting-claim'] } });
     });
