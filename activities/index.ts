@@ -586,6 +586,13 @@ export function createActivities(deps: ActivityDeps) {
       return claimWindow ? { claimWindow } : {};
     },
 
+    async recordPush(input: { applicationNo: string; itemCode: string; summary: string; taskIds: string[] }): Promise<{ claimWindow: ClaimWindow }> {
+      const now = clock();
+      const claimWindow = await openClaimWindow(input.itemCode, now);
+      await caseStage(db, { stage: 'supervising', now, applicationNo: input.applicationNo }, { key: `${input.applicationNo}:supervising`, applicationNo: input.applicationNo, kind: 'pushed', summary: input.summary, detail: { taskIds: input.taskIds } }, now);
+      return { claimWindow };
+    },
+
     /** Creates the supervision task (推送) and opens its claim window under the item's policy. */
     async openTask(input: SupervisionTaskInput) {
       // The window the push opened; tasks pushed before the push opened it open their own here.
@@ -726,12 +733,17 @@ export function createActivities(deps: ActivityDeps) {
      * Re-computes a task's open deadline after a calendar import, from the same start and
      * policy; when it moved (or became final) the row and the trail say so.
      */
-    async retimeTask(input: { taskId: string; importId: number }) {
+    async retimeTask(input: { taskId: string; importId: number; window: 'claim' | 'feedback' | 'reinspection'; dueAt: string; remindAt: string | null }) {
+      const unchanged = { dueAt: input.dueAt, remindAt: input.remindAt, moved: false };
       const [task] = await db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
       const [imp] = await db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
-      if (!task || !task.policy) return { window: null };
-      if (task.status === 'awaiting-reinspection') return retimeReinspection(task, task.policy, input.importId, imp?.year);
-      if (task.status !== 'awaiting-claim' && task.status !== 'awaiting-feedback') return { window: null };
+      if (!task || !task.policy) return unchanged;
+      const windowOf = { 'awaiting-claim': 'claim', 'awaiting-feedback': 'feedback', 'awaiting-reinspection': 'reinspection' } as Record<string, string>;
+      if (windowOf[task.status] !== input.window) return unchanged;
+      if (task.status === 'awaiting-reinspection') {
+        const r = await retimeReinspection(task, task.policy, input.importId, imp?.year);
+        return r.window ? { dueAt: r.dueAt!, remindAt: r.remindAt ?? null, moved: r.moved! } : unchanged;
+      }
       const calendar = await deps.calendar.current();
       const claim = task.status === 'awaiting-claim';
       const from = claim ? task.pushedAt : task.inspectionFinishedAt!;
@@ -769,7 +781,7 @@ export function createActivities(deps: ActivityDeps) {
           );
         });
       }
-      return { window: claim ? ('claim' as const) : ('feedback' as const), dueAt: due.dueAt, remindAt: due.remindAt, provisional: due.provisional, moved, period: due.period };
+      return { dueAt: due.dueAt, remindAt: due.remindAt, moved };
     },
 
     /**
@@ -779,8 +791,8 @@ export function createActivities(deps: ActivityDeps) {
      * decision from the moment it became pending. `dueAt` is the workflow's current deadline;
      * when it moved, the read model and the trail say so (once per import).
      */
-    async retimeCaseWindow(input: { applicationNo: string; window: 'decision' | 'commitment' | 'revocation'; importId: number; dueAt: string }) {
-      const unchanged = { dueAt: input.dueAt, remindAt: null as string | null, moved: false };
+    async retimeCaseWindow(input: { applicationNo: string; window: 'decision' | 'commitment' | 'revocation'; importId: number; dueAt: string; remindAt: string | null }) {
+      const unchanged = { dueAt: input.dueAt, remindAt: input.remindAt, moved: false };
       const [c] = await db.select().from(cases).where(eq(cases.applicationNo, input.applicationNo));
       if (!c) return unchanged;
       const opening = async (kinds: string[]) =>

@@ -204,13 +204,15 @@ export const historiesDir = path.join(projectRoot, 'test', 'histories');
 const { historyToJSON } = createRequire(import.meta.url)('@temporalio/common/lib/proto-utils') as typeof import('@temporalio/common/lib/proto-utils.js');
 
 /**
- * With RECORD_HISTORIES=1, keeps a workflow's history under test/histories/ so the replay test
+ * With RECORD_HISTORIES=1, keeps a workflow's history as test/histories/<workflow>/<scenario>.json
+ * (`name` is `<workflow>/<scenario>`) so the replay test
  * proves later code still replays it (STYLE.md §8). Record once per branch, then commit.
  */
 export async function keepHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
-  await mkdir(historiesDir, { recursive: true });
-  await writeFile(path.join(historiesDir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  const file = path.join(historiesDir, `${name}.json`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, historyToJSON(await handle.fetchHistory()));
 }
 
 /** The activity types a workflow ran as activity tasks, and as local activities, in order. */

@@ -55,7 +55,7 @@ describe('calendar import re-times running deadlines', () => {
         // The old deadline passes without an overdue mark.
         await env.sleep(Math.max(0, oldDue.getTime() - (await env.currentTimeMs())) + 60_000);
         expect((await task.query(taskStateQuery)).claimOverdue).toBe(false);
-        await keepHistory('supervisionTask-calendar-retimed-local-v3', task);
+        await keepHistory('supervisionTask/calendar-retimed', task);
       });
     });
   });
@@ -92,7 +92,7 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await sent()).includes(`${id}:claim-urging`));
         expect(await sent()).toHaveLength(escalations + 1);
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
-        await keepHistory('supervisionTask-urging-retimed-local-v3', task);
+        await keepHistory('supervisionTask/urging-retimed', task);
       });
     });
   });
@@ -145,7 +145,7 @@ describe('calendar import re-times running deadlines', () => {
         // The new one passes: overdue then.
         await env.sleep(expected.dueAt.getTime() - (await env.currentTimeMs()) + 60_000);
         await waitFor(async () => (await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), like(auditEvents.eventKey, `${id}:reinspection-overdue:%`)))).length === 1);
-        await keepHistory('supervisionTask-reinspection-retimed-local-v3', task);
+        await keepHistory('supervisionTask/reinspection-retimed', task);
       });
       await task.terminate('test done');
       await handle.terminate('test done').catch(() => undefined);
@@ -177,7 +177,7 @@ describe('calendar import re-times running deadlines', () => {
         await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
         await waitFor(async () => (await overdue()).length === 1);
         expect((await overdue())[0]!.summary).toBe(`no decision by the statutory deadline ${formatShanghai(newDue)}: overdue`);
-        await keepHistory('approvalCase-decision-retimed-v3', handle);
+        await keepHistory('approvalCase/decision-retimed', handle);
       });
     });
   });
@@ -238,7 +238,7 @@ describe('calendar import re-times running deadlines', () => {
         expect(await escalated()).toEqual([]);
         await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
         await waitFor(async () => (await escalated()).length === 1);
-        await keepHistory('approvalCase-revocation-retimed-v3', handle);
+        await keepHistory('approvalCase/revocation-retimed', handle);
       });
     });
   });

@@ -2,9 +2,9 @@
 // window expiring into overdue + escalation at its exact deadline, and a second claim refused.
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq, like } from 'drizzle-orm';
-import { claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, taskId as taskIdOf, FailureType, type SupervisionTaskInput } from '../../workflows/contracts.js';
+import { claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskStateQuery, taskId as taskIdOf, FailureType } from '../../workflows/contracts.js';
 import { auditEvents, notifications, smsGatewayMessages, tasks } from '../../db/schema/index.js';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
@@ -55,7 +55,7 @@ describe('claim window', () => {
       // awaiting its claim, with the deadline the push opened (no upsert for it).
       expect(await stageUpserts(caseHandle)).toEqual(['awaiting-decision', 'supervising']);
       expect(await stageUpserts(task)).toEqual(['claimed', 'awaiting-feedback']);
-      // Generation 2 takes the patched branches without patch markers.
+      // One shape of each workflow: no patch markers.
       expect(await patchMarkers(caseHandle)).toBe(0);
       expect(await patchMarkers(task)).toBe(0);
       // What each update records runs as a local activity, inside the workflow task that
@@ -63,8 +63,8 @@ describe('claim window', () => {
       const kinds = await activityKinds(task);
       expect(kinds.local).toEqual(handlerRecords);
       expect(kinds.tasks).toEqual(['openTask', 'notify']);
-      await keepHistory('approvalCase-standard-closed-window-v3', caseHandle);
-      await keepHistory('supervisionTask-claimed-compliant-local-v3', task);
+      await keepHistory('approvalCase/standard-closed', caseHandle);
+      await keepHistory('supervisionTask/claimed-compliant', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
@@ -75,25 +75,6 @@ describe('claim window', () => {
       expect(await notifications_for(id)).toBe(1);
       const gateway = await database().db.select().from(smsGatewayMessages).where(eq(smsGatewayMessages.outId, `${id}:claim-notice`));
       expect(gateway).toHaveLength(1);
-    });
-  });
-
-  it('a task pushed before the push opened claim windows (no claimWindow in its input) opens its own and upserts its deadline', async () => {
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
-    await worker.runUntil(async () => {
-      const { task, taskId: id } = await approvedCase(taskQueue);
-      const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
-      const pushedInput = defaultPayloadConverter.fromPayload<SupervisionTaskInput>(started.input!.payloads![0]!);
-      expect(pushedInput.claimWindow).toBeDefined();
-      const { claimWindow: _, ...legacy } = { ...pushedInput, taskId: `${id}-legacy` };
-      const old = await env.client.workflow.start('supervisionTask', { taskQueue, workflowId: legacy.taskId, args: [legacy], searchAttributes: { SgStage: ['awaiting-claim'] } });
-      running.push(old);
-      await waitFor(async () => (await stageUpserts(old)).length === 1);
-      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, legacy.taskId));
-      const calendar = new WorkingCalendar(await loadCalendarData(database().db));
-      expect(row!.claimDueAt.toISOString()).toBe(calendar.deadline(row!.pushedAt, 3).dueAt.toISOString());
-      expect(await stageUpserts(old)).toEqual(['awaiting-claim']);
     });
   });
 
@@ -135,29 +116,6 @@ describe('claim window', () => {
     });
   });
 
-  it('a task whose push answered before update handlers recorded locally keeps recording through activity tasks', async () => {
-    const taskQueue = uniqueId('tq');
-    // The push as it answered before: no recordsLocally in openTask's result.
-    const worker = await workerWith(taskQueue, (real) => ({
-      openTask: async (input) => {
-        const { recordsLocally: _, ...before } = await real.openTask(input);
-        return before as Awaited<ReturnType<typeof real.openTask>>;
-      },
-    }));
-    await worker.runUntil(async () => {
-      const { caseHandle, task, taskId: id } = await approvedCase(taskQueue);
-      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
-      await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '现场检查符合要求' }] });
-      await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
-      await caseHandle.result();
-      const kinds = await activityKinds(task);
-      expect(kinds.local).toEqual([]);
-      expect(kinds.tasks).toEqual(['openTask', 'notify', ...handlerRecords]);
-      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
-      expect(row).toMatchObject({ status: 'closed', result: 'compliant', claimedBy: foodDivision.sub });
-    });
-  });
-
   it('a local record that fails after writing is retried and its step is on the trail once', async () => {
     const taskQueue = uniqueId('tq');
     let attempts = 0;
@@ -177,22 +135,6 @@ describe('claim window', () => {
       const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
       expect(steps).toHaveLength(1);
       expect((await activityKinds(task)).local).toEqual(['recordClaim']);
-    });
-  });
-
-  it('a generation-1 case (started before 2026-11-24) still upserts its stage at every change', async () => {
-    const taskQueue = uniqueId('tq');
-    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
-    await worker.runUntil(async () => {
-      const { caseHandle, task } = await approveNewCase(env, taskQueue, { generation: undefined });
-      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
-      await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '现场检查符合要求' }] });
-      await task.executeUpdate(feedbackUpdate, { args: [{ actor: foodDivision, result: 'compliant', note: '' }] });
-      await caseHandle.result();
-      expect(await stageUpserts(caseHandle)).toEqual(['credit-check', 'awaiting-decision', 'licensed', 'supervising', 'closed']);
-      expect(await stageUpserts(task)).toEqual(['awaiting-claim', 'claimed', 'awaiting-feedback', 'awaiting-feedback', 'closed']);
-      expect(await patchMarkers(caseHandle)).toBeGreaterThan(0);
-      expect(await patchMarkers(task)).toBeGreaterThan(0);
     });
   });
 
@@ -248,7 +190,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await keepHistory('supervisionTask-overdue-urged-late-claim-local-v3', task);
+      await keepHistory('supervisionTask/overdue-urged-late-claim', task);
     });
   });
 

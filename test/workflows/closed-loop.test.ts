@@ -48,7 +48,7 @@ describe('standard route', () => {
       // A late decision is still taken.
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: '材料不符合要求', actor: approver }] });
       expect((await handle.result()).outcome).toBe('rejected');
-      await keepHistory('approvalCase-standard-decision-overdue-rejected-v3', handle);
+      await keepHistory('approvalCase/standard-decision-overdue-rejected', handle);
     });
   });
 });
@@ -79,7 +79,7 @@ describe('材料延期 (deferred materials)', () => {
       await waitFor(async () => (await db().select().from(tasks).where(eq(tasks.applicationNo, no))).length === 1);
       expect(await caseRow(no)).toMatchObject({ licenceStatus: 'issued', commitmentOutcome: 'kept' });
       expect((await db().select().from(creditRecords).where(eq(creditRecords.businessKey, `${no}:credit:commitment-kept`)))[0]).toMatchObject({ kind: 'commitment-kept', status: 'accepted' });
-      await keepHistory('approvalCase-deferred-materials-kept-v3', handle);
+      await keepHistory('approvalCase/deferred-materials-kept', handle);
     });
   });
 
@@ -110,7 +110,7 @@ describe('材料延期 (deferred materials)', () => {
       expect((await handle.result()).closeReason).toMatch(/revoked/);
       expect((await db().select().from(creditRecords).where(eq(creditRecords.businessKey, `${no}:credit:dishonesty`)))[0]).toMatchObject({ kind: 'dishonesty', status: 'accepted' });
       expect(await db().select().from(tasks).where(eq(tasks.applicationNo, no))).toHaveLength(0);
-      await keepHistory('approvalCase-deferred-materials-extended-revoked-v3', handle);
+      await keepHistory('approvalCase/deferred-materials-extended-revoked', handle);
     });
   });
 });
@@ -127,7 +127,7 @@ describe('材料核验 (verification)', () => {
       const { handle } = await startCaseAwaitingDecision(env, tq, ok);
       const okState = await handle.query(caseStateQuery);
       expect(okState, JSON.stringify(okState)).toMatchObject({ route: 'commitment' });
-      await keepHistory('approvalCase-verification-matched-v3', handle);
+      await keepHistory('approvalCase/verification-matched', handle);
 
       const { handle: mismatch } = await startCaseAwaitingDecision(env, tq, verification('卫生检测报告'));
       const state = await mismatch.query(caseStateQuery);

@@ -53,7 +53,7 @@ describe('rectification rounds', () => {
       const second = new Date((await env.currentTimeMs()) + 3 * 86_400_000).toISOString();
       await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: false, note: '部分整改', rectificationDeadline: second }] });
       await waitFor(async () => (await task.describe()).runId !== firstRunId);
-      await keepHistory('supervisionTask-rectification-round-1-continued-local-v3', env.client.workflow.getHandle(id, firstRunId));
+      await keepHistory('supervisionTask/rectification-round-1-continued', env.client.workflow.getHandle(id, firstRunId));
       await waitFor(async () => (await task.query(taskStateQuery)).round === 2);
 
       await task.executeUpdate(reinspectionUpdate, { args: [{ actor: housing, rectified: true, note: '已整改到位' }] });
@@ -66,8 +66,8 @@ describe('rectification rounds', () => {
       expect((await db().select().from(creditRecords).where(like(creditRecords.businessKey, `${input.applicationNo}:credit:%`))).map((r) => r.kind)).toEqual(['commitment-kept']);
       const history = await handle.fetchHistory();
       expect(history.events!.length).toBeLessThan(500);
-      await keepHistory('approvalCase-post-verification-rectified-v3', handle);
-      await keepHistory('supervisionTask-rectification-round-2-rectified-local-v3', task);
+      await keepHistory('approvalCase/post-verification-rectified', handle);
+      await keepHistory('supervisionTask/rectification-round-2-rectified', task);
     });
   });
 });

@@ -37,7 +37,7 @@ describe('unrouted case', () => {
       const [row] = await db.select().from(cases).where(eq(cases.applicationNo, input.applicationNo));
       expect(row!.itemVersion).toBe(2);
       await waitFor(async () => (await db.select().from(alerts).where(eq(alerts.alertKey, `unrouted:${input.applicationNo}`)))[0]?.resolvedAt != null);
-      await keepHistory('approvalCase-unrouted-daily-recheck-v3', handle);
+      await keepHistory('approvalCase/unrouted-daily-recheck', handle);
     });
   });
 });

@@ -1,0 +1,75 @@
+// 撤销许可: the approval department decides a pending revocation (asked by supervision, or
+// allowed by an overdue commitment), reminded and escalated like any other window; every
+// department linked to the case is told (联动告知).
+import { condition, setHandler } from '@temporalio/workflow';
+import { run } from '../acts.js';
+import { FailureType, revocationUpdate, type RevocationArgs } from '../contracts.js';
+import { formatShanghai } from '../domain/format.js';
+import { send } from '../notices.js';
+import { waitOutWindow } from '../window.js';
+import { retimeCase } from './decision.js';
+import { refuse, type CaseRun } from './state.js';
+
+/** An extension runs for at most a year. */
+const MAX_EXTENSION_MS = 366 * 86_400_000;
+
+async function revocationDecided(c: CaseRun, args: RevocationArgs) {
+  c.revocationDecision = args;
+  if (args.action === 'revoke') {
+    c.licenceStatus = 'revoked';
+    await run('revokeLicence', `revoke the licence: ${args.reason}`, { applicationNo: c.applicationNo, actor: args.actor, reason: args.reason, at: new Date().toISOString() });
+    return { applicationNo: c.applicationNo, stage: 'revoked', licenceStatus: c.licenceStatus } as const;
+  }
+  return { applicationNo: c.applicationNo, stage: 'awaiting-materials', licenceStatus: c.licenceStatus } as const;
+}
+
+export function handleRevocation(c: CaseRun): void {
+  setHandler(revocationUpdate, (args) => revocationDecided(c, args), {
+    validator: (args) => {
+      c.ownDepartment(args.actor.department);
+      if (!c.pendingRevocation || c.revocationDecision) refuse(FailureType.InvalidState, `case ${c.applicationNo} is ${c.stage}: no revocation is pending`);
+      if (args.action !== 'extend') return;
+      if (!c.pendingRevocation.allowExtend) refuse(FailureType.InvalidState, 'a revocation requested by supervision cannot be extended');
+      const at = Date.parse(args.newDeadline ?? '');
+      if (Number.isNaN(at) || at <= Date.now()) refuse(FailureType.Invalid, 'extend needs a newDeadline in the future');
+      if (at > Date.now() + MAX_EXTENSION_MS) refuse(FailureType.Invalid, 'an extension runs for at most a year');
+    },
+  });
+}
+
+export interface PendingRevocation {
+  reason: string;
+  allowExtend: boolean;
+  /** The step key of this revocation: `revocation:<taskId>` or `revocation-commitment:<round>`. */
+  step: string;
+  commitmentBroken: boolean;
+}
+
+/** Waits for the approval department's decision on a revocation; answers it. */
+export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Promise<RevocationArgs> {
+  c.revocationDecision = undefined;
+  c.pendingRevocation = { allowExtend: spec.allowExtend };
+  const { reason, step } = spec;
+  const w = await run('openRevocation', `revocation pending: ${reason}`, { applicationNo: c.applicationNo, itemCode: c.input.itemCode, reason, step, commitmentBroken: spec.commitmentBroken });
+  c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(w.dueAt)}`, w.dueAt);
+  await send(c.notify.toHead('revocation-request', `${step}:notice`, { taskId: step }));
+  const { expired } = await waitOutWindow(c.imports, {
+    label: 'revocation decision',
+    deadline: { dueAt: w.dueAt, remindAt: w.remindAt },
+    isOpen: () => c.revocationDecision === undefined,
+    retime: (importId, d) => retimeCase(c, 'revocation', importId, d),
+    remind: () => send(c.notify.toHead('revocation-request', `${step}:reminder`, { taskId: step })),
+    moved: (d) => c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
+  });
+  if (expired) {
+    await send(c.notify.revocationEscalation(step));
+    await condition(() => c.revocationDecision !== undefined);
+  }
+  c.pendingRevocation = undefined;
+  return c.revocationDecision!;
+}
+
+/** 联动告知: every department linked to the case hears of the revocation. */
+export async function tellLinkedDepartments(c: CaseRun, links: Array<{ departmentCode: string; divisionCode: string }>, reason: string): Promise<void> {
+  for (const link of links) await send(c.notify.revocationNotice(link, c.input.applicant.creditCode, new Date().toISOString(), reason));
+}

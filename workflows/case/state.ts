@@ -1,0 +1,82 @@
+// The state of one approval case, shared by its phases (registration, decision, commitment,
+// routing, supervision, revocation) and its handlers.
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import {
+  FailureType,
+  type ApprovalCaseInput,
+  type CaseRegistration,
+  type CaseStage,
+  type CaseState,
+  type CommitmentScenario,
+  type DecisionArgs,
+  type LicenceStatus,
+  type RevocationArgs,
+} from '../contracts.js';
+import { caseNotices, type CaseNotices } from '../notices.js';
+import { CalendarImports } from '../window.js';
+
+/** Stages a case rests in, waiting for a person or a deadline: only these are search attributes. */
+const WAITING_STAGES: ReadonlySet<CaseStage> = new Set(['awaiting-decision', 'awaiting-materials', 'unrouted', 'supervising', 'revocation-pending']);
+
+export type OpenedItem = Awaited<ReturnType<Activities['openCase']>>;
+
+export function refuse(type: FailureType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export class CaseRun {
+  stage: CaseStage = 'submitted';
+  registration?: CaseRegistration;
+  /** The item as the case opened it (its catalog version); set before any handler can act. */
+  item?: OpenedItem;
+  scenario?: CommitmentScenario;
+  decision?: DecisionArgs;
+  decidedAt = '';
+  dossierId: number | null = null;
+  licenceStatus: LicenceStatus = 'none';
+  materialsReceived?: { materials: string[]; at: string };
+  pendingRevocation?: { allowExtend: boolean };
+  revocationDecision?: RevocationArgs;
+  linkagesChanged = false;
+  readonly tasks: CaseState['tasks'] = [];
+  readonly imports = new CalendarImports();
+  private notices?: CaseNotices;
+
+  constructor(readonly input: ApprovalCaseInput) {}
+
+  get applicationNo(): string {
+    return this.input.applicationNo;
+  }
+
+  get department(): string | undefined {
+    return this.item?.approvalDepartmentCode;
+  }
+
+  /** The case's notices, once the item (its department and region) is known. */
+  get notify(): CaseNotices {
+    this.notices ??= caseNotices({
+      applicationNo: this.applicationNo,
+      applicantName: this.input.applicant.name,
+      approvalDepartment: this.item!.approvalDepartmentCode,
+      regionCode: this.item!.regionCode,
+      itemName: this.item!.itemName,
+    });
+    return this.notices;
+  }
+
+  state(): CaseState {
+    const { applicationNo, stage, registration, decision, tasks } = this;
+    return { applicationNo, stage, route: registration?.route, routeReason: registration?.routeReason, decision: decision?.outcome, tasks };
+  }
+
+  moveTo(next: CaseStage, details: string, dueAt?: string): void {
+    this.stage = next;
+    if (WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    setCurrentDetails(`**${next}** — ${details}`);
+  }
+
+  ownDepartment(department: string | undefined): void {
+    if (department !== this.department) refuse(FailureType.Forbidden, `case ${this.applicationNo} belongs to department ${this.department}`);
+  }
+}

@@ -1,0 +1,86 @@
+// 反馈: the result within the feedback window (5 working days after the work finished),
+// reminded before, marked overdue at the deadline. A rectification result opens a round.
+import { condition, setHandler } from '@temporalio/workflow';
+import { recordLocally, run } from '../acts.js';
+import { FailureType, feedbackUpdate } from '../contracts.js';
+import { formatShanghai } from '../domain/format.js';
+import { send } from '../notices.js';
+import { waitOutWindow } from '../window.js';
+import { retime } from './claim.js';
+import { refuse, type TaskRun } from './state.js';
+
+/** A rectification order runs for at most a year. */
+const MAX_ORDER_MS = 366 * 86_400_000;
+
+/** A deadline given by the caller must parse, lie in the future, and be allowed here. */
+export function checkOrderDeadline(deadline: string | undefined, allowed: boolean): void {
+  if (deadline === undefined) return;
+  if (!allowed) refuse(FailureType.Invalid, 'rectificationDeadline goes only with a rectification order');
+  const at = Date.parse(deadline);
+  if (Number.isNaN(at)) refuse(FailureType.Invalid, `rectificationDeadline is not an instant: ${deadline}`);
+  if (at <= Date.now()) refuse(FailureType.Invalid, `rectificationDeadline ${deadline} is not in the future`);
+  if (at > Date.now() + MAX_ORDER_MS) refuse(FailureType.Invalid, `rectificationDeadline ${deadline} is more than a year away`);
+}
+
+export function handleFeedback(t: TaskRun): void {
+  setHandler(
+    feedbackUpdate,
+    async ({ actor, result, note, rectificationDeadline }) => {
+      const at = new Date().toISOString();
+      const onTime = t.feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(t.feedbackDueAt);
+      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime };
+      t.result = result;
+      if (result === 'rectification' || result === 'commitment-untrue') {
+        // Not the end: a rectification order, then a re-inspection at its deadline.
+        t.round += 1;
+        t.cause = result;
+        t.moveTo('rectifying', `${result}: rectification order round ${t.round}`);
+        await recordLocally('recordFeedback', `feedback: ${result}`, { ...base, closes: false });
+        const order = await recordLocally('orderRectification', `rectification order, round ${t.round}`, { taskId: t.taskId, applicationNo: t.applicationNo, actor, cause: result, round: t.round, deadline: rectificationDeadline, note });
+        t.rectificationDueAt = order.dueAt;
+        t.moveTo('rectifying', `rectification due ${formatShanghai(order.dueAt)} (round ${t.round})`, order.dueAt);
+        return t.state();
+      }
+      t.outcome = result === 'unreachable' ? 'unreachable' : 'compliant';
+      t.moveTo('closed', `result: ${result}`);
+      await recordLocally('recordFeedback', `feedback: ${result}`, { ...base, closes: true });
+      return t.state();
+    },
+    {
+      validator: ({ actor, result, rectificationDeadline }) => {
+        t.ownDivision(actor);
+        if (t.status !== 'awaiting-feedback' || t.feedbackDueAt === undefined) {
+          refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: feedback comes after supervision is finished, once`);
+        }
+        if (result === 'commitment-untrue' && !t.input.verifyCommitment) {
+          refuse(FailureType.Invalid, `task ${t.taskId} does not verify a commitment (事后核查): use 'rectification' for a non-compliance`);
+        }
+        checkOrderDeadline(rectificationDeadline, result === 'rectification' || result === 'commitment-untrue');
+      },
+    },
+  );
+}
+
+/** From the claim to the result: the inspection, then the feedback window. */
+export async function feedbackPhase(t: TaskRun): Promise<void> {
+  await condition(() => t.feedbackDueAt !== undefined || t.status === 'closed');
+  if (t.status === 'closed') return;
+  const { expired } = await waitOutWindow(t.imports, {
+    label: 'feedback',
+    period: t.feedbackPeriod,
+    deadline: { dueAt: t.feedbackDueAt!, remindAt: t.feedbackRemindAt },
+    isOpen: () => t.status === 'awaiting-feedback',
+    retime: (importId, d) => retime(t, 'feedback', importId, d),
+    remind: () => send(t.notices.feedbackReminder(t.feedbackDueAt!)),
+    moved: (d) => {
+      t.feedbackDueAt = d.dueAt;
+      t.feedbackRemindAt = d.remindAt;
+      t.moveTo('awaiting-feedback', `feedback due ${formatShanghai(d.dueAt)}`, d.dueAt);
+    },
+  });
+  if (expired) {
+    t.feedbackOverdue = true;
+    await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId: t.taskId, applicationNo: t.applicationNo, feedbackDueAt: t.feedbackDueAt! });
+    await condition(() => t.status !== 'awaiting-feedback');
+  }
+}

@@ -1,0 +1,36 @@
+// Supervision work finished (检查完成): it opens the feedback window, counted from when the work
+// finished, not from when it is reported.
+import { setHandler } from '@temporalio/workflow';
+import { recordLocally } from '../acts.js';
+import { FailureType, inspectionUpdate } from '../contracts.js';
+import { formatShanghai } from '../domain/format.js';
+import { refuse, type TaskRun } from './state.js';
+
+/** Clock skew and rounding we tolerate on a caller's "finished at" (future, or before the claim). */
+export const TOLERANCE_MS = 5 * 60_000;
+
+export function handleInspection(t: TaskRun): void {
+  setHandler(
+    inspectionUpdate,
+    async ({ actor, finishedAt, findings }) => {
+      t.moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
+      const r = await recordLocally('recordInspection', 'supervision finished; open the feedback window', { taskId: t.taskId, applicationNo: t.applicationNo, actor, finishedAt, findings });
+      t.feedbackDueAt = r.feedbackDueAt;
+      t.feedbackRemindAt = r.remindAt ?? null;
+      t.feedbackPeriod = r.period ?? '';
+      t.moveTo('awaiting-feedback', `feedback due ${formatShanghai(r.feedbackDueAt)}`, r.feedbackDueAt);
+      return t.state();
+    },
+    {
+      validator: ({ actor, finishedAt }) => {
+        t.ownDivision(actor);
+        if (t.status !== 'claimed') refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: supervision can be finished only after claim and once`);
+        const at = Date.parse(finishedAt);
+        if (Number.isNaN(at)) refuse(FailureType.Invalid, `finishedAt is not an instant: ${finishedAt}`);
+        if (at > Date.now() + TOLERANCE_MS) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is in the future`);
+        // People give times to the second or the minute; only a time clearly before the claim is wrong.
+        if (t.claimedAt && at < Date.parse(t.claimedAt) - TOLERANCE_MS) refuse(FailureType.Invalid, `finishedAt ${finishedAt} is before the claim at ${t.claimedAt}`);
+      },
+    },
+  );
+}

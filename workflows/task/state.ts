@@ -1,0 +1,85 @@
+// The state of one supervision task, shared by its phases (claim, inspection, feedback,
+// rectification) and its handlers.
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { FailureType, type Actor, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
+import { taskNotices, type TaskNotices } from '../notices.js';
+import { CalendarImports } from '../window.js';
+
+export function refuse(type: FailureType, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export class TaskRun {
+  status: TaskStatus = 'awaiting-claim';
+  /** The push's row is written (openTask answered): what a handler records can follow it. */
+  opened = false;
+  /** The task SMS to the division admin failed (refused, or a failed delivery receipt). */
+  noticeFailed = false;
+  claimDueAt: string;
+  claimOverdue = false;
+  claimedAt?: string;
+  feedbackDueAt?: string;
+  feedbackRemindAt: string | null = null;
+  feedbackPeriod = '';
+  feedbackOverdue = false;
+  result?: FeedbackResult;
+  /** 整改 and 复查: rounds of rectification, each ending in a re-inspection. */
+  round: number;
+  cause: 'rectification' | 'commitment-untrue';
+  rectificationDueAt?: string;
+  reinspectionDueAt = '';
+  outcome?: TaskOutcome;
+  outcomeReason?: string;
+  readonly imports = new CalendarImports();
+  readonly notices: TaskNotices;
+
+  constructor(readonly input: SupervisionTaskInput) {
+    this.notices = taskNotices(input);
+    const resume = input.resume;
+    this.claimDueAt = resume?.claimDueAt ?? input.claimWindow.dueAt;
+    this.round = resume?.round ?? 0;
+    this.cause = resume?.cause ?? 'rectification';
+    if (resume) {
+      this.status = 'rectifying';
+      this.claimedAt = resume.claimedAt;
+      this.claimOverdue = resume.claimOverdue;
+      this.rectificationDueAt = resume.rectificationDueAt;
+      this.opened = true;
+    }
+  }
+
+  get taskId(): string {
+    return this.input.taskId;
+  }
+
+  get applicationNo(): string {
+    return this.input.applicationNo;
+  }
+
+  state(): TaskState {
+    const { taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome } = this;
+    return { taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, reinspectionDueAt: this.reinspectionDueAt || undefined, round, outcome };
+  }
+
+  /**
+   * Search attributes only where the task rests — a stage with its deadline known, or claimed
+   * (waiting for the inspection) — not the moment before an activity returns the deadline, nor
+   * the end (the closed workflow says it): each upsert is a visibility write on the server.
+   */
+  moveTo(next: TaskStatus, details: string, dueAt?: string): void {
+    this.status = next;
+    if (dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    setCurrentDetails(`**${next}** — ${details}`);
+  }
+
+  ownDivision(actor: Actor): void {
+    const { departmentCode, divisionCode } = this.input;
+    if (actor.department !== departmentCode || actor.division !== divisionCode) {
+      refuse(FailureType.Forbidden, `task ${this.taskId} belongs to division ${divisionCode} of ${departmentCode}`);
+    }
+  }
+
+  outcomeOf(): SupervisionTaskResult {
+    return { taskId: this.taskId, result: this.result ?? this.cause, outcome: this.outcome, departmentCode: this.input.departmentCode, reason: this.outcomeReason };
+  }
+}
