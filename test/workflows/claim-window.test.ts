@@ -230,4 +230,23 @@ describe('claim window', () => {
       expect((cause as ApplicationFailure).message).toMatch(/already claimed/);
     });
   });
+
+  it('of four simultaneous claims by four users of the division exactly one wins, and the record names it', async () => {
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database()));
+    await worker.runUntil(async () => {
+      const { task, taskId: id } = await approvedCase(taskQueue);
+      const users = [1, 2, 3, 4].map((n) => ({ ...foodDivision, sub: `supervision:food-${n}` }));
+      const answers = await Promise.allSettled(users.map((actor) => task.executeUpdate(claimUpdate, { args: [{ actor }] })));
+      const won = answers.flatMap((a, i) => (a.status === 'fulfilled' ? [users[i]!.sub] : []));
+      expect(won).toHaveLength(1);
+      for (const a of answers) {
+        if (a.status === 'rejected') expect(((a.reason as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(FailureType.InvalidState);
+      }
+      const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
+      expect(row!.claimedBy).toBe(won[0]);
+      const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
+      expect(steps.map((e) => e.actor.sub)).toEqual([won[0]]);
+    });
+  });
 });

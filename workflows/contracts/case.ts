@@ -1,0 +1,104 @@
+// The approvalCase messages: its input, stages, updates and their results.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, Applicant, RequestedRoute, Route } from './common.js';
+
+export interface ApprovalCaseInput {
+  applicationNo: string;
+  itemCode: string;
+  applicant: Applicant;
+  materials: string[];
+  route: RequestedRoute;
+  commitment?: CommitmentRequest;
+  /** sha-256 of the canonical request body: the same number with another body is a conflict. */
+  requestHash: string;
+  submittedBy: Actor;
+}
+
+/** Every stage of a case, in order; the API's schemas are derived from these lists. */
+export const CASE_STAGES = ['submitted', 'credit-check', 'verifying', 'awaiting-decision', 'rejected', 'awaiting-materials', 'licensed', 'unrouted', 'supervising', 'revocation-pending', 'revoked', 'closed'] as const;
+export type CaseStage = (typeof CASE_STAGES)[number];
+
+export const COMMITMENT_SCENARIOS = ['deferred-materials', 'verification', 'post-verification'] as const;
+export type CommitmentScenario = (typeof COMMITMENT_SCENARIOS)[number];
+
+export interface CommitmentRequest {
+  scenario: CommitmentScenario;
+  deferredMaterials?: string[];
+  text?: string;
+}
+export const LICENCE_STATUSES = ['none', 'granted-on-commitment', 'issued', 'revoked'] as const;
+export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
+
+export interface CaseRegistration {
+  applicationNo: string;
+  stage: CaseStage;
+  route: Route;
+  routeReason: string;
+  scenario?: CommitmentScenario;
+}
+
+export interface CaseState {
+  applicationNo: string;
+  stage: CaseStage;
+  route?: Route;
+  routeReason?: string;
+  decision?: 'approve' | 'reject';
+  tasks: Array<{ taskId: string; departmentCode: string; status: 'open' | 'closed'; result?: string }>;
+}
+
+export interface SubmitArgs {
+  requestHash: string;
+}
+
+export interface DecisionArgs {
+  outcome: 'approve' | 'reject';
+  opinion: string;
+  actor: Actor;
+}
+
+export interface DecisionResult {
+  applicationNo: string;
+  stage: CaseStage;
+  decision: 'approve' | 'reject';
+  licenceStatus: LicenceStatus;
+}
+
+/** 材料延期: the deferred materials arrived. */
+export interface MaterialsArgs {
+  materials: string[];
+  actor: Actor;
+}
+
+/**
+ * The approval department acts on a pending revocation (requested by supervision, or allowed
+ * by an overdue commitment): revoke, or, for an overdue commitment where the policy allows,
+ * extend the commitment deadline with a reason.
+ */
+export interface RevocationArgs {
+  actor: Actor;
+  action: 'revoke' | 'extend';
+  reason: string;
+  /** With extend: the new commitment deadline (ISO instant). */
+  newDeadline?: string;
+}
+
+export interface RevocationResult {
+  applicationNo: string;
+  stage: CaseStage;
+  licenceStatus: LicenceStatus;
+}
+
+export interface ApprovalCaseResult {
+  applicationNo: string;
+  outcome: 'rejected' | 'closed';
+  closeReason: string;
+}
+
+/** Answered once registration (credit pre-check and routing) is done. Update-with-start target. */
+export const submitUpdate = defineUpdate<CaseRegistration, [SubmitArgs]>('submit');
+export const decideUpdate = defineUpdate<DecisionResult, [DecisionArgs]>('decide');
+export const caseStateQuery = defineQuery<CaseState>('caseState');
+export const materialsUpdate = defineUpdate<CaseState, [MaterialsArgs]>('materials');
+export const revocationUpdate = defineUpdate<RevocationResult, [RevocationArgs]>('revocation');
+/** A linkage was confirmed for this case's item: an unrouted case tries to route again. */
+export const linkagesChangedSignal = defineSignal<[{ itemCode: string }]>('linkagesChanged');

@@ -1,0 +1,53 @@
+// What both workflows and the API share: failure types, actors, the applicant, and the ids that
+// carry business keys.
+import { defineSignal } from '@temporalio/workflow';
+
+/** Failure types carried by ApplicationFailure.type; api/errors.ts maps them to HTTP. */
+export const FailureType = {
+  /** The action is not allowed in the current state (409). */
+  InvalidState: 'InvalidState',
+  /** The caller is not the party that may act on this object (403). */
+  Forbidden: 'Forbidden',
+  /** The same business key was used with a different request (409). */
+  Conflict: 'Conflict',
+  /** Input that passed the schema but breaks a business rule (422). */
+  Invalid: 'Invalid',
+  /** A referenced catalog object does not exist or is not usable (422). */
+  CatalogError: 'CatalogError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export interface Actor {
+  sub: string;
+  role: 'approval' | 'supervision' | 'regional-admin' | 'arbiter' | 'operator' | 'system';
+  department?: string;
+  division?: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { sub: 'system', role: 'system' };
+
+export interface Applicant {
+  creditCode: string;
+  name: string;
+  phone: string;
+}
+
+export type RequestedRoute = 'auto' | 'standard' | 'commitment';
+export type Route = 'standard' | 'commitment';
+
+// ─── calendarRetime ──────────────────────────────────────────────────────────
+
+export interface CalendarRetimeInput {
+  importId: number;
+  year: number;
+}
+export const calendarRetimeWorkflowId = (importId: number) => `calendar-import-${importId}`;
+
+// ─── ids ─────────────────────────────────────────────────────────────────────
+
+/** Workflow ids carry the business key: starting the same application twice is one case. */
+export const caseWorkflowId = (applicationNo: string) => `case-${applicationNo}`;
+export const taskId = (applicationNo: string, departmentCode: string) => `task-${applicationNo}-${departmentCode}`;
+
+/** A calendar import may have moved this workflow's open deadline: re-compute it (a system event, so a Signal). */
+export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');

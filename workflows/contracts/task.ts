@@ -1,0 +1,106 @@
+// The supervisionTask messages: its input, statuses, updates and their results.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClaimWindow } from '../domain/policy.js';
+import type { Actor } from './common.js';
+
+export interface SupervisionTaskInput {
+  taskId: string;
+  applicationNo: string;
+  caseWorkflowId: string;
+  departmentCode: string;
+  divisionCode: string;
+  supervisionItemCode?: string;
+  dossierId: number;
+  creditCode: string;
+  applicantName: string;
+  itemCode: string;
+  itemName: string;
+  regionCode: string;
+  /** 事后核查: the task must verify the applicant's commitment. */
+  verifyCommitment?: boolean;
+  /** Carried over continue-as-new: the task resumes at a later phase. */
+  resume?: TaskResume;
+  /** The claim window the case's push (推送) opened: the task starts with its deadline (`SgDueAt`). */
+  claimWindow: ClaimWindow;
+}
+
+/** State carried across continue-as-new between rectification rounds. */
+export interface TaskResume {
+  round: number;
+  claimDueAt: string;
+  claimedAt?: string;
+  claimOverdue: boolean;
+  /** The result that ordered this round: rectification or commitment-untrue. */
+  cause: 'rectification' | 'commitment-untrue';
+  rectificationDueAt: string;
+}
+
+export const TASK_STATUSES = ['awaiting-claim', 'claimed', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection', 'closed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface TaskState {
+  taskId: string;
+  status: TaskStatus;
+  claimDueAt: string;
+  claimOverdue: boolean;
+  claimedAt?: string;
+  feedbackDueAt?: string;
+  feedbackOverdue: boolean;
+  result?: FeedbackResult;
+  rectificationDueAt?: string;
+  /** While awaiting re-inspection (复查): its deadline, re-timed by calendar imports. */
+  reinspectionDueAt?: string;
+  round?: number;
+  outcome?: TaskOutcome;
+}
+
+/** How a task ended, as the case sees it. */
+export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+
+export const FEEDBACK_RESULTS = ['compliant', 'rectification', 'commitment-untrue', 'unreachable'] as const;
+export type FeedbackResult = (typeof FEEDBACK_RESULTS)[number];
+
+export interface ClaimArgs {
+  actor: Actor;
+}
+
+export interface InspectionArgs {
+  actor: Actor;
+  /** ISO instant the supervision work finished; opens the 5-working-day feedback window. */
+  finishedAt: string;
+  findings: string;
+}
+
+export interface FeedbackArgs {
+  actor: Actor;
+  result: FeedbackResult;
+  note: string;
+  /** With rectification: the deadline set in the order (ISO instant); else the policy's period. */
+  rectificationDeadline?: string;
+}
+
+/** Re-inspection after a rectification deadline (复查). */
+export interface ReinspectionArgs {
+  actor: Actor;
+  rectified: boolean;
+  note: string;
+  /** Not rectified but a further round is ordered: its deadline. Without it, revocation is requested. */
+  rectificationDeadline?: string;
+}
+
+export interface SupervisionTaskResult {
+  taskId: string;
+  result: FeedbackResult;
+  outcome?: TaskOutcome;
+  departmentCode?: string;
+  reason?: string;
+}
+
+export const claimUpdate = defineUpdate<TaskState, [ClaimArgs]>('claim');
+export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspection');
+export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
+export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
+export const taskStateQuery = defineQuery<TaskState>('taskState');
+/** The SMS provider reported that a message of this task failed (delivery receipt). */
+export const notificationFailedSignal = defineSignal<[{ businessKey: string; error?: string }]>('notificationFailed');
