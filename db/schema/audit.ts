@@ -23,6 +23,11 @@ export const auditEvents = pgTable(
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
     workflowId: text('workflow_id'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    // The case's hash chain (tamper-evident trail): set by the audit_events_chain trigger, never
+    // by the application (db/migrations/0008_audit_chain.sql). `hash` covers the row and
+    // `prevHash`, the hash of the case's previous event.
+    prevHash: text('prev_hash'),
+    hash: text('hash').notNull().default(''),
   },
   (t) => [index('audit_application_idx').on(t.applicationNo, t.id), index('audit_task_idx').on(t.taskId, t.id)],
 );
