@@ -55,7 +55,8 @@ async function verifyByElicence(c: CaseRun, routing: Routing): Promise<Routing> 
 export async function register(c: CaseRun): Promise<Deadline> {
   const { input, applicationNo } = c;
   const { creditCode } = input.applicant;
-  setCurrentDetails(`**submitted** — item ${input.itemCode}, applicant ${input.applicant.name} (${creditCode})`);
+  // No name or phone in what the Temporal UI shows unencrypted (details, summaries, search attributes).
+  setCurrentDetails(`**submitted** — item ${input.itemCode}, applicant ${creditCode}`);
   c.item = await run('openCase', `open case ${applicationNo} (item ${input.itemCode})`, input);
   c.moveTo('credit-check', `querying the credit platform for ${creditCode}`);
   const credit = await run('creditPreCheck', `credit pre-check of ${creditCode}`, { applicationNo, creditCode });

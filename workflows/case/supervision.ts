@@ -20,7 +20,7 @@ function startTask(c: CaseRun, link: Linkage, claimWindow: ClaimWindow) {
     workflowId: id,
     parentClosePolicy: ParentClosePolicy.TERMINATE,
     staticSummary: `supervision of ${applicationNo} by ${link.departmentCode} / ${link.divisionCode}`,
-    staticDetails: `item ${input.itemCode}, applicant ${input.applicant.name} (${input.applicant.creditCode})`,
+    staticDetails: `item ${input.itemCode}, applicant ${input.applicant.creditCode}`,
     searchAttributes: {
       SgApplicationNo: [applicationNo],
       SgCreditCode: [input.applicant.creditCode],
