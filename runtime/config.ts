@@ -77,6 +77,10 @@ const envSchema = z.object({
   JWT_DEV_KEY_FILE: z.string().default(path.join(projectRoot, '.data', 'dev-jwt.key')),
   JWT_ISSUER: z.string().default('shenguan-local'),
   JWT_AUDIENCE: z.string().default('shenguan'),
+  // Payload encryption (runtime/codec.ts): `id:base64key,…`, the first key encrypts. Outside
+  // production a local key file is made when unset.
+  PAYLOAD_KEYS: z.string().optional(),
+  PAYLOAD_DEV_KEY_FILE: z.string().default(path.join(projectRoot, '.data', 'payload-keys')),
   TIMEZONE: z.literal('Asia/Shanghai').default('Asia/Shanghai'),
   TEMPORAL_CONFIG: z.string().default(path.join(projectRoot, 'temporal.yaml')),
   TEMPORAL_ADDRESS: z.string().optional(),
