@@ -7,8 +7,7 @@ import { auditEvents, calendarImports, cases, tasks } from '../db/schema/index.j
 import { computeDeadline } from '../workflows/domain/deadlines.js';
 import { calendarChangedSignal } from '../workflows/contracts.js';
 import type { Ctx } from './context.js';
-import { movedStep } from './retime.js';
-import { writeWithStep } from './steps.js';
+import { movedStep, writeWithStep } from './steps.js';
 
 type Import = typeof calendarImports.$inferSelect;
 

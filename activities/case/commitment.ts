@@ -8,6 +8,7 @@ import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import type { Ctx } from '../context.js';
+import type { CaseWindow } from '../retime.js';
 import { commitmentRule } from '../policy.js';
 import { recordStep } from '../steps.js';
 
@@ -17,6 +18,9 @@ function extensionReminder(calendar: WorkingCalendar, unit: { unit: string; offi
   return Date.parse(remindAt) <= now.getTime() ? null : remindAt;
 }
 
+type Rule = Awaited<ReturnType<typeof commitmentRule>>;
+const commitmentDue = (calendar: WorkingCalendar, rule: Rule, from: Date) => computeDeadline(calendar, rule.unit, from, rule.period, 1);
+
 /** 材料延期: the commitment period runs from the decision; an extension (`deadline`) is a fixed date. */
 export async function openCommitment({ db, clock, calendar: source }: Ctx, input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
   const now = clock();
@@ -25,7 +29,7 @@ export async function openCommitment({ db, clock, calendar: source }: Ctx, input
   const extended = input.deadline ? new Date(input.deadline) : null;
   const due = extended
     ? { dueAt: extended.toISOString(), remindAt: extensionReminder(calendar, rule.unit, extended, now), period: 'extended' }
-    : computeDeadline(calendar, rule.unit, new Date(input.from), rule.period, 1);
+    : commitmentDue(calendar, rule, new Date(input.from));
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ commitmentDueAt: new Date(due.dueAt), stage: 'awaiting-materials', updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo));
     await recordStep(
@@ -54,5 +58,15 @@ export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo
     await recordStep(tx, { key: `${input.applicationNo}:materials-received`, applicationNo: input.applicationNo, kind: 'materials-received', summary, actor: input.actor, detail: { materials: input.materials } }, at);
   });
 }
+
+/** The commitment period after a calendar import: from the decision again. An extended deadline is a fixed date, and stays. */
+export const commitmentDeadline: CaseWindow = {
+  opening: ['commitment-opened', 'commitment-extended'],
+  label: 'commitment deadline',
+  async due({ db }, c, calendar, opened) {
+    return opened.kind === 'commitment-opened' && c.decidedAt ? commitmentDue(calendar, await commitmentRule(db, c.itemCode), c.decidedAt) : null;
+  },
+  columns: (d) => ({ commitmentDueAt: new Date(d.dueAt) }),
+};
 
 export const commitment = { openCommitment, recordMaterials };

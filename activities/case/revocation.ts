@@ -3,10 +3,11 @@
 // so it cannot stall either; the department executes it through the case.
 import { eq } from 'drizzle-orm';
 import { cases } from '../../db/schema/index.js';
-import { itemTerms, snapshotOf } from '../../db/policies.js';
+import { itemTerms, policyForItem, snapshotOf } from '../../db/policies.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
+import type { CaseWindow } from '../retime.js';
 import { feedbackDue } from '../policy.js';
 import { recordStep } from '../steps.js';
 
@@ -34,5 +35,13 @@ export async function revokeLicence({ db, clock }: Ctx, input: { applicationNo: 
     await recordStep(tx, { key: `${input.applicationNo}:revoked`, applicationNo: input.applicationNo, kind: 'licence-revoked', summary: `licence revoked by ${input.actor.sub}: ${input.reason}`, actor: input.actor, detail: { reason: input.reason } }, at);
   });
 }
+
+/** The revocation decision after a calendar import: from the moment it became pending, again. */
+export const revocationDeadline: CaseWindow = {
+  opening: ['revocation-pending'],
+  label: 'revocation decision deadline',
+  due: async ({ db }, c, calendar, opened) => feedbackDue(calendar, snapshotOf(await policyForItem(db, c.itemCode)), opened.at),
+  columns: () => ({}), // its deadline is on the trail, not in a column
+};
 
 export const revocation = { openRevocation, revokeLicence };

@@ -9,6 +9,7 @@ import { itemTerms } from '../../db/policies.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Ctx } from '../context.js';
+import type { CaseWindow } from '../retime.js';
 import { decisionWindow } from '../policy.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
 
@@ -89,5 +90,13 @@ export async function resolveUnroutedAlert({ db, clock }: Ctx, input: { applicat
     await recordStep(tx, { key: `${input.applicationNo}:unrouted-resolved`, applicationNo: input.applicationNo, kind: 'unrouted-resolved', summary: `unrouted alert resolved: ${resolution}` }, now);
   });
 }
+
+/** The decision window after a calendar import: from routing again, with the window the case keeps. */
+export const decisionDeadline: CaseWindow = {
+  opening: ['routed'],
+  label: 'decision deadline',
+  due: async (_, c, calendar, opened) => (c.decisionWindow ? computeDeadline(calendar, c.decisionWindow, opened.at, c.decisionWindow.amount, 1) : null),
+  columns: (d) => ({ decisionDueAt: new Date(d.dueAt), decisionDueProvisional: d.provisional }),
+};
 
 export const routing = { recordRoute, resolveLinkages, raiseUnroutedAlert, resolveUnroutedAlert };

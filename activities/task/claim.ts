@@ -8,9 +8,9 @@ import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor, SupervisionTaskInput } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { notify, type NotifyInput, type NotifyResult } from '../notify.js';
-import { taskPolicy } from '../policy.js';
-import { importYear, movedStep } from '../retime.js';
-import { stepInsert, writeWithStep, writeWithStepOnce } from '../steps.js';
+import { claimDue, taskPolicy } from '../policy.js';
+import type { TaskWindow } from '../retime.js';
+import { importYear, movedStep, stepInsert, writeWithStep, writeWithStepOnce } from '../steps.js';
 
 const claimed = writeWithStepOnce<{ claimedAt: Date; claimedBy: string; now: Date; taskId: string }>((db, p) =>
   db.update(tasks).set({ status: 'claimed', claimedAt: p('claimedAt'), claimedBy: p('claimedBy'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
@@ -101,5 +101,15 @@ export async function retimeUrging({ db, clock, calendar }: Ctx, input: { taskId
   await writeWithStep(db, db.update(tasks).set({ urgeAt: new Date(urgeAt), updatedAt: now }).where(eq(tasks.taskId, input.taskId)), step, now);
   return { urgeAt, moved: true };
 }
+
+/** The claim window after a calendar import: from the push again, under the policy the task keeps. */
+export const claimDeadline: TaskWindow = {
+  status: 'awaiting-claim',
+  label: 'claim deadline',
+  opened: async (_, t) => ({ at: t.pushedAt }),
+  due: claimDue,
+  stored: (t) => ({ dueAt: t.claimDueAt, provisional: t.claimDueProvisional }),
+  columns: (d) => ({ claimDueAt: new Date(d.dueAt), claimDueProvisional: d.provisional, claimRemindAt: d.remindAt ? new Date(d.remindAt) : null }),
+};
 
 export const claim = { openTask, recordClaim, escalateClaim, retimeUrging };

@@ -5,6 +5,7 @@ import { tasks } from '../../db/schema/index.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
+import type { TaskWindow } from '../retime.js';
 import { feedbackDue, taskPolicy, taskPolicyOrItems } from '../policy.js';
 import { writeWithStepOnce } from '../steps.js';
 
@@ -39,5 +40,15 @@ export async function recordInspection({ db, clock, calendar }: Ctx, input: { ta
   );
   return { feedbackDueAt: due.dueAt, remindAt: due.remindAt, period: due.period };
 }
+
+/** The feedback window after a calendar import: from the end of the inspection again. */
+export const feedbackDeadline: TaskWindow = {
+  status: 'awaiting-feedback',
+  label: 'feedback deadline',
+  opened: async (_, t) => (t.inspectionFinishedAt ? { at: t.inspectionFinishedAt } : null),
+  due: feedbackDue,
+  stored: (t) => ({ dueAt: t.feedbackDueAt, provisional: t.feedbackDueProvisional }),
+  columns: (d) => ({ feedbackDueAt: new Date(d.dueAt), feedbackDueProvisional: d.provisional, feedbackRemindAt: d.remindAt ? new Date(d.remindAt) : null }),
+};
 
 export const inspection = { recordInspection };

@@ -1,12 +1,13 @@
 // 整改 and 复查: a non-compliant result (or an untrue commitment) orders a rectification by a
 // deadline; when it passes, a re-inspection is due within the feedback window, and its result
 // closes the task or asks the approval department to revoke the licence.
-import { eq } from 'drizzle-orm';
-import { tasks } from '../../db/schema/index.js';
+import { and, desc, eq } from 'drizzle-orm';
+import { auditEvents, tasks } from '../../db/schema/index.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
+import type { TaskWindow } from '../retime.js';
 import { feedbackDue, policyOf } from '../policy.js';
 import { recordStep } from '../steps.js';
 
@@ -49,5 +50,23 @@ export async function recordReinspection({ db, clock }: Ctx, input: { taskId: st
     await recordStep(tx, { key: `${input.taskId}:reinspected:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'reinspection', summary, actor: input.actor, detail: { round: input.round, rectified: input.rectified, outcome: input.outcome ?? null } }, at);
   });
 }
+
+/** The re-inspection window after a calendar import: from the moment it became due (its round's `reinspection-due` step), again. */
+export const reinspectionDeadline: TaskWindow = {
+  status: 'awaiting-reinspection',
+  label: 're-inspection deadline',
+  async opened({ db }, task) {
+    const [opened] = await db
+      .select({ at: auditEvents.at, detail: auditEvents.detail })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.taskId, task.taskId), eq(auditEvents.kind, 'reinspection-due')))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
+    return opened ? { at: opened.at, round: (opened.detail as { round?: number } | null)?.round ?? task.rectificationRound } : null;
+  },
+  due: feedbackDue,
+  stored: (t) => ({ dueAt: t.reinspectionDueAt }),
+  columns: (d) => ({ reinspectionDueAt: new Date(d.dueAt) }),
+};
 
 export const rectification = { orderRectification, openReinspection, recordReinspection };
