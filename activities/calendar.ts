@@ -33,9 +33,3 @@ export function databaseCalendar(db: Db): CalendarSource {
     },
   };
 }
-
-/** Weekends only, no published schedule: every deadline provisional. For unit tests. */
-export function weekendsOnlyCalendar(): CalendarSource {
-  const calendar = new WorkingCalendar({ publishedYears: [], exceptions: [] });
-  return { current: async () => calendar };
-}

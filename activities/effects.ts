@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import { auditEvents, creditRecords, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
+import { withContext } from './context.js';
 import { recordStep, writeWithStep, writeWithStepOnce } from './steps.js';
 
 export interface EffectActivityDeps {
@@ -50,117 +51,116 @@ const creditRecordAccepted = writeWithStepOnce<{ providerRecordId: string; accep
   db.update(creditRecords).set({ status: 'accepted', providerRecordId: p('providerRecordId'), acceptedAt: p('acceptedAt'), error: null }).where(eq(creditRecords.businessKey, p('businessKey'))),
 );
 
-export function createEffectActivities(deps: EffectActivityDeps) {
+/**
+ * Files a record on the public credit platform exactly once in effect: our row is written
+ * first (pending), the platform gets the same business key (it de-duplicates on it), and
+ * the row turns accepted with the audit event in one transaction. A retry after any crash
+ * finds the row and either returns it (accepted) or pushes again, which the platform
+ * answers as a duplicate. A platform failure leaves the row pending with the error on it.
+ */
+export async function pushCreditRecord(deps: EffectActivityDeps, input: PushCreditRecordInput): Promise<PushCreditRecordResult> {
   const { db, clock } = deps;
+  // Our row first (pending); a retry gets the stored row back (the no-op update makes
+  // RETURNING answer on a conflict too).
+  const [row] = await db
+    .insert(creditRecords)
+    .values({
+      businessKey: input.businessKey,
+      creditCode: input.creditCode,
+      kind: input.kind,
+      applicationNo: input.applicationNo,
+      taskId: input.taskId ?? null,
+      summary: input.summary,
+      detail: input.detail ?? {},
+      status: 'pending',
+      createdAt: clock(),
+    })
+    .onConflictDoUpdate({ target: creditRecords.businessKey, set: { businessKey: sql`excluded.business_key` } })
+    .returning();
+  if (!row) throw new Error(`credit record ${input.businessKey} vanished`);
+  if (row.creditCode !== input.creditCode || row.kind !== input.kind) {
+    // A business key names one effect; reusing it for another applicant or kind is a bug.
+    throw ApplicationFailure.create({
+      type: 'CreditRecordKeyConflict',
+      message: `credit record ${input.businessKey} already exists for ${row.creditCode} (${row.kind}), not ${input.creditCode} (${input.kind})`,
+      nonRetryable: true,
+    });
+  }
+  if (row.status === 'rejected') return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
+  if (row.status === 'accepted' && row.providerRecordId) {
+    return { businessKey: row.businessKey, status: 'accepted', providerRecordId: row.providerRecordId };
+  }
 
-  return {
-    /**
-     * Files a record on the public credit platform exactly once in effect: our row is written
-     * first (pending), the platform gets the same business key (it de-duplicates on it), and
-     * the row turns accepted with the audit event in one transaction. A retry after any crash
-     * finds the row and either returns it (accepted) or pushes again, which the platform
-     * answers as a duplicate. A platform failure leaves the row pending with the error on it.
-     */
-    async pushCreditRecord(input: PushCreditRecordInput): Promise<PushCreditRecordResult> {
-      // Our row first (pending); a retry gets the stored row back (the no-op update makes
-      // RETURNING answer on a conflict too).
-      const [row] = await db
-        .insert(creditRecords)
-        .values({
-          businessKey: input.businessKey,
-          creditCode: input.creditCode,
-          kind: input.kind,
-          applicationNo: input.applicationNo,
-          taskId: input.taskId ?? null,
-          summary: input.summary,
-          detail: input.detail ?? {},
-          status: 'pending',
-          createdAt: clock(),
-        })
-        .onConflictDoUpdate({ target: creditRecords.businessKey, set: { businessKey: sql`excluded.business_key` } })
-        .returning();
-      if (!row) throw new Error(`credit record ${input.businessKey} vanished`);
-      if (row.creditCode !== input.creditCode || row.kind !== input.kind) {
-        // A business key names one effect; reusing it for another applicant or kind is a bug.
-        throw ApplicationFailure.create({
-          type: 'CreditRecordKeyConflict',
-          message: `credit record ${input.businessKey} already exists for ${row.creditCode} (${row.kind}), not ${input.creditCode} (${input.kind})`,
-          nonRetryable: true,
-        });
-      }
-      if (row.status === 'rejected') return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
-      if (row.status === 'accepted' && row.providerRecordId) {
-        return { businessKey: row.businessKey, status: 'accepted', providerRecordId: row.providerRecordId };
-      }
-
-      let receipt;
-      try {
-        // What we filed first is what goes out, so every attempt sends the same record.
-        receipt = await deps.creditPlatform.push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof ApplicationFailure && err.nonRetryable) {
-          // The platform refused the record for good: not sent again, and on the case's record.
-          await writeWithStep(
-            db,
-            db.update(creditRecords).set({ status: 'rejected', error: message }).where(eq(creditRecords.businessKey, row.businessKey)),
-            { key: `${row.businessKey}:rejected`, applicationNo: row.applicationNo, taskId: row.taskId ?? undefined, kind: 'credit-record-rejected', summary: `credit record (${row.kind}) rejected by the credit platform: ${message}`, detail: { businessKey: row.businessKey } },
-            clock(),
-          );
-          return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
-        }
-        await db.update(creditRecords).set({ error: message }).where(eq(creditRecords.businessKey, row.businessKey));
-        throw err;
-      }
-
-      const acceptedAt = clock();
-      // Accepted and on the case's record in one statement.
-      await creditRecordAccepted(
+  let receipt;
+  try {
+    // What we filed first is what goes out, so every attempt sends the same record.
+    receipt = await deps.creditPlatform.push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof ApplicationFailure && err.nonRetryable) {
+      // The platform refused the record for good: not sent again, and on the case's record.
+      await writeWithStep(
         db,
-        { providerRecordId: receipt.providerRecordId, acceptedAt, businessKey: row.businessKey },
-        {
-          key: `${row.businessKey}:pushed`,
-          applicationNo: row.applicationNo,
-          taskId: row.taskId ?? undefined,
-          kind: 'credit-record',
-          summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
-          detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
-        },
-        acceptedAt,
+        db.update(creditRecords).set({ status: 'rejected', error: message }).where(eq(creditRecords.businessKey, row.businessKey)),
+        { key: `${row.businessKey}:rejected`, applicationNo: row.applicationNo, taskId: row.taskId ?? undefined, kind: 'credit-record-rejected', summary: `credit record (${row.kind}) rejected by the credit platform: ${message}`, detail: { businessKey: row.businessKey } },
+        clock(),
       );
-      return { businessKey: row.businessKey, status: 'accepted', providerRecordId: receipt.providerRecordId };
-    },
+      return { businessKey: row.businessKey, status: 'rejected', providerRecordId: null };
+    }
+    await db.update(creditRecords).set({ error: message }).where(eq(creditRecords.businessKey, row.businessKey));
+    throw err;
+  }
 
-    /**
-     * 材料核验: checks the materials against the applicant's e-licences now and puts the answer
-     * on the case's trail. The answer is recorded once per application: a retry after the trail
-     * has it returns the recorded answer, so the workflow and the trail never disagree.
-     */
-    async verifyMaterials(input: VerifyMaterialsInput): Promise<VerifyMaterialsResult> {
-      const eventKey = `${input.applicationNo}:materials-verified`;
-      const [recorded] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
-      if (recorded) {
-        const detail = recorded.detail as { allOk: boolean; results: MaterialCheck[] };
-        return { allOk: detail.allOk, results: detail.results };
-      }
-      const at = clock();
-      const results = await deps.elicence.verify({ creditCode: input.creditCode, materials: input.materials, at });
-      const allOk = results.every((r) => r.ok);
-      const listed = results.map((r) => (r.ok ? `${r.material} ok${r.licenceNo ? ` (${r.licenceNo})` : ''}` : `${r.material} failed (${r.reason ?? 'not verified'})`)).join('; ');
-      const inserted = await recordStep(
-        db,
-        { key: eventKey, applicationNo: input.applicationNo, kind: 'materials-verified', summary: `materials verified against e-licences: ${listed || 'none to verify'}`, detail: { creditCode: input.creditCode, at: at.toISOString(), allOk, results } },
-        at,
-      );
-      if (!inserted) {
-        // A concurrent attempt recorded first: its answer is the one on the trail.
-        const [first] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
-        const detail = first!.detail as { allOk: boolean; results: MaterialCheck[] };
-        return { allOk: detail.allOk, results: detail.results };
-      }
-      return { allOk, results };
+  const acceptedAt = clock();
+  // Accepted and on the case's record in one statement.
+  await creditRecordAccepted(
+    db,
+    { providerRecordId: receipt.providerRecordId, acceptedAt, businessKey: row.businessKey },
+    {
+      key: `${row.businessKey}:pushed`,
+      applicationNo: row.applicationNo,
+      taskId: row.taskId ?? undefined,
+      kind: 'credit-record',
+      summary: `credit record (${row.kind}) pushed to the credit platform: ${row.summary}`,
+      detail: { businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, providerRecordId: receipt.providerRecordId, duplicate: receipt.duplicate },
     },
-  };
+    acceptedAt,
+  );
+  return { businessKey: row.businessKey, status: 'accepted', providerRecordId: receipt.providerRecordId };
 }
 
-export type EffectActivities = ReturnType<typeof createEffectActivities>;
+/**
+ * 材料核验: checks the materials against the applicant's e-licences now and puts the answer
+ * on the case's trail. The answer is recorded once per application: a retry after the trail
+ * has it returns the recorded answer, so the workflow and the trail never disagree.
+ */
+export async function verifyMaterials(deps: EffectActivityDeps, input: VerifyMaterialsInput): Promise<VerifyMaterialsResult> {
+  const { db, clock } = deps;
+  const eventKey = `${input.applicationNo}:materials-verified`;
+  const [recorded] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
+  if (recorded) {
+    const detail = recorded.detail as { allOk: boolean; results: MaterialCheck[] };
+    return { allOk: detail.allOk, results: detail.results };
+  }
+  const at = clock();
+  const results = await deps.elicence.verify({ creditCode: input.creditCode, materials: input.materials, at });
+  const allOk = results.every((r) => r.ok);
+  const listed = results.map((r) => (r.ok ? `${r.material} ok${r.licenceNo ? ` (${r.licenceNo})` : ''}` : `${r.material} failed (${r.reason ?? 'not verified'})`)).join('; ');
+  const inserted = await recordStep(
+    db,
+    { key: eventKey, applicationNo: input.applicationNo, kind: 'materials-verified', summary: `materials verified against e-licences: ${listed || 'none to verify'}`, detail: { creditCode: input.creditCode, at: at.toISOString(), allOk, results } },
+    at,
+  );
+  if (!inserted) {
+    // A concurrent attempt recorded first: its answer is the one on the trail.
+    const [first] = await db.select({ detail: auditEvents.detail }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
+    const detail = first!.detail as { allOk: boolean; results: MaterialCheck[] };
+    return { allOk: detail.allOk, results: detail.results };
+  }
+  return { allOk, results };
+}
+
+export const effects = { pushCreditRecord, verifyMaterials };
+
+/** The effect activities alone, for tests that need no more. */
+export const createEffectActivities = (deps: EffectActivityDeps) => withContext(deps, effects);

@@ -1,10 +1,11 @@
 // The audit trail's write helpers, shared by every activity module: a step is recorded once per
 // business key, and a read-model write and its step go to PostgreSQL as one statement.
 import { Context } from '@temporalio/activity';
-import { fillPlaceholders, sql, type Query, type SQLWrapper } from 'drizzle-orm';
+import { eq, fillPlaceholders, sql, type Query, type SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
-import { auditEvents } from '../db/schema/index.js';
+import { auditEvents, calendarImports } from '../db/schema/index.js';
+import { formatShanghai } from '../workflows/domain/format.js';
 import { SYSTEM_ACTOR, type Actor } from '../workflows/contracts.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -28,7 +29,6 @@ export function workflowIdOrNull(): string | null {
     return null; // called outside an activity (tests, scripts)
   }
 }
-
 
 /** A step's row in audit_events. */
 function stepRow(step: StepRecord, at: Date) {
@@ -94,5 +94,26 @@ export function writeWithStepOnce<V extends Record<string, unknown>>(build: (db:
     query ??= dialect.sqlToQuery(sql`with w as (${build(db, placeholder as unknown as Placeholders<V>).getSQL()}) ${stepTemplate(db).getSQL()}`);
     const rows = await db.$client.unsafe(query.sql, fillPlaceholders(query.params, { ...values, ...stepValues(step, at) }) as never[]);
     return rows.length > 0;
+  };
+}
+
+// ── Deadlines a calendar import moved (retime.ts, calendar-import.ts, task/claim.ts retimeUrging) ──
+
+export async function importYear(db: Db, importId: number): Promise<number | undefined> {
+  const [imp] = await db.select({ year: calendarImports.year }).from(calendarImports).where(eq(calendarImports.id, importId));
+  return imp?.year;
+}
+
+/** The trail's step for a deadline an import moved, or made final (from = to, no longer provisional). */
+export function movedStep(m: { key: string; applicationNo: string; taskId?: string; label: string; window: string; from: Date | string; to: string; provisional?: boolean; importId: number; year: number | undefined; detail?: Record<string, unknown> }): StepRecord {
+  const from = new Date(m.from).toISOString();
+  const because = m.year ? `calendar ${m.year} updated` : 'calendar updated';
+  return {
+    key: m.key,
+    applicationNo: m.applicationNo,
+    taskId: m.taskId,
+    kind: 'deadline-moved',
+    summary: from !== m.to ? `${m.label} moved from ${formatShanghai(from)} to ${formatShanghai(m.to)}: ${because}` : `${m.label} ${formatShanghai(m.to)} is now final: ${because}`,
+    detail: { window: m.window, ...m.detail, from, to: m.to, ...(m.provisional !== undefined && { provisional: m.provisional }), importId: m.importId },
   };
 }

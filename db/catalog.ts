@@ -1,6 +1,6 @@
 // Catalog writes: every change is logged (who, what, before, after), and every change of an
 // approval item or its linkages makes a new version of the item with a routing snapshot.
-import { and, eq, sql, type AnyColumn } from 'drizzle-orm';
+import { eq, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { approvalItems, approvalItemVersions, catalogChanges, linkages, supervisionItems, type ItemSnapshot } from './schema/index.js';
 
@@ -79,10 +79,4 @@ export async function upsertSupervisionItem(tx: Tx, input: SupervisionItemInput,
   else await tx.insert(supervisionItems).values(input);
   await recordChange(tx, { entity: 'supervision-item', key: input.code, action: before ? 'update' : 'create', actor, before: before ?? null, after: input });
   return { created: !before };
-}
-
-/** The routing snapshot of an item at a version; null for an item with no versions yet. */
-export async function itemSnapshot(db: Writer, itemCode: string, version: number): Promise<ItemSnapshot | null> {
-  const [row] = await db.select().from(approvalItemVersions).where(and(eq(approvalItemVersions.itemCode, itemCode), eq(approvalItemVersions.version, version)));
-  return row?.snapshot ?? null;
 }

@@ -27,7 +27,7 @@ import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
 import { caseStateQuery, decideUpdate, taskId as taskIdOf, type ApprovalCaseInput } from '../workflows/contracts.js';
 import type { approvalCase } from '../workflows/approvalCase.js';
 import { eq, like } from 'drizzle-orm';
-import { notifications, tasks } from '../db/schema/index.js';
+import { cases, notifications, tasks } from '../db/schema/index.js';
 
 export { DEMO };
 
@@ -279,4 +279,11 @@ export async function approveNewCase(env: TestWorkflowEnvironment, taskQueue: st
   const id = taskIdOf(input.applicationNo, DEMO.market);
   await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1 && (await notificationsFor(id)) === 1);
   return { input, caseHandle, task: env.client.workflow.getHandle(id), taskId: id };
+}
+
+/** A case row of item SP-FOOD-01 in the read model, for activity tests that start past registration. */
+export async function insertCaseRow(stage = 'licensed'): Promise<string> {
+  const applicationNo = uniqueId('ACT2026');
+  await database().db.insert(cases).values({ applicationNo, workflowId: `case-${applicationNo}`, itemCode: 'SP-FOOD-01', itemVersion: 1, approvalDepartmentCode: DEMO.approvalDepartment, regionCode: '320700', applicantCreditCode: freshCreditCode(), applicantName: '某公司', applicantPhone: '13700000005', requestedRoute: 'auto', requestHash: 'h', stage, submittedBy: 'test' });
+  return applicationNo;
 }

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { smsGatewayMessages } from '../../db/schema/index.js';
 
@@ -34,9 +33,4 @@ export function createEmbeddedSms(db: Db): SmsAdapter {
       return { providerMessageId: `embedded-${outId}`, duplicate: inserted.length === 0 };
     },
   };
-}
-
-export async function countGatewayMessages(db: Db, outId: string): Promise<number> {
-  const rows = await db.execute<{ n: number }>(sql`select count(*)::int as n from sms_gateway_messages where out_id = ${outId}`);
-  return rows[0]?.n ?? 0;
 }

@@ -1,0 +1,72 @@
+// 告知承诺 / 材料延期: a licence granted on commitment waits for the deferred materials within
+// the commitment period (extendable to a fixed date); the applicant is reminded the working day
+// before, and the materials' arrival issues the licence in full.
+import { eq, sql } from 'drizzle-orm';
+import { cases, dossiers } from '../../db/schema/index.js';
+import { computeDeadline } from '../../workflows/domain/deadlines.js';
+import { formatShanghai } from '../../workflows/domain/format.js';
+import type { Actor } from '../../workflows/contracts.js';
+import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import type { Ctx } from '../context.js';
+import type { CaseWindow } from '../retime.js';
+import { commitmentRule } from '../policy.js';
+import { recordStep } from '../steps.js';
+
+/** An extension's reminder: the working day before its last day, at office hours; null when that has passed. */
+function extensionReminder(calendar: WorkingCalendar, unit: { unit: string; officeTime: string }, deadline: Date, now: Date): string | null {
+  const remindAt = unit.unit === 'minute' ? new Date(deadline.getTime() - 60_000).toISOString() : calendar.reminderBefore(new Date(deadline.getTime() - 1).toISOString().slice(0, 10), unit.officeTime).toISOString();
+  return Date.parse(remindAt) <= now.getTime() ? null : remindAt;
+}
+
+type Rule = Awaited<ReturnType<typeof commitmentRule>>;
+const commitmentDue = (calendar: WorkingCalendar, rule: Rule, from: Date) => computeDeadline(calendar, rule.unit, from, rule.period, 1);
+
+/** 材料延期: the commitment period runs from the decision; an extension (`deadline`) is a fixed date. */
+export async function openCommitment({ db, clock, calendar: source }: Ctx, input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
+  const now = clock();
+  const rule = await commitmentRule(db, input.itemCode);
+  const calendar = await source.current(rule.calendarVersion);
+  const extended = input.deadline ? new Date(input.deadline) : null;
+  const due = extended
+    ? { dueAt: extended.toISOString(), remindAt: extensionReminder(calendar, rule.unit, extended, now), period: 'extended' }
+    : commitmentDue(calendar, rule, new Date(input.from));
+  await db.transaction(async (tx) => {
+    await tx.update(cases).set({ commitmentDueAt: new Date(due.dueAt), stage: 'awaiting-materials', updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo));
+    await recordStep(
+      tx,
+      {
+        key: `${input.applicationNo}:${input.step ?? 'commitment-opened'}`,
+        applicationNo: input.applicationNo,
+        kind: extended ? 'commitment-extended' : 'commitment-opened',
+        summary: extended ? `commitment deadline extended to ${formatShanghai(due.dueAt)}: ${input.reason ?? ''}` : `deferred materials due ${formatShanghai(due.dueAt)} (${due.period})`,
+        actor: input.actor,
+        detail: { dueAt: due.dueAt, remindAt: due.remindAt },
+      },
+      now,
+    );
+  });
+  return { dueAt: due.dueAt, remindAt: due.remindAt, period: due.period };
+}
+
+/** The deferred materials arrived: the commitment is kept and the licence issued in full. */
+export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo: string; materials: string[]; actor: Actor; at: string; onTime: boolean }) {
+  const at = new Date(input.at);
+  await db.transaction(async (tx) => {
+    await tx.update(cases).set({ licenceStatus: 'issued', commitmentOutcome: 'kept', stage: 'licensed', updatedAt: clock() }).where(eq(cases.applicationNo, input.applicationNo));
+    await tx.update(dossiers).set({ materials: sql`${dossiers.materials} || ${JSON.stringify(input.materials)}::jsonb` }).where(eq(dossiers.applicationNo, input.applicationNo));
+    const summary = `deferred materials received${input.onTime ? '' : ' (late)'}: ${input.materials.join('、')}; licence issued`;
+    await recordStep(tx, { key: `${input.applicationNo}:materials-received`, applicationNo: input.applicationNo, kind: 'materials-received', summary, actor: input.actor, detail: { materials: input.materials } }, at);
+  });
+}
+
+/** The commitment period after a calendar import: from the decision again. An extended deadline is a fixed date, and stays. */
+export const commitmentDeadline: CaseWindow = {
+  opening: ['commitment-opened', 'commitment-extended'],
+  label: 'commitment deadline',
+  async due({ db }, c, calendar, opened) {
+    return opened.kind === 'commitment-opened' && c.decidedAt ? commitmentDue(calendar, await commitmentRule(db, c.itemCode), c.decidedAt) : null;
+  },
+  columns: (d) => ({ commitmentDueAt: new Date(d.dueAt) }),
+};
+
+export const commitment = { openCommitment, recordMaterials };

@@ -1,0 +1,110 @@
+// 受理: the case enters the read model with the catalog version it starts with, and the
+// applicant's credit standing is asked before anyone decides (审批事前信用查询).
+import { ApplicationFailure } from '@temporalio/activity';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
+import { preparedPerDb } from '../../db/client.js';
+import { approvalItems, cases } from '../../db/schema/index.js';
+import { confirmedLinkagesColumn } from '../../db/catalog.js';
+import { FailureType, type ApprovalCaseInput } from '../../workflows/contracts.js';
+import type { Ctx } from '../context.js';
+import { workflowIdOrNull, writeWithStepOnce } from '../steps.js';
+
+/** The item and the linkages that route it now, in one statement. */
+const itemWithLinkages = preparedPerDb((db) =>
+  db
+    .select({ ...getTableColumns(approvalItems), pinned: confirmedLinkagesColumn(approvalItems.code) })
+    .from(approvalItems)
+    .where(eq(approvalItems.code, sql.placeholder('code')))
+    .prepare('item_with_linkages'),
+);
+
+type CaseOpening = Record<'applicationNo' | 'workflowId' | 'itemCode' | 'department' | 'region' | 'creditCode' | 'name' | 'phone' | 'route' | 'requestHash' | 'submittedBy', string> & {
+  pinned: (typeof cases.$inferInsert)['pinnedLinkages'];
+  itemVersion: number;
+  now: Date;
+};
+const caseOpened = writeWithStepOnce<CaseOpening>((db, p) =>
+  db
+    .insert(cases)
+    .values({
+      pinnedLinkages: p('pinned'),
+      applicationNo: p('applicationNo'),
+      workflowId: p('workflowId'),
+      itemCode: p('itemCode'),
+      itemVersion: p('itemVersion'),
+      approvalDepartmentCode: p('department'),
+      regionCode: p('region'),
+      applicantCreditCode: p('creditCode'),
+      applicantName: p('name'),
+      applicantPhone: p('phone'),
+      requestedRoute: p('route'),
+      requestHash: p('requestHash'),
+      stage: 'credit-check',
+      submittedBy: p('submittedBy'),
+      createdAt: p('now'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoNothing(),
+);
+const creditChecked = writeWithStepOnce<{ result: NonNullable<(typeof cases.$inferInsert)['creditResult']>; now: Date; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ creditResult: p('result'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+
+/** Registers the case in the read model with the catalog version it starts with. */
+export async function openCase({ db, clock }: Ctx, input: ApprovalCaseInput) {
+  const [item] = await itemWithLinkages(db).execute({ code: input.itemCode });
+  if (!item) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `approval item ${input.itemCode} not found`, nonRetryable: true });
+  const now = clock();
+  // The case keeps the catalog version it starts with: its item version and the linkages
+  // that route it then (DOMAIN.md §2). A later catalog change never alters it.
+  await caseOpened(
+    db,
+    {
+      pinned: item.pinned,
+      applicationNo: input.applicationNo,
+      workflowId: workflowIdOrNull() ?? `case-${input.applicationNo}`,
+      itemCode: item.code,
+      itemVersion: item.version,
+      department: item.departmentCode,
+      region: item.regionCode,
+      creditCode: input.applicant.creditCode,
+      name: input.applicant.name,
+      phone: input.applicant.phone,
+      route: input.route,
+      requestHash: input.requestHash,
+      submittedBy: input.submittedBy.sub,
+      now,
+    },
+    {
+      key: `${input.applicationNo}:submitted`,
+      applicationNo: input.applicationNo,
+      kind: 'submitted',
+      summary: `application accepted for ${item.name}${item.subItem ? ` / ${item.subItem}` : ''}`,
+      actor: input.submittedBy,
+      detail: { itemCode: item.code, itemVersion: item.version, requestedRoute: input.route, materials: input.materials },
+    },
+    now,
+  );
+  return {
+    itemName: item.name,
+    itemVersion: item.version,
+    approvalDepartmentCode: item.departmentCode,
+    regionCode: item.regionCode,
+    statutoryDays: item.statutoryDays,
+    commitmentAllowed: item.commitmentAllowed,
+    commitmentScenarios: item.commitmentScenarios,
+    commitmentMinimumGrade: item.commitmentMinimumGrade as 'A' | 'B' | 'C' | 'D',
+  };
+}
+
+/** 审批事前信用查询: asks the credit platform and files the answer on the case. */
+export async function creditPreCheck({ db, clock, credit }: Ctx, input: { applicationNo: string; creditCode: string }) {
+  const standing = await credit.query(input.creditCode);
+  const now = clock();
+  const result = { ...standing, checkedAt: now.toISOString() };
+  const summary = `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)`;
+  await creditChecked(db, { result, now, applicationNo: input.applicationNo }, { key: `${input.applicationNo}:credit-checked`, applicationNo: input.applicationNo, kind: 'credit-checked', summary, detail: result }, now);
+  return standing;
+}
+
+export const registration = { openCase, creditPreCheck };

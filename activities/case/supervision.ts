@@ -1,0 +1,55 @@
+// 推送 and 双向推送: an approved case pushes its dossier to each supervising department, which
+// opens the tasks' claim window, and hears each task's result back. The case's other stage
+// moves (unrouted, decision overdue, closed) are recorded here too, by the same statement.
+import { eq } from 'drizzle-orm';
+import { auditEvents, cases } from '../../db/schema/index.js';
+import { itemTerms, snapshotOf } from '../../db/policies.js';
+import type { ClaimWindow } from '../../workflows/contracts.js';
+import type { Ctx } from '../context.js';
+import { claimDue } from '../policy.js';
+import { recordStep, writeWithStepOnce } from '../steps.js';
+
+const caseStage = writeWithStepOnce<{ stage: string; now: Date; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ stage: p('stage'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+const caseClosed = writeWithStepOnce<{ stage: string; now: Date; reason: string; applicationNo: string }>((db, p) =>
+  db.update(cases).set({ stage: p('stage'), updatedAt: p('now'), closedAt: p('now'), closeReason: p('reason') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+
+/** The claim window (认领) of a task pushed at `at`, under the item's policy and calendar. */
+async function openClaimWindow({ db, calendar }: Ctx, itemCode: string, at: Date): Promise<ClaimWindow> {
+  const terms = await itemTerms(db, itemCode);
+  const policy = snapshotOf(terms.policy);
+  return { openedAt: at.toISOString(), ...claimDue(await calendar.current(terms.calendarVersion), policy, at), policy };
+}
+
+/** Moves the case to a stage and records why, once per step key; `close` closes the case. */
+export async function recordCaseStage({ db, clock }: Ctx, input: { applicationNo: string; step: string; stage: string; kind: string; summary: string; detail?: Record<string, unknown>; close?: boolean }): Promise<void> {
+  const now = clock();
+  const step = { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: input.kind, summary: input.summary, detail: input.detail };
+  if (input.close) await caseClosed(db, { stage: input.stage, now, reason: input.summary, applicationNo: input.applicationNo }, step, now);
+  else await caseStage(db, { stage: input.stage, now, applicationNo: input.applicationNo }, step, now);
+}
+
+/**
+ * 推送: the case is supervising, and the push is on the record before any task exists (the
+ * trail reads push → task → SMS). It answers the claim window of the tasks, under the item's
+ * policy from this instant, so each task starts with its deadline. A retry after the push was
+ * recorded writes no second step and answers the window from the recorded instant.
+ */
+export async function recordPush(ctx: Ctx, input: { applicationNo: string; itemCode: string; summary: string; taskIds: string[] }): Promise<{ claimWindow: ClaimWindow }> {
+  const now = ctx.clock();
+  const claimWindow = await openClaimWindow(ctx, input.itemCode, now);
+  const step = { key: `${input.applicationNo}:supervising`, applicationNo: input.applicationNo, kind: 'pushed', summary: input.summary, detail: { taskIds: input.taskIds } };
+  if (await caseStage(ctx.db, { stage: 'supervising', now, applicationNo: input.applicationNo }, step, now)) return { claimWindow };
+  const [pushed] = await ctx.db.select({ at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, step.key));
+  return { claimWindow: pushed ? await openClaimWindow(ctx, input.itemCode, pushed.at) : claimWindow };
+}
+
+/** 双向推送: a supervision result arrives back at the approval side, and the receipt is on the record. */
+export async function recordResultReceipt({ db, clock }: Ctx, input: { applicationNo: string; taskId: string; departmentCode: string; outcome: string; result: string }): Promise<void> {
+  const summary = `result from ${input.departmentCode} received by the approval side: ${input.outcome} (${input.result})`;
+  await recordStep(db, { key: `${input.applicationNo}:result-received:${input.taskId}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'result-received', summary, detail: { outcome: input.outcome, result: input.result } }, clock());
+}
+
+export const supervision = { recordCaseStage, recordPush, recordResultReceipt };

@@ -1,0 +1,126 @@
+// SMS notices (短信): the outbox row is keyed by the business key, and the same key is the
+// provider's out_id, so neither a retry here nor one at the provider sends twice.
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import { preparedPerDb } from '../db/client.js';
+import { cases, departments, divisions, notifications, regions } from '../db/schema/index.js';
+import { FailureType } from '../workflows/contracts.js';
+import type { SmsAdapter } from './adapters/sms.js';
+import type { Ctx } from './context.js';
+import { renderMessage, type MessageTemplate } from './messages.js';
+import { recordStep, writeWithStepOnce, type StepRecord } from './steps.js';
+
+const division = preparedPerDb((db) => db.select().from(divisions).where(eq(divisions.code, sql.placeholder('code'))).prepare('division_by_code'));
+const smsSent = writeWithStepOnce<{ providerMessageId: string; sentAt: Date; businessKey: string }>((db, p) =>
+  db.update(notifications).set({ status: 'sent', providerMessageId: p('providerMessageId'), sentAt: p('sentAt') }).where(eq(notifications.businessKey, p('businessKey'))),
+);
+
+export type Recipient =
+  | { kind: 'division-admin'; divisionCode: string }
+  | { kind: 'department-head'; departmentCode: string }
+  | { kind: 'coordinating-office'; regionCode: string }
+  | { kind: 'regional-admin'; regionCode: string }
+  | { kind: 'applicant'; applicationNo: string };
+
+export interface NotifyInput {
+  businessKey: string;
+  recipient: Recipient;
+  template: MessageTemplate;
+  params: Record<string, string>;
+  applicationNo: string;
+  taskId?: string;
+}
+
+export interface NotifyResult {
+  businessKey: string;
+  status: 'sent' | 'delivered' | 'failed';
+  resent: boolean;
+}
+
+const notFound = (what: string) => ApplicationFailure.create({ type: FailureType.CatalogError, message: `${what} not found`, nonRetryable: true });
+
+/** The recipient's name and phone; phone null when none is on file (the message then fails, on the record). */
+async function resolveRecipient({ db }: Ctx, r: Recipient): Promise<{ phone: string | null; name: string }> {
+  if (r.kind === 'division-admin') {
+    const [d] = await division(db).execute({ code: r.divisionCode });
+    if (!d) throw notFound(`division ${r.divisionCode}`);
+    return { phone: d.adminPhone, name: d.adminName };
+  }
+  if (r.kind === 'department-head') {
+    const [d] = await db.select().from(departments).where(eq(departments.code, r.departmentCode));
+    return { phone: d?.headPhone ?? null, name: d ? (d.headName ?? d.name) : `head of ${r.departmentCode}` };
+  }
+  if (r.kind === 'regional-admin') {
+    const [reg] = await db.select().from(regions).where(eq(regions.code, r.regionCode));
+    return { phone: reg?.adminPhone ?? null, name: reg?.adminName ?? `regional admin of ${r.regionCode}` };
+  }
+  if (r.kind === 'coordinating-office') {
+    // 政务办: the region's coordinating department, which escalations reach after the head.
+    const [d] = await db.select().from(departments).where(and(eq(departments.regionCode, r.regionCode), eq(departments.side, 'coordination')));
+    return { phone: d?.headPhone ?? null, name: d ? (d.headName ?? d.name) : `coordinating office of ${r.regionCode}` };
+  }
+  const [c] = await db.select().from(cases).where(eq(cases.applicationNo, r.applicationNo));
+  if (!c) throw notFound(`case ${r.applicationNo}`);
+  return { phone: c.applicantPhone, name: c.applicantName };
+}
+
+/** The outbox row of the message; a retry gets the stored row (what was first rendered is what goes out). */
+async function outboxRow({ db }: Ctx, input: NotifyInput, to: { phone: string | null; name: string }, now: Date) {
+  const [row] = await db
+    .insert(notifications)
+    .values({
+      businessKey: input.businessKey,
+      recipientPhone: to.phone ?? '',
+      recipientName: to.name,
+      template: input.template,
+      body: renderMessage(input.template, input.params),
+      applicationNo: input.applicationNo,
+      taskId: input.taskId ?? null,
+      status: to.phone ? 'pending' : 'failed',
+      error: to.phone ? null : 'no phone number on file for the recipient',
+      createdAt: now,
+    })
+    .onConflictDoUpdate({ target: notifications.businessKey, set: { businessKey: sql`excluded.business_key` } })
+    .returning();
+  return row!;
+}
+
+/** Sends one message in effect (see the top of this file). */
+export async function notify(ctx: Ctx, input: NotifyInput): Promise<NotifyResult> {
+  const { db, clock } = ctx;
+  const now = clock();
+  const to = await resolveRecipient(ctx, input.recipient);
+  const row = await outboxRow(ctx, input, to, now);
+  const answer = (status: NotifyResult['status'], resent = false) => ({ businessKey: input.businessKey, status, resent });
+  const step = (kind: string, suffix: string, summary: string, detail: Record<string, unknown> = {}): StepRecord => ({
+    key: `${input.businessKey}:${suffix}`,
+    applicationNo: input.applicationNo,
+    taskId: input.taskId,
+    kind,
+    summary: `SMS (${input.template}) to ${to.name} ${summary}`,
+    detail: { businessKey: input.businessKey, ...detail },
+  });
+  if (row.status === 'sent' || row.status === 'delivered') return answer(row.status);
+  if (row.status === 'failed' && row.recipientPhone) return answer('failed');
+  if (!row.recipientPhone) {
+    // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
+    await recordStep(db, step('notification-failed', 'failed', 'not sent: no phone number on file'), now);
+    return answer('failed');
+  }
+  let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
+  try {
+    receipt = await ctx.sms.send({ outId: input.businessKey, phone: row.recipientPhone, body: row.body });
+  } catch (err) {
+    if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
+    // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
+    await db.transaction(async (tx) => {
+      await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
+      await recordStep(tx, step('notification-failed', 'failed', `${to.phone} refused by the gateway: ${err.message}`), clock());
+    });
+    return answer('failed');
+  }
+  const sentAt = clock();
+  const sent = step('notification-sent', 'sent', `${to.phone}`, { providerMessageId: receipt.providerMessageId });
+  await smsSent(db, { providerMessageId: receipt.providerMessageId, sentAt, businessKey: input.businessKey }, sent, sentAt);
+  return answer('sent', !receipt.duplicate);
+}

@@ -1,0 +1,40 @@
+// 反馈: the supervision result, filed on the task and pushed back to the approval side
+// (双向推送); a result that does not come within its window is marked overdue.
+import { eq } from 'drizzle-orm';
+import { tasks } from '../../db/schema/index.js';
+import { formatShanghai } from '../../workflows/domain/format.js';
+import type { Actor, FeedbackResult } from '../../workflows/contracts.js';
+import type { Ctx } from '../context.js';
+import { recordStep, writeWithStepOnce } from '../steps.js';
+
+const fedBack = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; taskId: string }>((db, p) =>
+  db.update(tasks).set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
+);
+const fedBackClosed = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; outcome: 'unreachable' | 'compliant'; taskId: string }>((db, p) =>
+  db
+    .update(tasks)
+    .set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now'), status: 'closed', closedAt: p('at'), outcome: p('outcome') })
+    .where(eq(tasks.taskId, p('taskId'))),
+);
+
+/** The result on the task; `closes` when it ends the task (compliant, or the applicant unreachable). */
+export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean }): Promise<void> {
+  const at = new Date(input.at);
+  const summary = `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`;
+  const step = { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } };
+  const values = { at, result: input.result, note: input.note, now: clock(), taskId: input.taskId };
+  if (input.closes) await fedBackClosed(db, { ...values, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }, step, at);
+  else await fedBack(db, values, step, at);
+}
+
+/** No feedback (or, with `step`, no re-inspection) by the deadline: overdue, on the record. */
+export async function markFeedbackOverdue({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; feedbackDueAt: string; step?: string }): Promise<void> {
+  const now = clock();
+  const summary = `no ${input.step ? 're-inspection' : 'feedback'} by ${formatShanghai(input.feedbackDueAt)}: overdue`;
+  await db.transaction(async (tx) => {
+    await tx.update(tasks).set({ feedbackOverdue: true, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
+    await recordStep(tx, { key: `${input.taskId}:${input.step ?? 'feedback-overdue'}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback-overdue', summary, detail: { dueAt: input.feedbackDueAt } }, now);
+  });
+}
+
+export const feedback = { recordFeedback, markFeedbackOverdue };
