@@ -19,6 +19,23 @@ const TEMPLATES = {
 
 export type MessageTemplate = keyof typeof TEMPLATES;
 
+/** How long one parameter may run in a message (a name, an item, a reason). */
+export const PARAM_MAX = 60;
+
+/**
+ * A parameter as it may stand in a government-signed SMS: no brackets (a name like
+ * `】【市公安局】` would forge the signature), no links, no control characters, bounded.
+ */
+export function smsParam(value: string): string {
+  const clean = value
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/(?:https?:\/\/|www\.)\S*/giu, '')
+    .replace(/[【】〖〗〔〕［］[\]]/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim();
+  return [...clean].length > PARAM_MAX ? `${[...clean].slice(0, PARAM_MAX - 1).join('')}…` : clean;
+}
+
 export function renderMessage(template: MessageTemplate, params: Record<string, string>): string {
-  return TEMPLATES[template].replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? `{${k}}`);
+  return TEMPLATES[template].replace(/\{(\w+)\}/g, (_, k: string) => (params[k] === undefined ? `{${k}}` : smsParam(params[k])));
 }

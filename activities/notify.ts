@@ -11,9 +11,17 @@ import { renderMessage, type MessageTemplate } from './messages.js';
 import { recordStep, writeWithStepOnce, type StepRecord } from './steps.js';
 
 const division = preparedPerDb((db) => db.select().from(divisions).where(eq(divisions.code, sql.placeholder('code'))).prepare('division_by_code'));
+// Delivery status only moves forward: a delivery receipt (delivered/failed) that reached us
+// before this write keeps its status.
 const smsSent = writeWithStepOnce<{ providerMessageId: string; sentAt: Date; businessKey: string }>((db, p) =>
-  db.update(notifications).set({ status: 'sent', providerMessageId: p('providerMessageId'), sentAt: p('sentAt') }).where(eq(notifications.businessKey, p('businessKey'))),
+  db
+    .update(notifications)
+    .set({ status: sql`case when ${notifications.status} = 'pending' then 'sent' else ${notifications.status} end`, providerMessageId: p('providerMessageId'), sentAt: p('sentAt') })
+    .where(eq(notifications.businessKey, p('businessKey'))),
 );
+
+/** A phone as the trail shows it to every linked division: 137****0002. */
+export const maskPhone = (phone: string | null | undefined): string => (phone ? phone.replace(/^(\d{3})\d+(\d{4})$/, '$1****$2') : '');
 
 export type Recipient =
   | { kind: 'division-admin'; divisionCode: string }
@@ -115,12 +123,12 @@ export async function notify(ctx: Ctx, input: NotifyInput): Promise<NotifyResult
     // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
     await db.transaction(async (tx) => {
       await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
-      await recordStep(tx, step('notification-failed', 'failed', `${to.phone} refused by the gateway: ${err.message}`), clock());
+      await recordStep(tx, step('notification-failed', 'failed', `${maskPhone(to.phone)} refused by the gateway: ${err.message}`), clock());
     });
     return answer('failed');
   }
   const sentAt = clock();
-  const sent = step('notification-sent', 'sent', `${to.phone}`, { providerMessageId: receipt.providerMessageId });
+  const sent = step('notification-sent', 'sent', maskPhone(to.phone), { providerMessageId: receipt.providerMessageId });
   await smsSent(db, { providerMessageId: receipt.providerMessageId, sentAt, businessKey: input.businessKey }, sent, sentAt);
   return answer('sent', !receipt.duplicate);
 }

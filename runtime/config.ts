@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ACTIVITY_START_TO_CLOSE_MS, ACTIVITY_WRITE_MARGIN_MS, adapterBudgetMs } from '../workflows/domain/limits.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -137,6 +138,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     throw new ConfigError(`${file}: cannot read: ${(err as Error).message}`);
   }
   const e = env.data;
+  const budget = adapterBudgetMs(e.ADAPTER_TIMEOUT_MS, e.ADAPTER_ATTEMPTS);
+  if (budget > ACTIVITY_START_TO_CLOSE_MS - ACTIVITY_WRITE_MARGIN_MS) {
+    throw new ConfigError(
+      `environment: ADAPTER_TIMEOUT_MS × ADAPTER_ATTEMPTS (with backoff: ${budget} ms) must stay under ${ACTIVITY_START_TO_CLOSE_MS - ACTIVITY_WRITE_MARGIN_MS} ms, the activity attempt's ${ACTIVITY_START_TO_CLOSE_MS} ms less ${ACTIVITY_WRITE_MARGIN_MS} ms for its writes`,
+    );
+  }
   const merged = structuredClone(raw ?? {}) as Record<string, unknown> & { tls?: Record<string, unknown>; devServer?: Record<string, unknown> };
   const set = (key: string, value: unknown) => {
     if (value !== undefined && value !== '') merged[key] = value;

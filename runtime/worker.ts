@@ -15,13 +15,14 @@ import { createDatabase, withoutQueryParameters, type Database } from '../db/cli
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
 import { connectionOptions, connectPatiently } from './temporal.js';
 import { createLogger, installTemporalRuntimeLogger } from './logger.js';
+import { ADAPTER_BACKOFF_MS } from '../workflows/domain/limits.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
 /** The embedded adapters by default; an HTTP adapter for each system whose URL is configured. */
 export function productionDeps(database: Database, temporal: Client, config?: AppConfig): ActivityDeps {
   const e = config?.env;
-  const http = (url: string | undefined, apiKey: string | undefined) => (url ? { url, apiKey, timeoutMs: e!.ADAPTER_TIMEOUT_MS, attempts: e!.ADAPTER_ATTEMPTS, backoffMs: 200 } : null);
+  const http = (url: string | undefined, apiKey: string | undefined) => (url ? { url, apiKey, timeoutMs: e!.ADAPTER_TIMEOUT_MS, attempts: e!.ADAPTER_ATTEMPTS, backoffMs: ADAPTER_BACKOFF_MS } : null);
   const sms = http(e?.SMS_URL, e?.SMS_API_KEY);
   const credit = http(e?.CREDIT_PLATFORM_URL, e?.CREDIT_PLATFORM_API_KEY);
   const elicence = http(e?.ELICENCE_URL, e?.ELICENCE_API_KEY);

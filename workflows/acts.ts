@@ -3,11 +3,12 @@
 // the case file.
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { ACTIVITY_START_TO_CLOSE_MS } from './domain/limits.js';
 
 // Transient failures (database restart, provider timeout) retry with backoff for as long as it
 // takes; permanent ones are non-retryable ApplicationFailures thrown by the activity.
 const retry = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 };
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+const acts = proxyActivities<Activities>({ startToCloseTimeout: ACTIVITY_START_TO_CLOSE_MS, retry });
 /**
  * What an update handler records (claim, inspection, feedback, re-inspection, rectification
  * order) runs as a local activity, inside the workflow task that accepted the update: the
@@ -15,7 +16,7 @@ const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', re
  * load"). Each of them only writes the read model and the trail under a business key, so a
  * re-run after a lost workflow task repeats nothing.
  */
-const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+const localActs = proxyLocalActivities<Activities>({ startToCloseTimeout: ACTIVITY_START_TO_CLOSE_MS, retry });
 
 type Name = keyof Activities;
 type Result<K extends Name> = Promise<Awaited<ReturnType<Activities[K]>>>;

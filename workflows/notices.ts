@@ -136,9 +136,10 @@ export function taskNotices(t: SupervisionTaskInput) {
         taskId,
       },
     }),
+    /** The reminder's key carries the deadline: a moved deadline is reminded again. */
     reinspection: (key: 'notice' | 'reminder', round: number, dueAt: string): Notice => ({
       summary: `re-inspection ${key} to the admin of ${divisionCode}`,
-      input: toDivision(`${taskId}:reinspection-${key}:${round}`, 'reinspection-notice', { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) }),
+      input: toDivision(key === 'notice' ? `${taskId}:reinspection-notice:${round}` : `${taskId}:reinspection-reminder:${round}:${dueAt}`, 'reinspection-notice', { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) }),
     }),
   };
 }

@@ -1,6 +1,6 @@
 // The HTTP adapters to the systems we do not own: the SMS gateway, the public credit platform
 // (公共信用信息平台) and the e-licence service (电子证照). Each call has a timeout; transient
-// failures (network, timeout, 429, 5xx) are retried here with backoff and then left to
+// failures (network, timeout, 408, 425, 429, 5xx) are retried here with backoff and then left to
 // Temporal's retry policy; a permanent rejection (any other 4xx) is a non-retryable
 // ApplicationFailure, so it is not sent again and the case can show it.
 import { ApplicationFailure } from '@temporalio/common';
@@ -10,6 +10,9 @@ import type { CreditPlatform } from './credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './elicence.js';
 
 export const PROVIDER_REJECTED = 'ProviderRejected';
+
+/** 4xx answers that say "not now" rather than "never": timeout, too early, too many requests. */
+const TRANSIENT_STATUS = new Set([408, 425, 429]);
 
 export interface HttpAdapterConfig {
   url: string;
@@ -45,7 +48,7 @@ export async function callProvider<T>(cfg: HttpAdapterConfig, method: 'GET' | 'P
       });
       const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : {}) as T;
-      if (res.status === 429 || res.status >= 500) throw new TransientProviderError(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+      if (TRANSIENT_STATUS.has(res.status) || res.status >= 500) throw new TransientProviderError(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
       throw ApplicationFailure.create({ type: PROVIDER_REJECTED, message: `${method} ${path} rejected: ${res.status} ${text.slice(0, 500)}`, nonRetryable: true, details: [{ status: res.status }] });
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;

@@ -81,6 +81,11 @@ describe('HTTP adapters', () => {
     const checks = await createHttpElicence(cfg()).verify({ creditCode: 'c', materials: ['卫生检测报告', '假证明'], at: new Date('2026-11-24T00:00:00Z') });
     expect(checks).toEqual([{ material: '卫生检测报告', ok: true }, { material: '假证明', ok: false }]);
     expect(requests).toHaveLength(2); // the first timed out after 300 ms
+    // 408 and 425 say "not now", not "never".
+    requests = [];
+    script = [{ status: 408 }, { status: 425 }];
+    await createHttpCredit(cfg()).push({ businessKey: 'k-not-now', creditCode: 'c', kind: 'revocation', summary: 's', detail: {} });
+    expect(requests).toHaveLength(3);
   });
 
   it('give a transient failure to Temporal when every attempt fails, and a non-retryable one for a rejection', async () => {

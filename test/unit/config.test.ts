@@ -37,4 +37,10 @@ describe('configuration', () => {
     expect(() => loadConfig(withYaml((t) => t.replace('taskQueue: shenguan', 'taskQueue: shenguan\nunknownSetting: 1')))).toThrow(/unknownSetting/);
     expect(() => loadConfig(withYaml((t) => t.replace('shutdownGraceTime: 10s', 'shutdownGraceTime: ten')))).toThrow(/worker\.shutdownGraceTime/);
   });
+
+  it('refuses an adapter retry budget that outlasts the activity attempt (attempts would overlap)', () => {
+    expect(loadConfig({ ...base, ADAPTER_TIMEOUT_MS: '5000', ADAPTER_ATTEMPTS: '3' }).env.ADAPTER_ATTEMPTS).toBe(3);
+    expect(() => loadConfig({ ...base, ADAPTER_TIMEOUT_MS: '120000', ADAPTER_ATTEMPTS: '10' })).toThrow(/ADAPTER_TIMEOUT_MS × ADAPTER_ATTEMPTS .* must stay under 25000 ms/);
+    expect(() => loadConfig({ ...base, ADAPTER_TIMEOUT_MS: '8000', ADAPTER_ATTEMPTS: '4' })).toThrow(ConfigError);
+  });
 });

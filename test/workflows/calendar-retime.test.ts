@@ -182,6 +182,27 @@ describe('calendar import re-times running deadlines', () => {
     });
   });
 
+  it('a decision deadline moved after its reminder went out is reminded again (the key carries the deadline)', async () => {
+    const { db } = database();
+    await withCaseAwaitingDecision({}, async ({ no, taskQueue, row }) => {
+      const oldDue = (await row()).decisionDueAt!;
+      const reminders = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${no}:decision-reminder:%`))).map((n) => n.k).sort();
+      // 09:00 of the working day before the last day: the reminder goes out.
+      const reminderDay = await dayOffBefore(oldDue);
+      await env.sleep(Date.parse(`${reminderDay}T09:00:00+08:00`) - (await env.currentTimeMs()) + 120_000);
+      await waitFor(async () => (await reminders()).length === 1);
+      // That very day becomes a day off: the deadline moves a working day later, and its reminder is due again.
+      await withExtraHoliday(reminderDay, async (importId, year) => {
+        await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        await waitFor(async () => (await row()).decisionDueAt!.getTime() !== oldDue.getTime());
+        const newDue = (await row()).decisionDueAt!;
+        await env.sleep(newDue.getTime() - (await env.currentTimeMs()) - 3_600_000);
+        await waitFor(async () => (await reminders()).length === 2);
+        expect(await reminders()).toEqual([`${no}:decision-reminder:${oldDue.toISOString()}`, `${no}:decision-reminder:${newDue.toISOString()}`].sort());
+      });
+    });
+  });
+
   it('moves the commitment period (材料延期); the applicant is reminded and the case turns overdue at the new deadline', async () => {
     const { db } = database();
     await withCaseAwaitingDecision(deferred, async ({ no, handle, taskQueue, row }) => {

@@ -39,7 +39,7 @@ describe('standard route', () => {
       await env.sleep(remindAt - (await env.currentTimeMs()) - 60_000);
       expect(await sentFor(no)).toEqual([]);
       await env.sleep(120_000);
-      await waitFor(async () => (await sentFor(no)).includes(`${no}:decision-reminder`));
+      await waitFor(async () => (await sentFor(no)).includes(`${no}:decision-reminder:${due.toISOString()}`));
       await env.sleep(due.getTime() - (await env.currentTimeMs()) + 60_000);
       await waitFor(async () => (await db().select().from(cases).where(eq(cases.applicationNo, no)))[0]!.stage === 'awaiting-decision' && (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
       const events = await database().sql`select kind from audit_events where application_no = ${no}`;

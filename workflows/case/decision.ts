@@ -51,7 +51,8 @@ export async function decisionPhase(c: CaseRun, deadline: Deadline): Promise<Dec
     deadline,
     isOpen: () => !decided(),
     retime: (importId, d) => retimeCase(c, 'decision', importId, d),
-    remind: (d) => send(c.notify.toHead('decision-reminder', 'decision-reminder', { dueAt: formatShanghai(d.dueAt) })),
+    // The key carries the deadline: a deadline moved by a calendar import is reminded again.
+    remind: (d) => send(c.notify.toHead('decision-reminder', `decision-reminder:${d.dueAt}`, { dueAt: formatShanghai(d.dueAt) })),
     moved: (d) => c.moveTo('awaiting-decision', `decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
   });
   if (expired) {

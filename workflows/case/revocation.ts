@@ -58,7 +58,7 @@ export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Prom
     deadline: { dueAt: w.dueAt, remindAt: w.remindAt },
     isOpen: () => c.revocationDecision === undefined,
     retime: (importId, d) => retimeCase(c, 'revocation', importId, d),
-    remind: () => send(c.notify.toHead('revocation-request', `${step}:reminder`, { taskId: step })),
+    remind: (d) => send(c.notify.toHead('revocation-request', `${step}:reminder:${d.dueAt}`, { taskId: step })),
     moved: (d) => c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
   });
   if (expired) {
