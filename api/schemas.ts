@@ -27,3 +27,14 @@ export const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 };
+
+/** An instant as ISO 8601, or null. */
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** An actor as the audit trail records it. */
+export const actorSchema = z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() });
+
+/** The fields a response schema names, taken from a row: an answer holds what its contract says, nothing more. */
+export function pick<S extends z.ZodRawShape, R extends { [K in keyof S]: unknown }>(schema: z.ZodObject<S>, row: R): { [K in keyof S]: R[K] } {
+  return Object.fromEntries(Object.keys(schema.shape).map((k) => [k, row[k as keyof S]])) as { [K in keyof S]: R[K] };
+}

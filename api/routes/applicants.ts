@@ -1,0 +1,47 @@
+// The applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records.
+// From the read model, never by scanning Temporal.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { applicantRecords } from '../../db/queries/applicants.js';
+import { problems } from '../errors.js';
+import { creditCode, iso } from '../schemas.js';
+
+const portrait = z.object({
+  creditCode: z.string(),
+  name: z.string().nullable(),
+  credit: z.object({ grade: z.string(), blacklisted: z.boolean(), brokenCommitments: z.number().int() }).nullable(),
+  commitments: z.object({ kept: z.number().int(), broken: z.number().int(), open: z.number().int() }),
+  cases: z.array(z.object({ applicationNo: z.string(), itemCode: z.string(), stage: z.string(), route: z.string().nullable(), licenceStatus: z.string(), commitmentScenario: z.string().nullable(), commitmentOutcome: z.string().nullable(), createdAt: z.string(), closedAt: z.string().nullable() })),
+  tasks: z.array(z.object({ taskId: z.string(), applicationNo: z.string(), departmentCode: z.string(), status: z.string(), result: z.string().nullable(), outcome: z.string().nullable(), claimOverdue: z.boolean() })),
+  creditRecords: z.array(z.object({ businessKey: z.string(), kind: z.string(), summary: z.string(), status: z.string(), createdAt: z.string() })),
+});
+
+const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/v1/applicants/:creditCode',
+    {
+      config: { roles: ['approval', 'supervision', 'operator'] },
+      schema: { tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
+    },
+    async (req) => {
+      const code = req.params.creditCode;
+      const r = await applicantRecords(app.db, code);
+      const commitmentCases = r.cases.filter((c) => c.route === 'commitment');
+      return {
+        creditCode: code,
+        name: r.cases[0]?.applicantName ?? null,
+        credit: r.profile ? { grade: r.profile.grade, blacklisted: r.profile.blacklisted, brokenCommitments: r.profile.brokenCommitments } : null,
+        commitments: {
+          kept: commitmentCases.filter((c) => c.commitmentOutcome === 'kept').length,
+          broken: commitmentCases.filter((c) => c.commitmentOutcome === 'broken').length,
+          open: commitmentCases.filter((c) => !c.commitmentOutcome).length,
+        },
+        cases: r.cases.map((c) => ({ applicationNo: c.applicationNo, itemCode: c.itemCode, stage: c.stage, route: c.route, licenceStatus: c.licenceStatus, commitmentScenario: c.commitmentScenario, commitmentOutcome: c.commitmentOutcome, createdAt: c.createdAt.toISOString(), closedAt: iso(c.closedAt) })),
+        tasks: r.tasks.map((t) => ({ taskId: t.taskId, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status, result: t.result, outcome: t.outcome, claimOverdue: t.claimOverdue })),
+        creditRecords: r.creditRecords.map((c) => ({ businessKey: c.businessKey, kind: c.kind, summary: c.summary, status: c.status, createdAt: c.createdAt.toISOString() })),
+      };
+    },
+  );
+};
+
+export default applicantRoutes;
