@@ -37,6 +37,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     bodyLimit: 256 * 1024, // applications carry material names, not documents
     ajv: { customOptions: { removeAdditional: false } },
+    // The Temporal plugin may wait for a server that is not up yet (plugins/temporal.ts): the
+    // app is not ready before it connects, or gives up and says why.
+    pluginTimeout: deps.temporal ? 10_000 : deps.config.env.TEMPORAL_CONNECT_TIMEOUT_MS + 10_000,
   }).withTypeProvider<ZodTypeProvider>();
   // JSON in and out (bulk imports add text/csv): a text/plain body is 415, not a schema error.
   app.removeContentTypeParser('text/plain');
