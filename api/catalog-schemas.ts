@@ -1,9 +1,9 @@
 // The catalog entries as the API and the bulk import accept them. One definition each, so a
 // row of a CSV file and a single POST are checked by the same rules.
 import { z } from 'zod';
+import { COMMITMENT_SCENARIOS } from '../workflows/contracts.js';
+import { departmentSide } from '../db/schema/index.js';
 import { code, mobile, shortText } from './schemas.js';
-
-export const COMMITMENT_SCENARIOS = ['deferred-materials', 'verification', 'post-verification'] as const;
 
 /** The fields of an approval item, without the cross-field rules (for response schemas). */
 export const approvalItemFields = z
@@ -55,7 +55,7 @@ export const departmentSchema = z
     code,
     name: shortText(200),
     regionCode: code,
-    side: z.enum(['approval', 'supervision', 'coordination']),
+    side: z.enum(departmentSide.enumValues),
     headName: shortText(50).optional(),
     headPhone: mobile.optional(),
   })

@@ -4,9 +4,10 @@
 // forgotten.
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { notificationFailedSignal } from '../../workflows/contracts.js';
-import { notificationsByKey, outbox, recordReceipt } from '../../db/queries/notifications.js';
+import { NOTIFICATION_STATUSES, notificationsByKey, outbox, recordReceipt } from '../../db/queries/notifications.js';
 import { isAwaitingClaim } from '../../db/queries/tasks.js';
 import { HttpProblem, problemSchema, problems, unauthorized } from '../errors.js';
 import { iso, isoInstant, mobile, pagination } from '../schemas.js';
@@ -27,7 +28,7 @@ const notificationView = z.object({
   sentAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
 });
-const outboxQuery = z.object({ applicationNo: z.string().max(64).optional(), recipient: mobile.optional(), status: z.enum(['pending', 'sent', 'delivered', 'failed']).optional(), ...pagination }).strict();
+const outboxQuery = z.object({ applicationNo: z.string().max(64).optional(), recipient: mobile.optional(), status: z.enum(NOTIFICATION_STATUSES).optional(), ...pagination }).strict();
 const outboxPage = z.object({ items: z.array(notificationView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
 
 const receipt = z
@@ -44,6 +45,28 @@ const sameSecret = (given: string, expected: string) => {
   const [a, b] = [Buffer.from(given), Buffer.from(expected)];
   return a.length === b.length && timingSafeEqual(a, b);
 };
+
+/**
+ * Records each receipt that moves its message forward (delivered stays delivered), and tells a
+ * task still awaiting its claim that its assignment SMS failed, so the task escalates. Answers
+ * how many were recorded, the keys no message of ours has, and how many tasks were told.
+ */
+async function applyReceipts(app: FastifyInstance, receipts: Array<z.infer<typeof receipt>>) {
+  const known = await notificationsByKey(app.db, receipts.map((r) => r.outId));
+  let updated = 0;
+  let escalated = 0;
+  for (const r of receipts) {
+    const n = known.get(r.outId);
+    if (!n || n.status === 'delivered' || (n.status === 'failed' && r.status === 'failed')) continue;
+    await recordReceipt(app.db, r.outId, { status: r.status, at: new Date(r.at), error: r.error });
+    updated++;
+    if (r.status === 'failed' && n.template === 'task-assigned' && n.taskId && (await isAwaitingClaim(app.db, n.taskId))) {
+      await app.temporal.workflow.getHandle(n.taskId).signal(notificationFailedSignal, { businessKey: r.outId, error: r.error });
+      escalated++;
+    }
+  }
+  return { updated, unknown: receipts.map((r) => r.outId).filter((k) => !known.has(k)), escalated };
+}
 
 const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -75,22 +98,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       if (!secret) throw new HttpProblem(503, 'not-configured', 'Receipts not configured', 'SMS_RECEIPT_TOKEN is not set on this server');
       if (!sameSecret(String(req.headers['x-receipt-token'] ?? ''), secret)) throw unauthorized('a valid x-receipt-token is required');
-      const keys = req.body.receipts.map((r) => r.outId);
-      const known = await notificationsByKey(app.db, keys);
-      let updated = 0;
-      let escalated = 0;
-      for (const r of req.body.receipts) {
-        const n = known.get(r.outId);
-        // A receipt only moves a message forward: delivered stays delivered.
-        if (!n || n.status === 'delivered' || (n.status === 'failed' && r.status === 'failed')) continue;
-        await recordReceipt(app.db, r.outId, { status: r.status, at: new Date(r.at), error: r.error });
-        updated++;
-        if (r.status === 'failed' && n.template === 'task-assigned' && n.taskId && (await isAwaitingClaim(app.db, n.taskId))) {
-          await app.temporal.workflow.getHandle(n.taskId).signal(notificationFailedSignal, { businessKey: r.outId, error: r.error });
-          escalated++;
-        }
-      }
-      return { updated, unknown: keys.filter((k) => !known.has(k)), escalated };
+      return applyReceipts(app, req.body.receipts);
     },
   );
 };

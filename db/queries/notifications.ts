@@ -4,7 +4,9 @@ import type { Db } from '../client.js';
 import { notifications } from '../schema/index.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
-export type NotificationStatus = 'pending' | 'sent' | 'delivered' | 'failed';
+/** A message's delivery status, as the outbox filters it. */
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'delivered', 'failed'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 /** A page of the outbox, newest first, and how many match. */
 export async function outbox(db: Db, f: { applicationNo?: string; recipient?: string; status?: NotificationStatus }, page: { limit: number; offset: number }): Promise<{ rows: NotificationRow[]; total: number }> {

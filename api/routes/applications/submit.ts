@@ -49,6 +49,14 @@ function existingAnswer(row: CaseRow, hash: string, department: string | undefin
   return { applicationNo: row.applicationNo, status: row.stage, route: row.route, routeReason: row.routeReason, links: links(row.applicationNo) };
 }
 
+/** The catalog item the application names, when the caller's department handles it. */
+async function submittableItem(app: FastifyInstance, body: SubmitBody, p: Principal): Promise<ApprovalItemRow> {
+  const item = await approvalItemByCode(app.db, body.itemCode);
+  if (!item) throw unprocessable(`approval item ${body.itemCode} is not in the catalog`);
+  if (item.departmentCode !== p.department) throw forbidden(`approval item ${body.itemCode} is handled by department ${item.departmentCode}`);
+  return item;
+}
+
 /** Starts the case and waits for its registration (credit pre-check and routing). */
 function startCase(app: FastifyInstance, body: SubmitBody, item: ApprovalItemRow, hash: string, p: Principal) {
   const input: ApprovalCaseInput = { ...body, requestHash: hash, submittedBy: actorOf(p) };
@@ -94,10 +102,7 @@ const submitRoutes: FastifyPluginAsyncZod = async (app) => {
       const hash = requestHash(body);
       const existing = await caseByNo(app.db, body.applicationNo);
       if (existing) return reply.code(200).send(existingAnswer(existing, hash, p.department));
-
-      const item = await approvalItemByCode(app.db, body.itemCode);
-      if (!item) throw unprocessable(`approval item ${body.itemCode} is not in the catalog`);
-      if (item.departmentCode !== p.department) throw forbidden(`approval item ${body.itemCode} is handled by department ${item.departmentCode}`);
+      const item = await submittableItem(app, body, p);
       if (body.route === 'commitment' && !item.commitmentAllowed) {
         // Honoured only where allowed (DOMAIN.md §3.1): the case still starts, on the standard route.
         req.log.info({ applicationNo: body.applicationNo }, 'commitment route requested for an item that does not allow it');
