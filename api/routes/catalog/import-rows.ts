@@ -3,49 +3,13 @@
 // caller's scope. Every problem of every row is found; nothing stops early.
 import { z } from 'zod';
 import type { Db } from '../../../db/client.js';
-import { upsertApprovalItem, upsertSupervisionItem, type ChangeActor, type Tx } from '../../../db/catalog.js';
-import { knownReferences, type ItemTable } from '../../../db/queries/catalog.js';
-import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
-import type { Principal, Role } from '../../auth.js';
-import { approvalItemSchema, supervisionItemSchema } from '../../catalog-schemas.js';
+import { knownReferences } from '../../../db/queries/catalog.js';
+import type { Principal } from '../../auth.js';
+import type { Catalog, RowSchema } from './entries.js';
 import { CsvError, parseCsv } from '../../csv.js';
 import { HttpProblem } from '../../errors.js';
 
 export const MAX_ROWS = 2000;
-
-export type RowSchema = typeof approvalItemSchema | typeof supervisionItemSchema;
-type Side = 'approval' | 'supervision';
-
-export interface Catalog<S extends RowSchema> {
-  url: string;
-  noun: string;
-  side: Side;
-  schema: S;
-  roles: readonly Role[];
-  table: ItemTable;
-  write(tx: Tx, item: z.output<S>, actor: ChangeActor): Promise<{ created: boolean; version?: number }>;
-}
-
-// An import replaces each entry whole: a field left out is cleared, not kept from before.
-export const approvalCatalog: Catalog<typeof approvalItemSchema> = {
-  url: '/v1/approval-items/import',
-  noun: 'approval items',
-  side: 'approval',
-  schema: approvalItemSchema,
-  roles: ['regional-admin', 'approval'],
-  table: approvalItems,
-  write: (tx, i, actor) => upsertApprovalItem(tx, { ...i, subItem: i.subItem ?? null, commitmentPeriodDays: i.commitmentPeriodDays ?? null, deadlinePolicy: i.deadlinePolicy ?? null }, actor),
-};
-export const supervisionCatalog: Catalog<typeof supervisionItemSchema> = {
-  url: '/v1/supervision-items/import',
-  noun: 'supervision items',
-  side: 'supervision',
-  schema: supervisionItemSchema,
-  roles: ['regional-admin', 'supervision'],
-  table: supervisionItems,
-  write: (tx, i, actor) =>
-    upsertSupervisionItem(tx, { ...i, subItem: i.subItem ?? null, divisionCode: i.divisionCode ?? null, inspectionMethod: i.inspectionMethod ?? null, legalBasis: i.legalBasis ?? null }, actor),
-};
 
 /** One row of the file, before any check: where it came from and what it says. */
 export interface SourceRow {

@@ -6,14 +6,11 @@ import type { Db } from '../../../db/client.js';
 import type { ChangeActor } from '../../../db/catalog.js';
 import { changeActorOf } from '../../auth.js';
 import { HttpProblem, conflict, problems, type Problem } from '../../errors.js';
-import { MAX_ROWS, approvalCatalog, cellKinds, checkRows, csvRows, pathOf, supervisionCatalog, type Catalog, type RowSchema } from './import-rows.js';
+import { approvalCatalog, supervisionCatalog, type Catalog, type RowSchema } from './entries.js';
+import { MAX_ROWS, cellKinds, checkRows, csvRows, pathOf } from './import-rows.js';
 
 const BODY_LIMIT = 2 * 1024 * 1024; // 2000 rows of a few hundred bytes each
 type FieldProblem = NonNullable<Problem['errors']>[number];
-
-
-// ---------------------------------------------------------------------------------------------
-// Routes
 
 const jsonImport = (catalog: Catalog<RowSchema>) =>
   z

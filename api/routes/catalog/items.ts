@@ -2,7 +2,6 @@
 // at a time. A change of an approval item makes a new version; running cases keep theirs.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { upsertApprovalItem, upsertSupervisionItem } from '../../../db/catalog.js';
 import { itemOwner, listApprovalItems, listSupervisionItems, policyExists } from '../../../db/queries/catalog.js';
 import { divisionByCode, regionExists } from '../../../db/queries/organization.js';
 import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
@@ -10,6 +9,7 @@ import { ROLES, changeActorOf } from '../../auth.js';
 import { approvalItemFields, approvalItemSchema, supervisionItemSchema } from '../../catalog-schemas.js';
 import { unprocessable } from '../../errors.js';
 import { code } from '../../schemas.js';
+import { writeApprovalItem, writeSupervisionItem } from './entries.js';
 import { departmentOf, errors, mayWrite } from './scope.js';
 
 type ItemView = z.infer<typeof itemView>;
@@ -36,8 +36,7 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
     // so no one takes over another department's item by posting its code.
     const owner = await itemOwner(app.db, approvalItems, b.code);
     if (owner && owner !== dept.code) mayWrite(req.principal, await departmentOf(app, owner));
-    const values = { ...b, subItem: b.subItem ?? null, commitmentPeriodDays: b.commitmentPeriodDays ?? null, deadlinePolicy: b.deadlinePolicy ?? null };
-    const r = await app.db.transaction((tx) => upsertApprovalItem(tx, values, changeActorOf(req.principal)));
+    const r = await app.db.transaction((tx) => writeApprovalItem(tx, b, changeActorOf(req.principal)));
     return reply.code(r.created ? 201 : 200).send({ code: b.code, version: r.version });
   });
 
@@ -54,8 +53,7 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
     const owner = await itemOwner(app.db, supervisionItems, b.code);
     if (owner && owner !== dept.code) mayWrite(req.principal, await departmentOf(app, owner));
     if (b.divisionCode && (await divisionByCode(app.db, b.divisionCode))?.departmentCode !== dept.code) throw unprocessable(`division ${b.divisionCode} is not a division of ${dept.code}`);
-    const values = { ...b, subItem: b.subItem ?? null, divisionCode: b.divisionCode ?? null, inspectionMethod: b.inspectionMethod ?? null, legalBasis: b.legalBasis ?? null };
-    const r = await app.db.transaction((tx) => upsertSupervisionItem(tx, values, changeActorOf(req.principal)));
+    const r = await app.db.transaction((tx) => writeSupervisionItem(tx, b, changeActorOf(req.principal)));
     return reply.code(r.created ? 201 : 200).send({ code: b.code });
   });
 };
