@@ -6,11 +6,11 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CASE_STAGES, LICENCE_STATUSES, decideUpdate, materialsUpdate, revocationUpdate } from '../../../workflows/contracts.js';
+import { decideUpdate, materialsUpdate, revocationUpdate } from '../../../workflows/contracts.js';
 import { actorOf } from '../../auth.js';
 import { caseForReader } from '../../access.js';
 import { workflowProblems } from '../../errors.js';
-import { applicationParam, isoInstant, shortText } from '../../schemas.js';
+import { applicationParam, caseStage, isoInstant, licenceStatus, shortText } from '../../schemas.js';
 import type { Principal } from '../../auth.js';
 
 /** The case's workflow, once the caller is known to see the case. */
@@ -20,8 +20,6 @@ async function caseWorkflow(app: FastifyInstance, p: Principal, applicationNo: s
 }
 
 const roles = ['approval'] as const;
-const stage = z.enum(CASE_STAGES);
-const licenceStatus = z.enum(LICENCE_STATUSES);
 
 const decision = z.object({ outcome: z.enum(['approve', 'reject']), opinion: shortText(2000) }).strict();
 const materials = z.object({ materials: z.array(shortText(200)).min(1).max(100) }).strict();
@@ -37,7 +35,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Decide the application (approve issues the licence and pushes the dossier)',
         params: applicationParam,
         body: decision,
-        response: { 200: z.object({ applicationNo: z.string(), stage, decision: z.string(), licenceStatus }), ...workflowProblems },
+        response: { 200: z.object({ applicationNo: z.string(), stage: caseStage, decision: decision.shape.outcome, licenceStatus }), ...workflowProblems },
       },
     },
     async (req) => (await caseWorkflow(app, req.principal, req.params.applicationNo)).executeUpdate(decideUpdate, { args: [{ ...req.body, actor: actorOf(req.principal) }] }),
@@ -52,7 +50,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: '材料延期: the deferred materials arrived; the licence is issued and the dossier pushed',
         params: applicationParam,
         body: materials,
-        response: { 200: z.object({ applicationNo: z.string(), stage }), ...workflowProblems },
+        response: { 200: z.object({ applicationNo: z.string(), stage: caseStage }), ...workflowProblems },
       },
     },
     async (req) => {
@@ -72,7 +70,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
         description: 'A revocation is pending when supervision requested it after a failed re-inspection, or when deferred materials are overdue. `extend` is only for the latter.',
         params: applicationParam,
         body: revocation,
-        response: { 200: z.object({ applicationNo: z.string(), stage, licenceStatus }), ...workflowProblems },
+        response: { 200: z.object({ applicationNo: z.string(), stage: caseStage, licenceStatus }), ...workflowProblems },
       },
     },
     async (req) => {

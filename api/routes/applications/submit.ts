@@ -7,12 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { approvalCase } from '../../../workflows/approvalCase.js';
-import { COMMITMENT_SCENARIOS, caseWorkflowId, submitUpdate, type ApprovalCaseInput } from '../../../workflows/contracts.js';
+import { caseWorkflowId, submitUpdate, type ApprovalCaseInput, type CaseStage } from '../../../workflows/contracts.js';
 import { caseByNo, type CaseRow } from '../../../db/queries/cases.js';
 import { approvalItemByCode, type ApprovalItemRow } from '../../../db/queries/catalog.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { conflict, forbidden, unprocessable, workflowProblems } from '../../errors.js';
-import { applicationNo, code, creditCode, mobile, shortText } from '../../schemas.js';
+import { applicationNo, code, commitmentScenario, creditCode, mobile, shortText } from '../../schemas.js';
 import { links, submitted } from './view.js';
 
 const submitBody = z
@@ -24,7 +24,7 @@ const submitBody = z
     route: z.enum(['auto', 'standard', 'commitment']).default('auto'),
     commitment: z
       .object({
-        scenario: z.enum(COMMITMENT_SCENARIOS),
+        scenario: commitmentScenario,
         deferredMaterials: z.array(shortText(200)).max(100).optional(),
         text: shortText(4000).optional(),
       })
@@ -46,7 +46,7 @@ function existingAnswer(row: CaseRow, hash: string, department: string | undefin
   // Another department learns nothing about a case, not even that its number is taken.
   if (row.approvalDepartmentCode !== department) throw forbidden(`application ${row.applicationNo} is not one of department ${department ?? '(none)'}`);
   if (row.requestHash !== hash) throw conflict(`application ${row.applicationNo} was already submitted with a different body`);
-  return { applicationNo: row.applicationNo, status: row.stage, route: row.route, routeReason: row.routeReason, links: links(row.applicationNo) };
+  return { applicationNo: row.applicationNo, status: row.stage as CaseStage, route: row.route, routeReason: row.routeReason, links: links(row.applicationNo) };
 }
 
 /** The catalog item the application names, when the caller's department handles it. */

@@ -1,26 +1,27 @@
 // A case as the API shows it: its links, the submission's answer, the detail and the trail.
 import { z } from 'zod';
+import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOutcome, TaskStatus } from '../../../workflows/contracts.js';
 import type { CaseRow } from '../../../db/queries/cases.js';
 import type { TaskRow } from '../../../db/queries/tasks.js';
-import { actorSchema, iso } from '../../schemas.js';
+import { actorSchema, caseStage, commitmentScenario, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../../schemas.js';
 
 export const links = (no: string) => ({ self: `/v1/applications/${no}`, events: `/v1/applications/${no}/events`, decision: `/v1/applications/${no}/decision` });
 const linksSchema = z.object({ self: z.string(), events: z.string(), decision: z.string() });
 
-export const submitted = z.object({ applicationNo: z.string(), status: z.string(), route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema });
+export const submitted = z.object({ applicationNo: z.string(), status: caseStage, route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema });
 
 const deadline = z.object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean() });
 const taskSummary = z.object({
   taskId: z.string(),
   departmentCode: z.string(),
   divisionCode: z.string(),
-  status: z.string(),
+  status: taskStatus,
   claimDueAt: z.string(),
   claimedAt: z.string().nullable(),
   claimOverdue: z.boolean(),
   feedbackDueAt: z.string().nullable(),
-  result: z.string().nullable(),
-  outcome: z.string().nullable(),
+  result: feedbackResult.nullable(),
+  outcome: taskOutcome.nullable(),
 });
 export const caseDetail = z.object({
   applicationNo: z.string(),
@@ -29,15 +30,15 @@ export const caseDetail = z.object({
   approvalDepartmentCode: z.string(),
   regionCode: z.string(),
   applicant: z.object({ creditCode: z.string(), name: z.string() }),
-  stage: z.string(),
+  stage: caseStage,
   requestedRoute: z.string(),
   route: z.string().nullable(),
   routeReason: z.string().nullable(),
   credit: z.object({ grade: z.string(), blacklisted: z.boolean(), brokenCommitments: z.number(), checkedAt: z.string() }).nullable(),
   decision: z.string().nullable(),
   decisionOpinion: z.string().nullable(),
-  licenceStatus: z.string(),
-  commitmentScenario: z.string().nullable(),
+  licenceStatus,
+  commitmentScenario: commitmentScenario.nullable(),
   commitmentOutcome: z.string().nullable().describe('kept, broken, or null while open'),
   revocationReason: z.string().nullable(),
   deadlines: z.array(deadline),
@@ -77,29 +78,29 @@ export function detailOf(row: CaseRow, taskRows: TaskRow[]): z.infer<typeof case
     approvalDepartmentCode: row.approvalDepartmentCode,
     regionCode: row.regionCode,
     applicant: { creditCode: row.applicantCreditCode, name: row.applicantName },
-    stage: row.stage,
+    stage: row.stage as CaseStage,
     requestedRoute: row.requestedRoute,
     route: row.route,
     routeReason: row.routeReason,
     credit: row.creditResult ?? null,
     decision: row.decision,
     decisionOpinion: row.decisionOpinion,
-    licenceStatus: row.licenceStatus,
-    commitmentScenario: row.commitmentScenario,
+    licenceStatus: row.licenceStatus as LicenceStatus,
+    commitmentScenario: row.commitmentScenario as CommitmentScenario | null,
     commitmentOutcome: row.commitmentOutcome,
     revocationReason: row.revocationReason,
     deadlines: deadlinesOf(row, taskRows),
     tasks: taskRows.map((t) => ({
-      outcome: t.outcome,
+      outcome: t.outcome as TaskOutcome | null,
       taskId: t.taskId,
       departmentCode: t.departmentCode,
       divisionCode: t.divisionCode,
-      status: t.status,
+      status: t.status as TaskStatus,
       claimDueAt: t.claimDueAt.toISOString(),
       claimedAt: iso(t.claimedAt),
       claimOverdue: t.claimOverdue,
       feedbackDueAt: iso(t.feedbackDueAt),
-      result: t.result,
+      result: t.result as FeedbackResult | null,
     })),
     createdAt: row.createdAt.toISOString(),
     closedAt: iso(row.closedAt),

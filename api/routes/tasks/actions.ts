@@ -8,12 +8,12 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/common';
-import { FEEDBACK_RESULTS, claimUpdate, feedbackUpdate, inspectionUpdate, reinspectionUpdate, type Actor, type TaskState } from '../../../workflows/contracts.js';
+import { claimUpdate, feedbackUpdate, inspectionUpdate, reinspectionUpdate, type Actor, type TaskState } from '../../../workflows/contracts.js';
 import { taskById } from '../../../db/queries/tasks.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { taskForReader } from '../../access.js';
 import { notFound, workflowProblems } from '../../errors.js';
-import { isoInstant, shortText, taskIdParam } from '../../schemas.js';
+import { feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
 import { taskView, view } from './view.js';
 
 /** Runs the action as an Update on the task's workflow, then answers with the task. */
@@ -33,7 +33,7 @@ const roles = ['supervision'] as const;
 const inspection = z.object({ finishedAt: isoInstant, findings: shortText(4000) }).strict();
 const feedback = z
   .object({
-    result: z.enum(FEEDBACK_RESULTS),
+    result: feedbackResult,
     note,
     rectificationDeadline: isoInstant.optional().describe("with rectification or commitment-untrue: the order's deadline; default the policy's rectification period"),
   })

@@ -2,18 +2,17 @@
 // department's) and one task with its history.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { TASK_STATUSES } from '../../../workflows/contracts.js';
 import { INBOX_TOTAL_CAP, inbox, taskHistory } from '../../../db/queries/tasks.js';
 import { taskForReader } from '../../access.js';
 import { forbidden, workflowProblems } from '../../errors.js';
-import { actorSchema, applicationNo, creditCode, pagination, taskIdParam } from '../../schemas.js';
+import { actorSchema, applicationNo, creditCode, pagination, taskIdParam, taskStatus } from '../../schemas.js';
 import { taskView, view } from './view.js';
 
 const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: actorSchema });
 
 const inboxQuery = z
   .object({
-    status: z.enum(TASK_STATUSES).optional(),
+    status: taskStatus.optional(),
     overdue: z.enum(['true', 'false']).optional(),
     applicationNo: applicationNo.optional(),
     creditCode: creditCode.optional(),

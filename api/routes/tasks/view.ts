@@ -1,7 +1,8 @@
 // A task as the API shows it: the inbox's rows, a task read, and every task action's answer.
 import { z } from 'zod';
+import type { FeedbackResult, TaskOutcome, TaskStatus } from '../../../workflows/contracts.js';
 import type { TaskViewRow } from '../../../db/queries/tasks.js';
-import { iso, pick } from '../../schemas.js';
+import { feedbackResult, iso, pick, taskOutcome, taskStatus } from '../../schemas.js';
 
 export const taskView = z.object({
   taskId: z.string(),
@@ -10,7 +11,7 @@ export const taskView = z.object({
   divisionCode: z.string(),
   supervisionItemCode: z.string().nullable(),
   applicantCreditCode: z.string(),
-  status: z.string(),
+  status: taskStatus,
   pushedAt: z.string(),
   claimDueAt: z.string(),
   claimDueProvisional: z.boolean(),
@@ -22,16 +23,19 @@ export const taskView = z.object({
   feedbackDueAt: z.string().nullable(),
   feedbackAt: z.string().nullable(),
   feedbackOverdue: z.boolean(),
-  result: z.string().nullable(),
+  result: feedbackResult.nullable(),
   resultNote: z.string().nullable(),
   rectificationRound: z.number().int(),
   rectificationDueAt: z.string().nullable(),
   reinspectionDueAt: z.string().nullable(),
-  outcome: z.string().nullable(),
+  outcome: taskOutcome.nullable(),
 });
 
 export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
   ...pick(taskView, t),
+  status: t.status as TaskStatus,
+  result: t.result as FeedbackResult | null,
+  outcome: t.outcome as TaskOutcome | null,
   pushedAt: t.pushedAt.toISOString(),
   claimDueAt: t.claimDueAt.toISOString(),
   claimedAt: iso(t.claimedAt),
