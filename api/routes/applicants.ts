@@ -17,6 +17,24 @@ const portrait = z.object({
   creditRecords: z.array(z.object({ businessKey: z.string(), kind: z.string(), summary: z.string(), status: z.string(), createdAt: z.string() })),
 });
 
+/** The portrait of a credit code from its records; commitments counted over its commitment cases. */
+function portraitOf(code: string, r: Awaited<ReturnType<typeof applicantRecords>>): z.infer<typeof portrait> {
+  const commitmentCases = r.cases.filter((c) => c.route === 'commitment');
+  return {
+    creditCode: code,
+    name: r.cases[0]?.applicantName ?? null,
+    credit: r.profile ? { grade: r.profile.grade, blacklisted: r.profile.blacklisted, brokenCommitments: r.profile.brokenCommitments } : null,
+    commitments: {
+      kept: commitmentCases.filter((c) => c.commitmentOutcome === 'kept').length,
+      broken: commitmentCases.filter((c) => c.commitmentOutcome === 'broken').length,
+      open: commitmentCases.filter((c) => !c.commitmentOutcome).length,
+    },
+    cases: r.cases.map((c) => ({ applicationNo: c.applicationNo, itemCode: c.itemCode, stage: c.stage as CaseStage, route: c.route, licenceStatus: c.licenceStatus as LicenceStatus, commitmentScenario: c.commitmentScenario as CommitmentScenario | null, commitmentOutcome: c.commitmentOutcome, createdAt: c.createdAt.toISOString(), closedAt: iso(c.closedAt) })),
+    tasks: r.tasks.map((t) => ({ taskId: t.taskId, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
+    creditRecords: r.creditRecords.map((c) => ({ businessKey: c.businessKey, kind: c.kind, summary: c.summary, status: c.status, createdAt: c.createdAt.toISOString() })),
+  };
+}
+
 const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/applicants/:creditCode',
@@ -24,24 +42,7 @@ const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { roles: ['approval', 'supervision', 'operator'] },
       schema: { tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
     },
-    async (req) => {
-      const code = req.params.creditCode;
-      const r = await applicantRecords(app.db, code);
-      const commitmentCases = r.cases.filter((c) => c.route === 'commitment');
-      return {
-        creditCode: code,
-        name: r.cases[0]?.applicantName ?? null,
-        credit: r.profile ? { grade: r.profile.grade, blacklisted: r.profile.blacklisted, brokenCommitments: r.profile.brokenCommitments } : null,
-        commitments: {
-          kept: commitmentCases.filter((c) => c.commitmentOutcome === 'kept').length,
-          broken: commitmentCases.filter((c) => c.commitmentOutcome === 'broken').length,
-          open: commitmentCases.filter((c) => !c.commitmentOutcome).length,
-        },
-        cases: r.cases.map((c) => ({ applicationNo: c.applicationNo, itemCode: c.itemCode, stage: c.stage as CaseStage, route: c.route, licenceStatus: c.licenceStatus as LicenceStatus, commitmentScenario: c.commitmentScenario as CommitmentScenario | null, commitmentOutcome: c.commitmentOutcome, createdAt: c.createdAt.toISOString(), closedAt: iso(c.closedAt) })),
-        tasks: r.tasks.map((t) => ({ taskId: t.taskId, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
-        creditRecords: r.creditRecords.map((c) => ({ businessKey: c.businessKey, kind: c.kind, summary: c.summary, status: c.status, createdAt: c.createdAt.toISOString() })),
-      };
-    },
+    async (req) => portraitOf(req.params.creditCode, await applicantRecords(app.db, req.params.creditCode)),
   );
 };
 
