@@ -55,4 +55,11 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // db/ sits below the workflows: it may use their pure kernel (workflows/domain/), nothing else.
+    files: ['db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)workflows/(?!domain/)', message: 'db/ imports only the pure kernel of workflows/ (workflows/domain/).' }] }],
+    },
+  },
 );

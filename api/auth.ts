@@ -7,6 +7,7 @@ import { SignJWT, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKe
 import { z } from 'zod';
 import type { AppConfig } from '../runtime/config.js';
 import type { Actor } from '../workflows/contracts.js';
+import type { ChangeActor } from '../db/catalog.js';
 
 export const ROLES = ['approval', 'supervision', 'regional-admin', 'arbiter', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,10 +26,17 @@ export function actorOf(p: Principal): Actor {
   return { sub: p.sub, role: p.role, department: p.department, division: p.division };
 }
 
+/** The caller as the catalog's change log records it. */
+export function changeActorOf(p: Principal): ChangeActor {
+  return { sub: p.sub, role: p.role, ...(p.department && { department: p.department }) };
+}
+
 export class AuthError extends Error {}
 
 export interface Verifier {
   verify(token: string): Promise<Principal>;
+  /** Forgets the tokens it verified (the app's onClose). */
+  close?(): void;
 }
 
 const DEV_ALG = 'HS256';
@@ -87,6 +95,9 @@ export async function createVerifier(config: AppConfig): Promise<Verifier> {
       if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
       verified.set(token, { principal: claims.data, until: Math.min(now + VERIFIED_TTL_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : now) });
       return claims.data;
+    },
+    close() {
+      verified.clear();
     },
   };
 }

@@ -1,9 +1,8 @@
 // The catalog entries as the API and the bulk import accept them. One definition each, so a
 // row of a CSV file and a single POST are checked by the same rules.
 import { z } from 'zod';
-import { code, mobile, shortText } from './schemas.js';
-
-export const COMMITMENT_SCENARIOS = ['deferred-materials', 'verification', 'post-verification'] as const;
+import { departmentSide } from '../db/schema/index.js';
+import { code, commitmentScenario, mobile, shortText } from './schemas.js';
 
 /** The fields of an approval item, without the cross-field rules (for response schemas). */
 export const approvalItemFields = z
@@ -17,7 +16,7 @@ export const approvalItemFields = z
     materials: z.array(shortText(200)).max(100).default([]),
     statutoryDays: z.number().int().min(1).max(365).describe('statutory time limit in working days'),
     commitmentAllowed: z.boolean().default(false).describe('告知承诺 allowed'),
-    commitmentScenarios: z.array(z.enum(COMMITMENT_SCENARIOS)).max(3).default([]),
+    commitmentScenarios: z.array(commitmentScenario).max(3).default([]),
     commitmentPeriodDays: z.number().int().min(1).max(365).optional(),
     commitmentMinimumGrade: z.enum(['A', 'B', 'C', 'D']).default('B'),
     deadlinePolicy: code.optional().describe("overrides the region's deadline policy"),
@@ -55,7 +54,7 @@ export const departmentSchema = z
     code,
     name: shortText(200),
     regionCode: code,
-    side: z.enum(['approval', 'supervision', 'coordination']),
+    side: z.enum(departmentSide.enumValues),
     headName: shortText(50).optional(),
     headPhone: mobile.optional(),
   })

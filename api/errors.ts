@@ -17,6 +17,13 @@ export const problemSchema = z.object({
 });
 export type Problem = z.infer<typeof problemSchema>;
 
+/** The response schemas of a route's refusals: `...problems(400, 401, 403)` in its `response`. */
+export function problems<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof problemSchema } {
+  return Object.fromEntries(statuses.map((s) => [s, problemSchema])) as { [K in S[number]]: typeof problemSchema };
+}
+/** What a route that acts through a workflow may answer besides success. */
+export const workflowProblems = problems(400, 401, 403, 404, 409, 422, 503, 504);
+
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,

@@ -1,6 +1,7 @@
 // Field schemas shared by the routes. Every string is bounded; unknown fields are rejected.
 import { z } from 'zod';
 import { checkCreditCode } from '../workflows/domain/credit-code.js';
+import { CASE_STAGES, COMMITMENT_SCENARIOS, FEEDBACK_RESULTS, LICENCE_STATUSES, TASK_OUTCOMES, TASK_STATUSES } from '../workflows/contracts.js';
 
 export const creditCode = z
   .string()
@@ -27,3 +28,23 @@ export const pagination = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
 };
+
+/** An instant as ISO 8601, or null. */
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** An actor as the audit trail records it. */
+export const actorSchema = z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() });
+
+/** The fields a response schema names, taken from a row: an answer holds what its contract says, nothing more. */
+export function pick<S extends z.ZodRawShape, R extends { [K in keyof S]: unknown }>(schema: z.ZodObject<S>, row: R): { [K in keyof S]: R[K] } {
+  return Object.fromEntries(Object.keys(schema.shape).map((k) => [k, row[k as keyof S]])) as { [K in keyof S]: R[K] };
+}
+
+// The contracts' lists as schemas: the routes never re-type a status, stage or result. A row of
+// the read model is checked against them when it is answered.
+export const caseStage = z.enum(CASE_STAGES);
+export const licenceStatus = z.enum(LICENCE_STATUSES);
+export const commitmentScenario = z.enum(COMMITMENT_SCENARIOS);
+export const taskStatus = z.enum(TASK_STATUSES);
+export const taskOutcome = z.enum(TASK_OUTCOMES);
+export const feedbackResult = z.enum(FEEDBACK_RESULTS);

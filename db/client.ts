@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { DrizzleQueryError } from 'drizzle-orm';
+import { DrizzleQueryError, sql as statement } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
 
@@ -68,6 +68,14 @@ export function preparedPerDb<T>(make: (db: Db) => T): (db: Db) => T {
     if (!q) built.set(db, (q = make(db)));
     return q;
   };
+}
+
+/** Whether the database answers a trivial statement (readiness). */
+export function databaseReachable(db: Db): Promise<boolean> {
+  return db.execute(statement`select 1`).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One pool per process; callers close it on shutdown. */

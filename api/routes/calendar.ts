@@ -1,17 +1,19 @@
-import { asc, eq, isNull } from 'drizzle-orm';
+// The working-day calendar: the deadline for a period, a year's schedule, and the import of an
+// official schedule, after which a workflow re-times the running deadlines it touches.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
-import { calendarDays, calendarImports, calendarYears } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
+import { calendarYear, unretimedImports } from '../../db/queries/calendar.js';
 import { importProblems } from '../../workflows/domain/calendar-import.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { ROLES } from '../auth.js';
-import { HttpProblem, problemSchema } from '../errors.js';
+import { HttpProblem, problems } from '../errors.js';
 import { isoInstant, shortText } from '../schemas.js';
 
 const yearParam = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
@@ -41,11 +43,40 @@ const importBody = z
       .describe('the exceptions to the weekday pattern: holidays and make-up workdays (调休上班)'),
   })
   .strict();
+const imported = z.object({ year: z.number().int(), importId: z.number().int(), changedDates: z.array(z.string()), newlyPublished: z.boolean(), retimeWorkflowId: z.string() });
+
+const deadlineQuery = z
+  .object({
+    from: isoInstant.refine((v) => Date.parse(v) >= Date.UTC(2000, 0, 1) && Date.parse(v) < Date.UTC(2100, 0, 1), 'between 2000 and 2100'),
+    workingDays: z.coerce.number().int().min(1).max(365),
+  })
+  .strict();
+const deadlineAnswer = z.object({ from: z.string(), workingDays: z.number().int(), dueAt: z.string(), dueAtShanghai: z.string(), provisional: z.boolean() });
+
+const errors = problems(400, 401, 403, 422);
+
+/**
+ * Durable: the re-timing runs as a workflow, so it finishes even if this process dies now. Any
+ * earlier import whose re-timing never started (the process died in between) is started again
+ * here; one already running or done is left alone (same workflow id).
+ */
+async function startRetiming(app: FastifyInstance): Promise<void> {
+  for (const imp of await unretimedImports(app.db)) {
+    await app.temporal.workflow
+      .start<typeof calendarRetime>('calendarRetime', {
+        workflowId: calendarRetimeWorkflowId(imp.id),
+        taskQueue: app.config.temporal.taskQueue,
+        args: [{ importId: imp.id, year: imp.year }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `re-time running deadlines after the ${imp.year} calendar import #${imp.id}`,
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
+  }
+}
 
 const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.deps.database;
-  const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 422: problemSchema };
-
   app.get(
     '/v1/calendar/deadline',
     {
@@ -54,39 +85,28 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['calendar'],
         summary: 'The deadline instant for a period of working days, by the legal convention',
         description: 'The start day is not counted; the deadline is 24:00 Asia/Shanghai of the n-th working day after it.',
-        querystring: z
-          .object({
-            from: isoInstant.refine((v) => Date.parse(v) >= Date.UTC(2000, 0, 1) && Date.parse(v) < Date.UTC(2100, 0, 1), 'between 2000 and 2100'),
-            workingDays: z.coerce.number().int().min(1).max(365),
-          })
-          .strict(),
-        response: { 200: z.object({ from: z.string(), workingDays: z.number().int(), dueAt: z.string(), dueAtShanghai: z.string(), provisional: z.boolean() }), ...errors },
+        querystring: deadlineQuery,
+        response: { 200: deadlineAnswer, ...errors },
       },
     },
     async (req) => {
-      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const calendar = new WorkingCalendar(await loadCalendarData(app.db));
       const d = computeDeadline(calendar, { unit: 'working-day', officeTime: '09:00' }, new Date(req.query.from), req.query.workingDays, 0);
       return { from: new Date(req.query.from).toISOString(), workingDays: req.query.workingDays, dueAt: d.dueAt, dueAtShanghai: formatShanghai(d.dueAt), provisional: d.provisional };
     },
   );
 
-  app.get(
-    '/v1/calendar/:year',
-    { config: { roles: ROLES }, schema: { tags: ['calendar'], summary: "A year's working-day schedule", params: yearParam, response: { 200: yearView, ...errors } } },
-    async (req) => {
-      const { year } = req.params;
-      const [meta] = await db.select().from(calendarYears).where(eq(calendarYears.year, year));
-      const rows = await db.select().from(calendarDays).where(eq(calendarDays.year, year)).orderBy(asc(calendarDays.date));
-      const days = rows.length > 0 ? rows : weekdayPattern(year);
-      return {
-        year,
-        published: Boolean(meta),
-        sourceNotice: meta?.sourceNotice ?? null,
-        importedAt: meta?.importedAt.toISOString() ?? null,
-        days: days.map((d) => ({ date: d.date, working: d.working, kind: d.kind as z.infer<typeof day>['kind'], holidayName: d.holidayName })),
-      };
-    },
-  );
+  app.get('/v1/calendar/:year', { config: { roles: ROLES }, schema: { tags: ['calendar'], summary: "A year's working-day schedule", params: yearParam, response: { 200: yearView, ...errors } } }, async (req) => {
+    const { year } = req.params;
+    const { meta, days } = await calendarYear(app.db, year);
+    return {
+      year,
+      published: Boolean(meta),
+      sourceNotice: meta?.sourceNotice ?? null,
+      importedAt: meta?.importedAt.toISOString() ?? null,
+      days: days.map((d) => ({ date: d.date, working: d.working, kind: d.kind as z.infer<typeof day>['kind'], holidayName: d.holidayName })),
+    };
+  });
 
   app.put(
     '/v1/calendar/:year',
@@ -98,46 +118,18 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
         description: 'Replaces the year. Dates of December of the previous year may be listed too (a notice can move them). Every running deadline that falls on or after a changed day, or that was provisional, is re-computed, and its case history says so.',
         params: yearParam,
         body: importBody,
-        response: { 200: z.object({ year: z.number().int(), importId: z.number().int(), changedDates: z.array(z.string()), newlyPublished: z.boolean(), retimeWorkflowId: z.string() }), ...errors },
+        response: { 200: imported, ...errors },
       },
     },
     async (req) => {
       const { year } = req.params;
-      const problems = importProblems(year, req.body.days);
-      if (problems.length > 0) {
-        throw new HttpProblem(422, 'calendar', 'Invalid calendar import', problems.map((p) => `days[${p.index}]: ${p.message}`).join('; '));
-      }
-      const result = await importCalendar(db, { year, notice: req.body.notice, days: req.body.days, by: req.principal.sub });
-      // Durable: the re-timing runs as a workflow, so it finishes even if this process dies now.
-      // Any earlier import whose re-timing never started (the process died in between) is
-      // started again here; one already running or done is left alone (same workflow id).
-      const pending = await db.select({ id: calendarImports.id, year: calendarImports.year }).from(calendarImports).where(isNull(calendarImports.retimedAt)).orderBy(asc(calendarImports.id));
-      for (const imp of pending) {
-        await app.deps.temporal.workflow
-          .start<typeof calendarRetime>('calendarRetime', {
-            workflowId: calendarRetimeWorkflowId(imp.id),
-            taskQueue: app.deps.config.temporal.taskQueue,
-            args: [{ importId: imp.id, year: imp.year }],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            staticSummary: `re-time running deadlines after the ${imp.year} calendar import #${imp.id}`,
-          })
-          .catch((err: unknown) => {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          });
-      }
+      const problemList = importProblems(year, req.body.days);
+      if (problemList.length > 0) throw new HttpProblem(422, 'calendar', 'Invalid calendar import', problemList.map((p) => `days[${p.index}]: ${p.message}`).join('; '));
+      const result = await importCalendar(app.db, { year, notice: req.body.notice, days: req.body.days, by: req.principal.sub });
+      await startRetiming(app);
       return { year, ...result, retimeWorkflowId: calendarRetimeWorkflowId(result.importId) };
     },
   );
 };
-
-function weekdayPattern(year: number) {
-  const out: Array<{ date: string; working: boolean; kind: string; holidayName: string | null }> = [];
-  for (let t = Date.UTC(year, 0, 1); t <= Date.UTC(year, 11, 31); t += 86_400_000) {
-    const d = new Date(t);
-    const weekend = d.getUTCDay() === 0 || d.getUTCDay() === 6;
-    out.push({ date: d.toISOString().slice(0, 10), working: !weekend, kind: weekend ? 'weekend' : 'workday', holidayName: null });
-  }
-  return out;
-}
 
 export default calendarRoutes;

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { databaseReachable } from '../../db/client.js';
 
 const health = z.object({ status: z.literal('ok') });
 const readiness = z.object({ status: z.enum(['ready', 'not-ready']), postgres: z.boolean(), temporal: z.boolean() });
@@ -12,11 +12,9 @@ const serviceRoutes: FastifyPluginAsyncZod = async (app) => {
     '/readyz',
     { schema: { tags: ['service'], summary: 'PostgreSQL and Temporal are reachable', security: [], response: { 200: readiness, 503: readiness } } },
     async (_req, reply) => {
-      const { database, temporal } = app.deps;
-      const postgres = await database.db.execute(sql`select 1`).then(() => true, () => false);
-      const temporalUp = await temporal.workflowService.getSystemInfo({}).then(() => true, () => false);
-      const ready = postgres && temporalUp;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', postgres, temporal: temporalUp });
+      const [postgres, temporal] = await Promise.all([databaseReachable(app.db), app.temporal.workflowService.getSystemInfo({}).then(() => true, () => false)]);
+      const ready = postgres && temporal;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', postgres, temporal });
     },
   );
 };

@@ -1,6 +1,7 @@
 // The read model of the loop: cases, dossiers, supervision tasks. Workflows are the source of
 // truth for what happens next; these rows are what the API lists and what statistics count.
 import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index } from 'drizzle-orm/pg-core';
+import type { PolicySnapshot } from '../../workflows/domain/policy.js';
 
 export interface ApplicantInfo {
   creditCode: string;
@@ -82,7 +83,7 @@ export const tasks = pgTable(
     applicantCreditCode: text('applicant_credit_code').notNull(),
     status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed
     /** The deadline policy as it was when the task was pushed (see db/policies.ts). */
-    policy: jsonb('policy').$type<import('../policies.js').PolicySnapshot>(),
+    policy: jsonb('policy').$type<PolicySnapshot>(),
     pushedAt: timestamp('pushed_at', { withTimezone: true }).notNull(),
     claimDueAt: timestamp('claim_due_at', { withTimezone: true }).notNull(),
     claimDueProvisional: boolean('claim_due_provisional').notNull().default(false),

@@ -1,7 +1,7 @@
 // The inbox (GET /v1/tasks): every filter, alone and combined, the scoping by token (a division,
 // a department head, an operator), paging and its order, and the total — over read-model rows
 // of one applicant written straight into PostgreSQL. Each combination of filters is its own
-// prepared statement (api/routes/tasks.ts), so each combination is asked for here.
+// prepared statement (db/queries/tasks.ts), so each combination is asked for here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { cases, tasks } from '../../db/schema/index.js';

@@ -1,0 +1,72 @@
+// Prometheus metrics for the API process: request rates and latencies by route, and the
+// domain's figures read from the read model at scrape time (so every API instance answers the
+// same): cases started, tasks overdue, reminders sent, deadline lag. The worker exposes the
+// Temporal SDK's own metrics on its own port (WORKER_METRICS_ADDRESS).
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Db } from '../../db/client.js';
+import { deadlineLag, domainFigures, type DomainFigures } from '../../db/queries/stats.js';
+import type { Principal } from '../auth.js';
+import { forbidden, unauthorized } from '../errors.js';
+import { bearerToken } from './authentication.js';
+
+function createRegistry(db: Db) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'shenguan_api_' });
+  const requests = new Counter({ name: 'shenguan_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'] as const, registers: [registry] });
+  const latency = new Histogram({ name: 'shenguan_http_request_duration_seconds', help: 'HTTP request latency by route and method', labelNames: ['route', 'method'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+  const gauge = (name: string, help: string, pick: (r: DomainFigures) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(pick(await domainFigures(db)));
+      },
+    });
+  gauge('shenguan_cases_started_total', 'Cases started (applications accepted)', (r) => r.cases);
+  gauge('shenguan_cases_open', 'Cases not closed yet', (r) => r.open_cases);
+  gauge('shenguan_tasks_claim_overdue', 'Tasks past their claim deadline and still unclaimed', (r) => r.tasks_overdue);
+  gauge('shenguan_tasks_feedback_overdue', 'Tasks past their feedback deadline without feedback', (r) => r.feedback_overdue);
+  gauge('shenguan_reminders_sent_total', 'Reminder SMS sent', (r) => r.reminders);
+  gauge('shenguan_notifications_failed', 'Notifications the gateway refused or reported failed', (r) => r.sms_failed);
+  new Gauge({
+    name: 'shenguan_deadline_lag_seconds',
+    help: 'Lag between a claim deadline and its overdue mark, over the last 24 h (quantiles)',
+    labelNames: ['quantile'] as const,
+    registers: [registry],
+    async collect() {
+      const lag = await deadlineLag(db);
+      this.set({ quantile: '0.5' }, lag.p50);
+      this.set({ quantile: '0.99' }, lag.p99);
+      this.set({ quantile: '1' }, lag.max);
+    },
+  });
+  return { registry, requests, latency };
+}
+
+export default fp<{ scrapeToken?: string }>(
+  async (app, { scrapeToken }) => {
+    const { registry, requests, latency } = createRegistry(app.db);
+    app.addHook('onClose', async () => registry.clear());
+
+    // Counts and times every request by its route pattern (not its URL, which carries ids).
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+      latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+    });
+
+    // For Prometheus: an operator token, or the scrape token when METRICS_TOKEN is set.
+    app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+      const token = bearerToken(req.headers.authorization) ?? '';
+      if (!(scrapeToken && token === scrapeToken)) {
+        const principal: Principal | undefined = token ? await app.verifier.verify(token).catch(() => undefined) : undefined;
+        if (!principal) throw unauthorized('an operator token or the scrape token is required');
+        if (principal.role !== 'operator') throw forbidden('metrics are for operators');
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  },
+  { name: 'metrics', dependencies: ['database', 'authentication'] },
+);

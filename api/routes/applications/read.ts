@@ -1,0 +1,38 @@
+// The reads of a case: its detail (stage, route, credit, licence, deadlines, tasks) and its
+// audit trail. Its approval department, an operator, or a department supervising it may read.
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { caseEvents } from '../../../db/queries/cases.js';
+import { tasksOfCase } from '../../../db/queries/tasks.js';
+import { caseForReader } from '../../access.js';
+import { workflowProblems } from '../../errors.js';
+import { applicationParam } from '../../schemas.js';
+import { caseDetail, detailOf, event } from './view.js';
+
+const roles = ['approval', 'supervision', 'operator'] as const;
+
+const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/v1/applications/:applicationNo',
+    { config: { roles }, schema: { tags: ['cases'], summary: 'A case: stage, route, credit, licence, deadlines, tasks', params: applicationParam, response: { 200: caseDetail, ...workflowProblems } } },
+    async (req) => {
+      const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
+      return detailOf(row, await tasksOfCase(app.db, row.applicationNo));
+    },
+  );
+
+  app.get(
+    '/v1/applications/:applicationNo/events',
+    {
+      config: { roles },
+      schema: { tags: ['cases'], summary: 'The audit trail of a case: every step, actor, time and notification', params: applicationParam, response: { 200: z.object({ items: z.array(event) }), ...workflowProblems } },
+    },
+    async (req) => {
+      const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
+      const rows = await caseEvents(app.db, row.applicationNo);
+      return { items: rows.map((e) => ({ id: e.id, at: e.at.toISOString(), kind: e.kind, summary: e.summary, taskId: e.taskId, actor: e.actor, detail: e.detail })) };
+    },
+  );
+};
+
+export default caseReadRoutes;

@@ -1,0 +1,110 @@
+// A case as the API shows it: its links, the submission's answer, the detail and the trail.
+import { z } from 'zod';
+import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOutcome, TaskStatus } from '../../../workflows/contracts.js';
+import type { CaseRow } from '../../../db/queries/cases.js';
+import type { TaskRow } from '../../../db/queries/tasks.js';
+import { actorSchema, caseStage, commitmentScenario, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../../schemas.js';
+
+export const links = (no: string) => ({ self: `/v1/applications/${no}`, events: `/v1/applications/${no}/events`, decision: `/v1/applications/${no}/decision` });
+const linksSchema = z.object({ self: z.string(), events: z.string(), decision: z.string() });
+
+export const submitted = z.object({ applicationNo: z.string(), status: caseStage, route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema });
+
+const deadline = z.object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean() });
+const taskSummary = z.object({
+  taskId: z.string(),
+  departmentCode: z.string(),
+  divisionCode: z.string(),
+  status: taskStatus,
+  claimDueAt: z.string(),
+  claimedAt: z.string().nullable(),
+  claimOverdue: z.boolean(),
+  feedbackDueAt: z.string().nullable(),
+  result: feedbackResult.nullable(),
+  outcome: taskOutcome.nullable(),
+});
+export const caseDetail = z.object({
+  applicationNo: z.string(),
+  itemCode: z.string(),
+  itemVersion: z.number().int(),
+  approvalDepartmentCode: z.string(),
+  regionCode: z.string(),
+  applicant: z.object({ creditCode: z.string(), name: z.string() }),
+  stage: caseStage,
+  requestedRoute: z.string(),
+  route: z.string().nullable(),
+  routeReason: z.string().nullable(),
+  credit: z.object({ grade: z.string(), blacklisted: z.boolean(), brokenCommitments: z.number(), checkedAt: z.string() }).nullable(),
+  decision: z.string().nullable(),
+  decisionOpinion: z.string().nullable(),
+  licenceStatus,
+  commitmentScenario: commitmentScenario.nullable(),
+  commitmentOutcome: z.string().nullable().describe('kept, broken, or null while open'),
+  revocationReason: z.string().nullable(),
+  deadlines: z.array(deadline),
+  tasks: z.array(taskSummary),
+  createdAt: z.string(),
+  closedAt: z.string().nullable(),
+  closeReason: z.string().nullable(),
+  links: linksSchema,
+});
+export const event = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  kind: z.string(),
+  summary: z.string(),
+  taskId: z.string().nullable(),
+  actor: actorSchema,
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/** The open deadlines of a case and its tasks, as the detail lists them. */
+function deadlinesOf(row: CaseRow, taskRows: TaskRow[]): Array<z.infer<typeof deadline>> {
+  const out: Array<z.infer<typeof deadline>> = [];
+  if (row.decisionDueAt && !row.decision) out.push({ kind: 'decision', dueAt: row.decisionDueAt.toISOString(), provisional: row.decisionDueProvisional });
+  if (row.commitmentDueAt && row.stage === 'awaiting-materials') out.push({ kind: 'commitment', dueAt: row.commitmentDueAt.toISOString(), provisional: false });
+  for (const t of taskRows) {
+    if (!t.claimedAt) out.push({ kind: `claim:${t.taskId}`, dueAt: t.claimDueAt.toISOString(), provisional: t.claimDueProvisional });
+    if (t.feedbackDueAt && !t.feedbackAt) out.push({ kind: `feedback:${t.taskId}`, dueAt: t.feedbackDueAt.toISOString(), provisional: t.feedbackDueProvisional });
+  }
+  return out;
+}
+
+export function detailOf(row: CaseRow, taskRows: TaskRow[]): z.infer<typeof caseDetail> {
+  return {
+    applicationNo: row.applicationNo,
+    itemCode: row.itemCode,
+    itemVersion: row.itemVersion,
+    approvalDepartmentCode: row.approvalDepartmentCode,
+    regionCode: row.regionCode,
+    applicant: { creditCode: row.applicantCreditCode, name: row.applicantName },
+    stage: row.stage as CaseStage,
+    requestedRoute: row.requestedRoute,
+    route: row.route,
+    routeReason: row.routeReason,
+    credit: row.creditResult ?? null,
+    decision: row.decision,
+    decisionOpinion: row.decisionOpinion,
+    licenceStatus: row.licenceStatus as LicenceStatus,
+    commitmentScenario: row.commitmentScenario as CommitmentScenario | null,
+    commitmentOutcome: row.commitmentOutcome,
+    revocationReason: row.revocationReason,
+    deadlines: deadlinesOf(row, taskRows),
+    tasks: taskRows.map((t) => ({
+      outcome: t.outcome as TaskOutcome | null,
+      taskId: t.taskId,
+      departmentCode: t.departmentCode,
+      divisionCode: t.divisionCode,
+      status: t.status as TaskStatus,
+      claimDueAt: t.claimDueAt.toISOString(),
+      claimedAt: iso(t.claimedAt),
+      claimOverdue: t.claimOverdue,
+      feedbackDueAt: iso(t.feedbackDueAt),
+      result: t.result as FeedbackResult | null,
+    })),
+    createdAt: row.createdAt.toISOString(),
+    closedAt: iso(row.closedAt),
+    closeReason: row.closeReason,
+    links: links(row.applicationNo),
+  };
+}

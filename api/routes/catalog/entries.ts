@@ -1,0 +1,49 @@
+// The two catalogs and how an entry of each is written, the same way by a single POST
+// (items.ts) and by a bulk import (import.ts): whole, so a field left out is cleared, not kept
+// from before; an approval item gets a new version.
+import type { z } from 'zod';
+import { upsertApprovalItem, upsertSupervisionItem, type ChangeActor, type Tx } from '../../../db/catalog.js';
+import type { ItemTable } from '../../../db/queries/catalog.js';
+import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
+import type { Role } from '../../auth.js';
+import { approvalItemSchema, supervisionItemSchema } from '../../catalog-schemas.js';
+
+export type RowSchema = typeof approvalItemSchema | typeof supervisionItemSchema;
+
+export interface Catalog<S extends RowSchema> {
+  url: string;
+  noun: string;
+  side: 'approval' | 'supervision';
+  schema: S;
+  roles: readonly Role[];
+  table: ItemTable;
+  write(tx: Tx, item: z.output<S>, actor: ChangeActor): Promise<{ created: boolean; version?: number }>;
+}
+
+export function writeApprovalItem(tx: Tx, i: z.output<typeof approvalItemSchema>, actor: ChangeActor): Promise<{ created: boolean; version: number }> {
+  return upsertApprovalItem(tx, { ...i, subItem: i.subItem ?? null, commitmentPeriodDays: i.commitmentPeriodDays ?? null, deadlinePolicy: i.deadlinePolicy ?? null }, actor);
+}
+
+export function writeSupervisionItem(tx: Tx, i: z.output<typeof supervisionItemSchema>, actor: ChangeActor): Promise<{ created: boolean }> {
+  return upsertSupervisionItem(tx, { ...i, subItem: i.subItem ?? null, divisionCode: i.divisionCode ?? null, inspectionMethod: i.inspectionMethod ?? null, legalBasis: i.legalBasis ?? null }, actor);
+}
+
+export const approvalCatalog: Catalog<typeof approvalItemSchema> = {
+  url: '/v1/approval-items/import',
+  noun: 'approval items',
+  side: 'approval',
+  schema: approvalItemSchema,
+  roles: ['regional-admin', 'approval'],
+  table: approvalItems,
+  write: writeApprovalItem,
+};
+
+export const supervisionCatalog: Catalog<typeof supervisionItemSchema> = {
+  url: '/v1/supervision-items/import',
+  noun: 'supervision items',
+  side: 'supervision',
+  schema: supervisionItemSchema,
+  roles: ['regional-admin', 'supervision'],
+  table: supervisionItems,
+  write: writeSupervisionItem,
+};

@@ -1,0 +1,27 @@
+// Every route module, by subject and behaviour. Each is a FastifyPluginAsyncZod with a full
+// schema per route (params, body, every response status, tags), so /openapi.json is complete.
+import type { FastifyPluginAsync } from 'fastify';
+import service from './service.js';
+import submit from './applications/submit.js';
+import caseReads from './applications/read.js';
+import caseActions from './applications/actions.js';
+import taskReads from './tasks/read.js';
+import taskActions from './tasks/actions.js';
+import organization from './organization.js';
+import calendar from './calendar.js';
+import catalogItems from './catalog/items.js';
+import linkages from './catalog/linkages.js';
+import linkageLifecycle from './catalog/linkage-lifecycle.js';
+import alerts from './catalog/alerts.js';
+import catalogImport from './catalog/import.js';
+import applicants from './applicants.js';
+import notifications from './notifications.js';
+import stats from './stats.js';
+
+const routes: FastifyPluginAsync = async (app) => {
+  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats]) {
+    await app.register(plugin);
+  }
+};
+
+export default routes;

@@ -1,0 +1,106 @@
+// The notification outbox (each message with its business key and delivery status), and the
+// SMS provider's delivery receipts (状态报告). Receipts are authenticated by a shared secret,
+// not a user token: the provider is a system. A failed task SMS escalates instead of being
+// forgotten.
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { notificationFailedSignal } from '../../workflows/contracts.js';
+import { NOTIFICATION_STATUSES, notificationsByKey, outbox, recordReceipt } from '../../db/queries/notifications.js';
+import { isAwaitingClaim } from '../../db/queries/tasks.js';
+import { HttpProblem, problemSchema, problems, unauthorized } from '../errors.js';
+import { iso, isoInstant, mobile, pagination } from '../schemas.js';
+
+const notificationView = z.object({
+  businessKey: z.string(),
+  channel: z.string(),
+  template: z.string(),
+  recipientName: z.string().nullable(),
+  recipientPhone: z.string(),
+  body: z.string(),
+  applicationNo: z.string().nullable(),
+  taskId: z.string().nullable(),
+  status: z.string(),
+  providerMessageId: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+});
+const outboxQuery = z.object({ applicationNo: z.string().max(64).optional(), recipient: mobile.optional(), status: z.enum(NOTIFICATION_STATUSES).optional(), ...pagination }).strict();
+const outboxPage = z.object({ items: z.array(notificationView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+const receipt = z
+  .object({
+    outId: z.string().min(1).max(300).describe('the business key we sent as out_id'),
+    status: z.enum(['delivered', 'failed']),
+    at: isoInstant,
+    error: z.string().max(500).optional(),
+  })
+  .strict();
+const receiptsAnswer = z.object({ updated: z.number().int(), unknown: z.array(z.string()), escalated: z.number().int() });
+
+const sameSecret = (given: string, expected: string) => {
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/**
+ * Records each receipt that moves its message forward (delivered stays delivered), and tells a
+ * task still awaiting its claim that its assignment SMS failed, so the task escalates. Answers
+ * how many were recorded, the keys no message of ours has, and how many tasks were told.
+ */
+async function applyReceipts(app: FastifyInstance, receipts: Array<z.infer<typeof receipt>>) {
+  const known = await notificationsByKey(app.db, receipts.map((r) => r.outId));
+  let updated = 0;
+  let escalated = 0;
+  for (const r of receipts) {
+    const n = known.get(r.outId);
+    if (!n || n.status === 'delivered' || (n.status === 'failed' && r.status === 'failed')) continue;
+    await recordReceipt(app.db, r.outId, { status: r.status, at: new Date(r.at), error: r.error });
+    updated++;
+    if (r.status === 'failed' && n.template === 'task-assigned' && n.taskId && (await isAwaitingClaim(app.db, n.taskId))) {
+      await app.temporal.workflow.getHandle(n.taskId).signal(notificationFailedSignal, { businessKey: r.outId, error: r.error });
+      escalated++;
+    }
+  }
+  return { updated, unknown: receipts.map((r) => r.outId).filter((k) => !known.has(k)), escalated };
+}
+
+const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/v1/notifications',
+    {
+      config: { roles: ['operator'] },
+      schema: { tags: ['notifications'], summary: 'The notification outbox: each message with its business key and delivery status', querystring: outboxQuery, response: { 200: outboxPage, ...problems(400, 401, 403, 404) } },
+    },
+    async (req) => {
+      const { limit, offset, ...filter } = req.query;
+      const { rows, total } = await outbox(app.db, filter, { limit, offset });
+      return { items: rows.map((n) => ({ ...n, createdAt: n.createdAt.toISOString(), sentAt: iso(n.sentAt), deliveredAt: iso(n.deliveredAt) })), total, limit, offset };
+    },
+  );
+
+  const secret = app.config.env.SMS_RECEIPT_TOKEN;
+  app.post(
+    '/v1/sms/receipts',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: "The SMS provider's delivery reports; header x-receipt-token carries the shared secret",
+        security: [],
+        headers: z.object({ 'x-receipt-token': z.string().max(200).optional() }).passthrough(),
+        body: z.object({ receipts: z.array(receipt).min(1).max(1000) }).strict(),
+        response: { 200: receiptsAnswer, 400: problemSchema, 401: problemSchema, 503: problemSchema },
+      },
+    },
+    async (req) => {
+      if (!secret) throw new HttpProblem(503, 'not-configured', 'Receipts not configured', 'SMS_RECEIPT_TOKEN is not set on this server');
+      if (!sameSecret(String(req.headers['x-receipt-token'] ?? ''), secret)) throw unauthorized('a valid x-receipt-token is required');
+      return applyReceipts(app, req.body.receipts);
+    },
+  );
+};
+
+export default notificationRoutes;

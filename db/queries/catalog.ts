@@ -1,0 +1,83 @@
+// The catalogs as the API reads them: approval and supervision items, deadline policies, the
+// references a bulk import checks in a few statements, and the routing alerts.
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { preparedPerDb, type Db } from '../client.js';
+import { alerts, approvalItems, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
+
+export type ApprovalItemRow = typeof approvalItems.$inferSelect;
+export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
+export type ItemTable = typeof approvalItems | typeof supervisionItems;
+
+/** The submitted item's catalog row: every submission reads it. */
+const approvalItemStatement = preparedPerDb((db) => db.select().from(approvalItems).where(eq(approvalItems.code, sql.placeholder('code'))).prepare('approval_item_by_code'));
+
+export async function approvalItemByCode(db: Db, code: string): Promise<ApprovalItemRow | undefined> {
+  return (await approvalItemStatement(db).execute({ code }))[0];
+}
+
+export async function supervisionItemByCode(db: Db, code: string): Promise<SupervisionItemRow | undefined> {
+  return (await db.select().from(supervisionItems).where(eq(supervisionItems.code, code)))[0];
+}
+
+/** The department that owns an item of this catalog now, if the item exists. */
+export async function itemOwner(db: Db, table: ItemTable, code: string): Promise<string | undefined> {
+  return (await db.select({ departmentCode: table.departmentCode }).from(table).where(eq(table.code, code)))[0]?.departmentCode;
+}
+
+export async function policyExists(db: Db, code: string): Promise<boolean> {
+  return (await db.select({ code: deadlinePolicies.code }).from(deadlinePolicies).where(eq(deadlinePolicies.code, code))).length > 0;
+}
+
+export function listApprovalItems(db: Db, f: { departmentCode?: string; regionCode?: string }): Promise<ApprovalItemRow[]> {
+  const where: SQL[] = [];
+  if (f.departmentCode) where.push(eq(approvalItems.departmentCode, f.departmentCode));
+  if (f.regionCode) where.push(eq(approvalItems.regionCode, f.regionCode));
+  return db.select().from(approvalItems).where(and(...where)).orderBy(asc(approvalItems.code));
+}
+
+export function listSupervisionItems(db: Db, f: { departmentCode?: string }): Promise<SupervisionItemRow[]> {
+  return db.select().from(supervisionItems).where(f.departmentCode ? eq(supervisionItems.departmentCode, f.departmentCode) : undefined).orderBy(asc(supervisionItems.code));
+}
+
+export type ReferenceKind = 'departments' | 'regions' | 'divisions' | 'policies' | 'items';
+
+/** What a bulk import's rows name that exists, looked up in a statement per kind. */
+export interface KnownReferences {
+  /** item code → the department owning it now */
+  items: Map<string, string>;
+  departments: Map<string, { code: string; side: string; regionCode: string }>;
+  regions: Set<string>;
+  /** division code → its department */
+  divisions: Map<string, string>;
+  policies: Set<string>;
+}
+
+export async function knownReferences(db: Db, want: Record<ReferenceKind, Set<string>>, table: ItemTable): Promise<KnownReferences> {
+  const list = (s: Set<string>) => [...s];
+  const [items, regionRows, divisionRows, policyRows] = await Promise.all([
+    want.items.size ? db.select({ code: table.code, departmentCode: table.departmentCode }).from(table).where(inArray(table.code, list(want.items))) : [],
+    want.regions.size ? db.select({ code: regions.code }).from(regions).where(inArray(regions.code, list(want.regions))) : [],
+    want.divisions.size ? db.select({ code: divisions.code, departmentCode: divisions.departmentCode }).from(divisions).where(inArray(divisions.code, list(want.divisions))) : [],
+    want.policies.size ? db.select({ code: deadlinePolicies.code }).from(deadlinePolicies).where(inArray(deadlinePolicies.code, list(want.policies))) : [],
+  ]);
+  // The departments of existing items too: moving an item needs the scope of both.
+  const departmentCodes = [...want.departments, ...items.map((i) => i.departmentCode)];
+  const departmentRows = departmentCodes.length
+    ? await db.select({ code: departments.code, side: departments.side, regionCode: departments.regionCode }).from(departments).where(inArray(departments.code, departmentCodes))
+    : [];
+  return {
+    items: new Map(items.map((i) => [i.code, i.departmentCode])),
+    departments: new Map(departmentRows.map((d) => [d.code, d])),
+    regions: new Set(regionRows.map((r) => r.code)),
+    divisions: new Map(divisionRows.map((d) => [d.code, d.departmentCode])),
+    policies: new Set(policyRows.map((p) => p.code)),
+  };
+}
+
+/** Routing alerts, oldest first: of one region, or all; open only, or all. */
+export function listAlerts(db: Db, f: { regionCode?: string; open: boolean }) {
+  const where: SQL[] = [];
+  if (f.regionCode !== undefined) where.push(eq(alerts.regionCode, f.regionCode));
+  if (f.open) where.push(isNull(alerts.resolvedAt));
+  return db.select().from(alerts).where(and(...where)).orderBy(asc(alerts.id));
+}

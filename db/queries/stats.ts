@@ -1,0 +1,111 @@
+// Figures for people who watch the loop: claim and feedback timeliness per department and
+// division (考核督查), and the domain gauges the API's /metrics reads at scrape time. All from
+// the read model, never by scanning Temporal.
+import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { loadCalendarData } from '../calendar.js';
+import { tasks } from '../schema/index.js';
+import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { workingMillisBetween } from '../../workflows/domain/working-time.js';
+
+export interface TimelinessRow {
+  departmentCode: string;
+  divisionCode: string;
+  received: number;
+  claimedOnTime: number;
+  claimedLate: number;
+  unclaimedPastDeadline: number;
+  unclaimedOpen: number;
+  /** Median time from push to claim, counting only working days (24 h each). */
+  medianClaimWorkingHours: number | null;
+  feedbackOnTime: number;
+  feedbackLate: number;
+  feedbackOverdue: number;
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+type TimedTask = Pick<typeof tasks.$inferSelect, 'departmentCode' | 'divisionCode' | 'pushedAt' | 'claimDueAt' | 'claimedAt' | 'feedbackDueAt' | 'feedbackAt'>;
+
+/** Adds one task to its group's figures; `now` decides what is past its deadline. */
+function count(g: TimelinessRow & { durations: number[] }, t: TimedTask, now: Date, calendar: WorkingCalendar) {
+  g.received++;
+  if (t.claimedAt) {
+    if (t.claimedAt <= t.claimDueAt) g.claimedOnTime++;
+    else g.claimedLate++;
+    g.durations.push(workingMillisBetween(calendar, t.pushedAt, t.claimedAt) / 3_600_000);
+  } else if (t.claimDueAt < now) g.unclaimedPastDeadline++;
+  else g.unclaimedOpen++;
+  if (t.feedbackDueAt) {
+    if (t.feedbackAt) {
+      if (t.feedbackAt <= t.feedbackDueAt) g.feedbackOnTime++;
+      else g.feedbackLate++;
+    } else if (t.feedbackDueAt < now) g.feedbackOverdue++;
+  }
+}
+
+/**
+ * Timeliness of the tasks pushed in [start, end), per department and division, in their order.
+ * `departmentCodes` limits it to those departments (a regional admin's region).
+ */
+export async function timeliness(db: Db, f: { start: Date; end: Date; departmentCode?: string; departmentCodes?: string[] }, now: Date): Promise<TimelinessRow[]> {
+  const where: SQL[] = [gte(tasks.pushedAt, f.start), lt(tasks.pushedAt, f.end)];
+  if (f.departmentCode) where.push(eq(tasks.departmentCode, f.departmentCode));
+  if (f.departmentCodes) where.push(inArray(tasks.departmentCode, f.departmentCodes.length ? f.departmentCodes : ['-']));
+  const rows = await db
+    .select({ departmentCode: tasks.departmentCode, divisionCode: tasks.divisionCode, pushedAt: tasks.pushedAt, claimDueAt: tasks.claimDueAt, claimedAt: tasks.claimedAt, feedbackDueAt: tasks.feedbackDueAt, feedbackAt: tasks.feedbackAt })
+    .from(tasks)
+    .where(and(...where))
+    .orderBy(asc(tasks.departmentCode), asc(tasks.divisionCode));
+  const calendar = new WorkingCalendar(await loadCalendarData(db));
+  const groups = new Map<string, TimelinessRow & { durations: number[] }>();
+  for (const t of rows) {
+    const key = `${t.departmentCode}\u0000${t.divisionCode}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { departmentCode: t.departmentCode, divisionCode: t.divisionCode, received: 0, claimedOnTime: 0, claimedLate: 0, unclaimedPastDeadline: 0, unclaimedOpen: 0, medianClaimWorkingHours: null, feedbackOnTime: 0, feedbackLate: 0, feedbackOverdue: 0, durations: [] };
+      groups.set(key, g);
+    }
+    count(g, t, now, calendar);
+  }
+  return [...groups.values()].map(({ durations, ...g }) => {
+    const m = median(durations);
+    return { ...g, medianClaimWorkingHours: m === null ? null : Math.round(m * 100) / 100 };
+  });
+}
+
+export type DomainFigures = {
+  cases: number;
+  open_cases: number;
+  tasks_overdue: number;
+  feedback_overdue: number;
+  reminders: number;
+  sms_failed: number;
+};
+
+/** The domain's gauges in one statement. */
+export async function domainFigures(db: Db): Promise<DomainFigures> {
+  const [row] = await db.execute<DomainFigures>(sql`
+    select
+      (select count(*) from cases)::int as cases,
+      (select count(*) from cases where closed_at is null)::int as open_cases,
+      (select count(*) from tasks where claim_overdue and status = 'awaiting-claim')::int as tasks_overdue,
+      (select count(*) from tasks where feedback_overdue and status <> 'closed')::int as feedback_overdue,
+      (select count(*) from notifications where template like '%reminder%' and status in ('sent', 'delivered'))::int as reminders,
+      (select count(*) from notifications where status = 'failed')::int as sms_failed`);
+  return row!;
+}
+
+/** Deadline lag = when the overdue mark was recorded − the deadline it marks, over the last day (seconds). */
+export async function deadlineLag(db: Db): Promise<{ p50: number; p99: number; max: number }> {
+  const [r] = await db.execute<{ p50: number | null; p99: number | null; max: number | null }>(sql`
+    select percentile_cont(0.5) within group (order by lag) as p50, percentile_cont(0.99) within group (order by lag) as p99, max(lag) as max
+    from (select extract(epoch from (at - (detail->>'claimDueAt')::timestamptz)) as lag
+          from audit_events where kind = 'claim-overdue' and at > now() - interval '1 day') l`);
+  return { p50: Number(r?.p50 ?? 0), p99: Number(r?.p99 ?? 0), max: Number(r?.max ?? 0) };
+}
