@@ -82,7 +82,7 @@ describe('calendarRetime at a city’s scale', () => {
     const env = new MockActivityEnvironment({ heartbeatDetails: { phase: 'cases', after: half, casesRetimed: N, casesSignalled: N / 2, tasksSignalled: 0 } satisfies RetimeProgress });
     const beats: RetimeProgress[] = [];
     env.on('heartbeat', (d: RetimeProgress) => beats.push(structuredClone(d)));
-    const r = await env.run(retimeAfterCalendarImport, testDeps(database(), { temporal: client }), { importId: imported.importId });
+    const r = (await env.run(retimeAfterCalendarImport, testDeps(database(), { temporal: client }), { importId: imported.importId })) as Awaited<ReturnType<typeof retimeAfterCalendarImport>>;
     // Nothing re-timed again (the decisions phase was done), the second half of ours signalled.
     expect(r.casesRetimed).toBe(N);
     expect(r.casesSignalled).toBeGreaterThanOrEqual(N);
