@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
+import { createDatabase } from '../../db/client.js';
 import { createVerifier } from '../../api/auth.js';
 import { approver, closeDatabase, database, testConfig, tokenFor } from '../helpers.js';
 
@@ -41,5 +42,21 @@ describe('/metrics', () => {
   it('readiness checks PostgreSQL and Temporal', async () => {
     const r = await app.inject({ method: 'GET', url: '/readyz' });
     expect(r.json()).toEqual({ status: 'ready', postgres: true, temporal: true });
+  });
+
+  it('reads the domain figures in one statement per scrape, and the deadline lag in another', async () => {
+    const statements: string[] = [];
+    const counted = createDatabase(process.env.DATABASE_URL!, { max: 2, onQuery: (q) => statements.push(q) });
+    const scraped = await buildApp({ config, database: counted, temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+    try {
+      statements.length = 0;
+      const r = await scraped.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${SCRAPE}` } });
+      expect(r.statusCode).toBe(200);
+      expect(statements).toHaveLength(2);
+      expect(statements.filter((q) => q.includes('count(*)'))).toHaveLength(1);
+    } finally {
+      await scraped.close();
+      await counted.close();
+    }
   });
 });
