@@ -48,7 +48,8 @@ export interface StackOptions {
   };
   migrate?: boolean;
   seed?: boolean;
-  temporal?: {
+  /** false: no Temporal at all. */
+  temporal?: false | {
     /** Reuse whatever listens here; when nothing does (and it is local), start the dev server. */
     address?: string;
     /** Fixed ports; else free ones. */
@@ -225,7 +226,7 @@ export class Stack {
     Object.assign(env, {
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
-      TEMPORAL_NAMESPACE: this.o.temporal?.namespace ?? 'default',
+      TEMPORAL_NAMESPACE: this.temporalOptions.namespace ?? 'default',
       TEMPORAL_UI_URL: this.temporalUiUrl,
       JWT_DEV_KEY_FILE: path.join(this.dir, 'dev-jwt.key'),
       ...(this.cli && { TEMPORAL_CLI_PATH: this.cli }),
@@ -275,11 +276,16 @@ export class Stack {
 
   // --- Temporal -------------------------------------------------------------------------------
 
+  private get temporalOptions(): Exclude<StackOptions['temporal'], false | undefined> {
+    return this.o.temporal || {};
+  }
+
   private temporalDataDir(): string {
-    return path.resolve(this.o.temporal?.dataDir ?? path.join(this.dir, 'temporal'));
+    return path.resolve(this.temporalOptions.dataDir ?? path.join(this.dir, 'temporal'));
   }
 
   private async startTemporal(): Promise<void> {
+    if (this.o.temporal === false) return;
     const t = this.o.temporal ?? {};
     const [host, port] = (t.address ?? ':').split(/:(?=\d+$)/);
     if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
@@ -298,7 +304,7 @@ export class Stack {
     this.cli = existingTemporalCli(projectRoot) ?? undefined;
     const t = this.config.temporal;
     if (!this.cli || t.tls.enabled || t.apiKey) return this.say('search attributes not checked (no CLI, or TLS / an API key): register them on the cluster yourself');
-    await registerSearchAttributes(this.cli, address, this.o.temporal?.namespace ?? 'default', t.searchAttributes).catch((e: Error) =>
+    await registerSearchAttributes(this.cli, address, this.temporalOptions.namespace ?? 'default', t.searchAttributes).catch((e: Error) =>
       this.say(`could not check the search attributes on ${address}: ${e.message.split('\n')[0]}`),
     );
   }
@@ -309,7 +315,7 @@ export class Stack {
    * Free ports are picked again for each try unless fixed.
    */
   private async startDevServer(port?: number, uiPort?: number): Promise<void> {
-    const t = this.o.temporal ?? {};
+    const t = this.temporalOptions;
     const namespace = t.namespace ?? 'default';
     for (let attempt = 1; ; attempt++) {
       this.devPorts = [port ?? (await findFreePort()), uiPort ?? (await findFreePort())];
