@@ -9,7 +9,7 @@ import { Chaos, type ChaosFigures, type ChaosPlan } from './chaos.js';
 import { checkInvariants, type CheckResult } from './checks.js';
 import { Driver, type CaseRecord, type DriverStats } from './driver.js';
 import { createRng } from './rng.js';
-import { CrashStack } from './stack.js';
+import { startCrashStack } from './stack.js';
 import { sleep } from '../stack/proc.js';
 
 export interface CrashTestOptions {
@@ -28,8 +28,8 @@ export interface CrashTestOptions {
   /** Keep the run dir even when the run passes (a failed run always keeps it). */
   keep?: boolean;
   runDir?: string;
+  /** A workflow bundle to reuse (npm test's); else one is built into the run dir. */
   bundlePath?: string;
-  temporalCli?: string;
   log?: (msg: string) => void;
   /** Set by the caller (Ctrl-C): stops driving and chaos, then tears down. */
   interrupted?: () => boolean;
@@ -65,7 +65,8 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
   const t0 = Date.now();
   const rng = createRng(o.seed);
   const interrupted = o.interrupted ?? (() => false);
-  const stack = await CrashStack.start({ runDir: o.runDir, bundlePath: o.bundlePath, temporalCli: o.temporalCli, log });
+  const crash = await startCrashStack({ runDir: o.runDir, bundlePath: o.bundlePath });
+  const { stack } = crash;
   let result: CrashTestResult | undefined;
   try {
     const setupMs = Date.now() - t0;
@@ -88,7 +89,7 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
       claimWhen: o.claimWhen ?? 'inbox',
       log,
     });
-    const chaos = new Chaos(stack, o.plan, rng, () => driver.progress(), log);
+    const chaos = new Chaos(crash, o.plan, rng, () => driver.progress(), log);
     log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${o.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${o.plan.killEveryMs.map((m) => m / 1000).join('-')} s${o.plan.minKills ? ` (at least ${o.plan.minKills}, placed by progress)` : ''}, ${o.plan.temporalRestarts} Temporal and ${o.plan.postgresRestarts} PostgreSQL restart(s)`);
     const ticker = setInterval(() => {
       const f = chaos.figures;
@@ -110,9 +111,9 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
 
     // The stack is whole again (the chaos loop finishes its action before stopping); make sure
     // a worker runs, and give it a few seconds for anything still in flight to land.
-    if (stack.workerGone()) await stack.startWorker();
+    if (stack.worker?.gone() ?? true) await stack.startWorker();
     await sleep(o.settleMs ?? 5000);
-    const checks = await checkInvariants(stack.databaseUrl, driver.cases, { connection: stack.temporalConnection(), namespace: 'default' });
+    const checks = await checkInvariants(stack.databaseUrl, driver.cases, { connection: crash.connection, namespace: 'default' });
 
     const f = chaos.figures;
     const ok =
@@ -143,14 +144,15 @@ export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult
       http: driver.stats,
       checks,
       caseDurations: durations(driver.cases),
-      runDir: stack.runDir,
+      runDir: stack.dir,
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
     };
   } finally {
     // A failed run keeps its run dir (logs, data) for the post-mortem; the path is printed.
     const keep = (o.keep ?? false) || !result?.ok;
-    await stack.teardown({ keep });
-    if (keep && !o.keep) log(`run dir kept for inspection: ${stack.runDir}`);
+    await crash.connection.close().catch(() => {});
+    await stack.stop({ keep });
+    if (keep && !o.keep) log(`run dir kept for inspection: ${stack.dir}`);
   }
   result!.elapsedMs = Date.now() - t0;
   return result!;
