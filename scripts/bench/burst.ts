@@ -110,7 +110,7 @@ async function runBare(stack: BenchStack, t: Temporal): Promise<Figures> {
 }
 
 function report(ours: Figures, bare: Figures): void {
-  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process, workflow cache ${cache ?? stack.config().temporal.worker.maxCachedWorkflows}`);
+  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process, workflow cache ${cache ?? stack.config.temporal.worker.maxCachedWorkflows}`);
   for (const f of [ours, bare]) {
     const ms = (x: number) => x.toFixed(0).padStart(6);
     const share = (s: number) => `${((100 * s) / f.wallS).toFixed(0)}%`;

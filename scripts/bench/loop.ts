@@ -219,14 +219,14 @@ try {
   let shape: Shape | undefined;
   for (let round = 0; round < ROUNDS; round++) {
     const ours = async () => {
-      if (round > 0) await stack.freshTemporal();
+      if (round > 0) await stack.restartTemporal({ fresh: true });
       const r = await runOurs(stack, round);
       shape = r.shape;
       console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(shape)}`);
       return r;
     };
     const bare = async () => {
-      await stack.freshTemporal();
+      await stack.restartTemporal({ fresh: true });
       return runBare(stack, round, shape!);
     };
     let pair: [Result, Result];

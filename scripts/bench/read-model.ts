@@ -14,18 +14,14 @@ import { runMigrations } from '../../db/migrate.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
 import { seedDemo } from '../seed.js';
 import { findFreePort } from '../stack/proc.js';
-import { startLocalPostgres } from '../stack/postgres.js';
+import { createDatabase as createPgDatabase, databaseUrl, startLocalPostgres, stopLocalPostgres } from '../stack/postgres.js';
+import { argValue, pct } from './stack.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const tasksArg = argv.indexOf('--tasks');
-const N = tasksArg >= 0 ? Number(argv[tasksArg + 1]) : quick ? 50_000 : 1_000_000;
+const N = argValue(argv, '--tasks') ?? (quick ? 50_000 : 1_000_000);
 const runDir = path.join(projectRoot, '.data', 'bench', `read-model-${process.pid}`);
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < Math.min(5, n); i++) await fn(); // warm up
   const out: number[] = [];
@@ -38,9 +34,11 @@ async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
 }
 const line = (name: string, xs: number[]) => console.log(`${name.padEnd(44)} p50 ${pct(xs, 50).toFixed(2).padStart(8)} ms   p99 ${pct(xs, 99).toFixed(2).padStart(8)} ms   (${xs.length} runs)`);
 
-const pg = await startLocalPostgres({ dataDir: path.join(runDir, 'pg'), port: await findFreePort(), logFile: path.join(runDir, 'pg.log'), dbNames: ['bench'], fast: true });
+// PostgreSQL alone: startStack always brings up Temporal too, which this benchmark does not use.
+const pg = await startLocalPostgres({ dataDir: path.join(runDir, 'pg'), port: await findFreePort(), logFile: path.join(runDir, 'pg.log'), fast: true });
 try {
-  const url = pg.url('bench');
+  await createPgDatabase(pg.port, 'bench');
+  const url = databaseUrl(pg.port, 'bench');
   await runMigrations(url);
   await seedDemo(url);
   const database = createDatabase(url, { max: 5 });
@@ -91,6 +89,6 @@ try {
   await app.close();
   await database.close();
 } finally {
-  await pg.stop();
-  if (!argv.includes('--keep')) fs.rmSync(runDir, { recursive: true, force: true });
+  await stopLocalPostgres(path.join(runDir, 'pg'));
+  fs.rmSync(runDir, { recursive: true, force: true });
 }

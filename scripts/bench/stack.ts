@@ -1,7 +1,7 @@
-// What the Temporal benchmarks share: a throwaway stack under .data/bench/run-<pid> (PostgreSQL
-// with fsync off, migrated and seeded; a Temporal dev server with production's search-attribute
-// cache), both workflow bundles, our worker and the bare one, and bench tasks started as the
-// push starts them. stop() tears the stack down and removes the directory; so does Ctrl-C.
+// What the Temporal benchmarks share: startStack with the bench's own dev-server options (a
+// throwaway stack under .data/bench/run-<pid>: PostgreSQL with fsync off, migrated and seeded,
+// and a Temporal dev server with production's search-attribute cache), both workflow bundles,
+// our worker and the bare one, and bench tasks started as the push starts them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,17 +10,13 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } 
 import postgres from 'postgres';
 import { databaseCalendar } from '../../activities/calendar.js';
 import { createDatabase, type Database } from '../../db/client.js';
-import { runMigrations } from '../../db/migrate.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
-import { loadConfig, projectRoot, type AppConfig } from '../../runtime/config.js';
+import { loadConfig, projectRoot } from '../../runtime/config.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
-import { DEMO, seedDemo } from '../seed.js';
-import { findFreePort } from '../stack/proc.js';
-import { startLocalPostgres, type LocalPostgres } from '../stack/postgres.js';
-import { ensureTemporalCli, registerSearchAttributes, startDevServer, type DevServer } from '../stack/temporal.js';
-import { devServerExtraArgs } from '../stack/stack.js';
+import { DEMO } from '../seed.js';
+import { startStack, type Stack } from '../stack/stack.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const argValue = (argv: string[], name: string): number | undefined => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : undefined);
@@ -34,118 +30,49 @@ export async function pool(n: number, concurrency: number, fn: (i: number) => Pr
   }));
 }
 
-/** The Temporal core's log at WARN (a benchmark prints its own figures); once per process. */
-function quietTemporalRuntime(): void {
+/** The stack, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
+export type BenchStack = Stack & { bundles: { ours: string; bare: string } };
+
+export async function startBenchStack(): Promise<BenchStack> {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('WARN') }); // a benchmark prints its own figures
   } catch {
     // installed already
   }
-}
-
-export interface BenchStack {
-  dir: string;
-  databaseUrl: string;
-  temporalAddress: string;
-  /** For CPU accounting (cpu.ts). */
-  temporalPid: number;
-  postgresPid: number;
-  /** The pre-built bundles of our workflows and of bare-workflows.ts. */
-  bundles: { ours: string; bare: string };
-  /** loadConfig with the stack's addresses and the given overrides. */
-  config(overrides?: Record<string, string>): AppConfig;
-  /** A new dev server on an empty database, so that each side of a pair starts from the same server state. */
-  freshTemporal(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-const say = (msg: string) => console.log(`[bench] ${msg}`);
-
-/**
- * The dev server re-reads its search attributes from SQLite on every use unless told otherwise
- * (a testing switch "not to be turned on in production"): a tax on using them that no cluster
- * charges (docs/benchmarks.md, "Measured evenly"). Registered at start-up, the cache has them
- * from the first read.
- */
-const benchServerArgs = (searchAttributes: Record<string, string>) => [
-  ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-  ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
-];
-
-export async function startBenchStack(): Promise<BenchStack> {
-  quietTemporalRuntime();
   const dir = path.join(projectRoot, '.data', 'bench', `run-${process.pid}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const base = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-  let pg: LocalPostgres | undefined;
-  let dev: DevServer | undefined;
-  let servers = 0;
-  const stop = async () => {
-    await dev?.stop().catch((e: Error) => console.error(`[bench] temporal stop: ${e.message}`));
-    await pg?.stop().catch((e: Error) => console.error(`[bench] postgres stop: ${e.message}`));
-    [dev, pg] = [undefined, undefined];
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  const onSignal = (sig: NodeJS.Signals) => {
-    console.error(`[bench] ${sig}: tearing the stack down`);
-    void stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const startTemporal = async () => {
-    const cli = await ensureTemporalCli(projectRoot);
-    const n = ++servers;
-    const extraArgs = [...devServerExtraArgs(base.temporal.devServer), ...benchServerArgs(base.temporal.searchAttributes)];
-    dev = await startDevServer({ cli, dataDir: path.join(dir, `temporal-${n}`), port: await findFreePort(), uiPort: await findFreePort(), namespace: 'default', logFile: path.join(dir, `temporal-${n}.log`), extraArgs });
-    await registerSearchAttributes(cli, dev.address, 'default', base.temporal.searchAttributes);
-  };
-  const startPg = async () => {
-    pg = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await findFreePort(), logFile: path.join(dir, 'pg.log'), dbNames: ['bench'], fast: true, settings: { max_connections: 200 } });
-    await runMigrations(pg.url('bench'));
-    await seedDemo(pg.url('bench'));
-  };
-  const parts = await Promise.allSettled([startPg(), startTemporal()]);
-  const failed = parts.find((p) => p.status === 'rejected');
-  if (failed) {
-    await stop();
-    throw failed.reason;
-  }
-  const databaseUrl = pg!.url('bench');
-  say(`stack up: PostgreSQL ${databaseUrl}, Temporal ${dev!.address}`);
-  return {
+  const bundles = { ours: path.join(dir, 'ours-bundle.js'), bare: path.join(dir, 'bare-bundle.js') };
+  const searchAttributes = loadConfig(process.env).temporal.searchAttributes;
+  const stack = await startStack({
     dir,
-    databaseUrl,
-    get temporalAddress() {
-      return dev!.address;
+    name: 'bench',
+    ephemeral: true,
+    postgres: { database: 'bench', fast: true, settings: { max_connections: 200 } },
+    migrate: true,
+    seed: true,
+    temporal: {
+      // The dev server re-reads its search attributes from SQLite on every use unless told
+      // otherwise (a testing switch "not to be turned on in production"): a tax on using them
+      // that no cluster charges (docs/benchmarks.md, "Measured evenly"). Given at start-up, the
+      // cache has them from the first read.
+      extraArgs: [
+        ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+        ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
+      ],
     },
-    get temporalPid() {
-      return dev!.pid;
-    },
-    postgresPid: pg!.pid,
-    bundles: await writeBundles(dir),
-    freshTemporal: async () => {
-      await dev!.stop();
-      await startTemporal();
-    },
-    config: (overrides = {}) =>
-      loadConfig({ ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: dev!.address, TEMPORAL_NAMESPACE: 'default', JWT_DEV_KEY_FILE: path.join(dir, 'jwt.key'), RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'silent', ...overrides }),
-    stop: async () => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      await stop();
-    },
-  };
-}
-
-async function writeBundles(dir: string): Promise<BenchStack['bundles']> {
-  const t0 = performance.now();
-  const bare = path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts');
-  const out = { ours: path.join(dir, 'ours-bundle.js'), bare: path.join(dir, 'bare-bundle.js') };
-  const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN') })));
-  fs.writeFileSync(out.ours, o!.code);
-  fs.writeFileSync(out.bare, b!.code);
-  say(`workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return out;
+    env: { WORKFLOW_BUNDLE_PATH: bundles.ours, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'silent' },
+  });
+  try {
+    const t0 = performance.now();
+    const bare = path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts');
+    const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN') })));
+    fs.writeFileSync(bundles.ours, o!.code);
+    fs.writeFileSync(bundles.bare, b!.code);
+    stack.say(`workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  return Object.assign(stack, { bundles });
 }
 
 // --- Temporal clients and workers ---------------------------------------------------------
@@ -156,7 +83,7 @@ export interface Temporal {
   close(): Promise<void>;
 }
 
-export async function connectTemporal(stack: BenchStack): Promise<Temporal> {
+export async function connectTemporal(stack: Stack): Promise<Temporal> {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   return { client: new Client({ connection, namespace: 'default' }), native, close: async () => void (await Promise.all([connection.close(), native.close()])) };
@@ -172,7 +99,7 @@ interface WorkerOptions {
 
 /** Our worker (createWorker: the real activities, embedded adapters) on its own task queue. */
 export async function startOurWorker(stack: BenchStack, t: Temporal, o: WorkerOptions & { onQuery?: (q: string) => void }) {
-  const config = stack.config({ WORKFLOW_BUNDLE_PATH: stack.bundles.ours, TEMPORAL_TASK_QUEUE: o.taskQueue });
+  const config = loadConfig({ ...stack.env, TEMPORAL_TASK_QUEUE: o.taskQueue });
   if (o.cache) config.temporal.worker.maxCachedWorkflows = o.cache;
   const database = createDatabase(stack.databaseUrl, { max: o.poolMax ?? config.env.DATABASE_POOL_MAX, onQuery: o.onQuery });
   const worker = await createWorker(config, database, t.native, t.client);
@@ -182,7 +109,7 @@ export async function startOurWorker(stack: BenchStack, t: Temporal, o: WorkerOp
 
 /** The bare workflows' worker, with temporal.yaml's worker settings: its one activity is an INSERT into bench_bare. */
 export async function startBareWorker(stack: BenchStack, t: Temporal, o: WorkerOptions) {
-  const config = stack.config();
+  const config = stack.config;
   const sql = postgres(stack.databaseUrl, { max: o.poolMax ?? config.env.DATABASE_POOL_MAX, onnotice: () => {} });
   await sql`create table if not exists bench_bare (id bigserial primary key, key text not null, at timestamptz not null default now())`;
   await sql`create index if not exists bench_bare_key on bench_bare (key)`;
