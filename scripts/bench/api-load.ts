@@ -1,13 +1,10 @@
 // npm run bench:api [-- --quick] [-- --tasks N] [-- --cache N]
-// The API under load, over real HTTP: N open supervision tasks (default 10,000, quick 200; real
-// supervisionTask workflows of SP-FOOD-01 with the real activities, worker in-process), the API
-// listening on a free port, and a fixed concurrency of 20 from a load generator in its own
-// process (http-driver.ts: autocannon, one keep-alive connection per caller) on: the inbox read,
-// claim, inspection, feedback. Prints throughput and p50/p99 per route; in the same run the
-// baselines: the same Updates sent straight to the workflows with the Temporal client (no HTTP,
-// auth, zod or read model), and the inbox's bare SQL — and the dev server's floor for an Update
-// at the same concurrency: a bare workflow's Update that runs one local INSERT (the shape of
-// ours), and one that does nothing.
+// The API under load over real HTTP: N open supervision tasks (default 10,000, quick 200; real
+// workflows of SP-FOOD-01, worker in-process) and 20 concurrent callers from a load generator in
+// its own process (http-driver.ts, autocannon) on the inbox, claim, inspection and feedback.
+// Throughput and p50/p99 per route against, in the same run, the inbox's bare SQL, the same
+// Updates sent with the Temporal client, and the dev server's floor for an Update at the same
+// concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
@@ -17,35 +14,21 @@ import { createVerifier, signDevToken } from '../../api/auth.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
-import { argValue, connectTemporal, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, type BenchStack, type Temporal } from './stack.js';
+import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
 import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--tasks') ?? (quick ? 200 : 10_000);
-// The worker's workflow cache (temporal.yaml's 2,000 by default). A claim on a task that is not
-// cached replays its history first — what a claim days after the push meets.
+// The worker's workflow cache: a claim on a task not cached replays its history first, as a claim days after the push does.
 const cache = argValue(argv, '--cache');
 const CONCURRENCY = 20;
 /** Tasks acted on per route: half through the API, half through the client (baseline). */
 const ACTED = Math.min(Math.floor(N / 2), quick ? 60 : 1000);
 const READS = quick ? 400 : 5000;
 
-interface Figure {
-  perSecond: number;
-  lat: number[];
-}
-
-async function measure(n: number, fn: (i: number) => Promise<unknown>): Promise<Figure> {
-  const lat: number[] = [];
-  const t0 = performance.now();
-  await pool(n, CONCURRENCY, async (i) => {
-    const t = performance.now();
-    await fn(i);
-    lat.push(performance.now() - t);
-  });
-  return { perSecond: n / ((performance.now() - t0) / 1000), lat };
-}
+type Figure = { seconds: number; lat: number[] };
+const measure = (n: number, fn: (i: number) => Promise<unknown>): Promise<Figure> => timedPool(n, CONCURRENCY, fn);
 
 /** Runs the requests from the load-generator process (its CPU is not the API's). */
 async function measureHttp(base: string, token: string, requests: Array<{ method: 'GET' | 'POST'; url: string; body?: unknown }>): Promise<Figure> {
@@ -59,8 +42,10 @@ async function measureHttp(base: string, token: string, requests: Array<{ method
   return JSON.parse(out) as Figure;
 }
 
-const line = (name: string, r: Figure) =>
-  console.log(`${name.padEnd(52)} ${r.perSecond.toFixed(1).padStart(8)} req/s   p50 ${pct(r.lat, 50).toFixed(1).padStart(7)} ms   p99 ${pct(r.lat, 99).toFixed(1).padStart(7)} ms   (${r.lat.length} requests)`);
+/** A route's line, then its baselines' (indented). */
+const line = (...rows: Array<[string, Figure]>) => {
+  for (const [name, r] of rows) console.log(`${name.padEnd(52)} ${(r.lat.length / r.seconds).toFixed(1).padStart(8)} req/s   p50 ${pct(r.lat, 50).toFixed(1).padStart(7)} ms   p99 ${pct(r.lat, 99).toFixed(1).padStart(7)} ms   (${r.lat.length} requests)`);
+};
 const cpuLine = (c: CpuSplit) => `API process ${c.node.toFixed(2)}   Temporal ${c.temporal.toFixed(2)}   PostgreSQL ${c.postgres.toFixed(2)}   machine ${c.machine.toFixed(2)}`;
 
 /** The routes over HTTP and, on other tasks, the same Updates through the client. */
@@ -93,10 +78,9 @@ async function routes(stack: BenchStack, t: Temporal, ours: Awaited<ReturnType<t
 }
 
 /**
- * The floor: bare workflows on the same server, no HTTP, no read model, no search attributes.
- * bareTask with no activity tasks; its claim handler runs one local INSERT (as ours records),
- * its inspection handler nothing. Started just before, so their 3-minute wait for a claim has
- * not run out.
+ * The floor: bareTask with no activity tasks on the same server; its claim handler runs one
+ * local INSERT (as ours records), its inspection handler nothing. Started just before, so their
+ * 3-minute wait for a claim has not run out.
  */
 async function floor(stack: BenchStack, t: Temporal) {
   const taskQueue = `bench-api-bare-${process.pid}`;
@@ -126,7 +110,7 @@ try {
   const taskId = await startBenchTasks(ours.database, t.client, batch, () => new Date());
   // At rest: every task pushed and its SMS to the division admin sent (the last activity
   // before the claim wait). Measuring earlier raced the inbox against the tail of the pushes.
-  const sent = async () => (await ours.database.sql<Array<{ n: number }>>`select count(*)::int as n from notifications where business_key like ${`task-${batch.prefix}-%:claim-notice`} and status = 'sent'`)[0]!.n;
+  const sent = () => countOf(ours.database.sql`select count(*)::int as n from notifications where business_key like ${`task-${batch.prefix}-%:claim-notice`} and status = 'sent'`);
   while ((await sent()) < N) await sleep(250);
   await sleep(2_000); // the workflow tasks that follow the last SMS
   await ours.database.sql.unsafe('vacuum analyze tasks');
@@ -135,19 +119,13 @@ try {
   const f = await floor(stack, t);
 
   console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
-  line('GET /v1/tasks (inbox, limit 50)', r.inbox);
-  line('  baseline: the inbox query, bare SQL', r.inboxSql);
   const u = r.inboxUsed;
+  line(['GET /v1/tasks (inbox, limit 50)', r.inbox], ['  baseline: the inbox query, bare SQL', r.inboxSql]);
   console.log(`  CPU ms per inbox read: ${cpuLine(u)}   load generator and the rest ${(u.machine - u.node - u.postgres - u.temporal).toFixed(2)}`);
-  line('POST /v1/tasks/:id/claim', r.claim);
-  line('  baseline: claim Update via the Temporal client', r.claimCl);
-  line('  floor: bare Update, one local INSERT', f.local);
-  line('  floor: bare Update, no-op', f.noop);
+  line(['POST /v1/tasks/:id/claim', r.claim], ['  baseline: claim Update via the Temporal client', r.claimCl], ['  floor: bare Update, one local INSERT', f.local], ['  floor: bare Update, no-op', f.noop]);
   console.log(`  CPU ms per claim: ${cpuLine(r.claimUsed)}; per bare Update with a local INSERT: ${cpuLine(f.localUsed)}`);
-  line('POST /v1/tasks/:id/inspection', r.insp);
-  line('  baseline: inspection Update via the Temporal client', r.inspCl);
-  line('POST /v1/tasks/:id/feedback', r.fb);
-  line('  baseline: feedback Update via the Temporal client', r.fbCl);
+  line(['POST /v1/tasks/:id/inspection', r.insp], ['  baseline: inspection Update via the Temporal client', r.inspCl]);
+  line(['POST /v1/tasks/:id/feedback', r.fb], ['  baseline: feedback Update via the Temporal client', r.fbCl]);
   const ratio = (a: Figure, b: Figure) => (pct(a.lat, 50) / pct(b.lat, 50)).toFixed(2);
   console.log(`ratio API/baseline p50: inbox ${ratio(r.inbox, r.inboxSql)}   claim ${ratio(r.claim, r.claimCl)}   inspection ${ratio(r.insp, r.inspCl)}   feedback ${ratio(r.fb, r.fbCl)}`);
   await ours.stop();

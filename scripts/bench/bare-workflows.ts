@@ -14,22 +14,12 @@ const retry = { initialInterval: '1 second', maximumInterval: '1 minute', backof
 const { bareInsert } = proxyActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry });
 const { bareInsert: bareInsertLocal } = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds', retry });
 
-/** Activities per phase, as counted in the real histories. */
-export interface Shape {
-  /** approvalCase: before the decide update; between it and the child's start; after the child. */
-  pre: number;
-  mid: number;
-  post: number;
-  /** supervisionTask: before the claim; in each handler (and after the feedback). */
-  open: number;
-  claim: number;
-  inspection: number;
-  feedback: number;
-  /** supervisionTask: local activities in each handler (recorded inside the update's workflow task). */
-  claimLocal?: number;
-  inspectionLocal?: number;
-  feedbackLocal?: number;
-}
+/**
+ * Activities per phase, as counted in the real histories: approvalCase's before the decide
+ * update, between it and the child's start, after the child; supervisionTask's before the claim
+ * and in each handler, and the local activities of each handler (inside the update's workflow task).
+ */
+export type Shape = { pre: number; mid: number; post: number; open: number; claim: number; inspection: number; feedback: number; claimLocal?: number; inspectionLocal?: number; feedbackLocal?: number };
 
 export const bareSubmit = defineUpdate<string, []>('submit');
 export const bareDecide = defineUpdate<string, []>('decide');

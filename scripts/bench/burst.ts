@@ -1,17 +1,14 @@
 // npm run bench:burst [-- --quick] [-- --tasks N] [-- --cache N]
-// A deadline burst: N open supervision tasks (default 10,000, quick 300) whose claim deadlines
-// fall on the same instant. Real supervisionTask workflows with the real activities (our worker,
-// embedded adapters), started directly with the client on a private task queue as the case's
-// push starts them, each with the claim window opened 3 minutes (the training policy's window)
-// before the shared instant. Measures: time until every claim-overdue audit event is recorded,
-// the deadline lag (audit `at` − claimDueAt: deciles, p50/p99/max), the worker's RSS and CPU
-// (in-process: the worker, the client and the pollers share this process), and the Temporal
-// server's and PostgreSQL's CPU. Then the same for N bare timers (sleep until the same kind of
-// instant, then one INSERT activity) in the same run.
+// A deadline burst: N open supervision tasks (default 10,000, quick 300; real supervisionTask
+// workflows, real activities) started as the push starts them, each with the training policy's
+// 3-minute claim window opened 3 minutes before one shared instant. Measures the time until
+// every claim-overdue event is recorded, the deadline lag (audit `at` − claimDueAt), this
+// process's RSS and CPU (worker, client and pollers), the server's and PostgreSQL's CPU; then the
+// same for N bare timers (sleep until an instant, then one INSERT) in the same run.
 import { performance } from 'node:perf_hooks';
 import { DEMO } from '../seed.js';
-import { cpuSplit, type CpuSplit } from './cpu.js';
-import { argValue, connectTemporal, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, type BenchStack, type Temporal } from './stack.js';
+import { cpuSplit } from './cpu.js';
+import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, type BenchStack, type Temporal } from './stack.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -21,24 +18,10 @@ const CLAIM_WINDOW_MS = 3 * 60_000; // the training policy
 /** How far ahead the shared instant lies: N starts (and for ours, pushes) must be done by then. */
 const lead = (perTaskMs: number) => Date.now() + Math.max(quick ? 12_000 : 20_000, N * perTaskMs + 10_000);
 
-interface Figures {
-  name: string;
-  startSeconds: number;
-  readyBeforeDueS: number;
-  doneAfterDueS: number;
-  lags: number[];
-  peakRssMiB: number;
-  rssBeforeMiB: number;
-  cpuS: number;
-  wallS: number;
-  /** CPU seconds of the Temporal server and PostgreSQL over the same span. */
-  server: CpuSplit;
-}
+/** A side's figures: its starts, its lags (ms), and what `drain` measured. */
+type Figures = { name: string; startSeconds: number; readyBeforeDueS: number; lags: number[] } & Awaited<ReturnType<typeof drain>>;
 
-/**
- * From 2 s before `dueAt` until `recorded()` reaches N: this process's RSS (sampled) and CPU, the
- * servers' CPU, and when the last was recorded.
- */
+/** From 2 s before `dueAt` until `recorded()` reaches N: this process's RSS (sampled) and CPU, the servers' CPU (cpu.ts), and when the last was recorded. */
 async function drain(stack: BenchStack, dueAt: number, recorded: () => Promise<number>) {
   await sleep(Math.max(0, dueAt - Date.now() - 2000));
   let peak = process.memoryUsage().rss;
@@ -69,17 +52,16 @@ async function runOurs(stack: BenchStack, t: Temporal): Promise<Figures> {
   const batch = { prefix, n: N, itemCode: 'TR-FOOD-01', itemName: '食品经营许可（演练）', regionCode: DEMO.trainingRegion, creditTag: 'BU', taskQueue };
   const taskId = await startBenchTasks(ours.database, t.client, batch, () => new Date(dueAt - CLAIM_WINDOW_MS));
   const startSeconds = (performance.now() - t0) / 1000;
-  for (;;) {
-    const [r] = await sql<Array<{ n: number }>>`select count(*)::int as n from tasks where task_id like ${like}`;
-    if (r!.n >= N) break;
-    if (Date.now() > dueAt) throw new Error(`only ${r!.n} of ${N} tasks pushed by the shared deadline: raise --lead-ms-per-task`);
+  let pushed = 0;
+  while ((pushed = await countOf(sql`select count(*)::int as n from tasks where task_id like ${like}`)) < N) {
+    if (Date.now() > dueAt) throw new Error(`only ${pushed} of ${N} tasks pushed by the shared deadline: raise --lead-ms-per-task`);
     await sleep(200);
   }
   console.log(`[bench] ${N} tasks started in ${startSeconds.toFixed(1)} s, all pushed (openTask done) after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const readyBeforeDueS = (dueAt - Date.now()) / 1000;
-  const [distinct] = await sql<Array<{ n: number }>>`select count(distinct claim_due_at)::int as n from tasks where task_id like ${like}`;
-  if (distinct!.n !== 1) console.log(`[bench] WARNING: ${distinct!.n} distinct claim deadlines (expected 1)`);
-  const m = await drain(stack, dueAt, async () => (await sql<Array<{ n: number }>>`select count(*)::int as n from audit_events where kind = 'claim-overdue' and task_id like ${like}`)[0]!.n);
+  const distinct = await countOf(sql`select count(distinct claim_due_at)::int as n from tasks where task_id like ${like}`);
+  if (distinct !== 1) console.log(`[bench] WARNING: ${distinct} distinct claim deadlines (expected 1)`);
+  const m = await drain(stack, dueAt, () => countOf(sql`select count(*)::int as n from audit_events where kind = 'claim-overdue' and task_id like ${like}`));
   const rows = await sql<Array<{ lag: number }>>`
     select extract(epoch from (a.at - t.claim_due_at)) * 1000 as lag
     from audit_events a join tasks t on t.task_id = a.task_id
@@ -103,7 +85,7 @@ async function runBare(stack: BenchStack, t: Temporal): Promise<Figures> {
   const startSeconds = (performance.now() - t0) / 1000;
   const readyBeforeDueS = (dueAt - Date.now()) / 1000;
   if (readyBeforeDueS < 0) console.log(`[bench] WARNING: the bare starts ended ${(-readyBeforeDueS).toFixed(1)} s after the shared instant, so the last timers were set late and their lag includes the start backlog: raise --bare-lead-ms-per-timer`);
-  const m = await drain(stack, dueAt, async () => (await bare.sql<Array<{ n: number }>>`select count(*)::int as n from bench_bare where key like ${`${prefix}-%`}`)[0]!.n);
+  const m = await drain(stack, dueAt, () => countOf(bare.sql`select count(*)::int as n from bench_bare where key like ${`${prefix}-%`}`));
   const rows = await bare.sql<Array<{ lag: number }>>`select extract(epoch from (at - ${new Date(dueAt)}::timestamptz)) * 1000 as lag from bench_bare where key like ${`${prefix}-%`}`;
   await bare.stop();
   return { name: 'bare: timer + one INSERT', startSeconds, readyBeforeDueS, lags: rows.map((r) => Number(r.lag)), ...m };

@@ -9,21 +9,17 @@ export interface CpuSplit {
   temporal: number;
   postgres: number;
   machine: number;
-  /**
-   * This process by thread: the main thread (API, activities, client; `mainSys` its kernel
-   * share: socket writes and reads), the busiest other JS thread (the SDK's workflow thread),
-   * the Temporal core's tokio threads, and the rest (GC helpers, libuv pool).
-   */
+  /** This process by thread: main (API, activities, client; `mainSys` its kernel share), the busiest other JS thread (the SDK's workflow thread), the core's tokio threads, the rest (GC, libuv). */
   threads: { main: number; workflow: number; core: number; other: number; mainSys: number };
 }
 
-/** A /proc stat line: the name, and the fields after it (ppid 1, utime 11, stime 12, cutime 13, cstime 14). */
+/** A /proc stat line: the name, and the fields after it (ppid 1, utime 11, stime 12, cutime 13, cstime 14); null once exited. */
 function readStat(file: string): { name: string; f: string[] } | null {
   try {
     const s = fs.readFileSync(file, 'utf8');
     return { name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), f: s.slice(s.lastIndexOf(')') + 2).split(' ') };
   } catch {
-    return null; // exited while we read
+    return null; // it exited while we read
   }
 }
 

@@ -1,32 +1,26 @@
 // npm run bench:loop [-- --quick] [-- --cases N] [-- --rounds N] [-- --concurrency N]
-// The whole standard route, end to end: N cases of TR-FOOD-01 (default 500, quick 30) through
-// the real API in-process (buildApp + inject) with the real worker in-process (pre-built
-// bundle), 50 at a time: submit, decide approve, claim, inspection, feedback compliant, wait
-// closed. Then, in the same run, the bare workflows of the same shape (bare-workflows.ts: the
-// same activities per phase as counted in ours' histories, each a tiny INSERT; same updates;
-// one child) driven the same way with client.workflow calls, each side on a fresh dev server.
-// Prints cases/s, p50/p99 per-case latency, round trips per case (WorkflowTaskCompleted +
-// ActivityTaskCompleted in a sample's histories), history bytes and CPU per case by process
-// and thread, ours' statements per case, and the ratios ours/bare.
-import { performance } from 'node:perf_hooks';
+// The whole standard route: N cases of TR-FOOD-01 (default 500, quick 30) through the real API
+// (buildApp + inject) and worker in-process, 50 at a time: submit, decide, claim, inspection,
+// feedback, closed. Then, in the same run, the bare workflows of the same shape (bare-workflows.ts)
+// driven the same way with client.workflow calls, each side on a fresh dev server. Prints
+// cases/s, p50/p99, round trips (WorkflowTaskCompleted + ActivityTaskCompleted in a sample's
+// histories), history bytes and CPU per case by process and thread, ours' statements, the ratios.
 import { createRequire } from 'node:module';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { temporal as protoNs } from '@temporalio/proto';
 import { buildApp } from '../../api/app.js';
 import { createVerifier, signDevToken } from '../../api/auth.js';
-import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
-import { DEMO } from '../seed.js';
+import { DEMO, demoCreditCode } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
-import { argValue, connectTemporal, pct, pool, sleep, startBareWorker, startBenchStack, startOurWorker, type BenchStack } from './stack.js';
+import { argValue, connectTemporal, pct, sleep, timedPool, startBareWorker, startBenchStack, startOurWorker, type BenchStack } from './stack.js';
 import { bareClaim, bareDecide, bareFeedback, bareInspection, bareSubmit, type Shape, type bareCase } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--cases') ?? (quick ? 30 : 500);
 const CONCURRENCY = argValue(argv, '--concurrency') ?? 50;
-// Rounds of the pair, the order alternating (ours first in even rounds): the machine's speed
-// drifts over minutes and the first side runs on a colder process, so one pair can be off by
-// ±5 %; the median of rounds is not.
+// Rounds of the pair, the order alternating: the machine drifts over minutes and the first side
+// runs on a colder process, so one pair can be off by ±5 %; the median of rounds is not.
 const ROUNDS = argValue(argv, '--rounds') ?? 1;
 const SAMPLE = Math.min(N, 10);
 // How often a driver looks for the supervision task, on both sides: both look for the row the
@@ -38,13 +32,6 @@ const proto = (createRequire(import.meta.url)('@temporalio/proto') as { temporal
 const ET = proto.api.enums.v1.EventType;
 type History = protoNs.api.history.v1.IHistory;
 type HistoryEvent = protoNs.api.history.v1.IHistoryEvent;
-
-function freshCreditCode(): string {
-  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-  let body = '91320700';
-  for (let i = 0; i < 9; i++) body += alphabet[Math.floor(Math.random() * alphabet.length)];
-  return body + creditCodeCheckChar(body);
-}
 
 let polls = 0;
 async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
@@ -84,41 +71,18 @@ function shapeOf(parent: History, children: History[]): Shape {
   return { pre: pre!, mid: mid!, post: post!, open: open!, claim: claim!, inspection: inspection!, feedback: feedback!, claimLocal, inspectionLocal, feedbackLocal };
 }
 
-interface Result {
-  name: string;
-  seconds: number;
-  latencies: number[];
-  /** Per case: workflow tasks, activity tasks, local activities (markers: not round trips), history bytes, polls. */
-  wft: number;
-  act: number;
-  local: number;
-  bytes: number;
-  polls: number;
-  /** CPU ms per case by process and thread, over the timed part. */
-  cpu: CpuSplit;
-  shape?: Shape;
-}
+/** Per case: workflow tasks, activity tasks, local activities (markers: not round trips), history bytes, polls, CPU ms by process and thread. */
+type Result = { name: string; seconds: number; latencies: number[]; wft: number; act: number; local: number; bytes: number; polls: number; cpu: CpuSplit; shape?: Shape };
 
 /** Runs `oneCase` N times, timed, then reads the histories of a sample ([case, task] ids). */
 async function measure(stack: BenchStack, client: Client, name: string, oneCase: (i: number) => Promise<void>, sample: (i: number) => [string, string]): Promise<Result> {
-  const latencies: number[] = [];
   polls = 0;
   const cpu = cpuSplit(stack);
-  const t0 = performance.now();
-  await pool(N, CONCURRENCY, async (i) => {
-    const t = performance.now();
-    await oneCase(i);
-    latencies.push(performance.now() - t);
-  });
-  const seconds = (performance.now() - t0) / 1000;
+  const { seconds, lat: latencies } = await timedPool(N, CONCURRENCY, oneCase);
   const used = perItem(cpu(), N);
-  const parents: History[] = [];
-  const children: History[] = [];
-  for (let i = 0; i < SAMPLE; i++) {
-    const [p, c] = sample(i);
-    parents.push(await client.workflow.getHandle(p).fetchHistory());
-    children.push(await client.workflow.getHandle(c).fetchHistory());
-  }
+  const ids = Array.from({ length: SAMPLE }, (_, i) => sample(i));
+  const parents = await Promise.all(ids.map(([p]) => client.workflow.getHandle(p).fetchHistory()));
+  const children = await Promise.all(ids.map(([, c]) => client.workflow.getHandle(c).fetchHistory()));
   const all = [...parents, ...children];
   const bytes = all.reduce((a, h) => a + proto.api.history.v1.History.encode(h).finish().length, 0) / SAMPLE;
   const per = (f: (e: HistoryEvent) => boolean) => count(all, f) / SAMPLE;
@@ -152,7 +116,7 @@ async function runOurs(stack: BenchStack, round: number): Promise<Result> {
   const task = (i: number) => `task-${no(i)}-${DEMO.market}`;
   statements.clear();
   const result = await measure(stack, t.client, 'ours (API + approvalCase/supervisionTask)', async (i) => {
-    const applicant = { creditCode: freshCreditCode(), name: '连云港演练食品店', phone: '13700000002' };
+    const applicant = { creditCode: demoCreditCode(`91320700L${String(round * 100_000 + i).padStart(8, '0')}`), name: '连云港演练食品店', phone: '13700000002' };
     await call('/v1/applications', approver, { applicationNo: no(i), itemCode: 'TR-FOOD-01', applicant, materials: ['食品经营许可申请书'] }, 201);
     await call(`/v1/applications/${no(i)}/decision`, approver, { outcome: 'approve', opinion: '演练' });
     await until(async () => (await database.sql`select 1 from tasks where task_id = ${task(i)}`).length > 0, task(i));
@@ -217,26 +181,17 @@ try {
   // the same SQLite file, which costs the server more per case (docs/benchmarks.md).
   const ratios: number[] = [];
   let shape: Shape | undefined;
+  const side = async (which: 'ours' | 'bare', round: number): Promise<Result> => {
+    if (round > 0 || which === 'bare') await stack.restartTemporal({ fresh: true });
+    if (which === 'bare') return runBare(stack, round, shape!);
+    const r = await runOurs(stack, round);
+    console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify((shape = r.shape))}`);
+    return r;
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    const ours = async () => {
-      if (round > 0) await stack.restartTemporal({ fresh: true });
-      const r = await runOurs(stack, round);
-      shape = r.shape;
-      console.log(`[bench] shape measured from the real histories (activities per phase): ${JSON.stringify(shape)}`);
-      return r;
-    };
-    const bare = async () => {
-      await stack.restartTemporal({ fresh: true });
-      return runBare(stack, round, shape!);
-    };
-    let pair: [Result, Result];
-    if (round % 2 === 0) {
-      const o = await ours();
-      pair = [o, await bare()];
-    } else {
-      const b = await bare();
-      pair = [await ours(), b];
-    }
+    const first = await side(round % 2 === 0 ? 'ours' : 'bare', round);
+    const second = await side(round % 2 === 0 ? 'bare' : 'ours', round);
+    const pair: [Result, Result] = round % 2 === 0 ? [first, second] : [second, first];
     if (ROUNDS > 1) console.log(`\n── round ${round + 1} of ${ROUNDS} (${round % 2 === 0 ? 'ours, then bare' : 'bare, then ours'}) ──`);
     report(...pair);
     ratios.push(pair[1].seconds / pair[0].seconds);

@@ -22,12 +22,27 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const argValue = (argv: string[], name: string): number | undefined => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : undefined);
 export const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
+/** What a `select count(*)::int as n …` answers. */
+export const countOf = async (q: PromiseLike<Array<{ n: number }>>): Promise<number> => (await q)[0]!.n;
+
 /** Runs fn(i) for i in [0, n) with at most `concurrency` in flight. */
 export async function pool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
     while (next < n) await fn(next++);
   }));
+}
+
+/** `pool`, timed: the whole in seconds, and each call's latency in ms. */
+export async function timedPool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<{ seconds: number; lat: number[] }> {
+  const lat: number[] = [];
+  const t0 = performance.now();
+  await pool(n, concurrency, async (i) => {
+    const t = performance.now();
+    await fn(i);
+    lat.push(performance.now() - t);
+  });
+  return { seconds: (performance.now() - t0) / 1000, lat };
 }
 
 /** The stack, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
@@ -41,6 +56,13 @@ export async function startBenchStack(): Promise<BenchStack> {
   }
   const dir = path.join(projectRoot, '.data', 'bench', `run-${process.pid}`);
   const bundles = { ours: path.join(dir, 'ours-bundle.js'), bare: path.join(dir, 'bare-bundle.js') };
+  const t0 = performance.now();
+  const bare = path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts');
+  const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN') })));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(bundles.ours, o!.code);
+  fs.writeFileSync(bundles.bare, b!.code);
+  console.log(`[bench] workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const searchAttributes = loadConfig(process.env).temporal.searchAttributes;
   const stack = await startStack({
     dir,
@@ -61,41 +83,21 @@ export async function startBenchStack(): Promise<BenchStack> {
     },
     env: { WORKFLOW_BUNDLE_PATH: bundles.ours, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'silent' },
   });
-  try {
-    const t0 = performance.now();
-    const bare = path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts');
-    const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN') })));
-    fs.writeFileSync(bundles.ours, o!.code);
-    fs.writeFileSync(bundles.bare, b!.code);
-    stack.say(`workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } catch (e) {
-    await stack.stop();
-    throw e;
-  }
   return Object.assign(stack, { bundles });
 }
 
 // --- Temporal clients and workers ---------------------------------------------------------
 
-export interface Temporal {
-  client: Client;
-  native: NativeConnection;
-  close(): Promise<void>;
-}
+export type Temporal = Awaited<ReturnType<typeof connectTemporal>>;
 
-export async function connectTemporal(stack: Stack): Promise<Temporal> {
+export async function connectTemporal(stack: Stack) {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   return { client: new Client({ connection, namespace: 'default' }), native, close: async () => void (await Promise.all([connection.close(), native.close()])) };
 }
 
-interface WorkerOptions {
-  taskQueue: string;
-  /** The worker's workflow cache (--cache); temporal.yaml's otherwise. */
-  cache?: number;
-  /** Its database connections; DATABASE_POOL_MAX's otherwise. */
-  poolMax?: number;
-}
+/** A worker's task queue, its workflow cache (--cache; else temporal.yaml's) and its database connections (else DATABASE_POOL_MAX). */
+type WorkerOptions = { taskQueue: string; cache?: number; poolMax?: number };
 
 /** Our worker (createWorker: the real activities, embedded adapters) on its own task queue. */
 export async function startOurWorker(stack: BenchStack, t: Temporal, o: WorkerOptions & { onQuery?: (q: string) => void }) {
@@ -129,16 +131,8 @@ export async function startBareWorker(stack: BenchStack, t: Temporal, o: WorkerO
 
 // --- bench tasks ----------------------------------------------------------------------------
 
-export interface TaskBatch {
-  prefix: string;
-  n: number;
-  itemCode: string;
-  itemName: string;
-  regionCode: string;
-  /** Two letters in the applicants' credit codes: `91320700` + tag + the number on 8 digits. */
-  creditTag: string;
-  taskQueue: string;
-}
+/** `creditTag`: two letters in the applicants' credit codes, `91320700` + tag + the number on 8 digits. */
+export type TaskBatch = { prefix: string; n: number; itemCode: string; itemName: string; regionCode: string; creditTag: string; taskQueue: string };
 
 /**
  * `n` supervisionTask workflows of DEMO's food division, started as the case's push starts them
@@ -160,31 +154,14 @@ export async function startBenchTasks(database: Database, client: Client, b: Tas
   await pool(b.n, 50, async (g) => {
     const at = openedAt();
     const claimWindow = { openedAt: at.toISOString(), ...computeDeadline(calendar, policy, at, policy.claimWindow, policy.claimRemindBefore), policy };
-    const creditCode = `91320700${b.creditTag}${String(g).padStart(8, '0')}`;
+    const [no, creditCode] = [`${b.prefix}-${g}`, `91320700${b.creditTag}${String(g).padStart(8, '0')}`];
     const input: SupervisionTaskInput = {
-      taskId: taskId(g),
-      applicationNo: `${b.prefix}-${g}`,
-      caseWorkflowId: `case-${b.prefix}-${g}`,
-      departmentCode: DEMO.market,
-      divisionCode: DEMO.marketFoodDivision,
-      supervisionItemCode: 'JG-FOOD-01',
-      dossierId: g,
-      creditCode,
-      applicantName: `企业${g}`,
-      itemCode: b.itemCode,
-      itemName: b.itemName,
-      regionCode: b.regionCode,
-      claimWindow,
+      taskId: taskId(g), applicationNo: no, caseWorkflowId: `case-${no}`, dossierId: g, creditCode, applicantName: `企业${g}`, claimWindow,
+      departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, supervisionItemCode: 'JG-FOOD-01', itemCode: b.itemCode, itemName: b.itemName, regionCode: b.regionCode,
     };
     const searchAttributes = {
-      SgApplicationNo: [input.applicationNo],
-      SgCreditCode: [creditCode],
-      SgItemCode: [b.itemCode],
-      SgRegion: [b.regionCode],
-      SgDepartment: [DEMO.market],
-      SgDivision: [DEMO.marketFoodDivision],
-      SgStage: ['awaiting-claim'],
-      SgDueAt: [new Date(claimWindow.dueAt)],
+      SgApplicationNo: [no], SgCreditCode: [creditCode], SgItemCode: [b.itemCode], SgRegion: [b.regionCode], SgDepartment: [DEMO.market],
+      SgDivision: [DEMO.marketFoodDivision], SgStage: ['awaiting-claim'], SgDueAt: [new Date(claimWindow.dueAt)],
     };
     await client.workflow.start('supervisionTask', { taskQueue: b.taskQueue, workflowId: input.taskId, args: [input], searchAttributes });
   });
