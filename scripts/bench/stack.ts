@@ -106,7 +106,7 @@ export async function startOurWorker(stack: BenchStack, t: Temporal, o: WorkerOp
   const database = createDatabase(stack.databaseUrl, { max: o.poolMax ?? config.env.DATABASE_POOL_MAX, onQuery: o.onQuery });
   const worker = await createWorker(config, database, t.native, t.client);
   const running = worker.run();
-  return { config, database, stop: async () => void (worker.shutdown(), await running, await database.close()) };
+  return { config, database, stop: async () => { worker.shutdown(); await running; await database.close(); } };
 }
 
 /** The bare workflows' worker, with temporal.yaml's worker settings: its one activity is an INSERT into bench_bare. */
@@ -126,7 +126,7 @@ export async function startBareWorker(stack: BenchStack, t: Temporal, o: WorkerO
     maxConcurrentWorkflowTaskExecutions: w.maxConcurrentWorkflowTaskExecutions,
   });
   const running = worker.run();
-  return { sql, stop: async () => void (worker.shutdown(), await running, await sql.end({ timeout: 5 })) };
+  return { sql, stop: async () => { worker.shutdown(); await running; await sql.end({ timeout: 5 }); } };
 }
 
 // --- bench tasks ----------------------------------------------------------------------------
