@@ -24,19 +24,16 @@ import type { CaseRecord } from './driver.js';
 /** Audit kinds every case of the standard route has exactly once. */
 const ONCE_KINDS = ['submitted', 'credit-checked', 'routed', 'approved', 'pushed', 'task-pushed', 'task-claimed', 'inspection-finished', 'feedback', 'result-received', 'credit-record', 'case-closed'];
 
-export interface CheckResult {
-  cases: number;
-  closed: number;
-  /** Cases not closed (stage, task status, workflow state, what the driver saw). */
+/**
+ * `notClosed`: the cases not closed (stage, task status, workflow state, what the driver saw);
+ * `orphans`: effects sent but not recorded on our side, or records no step of the route makes.
+ */
+export type CheckResult = Record<'cases' | 'closed' | 'duplicates' | 'missing' | 'orphans', number> & {
   notClosed: string[];
-  duplicates: number;
-  missing: number;
-  /** Effects sent but not recorded on our side, or records no step of the route makes. */
-  orphans: number;
   details: string[];
-  counts: { notifications: number; gatewayMessages: number; creditRecords: number; platformRecords: number; auditEvents: number; reminders: number; escalations: number };
+  counts: Record<'notifications' | 'gatewayMessages' | 'creditRecords' | 'platformRecords' | 'auditEvents' | 'reminders' | 'escalations', number>;
   workflows: { completed: number; notCompleted: string[] };
-}
+};
 
 /** `<key>:<ISO instant>` → `<key>`: reminders carry the deadline they are about. */
 const logicalKey = (key: string): string => key.replace(/:\d{4}-\d{2}-\d{2}T[\d:.]+Z$/, '');

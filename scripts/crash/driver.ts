@@ -31,35 +31,13 @@ export interface CaseRecord {
   error?: string;
 }
 
-export interface DriverStats {
-  requests: number;
-  networkErrors: number;
-  timeouts: number;
-  serverErrors: number;
-  conflicts: number;
-  /** Answers no step expects (400, 403, 404 on an action, 422): a bug in the driver or the API. */
-  unexpected: number;
-  samples: string[];
-}
-
-export interface DriverTokens {
-  approver: string;
-  inspector: string;
-}
+/** Requests and their outcomes; `unexpected`: answers no step expects (400, 403, 404 on an action, 422), a bug in the driver or the API. */
+export type DriverStats = Record<'requests' | 'networkErrors' | 'timeouts' | 'serverErrors' | 'conflicts' | 'unexpected', number> & { samples: string[] };
 
 export class Stopped extends Error {}
 
-interface Answer {
-  status: number;
-  json: unknown;
-  text: string;
-}
-
-interface CaseView {
-  stage: string;
-  decision: string | null;
-  tasks: Array<{ taskId: string; status: string }>;
-}
+type Answer = { status: number; json: unknown; text: string };
+type CaseView = { stage: string; decision: string | null; tasks: Array<{ taskId: string; status: string }> };
 
 /** A fresh valid unified social credit code (the logic of test/helpers.ts freshCreditCode, seeded). */
 export function creditCodeFrom(rng: Rng): string {
@@ -71,7 +49,7 @@ export function creditCodeFrom(rng: Rng): string {
 
 export interface DriveOptions {
   baseUrl: string;
-  tokens: DriverTokens;
+  tokens: { approver: string; inspector: string };
   cases: number;
   concurrency: number;
   rng: Rng;

@@ -35,21 +35,9 @@ export interface CrashTestOptions {
   interrupted?: () => boolean;
 }
 
-export interface CrashTestResult {
-  seed: number;
+/** `driveMs`: driving only (first submit to last close). */
+export type CrashTestResult = Record<'seed' | 'cases' | 'closed' | 'kills' | 'temporalRestarts' | 'postgresRestarts' | 'duplicates' | 'missing' | 'orphans' | 'elapsedMs' | 'driveMs' | 'setupMs', number> & {
   claimWhen: 'inbox' | 'notified';
-  cases: number;
-  closed: number;
-  kills: number;
-  temporalRestarts: number;
-  postgresRestarts: number;
-  duplicates: number;
-  missing: number;
-  orphans: number;
-  elapsedMs: number;
-  /** Driving only (first submit to last close). */
-  driveMs: number;
-  setupMs: number;
   ok: boolean;
   interrupted: boolean;
   chaos: ChaosFigures;
@@ -58,7 +46,7 @@ export interface CrashTestResult {
   caseDurations: { median: number; p95: number; max: number };
   runDir: string;
   machine: string;
-}
+};
 
 /** Drives the cases while the chaos loop runs; resolves once both stopped (the stack is whole again). */
 async function driveUnderChaos(crash: CrashStack, o: CrashTestOptions, log: (msg: string) => void): Promise<{ driver: Driver; chaos: Chaos; driveMs: number }> {
