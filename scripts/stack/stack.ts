@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type AppConfig } from '../../runtime/config.js';
 import { spawnApp, type App } from './app.js';
-import { findFreePort, isPortOpen, killTree, timed, waitForHttpOk } from './proc.js';
+import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
 import { createDatabase, databaseUrl, LocalPostgres, stopLocalPostgresNow } from './postgres.js';
 import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
 import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
@@ -32,9 +32,8 @@ export interface StackOptions {
   postgres: { database: string; url?: string; port?: number; dataDir?: string; fast?: boolean; settings?: Record<string, string | number>; fresh?: boolean };
   migrate?: boolean;
   seed?: boolean;
-  /** false: no Temporal at all. */
   /**
-   * `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
+   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
    * server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir` (default
    * <dir>/temporal; emptied first when `fresh`), namespace default 'default', `extraArgs` after
    * temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
@@ -105,34 +104,27 @@ export class Stack {
     this.record = { supervisor: { pid: process.pid, entry: path.relative(projectRoot, process.argv[1] ?? '') }, startedAt: new Date().toISOString(), ready: false, urls: {} };
   }
 
-  /** The data dir of the PostgreSQL the stack started itself (not a reused one). */
-  get ownPostgresDir(): string | undefined {
-    return this.pg?.owned ? this.pg.o.dataDir : undefined;
-  }
-  /** The postmaster of a local PostgreSQL (started or reused), and its port. */
+  /** The local PostgreSQL (started or reused): postmaster pid and port; the data dir only when the stack started it. */
   get postgresPid(): number {
     return this.pg?.pid ?? 0;
   }
   get postgresPort(): number {
     return this.pg?.port ?? 0;
   }
+  get ownPostgresDir(): string | undefined {
+    return this.pg?.owned ? this.pg.o.dataDir : undefined;
+  }
   get temporalPid(): number {
     return this.dev?.server?.pid ?? 0;
   }
   /** The signal that asked the stack to stop, if one did. */
-  interrupted(): NodeJS.Signals | undefined {
-    return this.signal;
-  }
+  interrupted = (): NodeJS.Signals | undefined => this.signal;
   /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
   checkpoint(): void {
     if (this.signal) throw new Interrupted(this.signal);
   }
-  say(msg: string): void {
-    console.log(`[${this.o.name}] ${msg}`);
-  }
-  private step<T>(label: string, f: () => Promise<T>): Promise<T> {
-    return timed(`[${this.o.name}]`, label, f);
-  }
+  say = (msg: string): void => console.log(`[${this.o.name}] ${msg}`);
+  private step = <T>(label: string, f: () => Promise<T>): Promise<T> => timed(`[${this.o.name}]`, label, f);
 
   /** Adds to the record in <dir>/stack.json (npm start: its URLs, ready). */
   save(patch: Partial<StackRecord> = {}): void {
@@ -179,8 +171,8 @@ export class Stack {
 
   /** Waits for the API's /healthz (rejects when the API exits or a signal arrives first). */
   waitApi(timeoutMs: number): Promise<void> {
-    const api = this.api;
-    return waitForHttpOk(`${this.apiUrl}/healthz`, timeoutMs, () => (this.signal ? new Interrupted(this.signal) : api?.exitError()));
+    const [api, url] = [this.api, `${this.apiUrl}/healthz`];
+    return waitUntil(url, () => httpOk(url), timeoutMs, () => (this.signal ? new Interrupted(this.signal) : api?.exitError()));
   }
 
   private async environment(): Promise<void> {
@@ -249,8 +241,7 @@ export class Stack {
     const namespace = t.namespace ?? 'default';
     const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.extraArgs ?? [])];
     const logFile = path.join(this.logsDir, 'temporal.log');
-    const say = (msg: string) => this.say(msg);
-    this.dev = new RestartableDevServer({ cli: this.cli, dataDir: this.temporalDataDir(), port: t.port, uiPort: t.uiPort, namespace, logFile, extraArgs, searchAttributes: this.config.temporal.searchAttributes, say, stopped: () => !!this.signal });
+    this.dev = new RestartableDevServer({ cli: this.cli, dataDir: this.temporalDataDir(), port: t.port, uiPort: t.uiPort, namespace, logFile, extraArgs, searchAttributes: this.config.temporal.searchAttributes, say: this.say, stopped: () => !!this.signal });
     const dev = await this.step('Temporal dev server started, search attributes registered', () => this.dev!.start());
     [this.temporalAddress, this.temporalUiUrl] = [dev.address, dev.uiUrl];
     this.save();

