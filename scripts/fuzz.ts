@@ -96,36 +96,16 @@ async function ensureSchemathesis(): Promise<string> {
 }
 
 function schemathesisArgs(o: Options, base: string, token: string | null, roleDir: string): string[] {
-  return [
-    'run', `${base}/openapi.json`,
-    '--checks', CHECKS.join(','),
-    '--max-examples', String(o.maxExamples),
-    '--seed', String(o.seed),
-    '--workers', String(o.workers),
-    '--request-timeout', String(REQUEST_TIMEOUT_S),
-    // The stateful phase follows OpenAPI links, which the document does not declare; what it
-    // would infer costs more than it finds here. Examples, coverage and fuzzing run per operation.
-    '--phases', 'examples,coverage,fuzzing',
-    '--generation-database', 'none',
-    '--report', 'json,junit',
-    '--report-dir', roleDir,
-    '--report-json-path', path.join(roleDir, 'report.json'),
-    '--report-junit-path', path.join(roleDir, 'junit.xml'),
-    '--no-color',
-    ...(token ? ['--header', `Authorization: Bearer ${token}`] : []),
-    ...o.extra,
-  ];
+  const report = ['--report', 'json,junit', '--report-dir', roleDir, '--report-json-path', path.join(roleDir, 'report.json'), '--report-junit-path', path.join(roleDir, 'junit.xml')];
+  // The stateful phase follows OpenAPI links, which the document does not declare; what it
+  // would infer costs more than it finds here. Examples, coverage and fuzzing run per operation.
+  const phases = ['--phases', 'examples,coverage,fuzzing', '--generation-database', 'none'];
+  const limits = ['--max-examples', String(o.maxExamples), '--seed', String(o.seed), '--workers', String(o.workers), '--request-timeout', String(REQUEST_TIMEOUT_S)];
+  return ['run', `${base}/openapi.json`, '--checks', CHECKS.join(','), ...limits, ...phases, ...report, '--no-color', ...(token ? ['--header', `Authorization: Bearer ${token}`] : []), ...o.extra];
 }
 
-interface RoleResult {
-  role: string;
-  code: number;
-  ms: number;
-  operations?: { selected: number; tested: number };
-  cases: number;
-  failures: Array<{ title: string; count: number; operations: string[] }>;
-  errors: Array<{ title: string; count: number }>;
-}
+/** A role's run: schemathesis' exit code, time, and what its report says. */
+type RoleResult = { role: string; code: number; ms: number; operations?: { selected: number; tested: number }; cases: number; failures: Array<{ title: string; count: number; operations: string[] }>; errors: Array<{ title: string; count: number }> };
 
 /** One schemathesis run for one role, read back from its JSON report. */
 async function fuzzRole(exe: string, o: Options, stack: Stack, role: string, token: string | null, env: NodeJS.ProcessEnv): Promise<RoleResult> {

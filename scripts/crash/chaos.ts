@@ -8,15 +8,14 @@ import { waitApiReady, waitWorkerPolling, type CrashStack } from './stack.js';
 import type { Rng } from './rng.js';
 import { sleep } from '../stack/proc.js';
 
+/** Durations in ms, uniform in [min, max]: the pause between worker kills, how long the worker, Temporal and PostgreSQL stay down. */
 export interface ChaosPlan {
-  /** Pause between worker kills, ms (uniform in [min, max]). */
   killEveryMs: [number, number];
-  /** How long the worker stays dead, ms. */
   workerDownMs: [number, number];
-  temporalRestarts: number;
-  postgresRestarts: number;
   temporalDownMs: [number, number];
   postgresDownMs: [number, number];
+  temporalRestarts: number;
+  postgresRestarts: number;
   /** Upper bound on worker kills (Infinity: as many as the run lasts). */
   maxKills?: number;
   /**
@@ -27,30 +26,14 @@ export interface ChaosPlan {
   minKills?: number;
 }
 
-export interface ChaosEvent {
-  at: number;
-  action: 'worker-kill' | 'temporal-restart' | 'postgres-restart' | 'worker-restart' | 'api-restart';
-  detail: string;
-  /** Until the restarted part answered again (ms). */
-  recoveryMs?: number;
-}
+/** `recoveryMs`: until the restarted part answered again. */
+export type ChaosEvent = { at: number; action: 'worker-kill' | 'temporal-restart' | 'postgres-restart' | 'worker-restart' | 'api-restart'; detail: string; recoveryMs?: number };
 
-/** Something that did not recover by itself, or a chaos action that failed. */
-export interface ChaosFinding {
-  at: number;
-  what: string;
-}
-
-export interface ChaosFigures {
-  kills: number;
-  temporalRestarts: number;
-  postgresRestarts: number;
-  apiRestarts: number;
-  /** Worker started again because it exited by itself (not killed by us). */
-  workerSelfExits: number;
-  events: ChaosEvent[];
-  findings: ChaosFinding[];
-}
+/**
+ * `workerSelfExits`: worker started again because it exited by itself (not killed by us);
+ * `findings`: what did not recover by itself, or a chaos action that failed.
+ */
+export type ChaosFigures = Record<'kills' | 'temporalRestarts' | 'postgresRestarts' | 'apiRestarts' | 'workerSelfExits', number> & { events: ChaosEvent[]; findings: Array<{ at: number; what: string }> };
 
 const API_RECOVERY_MS = 30_000;
 const WORKER_RECOVERY_MS = 60_000;

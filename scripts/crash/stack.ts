@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { newRunDir } from '../stack/record.js';
-import { sleep } from '../stack/proc.js';
+import { httpOk, sleep, waitUntil } from '../stack/proc.js';
 import { startStack, type Stack } from '../stack/stack.js';
 
 export interface ProcessExit {
@@ -70,19 +70,8 @@ export async function startCrashStack(o: { runDir?: string; bundlePath?: string 
 }
 
 /** Polls /readyz (PostgreSQL and Temporal reachable from the API) until 200; false on timeout. */
-export async function waitApiReady(c: CrashStack, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (; Date.now() < deadline; await sleep(250)) {
-    try {
-      const res = await fetch(`${c.stack.apiUrl}/readyz`, { signal: AbortSignal.timeout(3000) });
-      await res.body?.cancel();
-      if (res.status === 200) return true;
-    } catch {
-      // not listening yet, or a dependency is down
-    }
-  }
-  return false;
-}
+export const waitApiReady = (c: CrashStack, timeoutMs: number): Promise<boolean> =>
+  waitUntil('the API', () => httpOk(`${c.stack.apiUrl}/readyz`), timeoutMs).then(() => true, () => false);
 
 /**
  * Waits until the current worker polls the task queue (its identity `<pid>@<host>` is among

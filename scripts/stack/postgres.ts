@@ -172,3 +172,31 @@ export async function createDatabase(port: number, name: string, fresh = false):
     await sql.end({ timeout: 5 });
   }
 }
+
+/** A local cluster on one data dir and port: started (or reused), restarted, and stopped only when this process started it. */
+export class LocalPostgres {
+  pid = 0;
+  port: number;
+  /** Nothing ran on the data dir before: ours to stop (pg_ctl detaches the server, so even a start cut short is). */
+  readonly owned: boolean;
+
+  constructor(readonly o: LocalPostgresOptions) {
+    this.port = o.port;
+    this.owned = !livePostmaster(path.resolve(o.dataDir));
+  }
+
+  async start(): Promise<void> {
+    ({ pid: this.pid, port: this.port } = await startLocalPostgres(this.o));
+  }
+
+  /** `immediate`: a crash (no checkpoint, recovery at the start); then a pause, and a start on the same port. */
+  async restart(o: { mode?: 'fast' | 'immediate'; downMs?: number } = {}): Promise<void> {
+    await stopLocalPostgres(this.o.dataDir, o.mode);
+    await new Promise((r) => setTimeout(r, o.downMs ?? 0));
+    await this.start();
+  }
+
+  stop(): Promise<boolean> {
+    return this.owned ? stopLocalPostgres(this.o.dataDir) : Promise.resolve(false);
+  }
+}

@@ -22,16 +22,12 @@ export async function timed<T>(prefix: string, label: string, f: () => Promise<T
 /** One TCP connect attempt: true when something accepts the connection. */
 export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, timeout: timeoutMs });
     const done = (ok: boolean): void => {
-      socket.removeAllListeners();
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
+    socket.once('connect', () => done(true)).once('timeout', () => done(false)).once('error', () => done(false));
   });
 }
 
@@ -63,9 +59,6 @@ export async function httpOk(url: string): Promise<boolean> {
     return false;
   }
 }
-
-export const waitForHttpOk = (url: string, timeoutMs: number, abort?: () => Error | undefined): Promise<void> =>
-  waitUntil(url, () => httpOk(url), timeoutMs, abort);
 
 /** A free port, from the kernel (a race with the real server binding it is acceptable here). */
 export function findFreePort(host = '127.0.0.1'): Promise<number> {

@@ -1,29 +1,20 @@
 /**
  * startStack: the one way every script (start, test, fuzz, crash-test, bench) brings up
- * PostgreSQL and Temporal, and the worker and API on top when asked.
- *
- *   PostgreSQL  a given URL (DATABASE_URL), or a local cluster (<dir>/pg, fixed or free port,
- *               optionally fsync off; reused when one already runs on that data dir); the
- *               database kept or re-created; migrations and the demo seed when asked.
- *   Temporal    whatever already listens on `temporal.address` (npm start), or
- *               `temporal server start-dev` (<dir>/temporal, fixed or free ports, temporal.yaml's
- *               pragmas and log level, extra arguments), with temporal.yaml's search attributes
- *               registered; the time-skipping test server's path when asked.
- *   processes   the worker and the API (own process groups, logs in <dir>/logs), their
- *               environment (`stack.env`) pointing at this stack only.
- *
- * `stop()` stops what it started (never what it reused), in the order api, worker, Temporal,
- * PostgreSQL; on SIGINT / SIGTERM / SIGHUP too, and a synchronous last resort on exit.
- * `<dir>/stack.json` records every part, so `npm stop` and the next run can stop them.
+ * PostgreSQL (a given URL, or a local cluster) and Temporal (whatever listens on an address, or
+ * the dev server with temporal.yaml's settings and search attributes), migrations and the demo
+ * seed, and the worker and API when asked, with their environment (`stack.env`) pointing at
+ * this stack only. `stop()` stops what it started (never what it reused) in the order api,
+ * worker, Temporal, PostgreSQL; on SIGINT / SIGTERM / SIGHUP too, and as a synchronous last
+ * resort on exit. <dir>/stack.json records every part, for `npm stop` and the next run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { loadConfig, type AppConfig } from '../../runtime/config.js';
-import { findFreePort, isPortOpen, killTree, sleep, spawnLogged, tailFile, terminate, timed, waitForHttpOk } from './proc.js';
-import { createDatabase, databaseUrl, livePostmaster, startLocalPostgres, stopLocalPostgres, stopLocalPostgresNow } from './postgres.js';
-import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, startDevServer, type DevServer } from './temporal.js';
-import { APP_ENTRY, projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
+import { spawnApp, type App } from './app.js';
+import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
+import { createDatabase, databaseUrl, LocalPostgres, stopLocalPostgresNow } from './postgres.js';
+import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
+import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
 
 export interface StackOptions {
   /** Data, logs (<dir>/logs) and the record of what runs (<dir>/stack.json). */
@@ -32,38 +23,22 @@ export interface StackOptions {
   name: string;
   /** The dir is this run's own: stop() removes it (unless stop({ keep: true })). */
   ephemeral?: boolean;
-  postgres: {
-    database: string;
-    /** Use this server; nothing local is started. */
-    url?: string;
-    /** A fixed port; else a free one. */
-    port?: number;
-    /** Default <dir>/pg. */
-    dataDir?: string;
-    /** fsync, synchronous_commit, full_page_writes off: throwaway data only. */
-    fast?: boolean;
-    settings?: Record<string, string | number>;
-    /** Drop and re-create the database; else an existing one is kept. */
-    fresh?: boolean;
-  };
+  /**
+   * `url`: use that server, start none. Else a local cluster in `dataDir` (default <dir>/pg) on
+   * a fixed `port` or a free one, reused when one already runs there; `fast`: fsync,
+   * synchronous_commit and full_page_writes off (throwaway data). `fresh`: the database is
+   * dropped and re-created; else an existing one is kept.
+   */
+  postgres: { database: string; url?: string; port?: number; dataDir?: string; fast?: boolean; settings?: Record<string, string | number>; fresh?: boolean };
   migrate?: boolean;
   seed?: boolean;
-  /** false: no Temporal at all. */
-  temporal?: false | {
-    /** Reuse whatever listens here; when nothing does (and it is local), start the dev server. */
-    address?: string;
-    /** Fixed ports; else free ones. */
-    port?: number;
-    uiPort?: number;
-    /** Default <dir>/temporal. */
-    dataDir?: string;
-    /** Start on an empty data dir. */
-    fresh?: boolean;
-    /** Default 'default'. */
-    namespace?: string;
-    /** After temporal.yaml's own: `--headless`, `--dynamic-config-value K=V`, ... */
-    extraArgs?: string[];
-  };
+  /**
+   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
+   * server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir` (default
+   * <dir>/temporal; emptied first when `fresh`), namespace default 'default', `extraArgs` after
+   * temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
+   */
+  temporal?: false | { address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[] };
   /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
   testServer?: boolean;
   worker?: boolean;
@@ -78,22 +53,9 @@ export interface StackOptions {
   signals?: 'exit' | 'flag';
 }
 
-export interface App {
-  name: 'api' | 'worker';
-  pid: number;
-  /** Resolves when the process has exited. */
-  exited: Promise<void>;
-  gone(): boolean;
-  /** Why it exited, with its last log lines; undefined while it runs. */
-  exitError(): Error | undefined;
-  /** SIGKILL to its process group: no graceful shutdown. */
-  kill(): Promise<void>;
-  /** One SIGTERM, SIGKILL after graceMs. */
-  stop(graceMs?: number): Promise<void>;
-}
-
 /** Thrown by startStack when a signal arrived during start-up (everything started is stopped). */
 export class Interrupted extends Error {}
+export type { App };
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** A developer's shell may point at a real cluster; a dev server the stack started is plain. */
@@ -121,12 +83,8 @@ export class Stack {
   apiUrl = '';
   worker?: App;
   api?: App;
-  /** The postmaster of a local PostgreSQL (started or reused), and its port. */
-  postgresPid = 0;
-  postgresPort = 0;
-  private dev?: DevServer;
-  private devPorts: [number, number] = [0, 0];
-  private ownPgDir?: string;
+  private dev?: RestartableDevServer;
+  private pg?: LocalPostgres;
   private signal?: NodeJS.Signals;
   private stopping?: Promise<void>;
   private ready = false;
@@ -146,35 +104,35 @@ export class Stack {
     this.record = { supervisor: { pid: process.pid, entry: path.relative(projectRoot, process.argv[1] ?? '') }, startedAt: new Date().toISOString(), ready: false, urls: {} };
   }
 
-  /** The data dir of the PostgreSQL the stack started itself (not a reused one). */
+  /** The local PostgreSQL (started or reused): postmaster pid and port; the data dir only when the stack started it. */
+  get postgresPid(): number {
+    return this.pg?.pid ?? 0;
+  }
+  get postgresPort(): number {
+    return this.pg?.port ?? 0;
+  }
   get ownPostgresDir(): string | undefined {
-    return this.ownPgDir;
+    return this.pg?.owned ? this.pg.o.dataDir : undefined;
   }
   get temporalPid(): number {
-    return this.dev?.pid ?? 0;
+    return this.dev?.server?.pid ?? 0;
   }
   /** The signal that asked the stack to stop, if one did. */
-  interrupted(): NodeJS.Signals | undefined {
-    return this.signal;
-  }
+  interrupted = (): NodeJS.Signals | undefined => this.signal;
   /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
   checkpoint(): void {
     if (this.signal) throw new Interrupted(this.signal);
   }
-  say(msg: string): void {
-    console.log(`[${this.o.name}] ${msg}`);
-  }
-  private step<T>(label: string, f: () => Promise<T>): Promise<T> {
-    return timed(`[${this.o.name}]`, label, f);
-  }
+  say = (msg: string): void => console.log(`[${this.o.name}] ${msg}`);
+  private step = <T>(label: string, f: () => Promise<T>): Promise<T> => timed(`[${this.o.name}]`, label, f);
 
   /** Adds to the record in <dir>/stack.json (npm start: its URLs, ready). */
   save(patch: Partial<StackRecord> = {}): void {
     Object.assign(this.record, patch, {
       api: this.api && { pid: this.api.pid },
       worker: this.worker && { pid: this.worker.pid },
-      temporal: this.dev && { pid: this.dev.pid, dataDir: this.temporalDataDir() },
-      postgres: this.ownPgDir ? { pid: this.postgresPid, dataDir: this.ownPgDir } : undefined,
+      temporal: this.dev?.server && { pid: this.dev.server.pid, dataDir: this.temporalDataDir() },
+      postgres: this.pg?.owned ? { pid: this.pg.pid, dataDir: this.pg.o.dataDir } : undefined,
     });
     writeRecord(this.dir, this.record);
   }
@@ -213,8 +171,8 @@ export class Stack {
 
   /** Waits for the API's /healthz (rejects when the API exits or a signal arrives first). */
   waitApi(timeoutMs: number): Promise<void> {
-    const api = this.api;
-    return waitForHttpOk(`${this.apiUrl}/healthz`, timeoutMs, () => (this.signal ? new Interrupted(this.signal) : api?.exitError()));
+    const [api, url] = [this.api, `${this.apiUrl}/healthz`];
+    return waitUntil(url, () => httpOk(url), timeoutMs, () => (this.signal ? new Interrupted(this.signal) : api?.exitError()));
   }
 
   private async environment(): Promise<void> {
@@ -242,39 +200,26 @@ export class Stack {
     await ensureDevKey(this.config.env.JWT_DEV_KEY_FILE);
   }
 
-  // --- PostgreSQL -----------------------------------------------------------------------------
-
   private async startPostgres(): Promise<void> {
     const p = this.o.postgres;
     if (p.url) {
       this.databaseUrl = p.url;
-      this.save({ reused: { ...this.record.reused, postgres: p.url.replace(/:[^:@/]*@/, ':***@') } });
-      return;
+      return this.save({ reused: { ...this.record.reused, postgres: p.url.replace(/:[^:@/]*@/, ':***@') } });
     }
     const dataDir = path.resolve(p.dataDir ?? path.join(this.dir, 'pg'));
-    // Owned before it starts: pg_ctl detaches the server, so a start cut short can leave one running.
-    if (!livePostmaster(dataDir)) this.ownPgDir = dataDir;
-    const port = p.port ?? (await findFreePort());
-    const pg = await this.step(this.ownPgDir ? `PostgreSQL started on :${port}` : 'PostgreSQL (already running) reused', () =>
-      startLocalPostgres({ dataDir, port, logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }),
-    );
-    [this.postgresPid, this.postgresPort] = [pg.pid, pg.port];
+    const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
+    await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
     this.save();
     await createDatabase(pg.port, p.database, p.fresh);
     this.databaseUrl = databaseUrl(pg.port, p.database);
   }
 
-  /** Stops the stack's own PostgreSQL (`immediate`: a crash, recovery at the start), pauses, starts it on the same port. */
+  /** Stops the stack's own PostgreSQL (`immediate`: a crash), pauses, starts it on the same port. */
   async restartPostgres(o: { mode?: 'fast' | 'immediate'; downMs?: number } = {}): Promise<void> {
-    if (!this.ownPgDir) throw new Error('restartPostgres: the stack did not start PostgreSQL');
-    await stopLocalPostgres(this.ownPgDir, o.mode ?? 'fast');
-    await sleep(o.downMs ?? 0);
-    const p = this.o.postgres;
-    this.postgresPid = (await startLocalPostgres({ dataDir: this.ownPgDir, port: this.postgresPort, logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings })).pid;
+    if (!this.pg?.owned) throw new Error('restartPostgres: the stack did not start PostgreSQL');
+    await this.pg.restart(o);
     this.save();
   }
-
-  // --- Temporal -------------------------------------------------------------------------------
 
   private get temporalOptions(): Exclude<StackOptions['temporal'], false | undefined> {
     return this.o.temporal || {};
@@ -293,7 +238,13 @@ export class Stack {
     this.cli = await ensureTemporalCli(projectRoot);
     this.checkpoint();
     if (t.fresh) fs.rmSync(this.temporalDataDir(), { recursive: true, force: true });
-    await this.step('Temporal dev server started, search attributes registered', () => this.startDevServer(t.port, t.uiPort));
+    const namespace = t.namespace ?? 'default';
+    const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.extraArgs ?? [])];
+    const logFile = path.join(this.logsDir, 'temporal.log');
+    this.dev = new RestartableDevServer({ cli: this.cli, dataDir: this.temporalDataDir(), port: t.port, uiPort: t.uiPort, namespace, logFile, extraArgs, searchAttributes: this.config.temporal.searchAttributes, say: this.say, stopped: () => !!this.signal });
+    const dev = await this.step('Temporal dev server started, search attributes registered', () => this.dev!.start());
+    [this.temporalAddress, this.temporalUiUrl] = [dev.address, dev.uiUrl];
+    this.save();
   }
 
   /** Something already serves Temporal there: use it, and check the search attributes where we can. */
@@ -309,94 +260,29 @@ export class Stack {
     );
   }
 
-  /**
-   * The dev server, with the search attributes registered; tried three times: on a busy machine
-   * a server that loses one of its internal ports to another process exits during set-up.
-   * Free ports are picked again for each try unless fixed.
-   */
-  private async startDevServer(port?: number, uiPort?: number): Promise<void> {
-    const t = this.temporalOptions;
-    const namespace = t.namespace ?? 'default';
-    for (let attempt = 1; ; attempt++) {
-      this.devPorts = [port ?? (await findFreePort()), uiPort ?? (await findFreePort())];
-      const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.extraArgs ?? [])];
-      try {
-        this.dev = await startDevServer({ cli: this.cli!, dataDir: this.temporalDataDir(), port: this.devPorts[0], uiPort: this.devPorts[1], namespace, logFile: path.join(this.logsDir, 'temporal.log'), extraArgs });
-        [this.temporalAddress, this.temporalUiUrl] = [this.dev.address, this.dev.uiUrl];
-        this.save();
-        await registerSearchAttributes(this.cli!, this.dev.address, namespace, this.config.temporal.searchAttributes);
-        return;
-      } catch (e) {
-        await this.dev?.stop();
-        this.dev = undefined;
-        if (attempt >= 3 || this.signal) throw e;
-        this.say(`the Temporal dev server did not start (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}; trying again`);
-        await sleep(2000);
-      }
-    }
-  }
-
-  /**
-   * Stops the stack's dev server (SIGTERM, or SIGKILL as a crash), pauses, and starts it again
-   * on the same ports and SQLite file, or on an empty one (`fresh`).
-   */
+  /** Stops the stack's dev server (SIGTERM, or SIGKILL as a crash), pauses, starts it again on the same ports and SQLite file, or an empty one (`fresh`). */
   async restartTemporal(o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean } = {}): Promise<void> {
     if (!this.dev) throw new Error('restartTemporal: the stack did not start a dev server');
-    if (o.signal === 'SIGKILL') killTree(this.dev.pid, 'SIGKILL');
-    await this.dev.stop();
-    this.dev = undefined;
-    if (o.fresh) fs.rmSync(this.temporalDataDir(), { recursive: true, force: true });
-    await sleep(o.downMs ?? 0);
-    await this.startDevServer(...this.devPorts);
+    await this.dev.restart(o);
+    this.save();
   }
 
-  // --- worker and API -----------------------------------------------------------------------
-
+  /** Starts the worker (again: a worker killed on purpose is replaced). */
   async startWorker(): Promise<App> {
-    this.worker = this.spawnApp('worker');
+    this.worker = this.spawn('worker');
     this.save();
     return this.worker;
   }
 
   async startApi(): Promise<App> {
-    this.api = this.spawnApp('api');
+    this.api = this.spawn('api');
     this.save();
     return this.api;
   }
 
-  private spawnApp(name: App['name']): App {
-    const logFile = path.join(this.logsDir, `${name}.log`);
-    const child: ChildProcess = spawnLogged(process.execPath, ['--import', 'tsx', APP_ENTRY[name]], { logFile, env: this.env, cwd: projectRoot, echo: this.o.echo ? name : undefined });
-    if (!child.pid) throw new Error(`could not start the ${name} (${APP_ENTRY[name]})`);
-    const pid = child.pid;
-    let expected = false;
-    let error: Error | undefined;
-    let resolveExit = (): void => {};
-    const app: App = {
-      name,
-      pid,
-      exited: new Promise<void>((r) => (resolveExit = r)),
-      gone: () => child.exitCode !== null || child.signalCode !== null,
-      exitError: () => error,
-      kill: async () => {
-        expected = true;
-        killTree(pid, 'SIGKILL');
-        await Promise.race([app.exited, sleep(10_000)]);
-      },
-      stop: async (graceMs = 10_000) => {
-        expected = true;
-        await terminate(pid, graceMs, true);
-      },
-    };
-    child.once('exit', (code, signal) => {
-      error = new Error(`the ${name} exited (${signal ? `signal ${signal}` : `code ${code}`}); last lines of ${logFile}:\n${tailFile(logFile, 2000)}`);
-      if (!expected && !this.stopping) this.o.onExit?.(app);
-      resolveExit();
-    });
-    return app;
+  private spawn(name: App['name']): App {
+    return spawnApp(name, { logsDir: this.logsDir, env: this.env, echo: this.o.echo }, (app) => !this.stopping && this.o.onExit?.(app));
   }
-
-  // --- stop ---------------------------------------------------------------------------------
 
   /** Stops everything the stack started, once; an ephemeral dir is removed unless `keep`. */
   stop(o: { keep?: boolean } = {}): Promise<void> {
@@ -408,8 +294,8 @@ export class Stack {
       };
       if (this.api) await part('API stopped', () => this.api!.stop(10_000));
       if (this.worker) await part('worker stopped', () => this.worker!.stop(20_000));
-      if (this.dev) await part('Temporal dev server stopped', () => this.dev!.stop());
-      if (this.ownPgDir) await part('PostgreSQL stopped', () => stopLocalPostgres(this.ownPgDir!));
+      if (this.dev?.server) await part('Temporal dev server stopped', () => this.dev!.stop());
+      if (this.pg) await part('PostgreSQL stopped', () => this.pg!.stop());
       process.removeListener('exit', this.exitHook);
       for (const s of SIGNALS) process.removeListener(s, this.onSignal);
       removeRecord(this.dir);
@@ -420,7 +306,7 @@ export class Stack {
 
   /** Last resort on process exit (synchronous): nothing the stack started outlives it. */
   private killNow(): void {
-    for (const pid of [this.api?.pid, this.worker?.pid, this.dev?.pid]) if (pid) killTree(pid, 'SIGKILL');
-    if (this.ownPgDir) stopLocalPostgresNow(this.ownPgDir);
+    for (const pid of [this.api?.pid, this.worker?.pid, this.dev?.server?.pid]) if (pid) killTree(pid, 'SIGKILL');
+    if (this.pg?.owned) stopLocalPostgresNow(this.pg.o.dataDir);
   }
 }

