@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry of every npm script that runs project TypeScript (start, stop, test, token, migrate,
-// seed). Plain Node with no dependencies, because it runs before node_modules exists:
+// seed, ...). Plain Node with no dependencies, because it runs before node_modules exists:
 //
 //   node scripts/bootstrap.mjs <start|stop|test> [args...]
 //   node scripts/bootstrap.mjs run <file.ts> [args...]
@@ -26,58 +26,35 @@ function fail(message, code = 64) {
   process.exit(code);
 }
 
-function resolveEntry(argv) {
-  const [cmd, ...rest] = argv;
-  if (cmd === 'run') {
-    const [file, ...args] = rest;
-    if (!file) fail(USAGE);
-    const candidates = [path.resolve(process.cwd(), file), path.resolve(root, file)];
-    const found = candidates.find((c) => fs.existsSync(c));
-    if (!found) fail(`no such file: ${file}`, 66);
-    return { entry: found, args };
+function resolveEntry([cmd, ...rest]) {
+  if (cmd !== 'run') {
+    if (!cmd || !Object.hasOwn(ENTRIES, cmd)) fail(USAGE);
+    return { entry: path.join(root, ENTRIES[cmd]), args: rest };
   }
-  if (!cmd || !Object.hasOwn(ENTRIES, cmd)) fail(USAGE);
-  return { entry: path.join(root, ENTRIES[cmd]), args: rest };
+  const [file, ...args] = rest;
+  if (!file) fail(USAGE);
+  const found = [path.resolve(process.cwd(), file), path.resolve(root, file)].find((c) => fs.existsSync(c));
+  if (!found) fail(`no such file: ${file}`, 66);
+  return { entry: found, args };
 }
 
-function mtimeMs(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return null;
-  }
-}
-
-/** The npm that runs us (npm_execpath under `npm run`), else `npm` from PATH. */
-function npmCommand() {
-  const execPath = process.env.npm_execpath;
-  if (execPath && /\.c?js$/.test(execPath) && fs.existsSync(execPath)) return [process.execPath, [execPath]];
-  return [process.platform === 'win32' ? 'npm.cmd' : 'npm', []];
-}
+const mtimeMs = (file) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : null);
 
 function ensureDependencies() {
-  const lock = path.join(root, 'package-lock.json');
-  const installed = path.join(root, 'node_modules', '.package-lock.json');
-  const lockTime = mtimeMs(lock);
-  const installedTime = mtimeMs(installed);
+  const lockTime = mtimeMs(path.join(root, 'package-lock.json'));
+  const installedTime = mtimeMs(path.join(root, 'node_modules', '.package-lock.json'));
   const haveTsx = fs.existsSync(path.join(root, 'node_modules', 'tsx', 'package.json'));
-  let verb = null;
-  if (lockTime !== null) {
-    if (installedTime === null || installedTime < lockTime || !haveTsx) verb = 'ci';
-  } else if (installedTime === null || !haveTsx) {
-    verb = 'install';
-  }
-  if (!verb) return;
-
+  const stale = installedTime === null || !haveTsx || (lockTime !== null && installedTime < lockTime);
+  if (!stale) return;
+  const verb = lockTime !== null ? 'ci' : 'install';
   const why = installedTime === null ? 'node_modules is missing' : !haveTsx ? 'tsx is not installed' : 'package-lock.json changed';
   console.error(`[bootstrap] ${why}: running npm ${verb} ...`);
   const started = Date.now();
-  const [npm, pre] = npmCommand();
+  // The npm that runs us (npm_execpath under `npm run`), else `npm` from PATH.
+  const execPath = process.env.npm_execpath;
+  const [npm, pre] = execPath && /\.c?js$/.test(execPath) && fs.existsSync(execPath) ? [process.execPath, [execPath]] : ['npm', []];
   // npm's stdout goes to our stderr, so the stdout of `npm run token` & co. stays clean.
-  const res = spawnSync(npm, [...pre, verb, '--no-audit', '--no-fund'], {
-    cwd: root,
-    stdio: ['ignore', 2, 2],
-  });
+  const res = spawnSync(npm, [...pre, verb, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (res.error) fail(`npm ${verb} could not start: ${res.error.message}`, 69);
   if (res.status !== 0) fail(`npm ${verb} failed (exit ${res.status ?? res.signal})`, res.status || 1);
   console.error(`[bootstrap] npm ${verb} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -88,40 +65,32 @@ function main() {
   ensureDependencies();
 
   // Resolved from this file, not the cwd, so `run` works from any directory.
-  const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, entry, ...args], { stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args], { stdio: 'inherit' });
 
-  const forward = (signal) => {
-    // Ctrl-C reaches the child directly as well (same process group); forwarding covers
-    // `kill <pid>` aimed at us alone. The entries treat repeated signals as one.
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
+  // Ctrl-C reaches the child directly as well (same process group); forwarding covers `kill
+  // <pid>` aimed at us alone. The entries treat repeated signals as one.
+  const forward = (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal);
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, forward);
 
   // `kill <npm pid>`: npm forwards the signal to its `sh -c`, which dies without passing it
   // on, leaving us orphaned. Treat losing the parent as SIGTERM so the entry still cleans up.
   const parent = process.ppid;
-  if (parent > 1) {
-    const watch = setInterval(() => {
-      if (process.ppid !== parent) {
-        clearInterval(watch);
-        forward('SIGTERM');
-      }
-    }, 500);
-    watch.unref();
-  }
+  const watch = setInterval(() => {
+    if (parent > 1 && process.ppid !== parent) {
+      clearInterval(watch);
+      forward('SIGTERM');
+    }
+  }, 500);
+  watch.unref();
 
   child.once('error', (e) => fail(`cannot run ${entry}: ${e.message}`, 70));
   child.once('exit', (code, signal) => {
     for (const s of signals) process.removeListener(s, forward);
-    if (signal) {
-      // Die the same way, so callers see the signal.
-      process.kill(process.pid, signal);
-      setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 1)), 1000).unref();
-      return;
-    }
-    process.exit(code ?? 1);
+    if (!signal) process.exit(code ?? 1);
+    // Die the same way, so callers see the signal.
+    process.kill(process.pid, signal);
+    setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 1)), 1000).unref();
   });
 }
 

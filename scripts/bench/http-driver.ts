@@ -1,18 +1,13 @@
 // The load generator of bench:api, in its own process so that its CPU is not the API's: reads a
 // JSON spec on stdin ({ base, token, concurrency, requests: [{ method, url, body? }] }), sends
 // every request once through autocannon (one keep-alive connection per caller, one request in
-// flight on each: a fixed concurrency), and writes { perSecond, lat: number[] } (ms per request,
+// flight on each: a fixed concurrency), and writes { seconds, lat: number[] } (ms per request,
 // autocannon's own timing at full resolution) on stdout. Any non-200 answer, socket error or
 // timeout fails the run.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
-interface Spec {
-  base: string;
-  token: string;
-  concurrency: number;
-  requests: Array<{ method: 'GET' | 'POST'; url: string; body?: unknown }>;
-}
+type Spec = { base: string; token: string; concurrency: number; requests: Array<{ method: 'GET' | 'POST'; url: string; body?: unknown }> };
 
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -34,14 +29,11 @@ async function drive(requests: Spec['requests']): Promise<{ seconds: number; lat
         pipelining: 1,
         amount: requests.length,
         timeout: 60,
-        // autocannon reports at its next sample tick; the wall time below is taken from the
-        // last answer instead, and a short tick only shortens the idle tail.
-        sampleInt: 100,
+        sampleInt: 100, // it reports at its next tick; the wall time is taken from the last answer instead
         headers: { authorization: `Bearer ${spec.token}` },
         requests: [
           {
-            // Called once per request sent (autocannon stops each connection at its share of
-            // `amount`), so every entry of the list goes out exactly once.
+            // Once per request sent (each connection stops at its share of `amount`): every entry goes out once.
             setupRequest: (req) => {
               const r = requests[next++]!;
               return r.body === undefined
@@ -74,4 +66,4 @@ const reads = spec.requests.filter((r) => r.method === 'GET').slice(0, spec.conc
 if (reads.length) await drive(reads);
 
 const { seconds, lat } = await drive(spec.requests);
-process.stdout.write(JSON.stringify({ perSecond: spec.requests.length / seconds, lat }));
+process.stdout.write(JSON.stringify({ seconds, lat }));

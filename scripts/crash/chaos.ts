@@ -4,19 +4,18 @@
 // flight. One action at a time. After a server restart it checks that the API and the worker
 // come back by themselves (API /readyz, worker polling the task queue) and restarts a process
 // that does not, on the record: such a process is a finding to report.
-import type { CrashStack } from './stack.js';
+import { waitApiReady, waitWorkerPolling, type CrashStack } from './stack.js';
 import type { Rng } from './rng.js';
 import { sleep } from '../stack/proc.js';
 
+/** Durations in ms, uniform in [min, max]: the pause between worker kills, how long the worker, Temporal and PostgreSQL stay down. */
 export interface ChaosPlan {
-  /** Pause between worker kills, ms (uniform in [min, max]). */
   killEveryMs: [number, number];
-  /** How long the worker stays dead, ms. */
   workerDownMs: [number, number];
-  temporalRestarts: number;
-  postgresRestarts: number;
   temporalDownMs: [number, number];
   postgresDownMs: [number, number];
+  temporalRestarts: number;
+  postgresRestarts: number;
   /** Upper bound on worker kills (Infinity: as many as the run lasts). */
   maxKills?: number;
   /**
@@ -27,30 +26,14 @@ export interface ChaosPlan {
   minKills?: number;
 }
 
-export interface ChaosEvent {
-  at: number;
-  action: 'worker-kill' | 'temporal-restart' | 'postgres-restart' | 'worker-restart' | 'api-restart';
-  detail: string;
-  /** Until the restarted part answered again (ms). */
-  recoveryMs?: number;
-}
+/** `recoveryMs`: until the restarted part answered again. */
+export type ChaosEvent = { at: number; action: 'worker-kill' | 'temporal-restart' | 'postgres-restart' | 'worker-restart' | 'api-restart'; detail: string; recoveryMs?: number };
 
-/** Something that did not recover by itself, or a chaos action that failed. */
-export interface ChaosFinding {
-  at: number;
-  what: string;
-}
-
-export interface ChaosFigures {
-  kills: number;
-  temporalRestarts: number;
-  postgresRestarts: number;
-  apiRestarts: number;
-  /** Worker started again because it exited by itself (not killed by us). */
-  workerSelfExits: number;
-  events: ChaosEvent[];
-  findings: ChaosFinding[];
-}
+/**
+ * `workerSelfExits`: worker started again because it exited by itself (not killed by us);
+ * `findings`: what did not recover by itself, or a chaos action that failed.
+ */
+export type ChaosFigures = Record<'kills' | 'temporalRestarts' | 'postgresRestarts' | 'apiRestarts' | 'workerSelfExits', number> & { events: ChaosEvent[]; findings: Array<{ at: number; what: string }> };
 
 const API_RECOVERY_MS = 30_000;
 const WORKER_RECOVERY_MS = 60_000;
@@ -65,7 +48,7 @@ export class Chaos {
   private seenUnexpected = 0;
 
   constructor(
-    private readonly stack: CrashStack,
+    private readonly crash: CrashStack,
     private readonly plan: ChaosPlan,
     private readonly rng: Rng,
     private readonly progress: () => number,
@@ -129,33 +112,34 @@ export class Chaos {
 
   /** A worker or API that exited by itself is started again (and was reported by the stack). */
   private async superviseProcesses(): Promise<void> {
-    const exits = this.stack.unexpectedExits;
+    const { stack, exits } = this.crash;
     for (; this.seenUnexpected < exits.length; this.seenUnexpected++) {
       const x = exits[this.seenUnexpected]!;
-      this.finding(`the ${x.name} (pid ${x.pid}) exited by itself (${x.signal ? `signal ${x.signal}` : `code ${x.code}`})`);
+      this.finding(`the ${x.name} (pid ${x.pid}) exited by itself (${x.why})`);
       if (x.name === 'worker') this.figures.workerSelfExits++;
     }
-    if (this.stack.workerGone()) {
+    if (stack.worker?.gone() ?? true) {
       await sleep(500);
-      const pid = await this.stack.startWorker();
+      const { pid } = await stack.startWorker();
       this.event('worker-restart', `worker started again (pid ${pid}) after it exited by itself`);
     }
-    if (this.stack.apiGone()) {
-      await this.stack.startApi();
+    if (stack.api?.gone() ?? true) {
+      await stack.startApi();
       this.figures.apiRestarts++;
-      const ok = await this.stack.waitApiReady(60_000);
+      const ok = await waitApiReady(this.crash, 60_000);
       this.event('api-restart', `API started again after it exited by itself${ok ? '' : '; not ready after 60 s'}`);
     }
   }
 
   private async killWorker(): Promise<void> {
-    const pid = this.stack.workerPid;
-    await this.stack.killWorker();
+    const { stack } = this.crash;
+    const pid = stack.worker?.pid;
+    await stack.worker?.kill();
     this.figures.kills++;
     const down = this.rng.between(...this.plan.workerDownMs);
     await sleep(down);
-    const next = await this.stack.startWorker();
-    this.event('worker-kill', `SIGKILL worker pid ${pid}, down ${(down / 1000).toFixed(1)} s, new pid ${next}`);
+    const next = await stack.startWorker();
+    this.event('worker-kill', `SIGKILL worker pid ${pid}, down ${(down / 1000).toFixed(1)} s, new pid ${next.pid}`);
   }
 
   private async restartTemporal(): Promise<void> {
@@ -164,7 +148,7 @@ export class Chaos {
     const down = this.rng.between(...this.plan.temporalDownMs);
     const t0 = Date.now();
     this.log(`restarting the Temporal dev server (${signal}, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
-    await this.stack.restartTemporal(signal, down);
+    await this.crash.stack.restartTemporal({ signal, downMs: down });
     this.figures.temporalRestarts++;
     const back = Date.now() - t0;
     const recovery = await this.checkRecovery('Temporal restart');
@@ -175,7 +159,7 @@ export class Chaos {
     const down = this.rng.between(...this.plan.postgresDownMs);
     const t0 = Date.now();
     this.log(`restarting PostgreSQL (immediate shutdown, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
-    await this.stack.restartPostgres(down);
+    await this.crash.stack.restartPostgres({ mode: 'immediate', downMs: down });
     this.figures.postgresRestarts++;
     const back = Date.now() - t0;
     const recovery = await this.checkRecovery('PostgreSQL restart');
@@ -188,21 +172,23 @@ export class Chaos {
    */
   private async checkRecovery(after: string): Promise<number> {
     const t0 = Date.now();
-    if (!(await this.stack.waitApiReady(API_RECOVERY_MS))) {
-      this.finding(`the API (pid ${this.stack.apiPid}) did not become ready within ${API_RECOVERY_MS / 1000} s after the ${after}; restarting it`);
-      await this.stack.restartApi();
+    const { stack } = this.crash;
+    if (!(await waitApiReady(this.crash, API_RECOVERY_MS))) {
+      this.finding(`the API (pid ${stack.api?.pid}) did not become ready within ${API_RECOVERY_MS / 1000} s after the ${after}; restarting it`);
+      await stack.api?.kill();
+      await stack.startApi();
       this.figures.apiRestarts++;
-      if (!(await this.stack.waitApiReady(60_000))) this.finding(`the restarted API is not ready either after the ${after}`);
+      if (!(await waitApiReady(this.crash, 60_000))) this.finding(`the restarted API is not ready either after the ${after}`);
     }
     await this.superviseProcesses();
-    const polled = await this.stack.waitWorkerPolling(WORKER_RECOVERY_MS);
+    const polled = await waitWorkerPolling(this.crash, WORKER_RECOVERY_MS);
     if (polled === null) {
-      if (this.stack.workerGone()) {
+      if (stack.worker?.gone() ?? true) {
         await this.superviseProcesses();
       } else {
-        this.finding(`the worker (pid ${this.stack.workerPid}) did not poll the task queue within ${WORKER_RECOVERY_MS / 1000} s after the ${after}; killing and restarting it`);
-        await this.stack.killWorker();
-        await this.stack.startWorker();
+        this.finding(`the worker (pid ${stack.worker?.pid}) did not poll the task queue within ${WORKER_RECOVERY_MS / 1000} s after the ${after}; killing and restarting it`);
+        await stack.worker?.kill();
+        await stack.startWorker();
         this.event('worker-restart', `worker restarted after it did not recover from the ${after}`);
       }
     }

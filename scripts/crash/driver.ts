@@ -31,35 +31,13 @@ export interface CaseRecord {
   error?: string;
 }
 
-export interface DriverStats {
-  requests: number;
-  networkErrors: number;
-  timeouts: number;
-  serverErrors: number;
-  conflicts: number;
-  /** Answers no step expects (400, 403, 404 on an action, 422): a bug in the driver or the API. */
-  unexpected: number;
-  samples: string[];
-}
-
-export interface DriverTokens {
-  approver: string;
-  inspector: string;
-}
+/** Requests and their outcomes; `unexpected`: answers no step expects (400, 403, 404 on an action, 422), a bug in the driver or the API. */
+export type DriverStats = Record<'requests' | 'networkErrors' | 'timeouts' | 'serverErrors' | 'conflicts' | 'unexpected', number> & { samples: string[] };
 
 export class Stopped extends Error {}
 
-interface Answer {
-  status: number;
-  json: unknown;
-  text: string;
-}
-
-interface CaseView {
-  stage: string;
-  decision: string | null;
-  tasks: Array<{ taskId: string; status: string }>;
-}
+type Answer = { status: number; json: unknown; text: string };
+type CaseView = { stage: string; decision: string | null; tasks: Array<{ taskId: string; status: string }> };
 
 /** A fresh valid unified social credit code (the logic of test/helpers.ts freshCreditCode, seeded). */
 export function creditCodeFrom(rng: Rng): string {
@@ -71,7 +49,7 @@ export function creditCodeFrom(rng: Rng): string {
 
 export interface DriveOptions {
   baseUrl: string;
-  tokens: DriverTokens;
+  tokens: { approver: string; inspector: string };
   cases: number;
   concurrency: number;
   rng: Rng;
@@ -142,111 +120,101 @@ export class Driver {
     }
   }
 
-  private async drive(c: CaseRecord): Promise<void> {
-    c.startedAt = Date.now();
-    const { approver, inspector } = this.o.tokens;
-    const body = {
-      applicationNo: c.applicationNo,
-      itemCode: ITEM,
-      applicant: { creditCode: c.creditCode, name: '连云港演练食品店', phone: '13700000002' },
-      materials: ['食品经营许可申请书'],
-    };
+  /** The per-case helpers of drive(): progress watch, polling pause, and the judgement of an answer. */
+  private caseRun(c: CaseRecord) {
     let idle = 0; // consecutive polls without progress: the wait grows a little
     let unexpected = 0;
-    let lastProgress = Date.now();
-    let stepsBefore = 0;
-    const stalled = (): void => {
-      const done = Object.keys(c.steps).length;
-      if (done !== stepsBefore) {
-        stepsBefore = done;
-        lastProgress = Date.now();
-      } else if (Date.now() - lastProgress > this.o.stallMs) {
-        const at = STEPS.find((s) => !c.steps[s]) ?? 'closed';
-        throw new Error(`stuck: no progress for ${Math.round(this.o.stallMs / 1000)} s before step '${at}'${c.lastRefusal ? `; last refusal: ${c.lastRefusal}` : ''}`);
-      }
-    };
+    let [lastProgress, stepsBefore] = [Date.now(), 0];
     const wait = async (): Promise<void> => {
       idle++;
       await sleep(Math.min(2000, 300 + idle * 150) * (0.75 + Math.random() / 2));
     };
-    const expect = async (what: string, a: Answer): Promise<void> => {
-      if (a.status === 200 || a.status === 201) {
-        idle = 0;
-        return;
-      }
-      c.lastRefusal = `${what}: HTTP ${a.status} ${(a.json as { detail?: string } | null)?.detail ?? a.text.slice(0, 200)}`;
-      if (a.status === 409) {
-        // Already decided / already claimed / not yet in that state: the next read tells.
-        c.conflicts++;
-        this.stats.conflicts++;
-        await wait();
-        return;
-      }
-      unexpected++;
-      this.stats.unexpected++;
-      this.sample(`${c.applicationNo} ${what}: HTTP ${a.status} ${a.text.slice(0, 300)}`);
-      if (unexpected >= 20) throw new Error(`${what}: ${unexpected} unexpected answers, last HTTP ${a.status} ${a.text.slice(0, 300)}`);
-      await sleep(1000);
+    return {
+      wait,
+      stalled: (): void => {
+        const done = Object.keys(c.steps).length;
+        if (done !== stepsBefore) [stepsBefore, lastProgress] = [done, Date.now()];
+        else if (Date.now() - lastProgress > this.o.stallMs) {
+          const at = STEPS.find((s) => !c.steps[s]) ?? 'closed';
+          throw new Error(`stuck: no progress for ${Math.round(this.o.stallMs / 1000)} s before step '${at}'${c.lastRefusal ? `; last refusal: ${c.lastRefusal}` : ''}`);
+        }
+      },
+      expect: async (what: string, a: Answer): Promise<void> => {
+        if (a.status === 200 || a.status === 201) {
+          idle = 0;
+          return;
+        }
+        c.lastRefusal = `${what}: HTTP ${a.status} ${(a.json as { detail?: string } | null)?.detail ?? a.text.slice(0, 200)}`;
+        if (a.status === 409) {
+          // Already decided / already claimed / not yet in that state: the next read tells.
+          c.conflicts++;
+          this.stats.conflicts++;
+          return wait();
+        }
+        unexpected++;
+        this.stats.unexpected++;
+        this.sample(`${c.applicationNo} ${what}: HTTP ${a.status} ${a.text.slice(0, 300)}`);
+        if (unexpected >= 20) throw new Error(`${what}: ${unexpected} unexpected answers, last HTTP ${a.status} ${a.text.slice(0, 300)}`);
+        await sleep(1000);
+      },
     };
+  }
 
+  private async drive(c: CaseRecord): Promise<void> {
+    c.startedAt = Date.now();
+    const { approver } = this.o.tokens;
+    const body = { applicationNo: c.applicationNo, itemCode: ITEM, applicant: { creditCode: c.creditCode, name: '连云港演练食品店', phone: '13700000002' }, materials: ['食品经营许可申请书'] };
+    const run = this.caseRun(c);
     for (;;) {
-      stalled();
+      run.stalled();
       const got = await this.call('GET', `/v1/applications/${c.applicationNo}`, approver, undefined, 15_000);
       if (got.status === 404) {
-        await expect('submit', await this.call('POST', '/v1/applications', approver, body, 60_000));
+        await run.expect('submit', await this.call('POST', '/v1/applications', approver, body, 60_000));
         continue;
       }
       if (got.status !== 200) {
-        await expect('read case', got);
+        await run.expect('read case', got);
         continue;
       }
       const v = got.json as CaseView;
       this.mark(c, 'submitted');
-      if (v.stage === 'closed') {
-        this.mark(c, 'decided', 'claimed', 'inspected', 'fed-back', 'closed');
-        return;
-      }
+      if (v.stage === 'closed') return this.mark(c, 'decided', 'claimed', 'inspected', 'fed-back', 'closed');
       if (['rejected', 'revoked', 'unrouted'].includes(v.stage)) throw new Error(`case reached stage ${v.stage}, expected closed`);
       if (!v.decision) {
         if (v.stage === 'awaiting-decision') {
-          await expect('decision', await this.call('POST', `/v1/applications/${c.applicationNo}/decision`, approver, { outcome: 'approve', opinion: '演练：材料齐全，准予许可' }, 60_000));
+          await run.expect('decision', await this.call('POST', `/v1/applications/${c.applicationNo}/decision`, approver, { outcome: 'approve', opinion: '演练：材料齐全，准予许可' }, 60_000));
         } else {
-          await wait(); // submitted / credit-check: the workflow is still registering the case
+          await run.wait(); // submitted / credit-check: the workflow is still registering the case
         }
         continue;
       }
       this.mark(c, 'decided');
       const task = v.tasks.find((t) => t.taskId === c.taskId);
-      if (!task) {
-        await wait();
-        continue;
+      await (task ? this.taskStep(c, task.status, run) : run.wait());
+    }
+  }
+
+  /** The next step on the case's one task, by its status. */
+  private async taskStep(c: CaseRecord, status: string, run: ReturnType<Driver['caseRun']>): Promise<void> {
+    const { inspector } = this.o.tokens;
+    const path = `/v1/tasks/${c.taskId}`;
+    switch (status) {
+      case 'awaiting-claim':
+        if (this.o.claimWhen === 'notified' && !(await this.notified(c))) return run.wait();
+        return run.expect('claim', await this.call('POST', `${path}/claim`, inspector, undefined, 60_000));
+      case 'claimed': {
+        this.mark(c, 'claimed');
+        const finishedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+        return run.expect('inspection', await this.call('POST', `${path}/inspection`, inspector, { finishedAt, findings: '现场检查，经营场所与许可一致' }, 60_000));
       }
-      const path = `/v1/tasks/${c.taskId}`;
-      switch (task.status) {
-        case 'awaiting-claim':
-          if (this.o.claimWhen === 'notified' && !(await this.notified(c))) {
-            await wait();
-            break;
-          }
-          await expect('claim', await this.call('POST', `${path}/claim`, inspector, undefined, 60_000));
-          break;
-        case 'claimed': {
-          this.mark(c, 'claimed');
-          const finishedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-          await expect('inspection', await this.call('POST', `${path}/inspection`, inspector, { finishedAt, findings: '现场检查，经营场所与许可一致' }, 60_000));
-          break;
-        }
-        case 'awaiting-feedback':
-          this.mark(c, 'claimed', 'inspected');
-          await expect('feedback', await this.call('POST', `${path}/feedback`, inspector, { result: 'compliant', note: '符合要求' }, 60_000));
-          break;
-        case 'closed':
-          this.mark(c, 'claimed', 'inspected', 'fed-back');
-          await wait(); // the case closes once its result is recorded and pushed
-          break;
-        default:
-          throw new Error(`task ${c.taskId} reached status ${task.status}, expected the standard route`);
-      }
+      case 'awaiting-feedback':
+        this.mark(c, 'claimed', 'inspected');
+        return run.expect('feedback', await this.call('POST', `${path}/feedback`, inspector, { result: 'compliant', note: '符合要求' }, 60_000));
+      case 'closed':
+        this.mark(c, 'claimed', 'inspected', 'fed-back');
+        return run.wait(); // the case closes once its result is recorded and pushed
+      default:
+        throw new Error(`task ${c.taskId} reached status ${status}, expected the standard route`);
     }
   }
 

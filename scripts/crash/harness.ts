@@ -3,13 +3,13 @@
 // the worker and restarts Temporal and PostgreSQL, then stop the chaos, let the worker settle,
 // check the invariants, tear everything down.
 import os from 'node:os';
-import { signDevToken } from '../../api/auth.js';
+import { signDevToken, type Principal } from '../../api/auth.js';
 import { DEMO } from '../seed.js';
 import { Chaos, type ChaosFigures, type ChaosPlan } from './chaos.js';
 import { checkInvariants, type CheckResult } from './checks.js';
 import { Driver, type CaseRecord, type DriverStats } from './driver.js';
 import { createRng } from './rng.js';
-import { CrashStack } from './stack.js';
+import { startCrashStack, type CrashStack } from './stack.js';
 import { sleep } from '../stack/proc.js';
 
 export interface CrashTestOptions {
@@ -28,28 +28,16 @@ export interface CrashTestOptions {
   /** Keep the run dir even when the run passes (a failed run always keeps it). */
   keep?: boolean;
   runDir?: string;
+  /** A workflow bundle to reuse (npm test's); else one is built into the run dir. */
   bundlePath?: string;
-  temporalCli?: string;
   log?: (msg: string) => void;
   /** Set by the caller (Ctrl-C): stops driving and chaos, then tears down. */
   interrupted?: () => boolean;
 }
 
-export interface CrashTestResult {
-  seed: number;
+/** `driveMs`: driving only (first submit to last close). */
+export type CrashTestResult = Record<'seed' | 'cases' | 'closed' | 'kills' | 'temporalRestarts' | 'postgresRestarts' | 'duplicates' | 'missing' | 'orphans' | 'elapsedMs' | 'driveMs' | 'setupMs', number> & {
   claimWhen: 'inbox' | 'notified';
-  cases: number;
-  closed: number;
-  kills: number;
-  temporalRestarts: number;
-  postgresRestarts: number;
-  duplicates: number;
-  missing: number;
-  orphans: number;
-  elapsedMs: number;
-  /** Driving only (first submit to last close). */
-  driveMs: number;
-  setupMs: number;
   ok: boolean;
   interrupted: boolean;
   chaos: ChaosFigures;
@@ -58,102 +46,78 @@ export interface CrashTestResult {
   caseDurations: { median: number; p95: number; max: number };
   runDir: string;
   machine: string;
+};
+
+/** Drives the cases while the chaos loop runs; resolves once both stopped (the stack is whole again). */
+async function driveUnderChaos(crash: CrashStack, o: CrashTestOptions, log: (msg: string) => void): Promise<{ driver: Driver; chaos: Chaos; driveMs: number }> {
+  const { stack } = crash;
+  const rng = createRng(o.seed);
+  const token = (p: Principal) => signDevToken(stack.config, p);
+  const tokens = {
+    approver: await token({ sub: 'approval:crash-clerk', role: 'approval', department: DEMO.approvalDepartment }),
+    inspector: await token({ sub: 'supervision:crash-inspector', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision }),
+  };
+  const t0 = Date.now();
+  let chaosFailed = false;
+  const claimWhen = o.claimWhen ?? 'inbox';
+  const stopped = () => (o.interrupted?.() ?? false) || chaosFailed;
+  const driver = new Driver({ baseUrl: stack.apiUrl, tokens, cases: o.cases, concurrency: o.concurrency, rng, prefix: `CT${o.seed % 100000}`, deadline: t0 + o.deadlineMs, stopped, stallMs: o.stallMs ?? 240_000, claimWhen, log });
+  const chaos = new Chaos(crash, o.plan, rng, () => driver.progress(), log);
+  const p = o.plan;
+  log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${p.killEveryMs.map((m) => m / 1000).join('-')} s${p.minKills ? ` (at least ${p.minKills}, placed by progress)` : ''}, ${p.temporalRestarts} Temporal and ${p.postgresRestarts} PostgreSQL restart(s)`);
+  const ticker = setInterval(() => {
+    const [f, st] = [chaos.figures, driver.stats];
+    log(`${driver.closed()}/${o.cases} closed, ${(driver.progress() * 100).toFixed(0)} % of steps; kills ${f.kills}, Temporal restarts ${f.temporalRestarts}, PostgreSQL restarts ${f.postgresRestarts}; HTTP retries ${st.networkErrors + st.timeouts + st.serverErrors}`);
+  }, 15_000);
+  const chaosDone = chaos.run().catch((e: unknown) => {
+    chaosFailed = true;
+    log(`chaos loop failed: ${(e as Error).stack ?? String(e)}`);
+  });
+  try {
+    await driver.run();
+  } finally {
+    clearInterval(ticker);
+    chaos.stop();
+    await chaosDone;
+  }
+  const driveMs = Date.now() - t0;
+  log(`driving done in ${(driveMs / 1000).toFixed(1)} s: ${driver.closed()}/${o.cases} closed; chaos stopped`);
+  return { driver, chaos, driveMs };
 }
 
 export async function runCrashTest(o: CrashTestOptions): Promise<CrashTestResult> {
   const log = o.log ?? ((m: string) => console.log(`[crash] ${m}`));
   const t0 = Date.now();
-  const rng = createRng(o.seed);
-  const interrupted = o.interrupted ?? (() => false);
-  const stack = await CrashStack.start({ runDir: o.runDir, bundlePath: o.bundlePath, temporalCli: o.temporalCli, log });
+  const crash = await startCrashStack({ runDir: o.runDir, bundlePath: o.bundlePath });
+  const { stack } = crash;
   let result: CrashTestResult | undefined;
   try {
     const setupMs = Date.now() - t0;
-    const tokens = {
-      approver: await signDevToken(stack.config, { sub: 'approval:crash-clerk', role: 'approval', department: DEMO.approvalDepartment }),
-      inspector: await signDevToken(stack.config, { sub: 'supervision:crash-inspector', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision }),
-    };
-    const tDrive = Date.now();
-    let chaosFailed = false;
-    const driver = new Driver({
-      baseUrl: stack.apiUrl,
-      tokens,
-      cases: o.cases,
-      concurrency: o.concurrency,
-      rng,
-      prefix: `CT${o.seed % 100000}`,
-      deadline: tDrive + o.deadlineMs,
-      stopped: () => interrupted() || chaosFailed,
-      stallMs: o.stallMs ?? 240_000,
-      claimWhen: o.claimWhen ?? 'inbox',
-      log,
-    });
-    const chaos = new Chaos(stack, o.plan, rng, () => driver.progress(), log);
-    log(`driving ${o.cases} cases (${o.concurrency} at a time, seed ${o.seed}, claim ${o.claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${o.plan.killEveryMs.map((m) => m / 1000).join('-')} s${o.plan.minKills ? ` (at least ${o.plan.minKills}, placed by progress)` : ''}, ${o.plan.temporalRestarts} Temporal and ${o.plan.postgresRestarts} PostgreSQL restart(s)`);
-    const ticker = setInterval(() => {
-      const f = chaos.figures;
-      log(`${driver.closed()}/${o.cases} closed, ${(driver.progress() * 100).toFixed(0)} % of steps; kills ${f.kills}, Temporal restarts ${f.temporalRestarts}, PostgreSQL restarts ${f.postgresRestarts}; HTTP retries ${driver.stats.networkErrors + driver.stats.timeouts + driver.stats.serverErrors}`);
-    }, 15_000);
-    const chaosDone = chaos.run().catch((e: unknown) => {
-      chaosFailed = true;
-      log(`chaos loop failed: ${(e as Error).stack ?? String(e)}`);
-    });
-    try {
-      await driver.run();
-    } finally {
-      clearInterval(ticker);
-      chaos.stop();
-      await chaosDone;
-    }
-    const driveMs = Date.now() - tDrive;
-    log(`driving done in ${(driveMs / 1000).toFixed(1)} s: ${driver.closed()}/${o.cases} closed; chaos stopped`);
-
-    // The stack is whole again (the chaos loop finishes its action before stopping); make sure
-    // a worker runs, and give it a few seconds for anything still in flight to land.
-    if (stack.workerGone()) await stack.startWorker();
+    const { driver, chaos, driveMs } = await driveUnderChaos(crash, o, log);
+    // Make sure a worker runs, and give it a few seconds for anything still in flight to land.
+    if (stack.worker?.gone() ?? true) await stack.startWorker();
     await sleep(o.settleMs ?? 5000);
-    const checks = await checkInvariants(stack.databaseUrl, driver.cases, { connection: stack.temporalConnection(), namespace: 'default' });
-
+    const checks = await checkInvariants(stack.databaseUrl, driver.cases, { connection: crash.connection, namespace: 'default' });
     const f = chaos.figures;
-    const ok =
-      !interrupted() &&
-      checks.closed === o.cases &&
-      checks.duplicates === 0 &&
-      checks.missing === 0 &&
-      checks.orphans === 0 &&
-      checks.workflows.notCompleted.length === 0 &&
-      f.findings.length === 0;
+    const interrupted = o.interrupted?.() ?? false;
+    const { closed, duplicates, missing, orphans } = checks;
+    const ok = !interrupted && closed === o.cases && duplicates + missing + orphans === 0 && checks.workflows.notCompleted.length === 0 && f.findings.length === 0;
+    const cpu = os.cpus();
     result = {
-      seed: o.seed,
-      claimWhen: o.claimWhen ?? 'inbox',
-      cases: o.cases,
-      closed: checks.closed,
-      kills: f.kills,
-      temporalRestarts: f.temporalRestarts,
-      postgresRestarts: f.postgresRestarts,
-      duplicates: checks.duplicates,
-      missing: checks.missing,
-      orphans: checks.orphans,
-      elapsedMs: 0,
-      driveMs,
-      setupMs,
-      ok,
-      interrupted: interrupted(),
-      chaos: f,
-      http: driver.stats,
-      checks,
-      caseDurations: durations(driver.cases),
-      runDir: stack.runDir,
-      machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
+      ...{ seed: o.seed, claimWhen: o.claimWhen ?? 'inbox', cases: o.cases, closed, duplicates, missing, orphans, ok, interrupted },
+      ...{ kills: f.kills, temporalRestarts: f.temporalRestarts, postgresRestarts: f.postgresRestarts, chaos: f, http: driver.stats, checks },
+      ...{ elapsedMs: 0, driveMs, setupMs, caseDurations: durations(driver.cases), runDir: stack.dir },
+      machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`,
     };
   } finally {
     // A failed run keeps its run dir (logs, data) for the post-mortem; the path is printed.
     const keep = (o.keep ?? false) || !result?.ok;
-    await stack.teardown({ keep });
-    if (keep && !o.keep) log(`run dir kept for inspection: ${stack.runDir}`);
+    await crash.connection.close().catch(() => {});
+    await stack.stop({ keep });
+    if (keep && !o.keep) log(`run dir kept for inspection: ${stack.dir}`);
   }
-  result!.elapsedMs = Date.now() - t0;
-  return result!;
+  result.elapsedMs = Date.now() - t0;
+  return result;
 }
 
 function durations(cases: CaseRecord[]): { median: number; p95: number; max: number } {

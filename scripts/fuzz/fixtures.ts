@@ -18,8 +18,8 @@ type Tokens = { approval: string; supervision: string; operator: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function buildFixtures(base: string, tokens: Tokens, smsReceiptToken: string): Promise<Fixtures> {
-  const problems: string[] = [];
+/** A caller of the API that notes what did not work instead of failing. */
+function client(base: string, problems: string[]) {
   const call = async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
     const res = await fetch(base + path, {
       method,
@@ -28,13 +28,11 @@ export async function buildFixtures(base: string, tokens: Tokens, smsReceiptToke
       signal: AbortSignal.timeout(30_000),
     });
     const text = await res.text();
-    let json: unknown = text;
     try {
-      json = JSON.parse(text);
+      return { status: res.status, json: JSON.parse(text) };
     } catch {
-      // not JSON; kept as text for the problem message
+      return { status: res.status, json: text };
     }
-    return { status: res.status, json };
   };
   /** Calls until the answer is 2xx (409 may mean "not yet": the workflow is still busy). */
   const must = async (what: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> => {
@@ -48,20 +46,15 @@ export async function buildFixtures(base: string, tokens: Tokens, smsReceiptToke
       await sleep(250);
     }
   };
+  return { call, must };
+}
 
-  const submit = (no: string, itemCode: string, extra: Record<string, unknown> = {}) =>
-    must(`submit ${no}`, tokens.approval, 'POST', '/v1/applications', {
-      applicationNo: no,
-      itemCode,
-      applicant: { creditCode: DEMO.applicants.good, name: '连云港模糊测试商店', phone: '13700000009' },
-      materials: ['申请书', '营业执照复印件'],
-      ...extra,
-    });
-  const decide = (no: string, outcome: 'approve' | 'reject') =>
-    must(`decide ${no}`, tokens.approval, 'POST', `/v1/applications/${no}/decision`, { outcome, opinion: '模糊测试夹具' });
-
-  // Cases in different stages: approved with a task awaiting claim, claimed and inspected,
-  // undecided, rejected, unrouted (no linkage), supervised by two departments, commitment.
+/**
+ * Cases in different stages: approved with a task awaiting claim, claimed and inspected,
+ * undecided, rejected, unrouted (no linkage), supervised by two departments, commitment.
+ * Answers their application numbers and the tasks the approvals pushed.
+ */
+async function cases(api: ReturnType<typeof client>, tokens: Tokens, problems: string[]): Promise<{ applicationNos: string[]; taskIds: string[] }> {
   const plan: Array<[string, string, Record<string, unknown>, 'approve' | 'reject' | null]> = [
     ['FUZZ-0001', 'SP-FOOD-01', {}, 'approve'],
     ['FUZZ-0002', 'SP-FOOD-01', {}, 'approve'],
@@ -72,38 +65,42 @@ export async function buildFixtures(base: string, tokens: Tokens, smsReceiptToke
     ['FUZZ-0007', 'SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'] } }, null],
   ];
   const applicationNos: string[] = [];
+  const applicant = { creditCode: DEMO.applicants.good, name: '连云港模糊测试商店', phone: '13700000009' };
   await Promise.all(
-    plan.map(async ([no, item, extra, outcome]) => {
-      if ((await submit(no, item, extra)) === undefined) return;
+    plan.map(async ([no, itemCode, extra, outcome]) => {
+      const submitted = await api.must(`submit ${no}`, tokens.approval, 'POST', '/v1/applications', { applicationNo: no, itemCode, applicant, materials: ['申请书', '营业执照复印件'], ...extra });
+      if (submitted === undefined) return;
       applicationNos.push(no);
-      if (outcome) await decide(no, outcome);
+      if (outcome) await api.must(`decide ${no}`, tokens.approval, 'POST', `/v1/applications/${no}/decision`, { outcome, opinion: '模糊测试夹具' });
     }),
   );
-
-  // The tasks the approvals pushed (the workflows create them a moment later).
+  // The workflows create the tasks a moment after the approval.
   let taskIds: string[] = [];
-  for (let i = 0; i < 60; i++) {
-    const r = await call(tokens.operator, 'GET', '/v1/tasks?limit=200');
+  for (let i = 0; i < 60 && taskIds.length < 3; i++, await sleep(250)) {
+    const r = await api.call(tokens.operator, 'GET', '/v1/tasks?limit=200');
     taskIds = ((r.json as { items?: Array<{ taskId: string }> }).items ?? []).map((t) => t.taskId);
-    if (taskIds.length >= 3) break;
-    await sleep(250);
   }
   if (taskIds.length < 3) problems.push(`expected 3 tasks from the approved fixture cases, found ${taskIds.length}`);
   const inspected = `task-FUZZ-0002-${DEMO.market}`;
   if (taskIds.includes(inspected)) {
-    await must('claim', tokens.supervision, 'POST', `/v1/tasks/${inspected}/claim`);
-    await must('inspection', tokens.supervision, 'POST', `/v1/tasks/${inspected}/inspection`, { finishedAt: new Date().toISOString(), findings: '现场检查符合要求' });
+    await api.must('claim', tokens.supervision, 'POST', `/v1/tasks/${inspected}/claim`);
+    await api.must('inspection', tokens.supervision, 'POST', `/v1/tasks/${inspected}/inspection`, { finishedAt: new Date().toISOString(), findings: '现场检查符合要求' });
   }
+  return { applicationNos: applicationNos.sort(), taskIds };
+}
 
+export async function buildFixtures(base: string, tokens: Tokens, smsReceiptToken: string): Promise<Fixtures> {
+  const problems: string[] = [];
+  const api = client(base, problems);
+  const { applicationNos, taskIds } = await cases(api, tokens, problems);
   // A proposed linkage next to the seeded confirmed ones.
-  await must('propose linkage', tokens.approval, 'POST', '/v1/linkages', { approvalItemCode: 'SP-ROAD-01', supervisionDepartmentCode: DEMO.market });
-  const linkages = (await call(tokens.operator, 'GET', '/v1/linkages')).json as { items?: Array<{ id: number }> };
-  const notifications = (await call(tokens.operator, 'GET', '/v1/notifications?limit=50')).json as { items?: Array<{ businessKey?: string }> };
-
+  await api.must('propose linkage', tokens.approval, 'POST', '/v1/linkages', { approvalItemCode: 'SP-ROAD-01', supervisionDepartmentCode: DEMO.market });
+  const linkages = (await api.call(tokens.operator, 'GET', '/v1/linkages')).json as { items?: Array<{ id: number }> };
+  const notifications = (await api.call(tokens.operator, 'GET', '/v1/notifications?limit=50')).json as { items?: Array<{ businessKey?: string }> };
   return {
     problems,
     values: {
-      applicationNo: applicationNos.sort(),
+      applicationNo: applicationNos,
       taskId: taskIds,
       id: (linkages.items ?? []).map((l) => l.id),
       creditCode: [DEMO.applicants.good, DEMO.applicants.blacklisted],

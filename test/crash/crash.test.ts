@@ -19,7 +19,7 @@ describe('crash test (CI size)', () => {
   it(
     'closes every case with each effect exactly once through worker kills and Temporal and PostgreSQL restarts',
     async () => {
-      // Reuse the workflow bundle the test set-up built, and the CLI `npm test` found.
+      // Reuse the workflow bundle the test set-up built (and the CLI `npm test` found: TEMPORAL_CLI_PATH).
       const built = process.env.TEST_RUN_DIR ? path.join(process.env.TEST_RUN_DIR, 'workflow-bundle.js') : undefined;
       const r = await runCrashTest({
         cases: CASES,
@@ -39,8 +39,7 @@ describe('crash test (CI size)', () => {
         stallMs: 100_000,
         settleMs: 3_000,
         claimWhen: process.env.CRASH_CLAIM_AFTER_SMS === '1' ? 'notified' : 'inbox',
-        bundlePath: built && fs.existsSync(built) ? built : undefined,
-        temporalCli: process.env.TEMPORAL_CLI_PATH,
+        bundlePath: built,
         log: (m) => console.log(`[crash] ${m}`),
       });
       console.log(formatResult(r));
