@@ -36,6 +36,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     loggerInstance: typeof options.logger === 'object' ? (options.logger as FastifyBaseLogger) : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     bodyLimit: 256 * 1024, // applications carry material names, not documents
+    trustProxy: deps.config.env.TRUST_PROXY,
     ajv: { customOptions: { removeAdditional: false } },
     // The Temporal plugin may wait for a server that is not up yet (plugins/temporal.ts): the
     // app is not ready before it connects, or gives up and says why.
@@ -50,7 +51,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
 
   await app.register(database, { config: deps.config, database: deps.database });
   await app.register(temporal, { config: deps.config, temporal: deps.temporal });
-  await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX });
+  // The verifier is registered after the limit (authentication runs after it per request).
+  await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX, verifier: () => (app.hasDecorator('verifier') ? app.verifier : undefined) });
   await app.register(authentication, { config: deps.config, verifier: deps.verifier });
   await app.register(metrics, { scrapeToken: deps.config.env.METRICS_TOKEN });
   await app.register(openapi);

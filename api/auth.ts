@@ -35,6 +35,8 @@ export class AuthError extends Error {}
 
 export interface Verifier {
   verify(token: string): Promise<Principal>;
+  /** The principal of a token this verifier has verified and still remembers; never verifies. */
+  known?(token: string): Principal | undefined;
   /** Forgets the tokens it verified (the app's onClose). */
   close?(): void;
 }
@@ -85,7 +87,8 @@ export async function createVerifier(config: AppConfig): Promise<Verifier> {
       if (hit) verified.delete(token);
       let payload: { exp?: number } & Record<string, unknown>;
       try {
-        const options = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, algorithms };
+        // exp is required: a token without one would be good forever.
+        const options = { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, algorithms, requiredClaims: ['exp'], clockTolerance: e.JWT_CLOCK_TOLERANCE_S };
         ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
       } catch (err) {
         throw new AuthError(`invalid token: ${(err as Error).message}`);
@@ -93,8 +96,12 @@ export async function createVerifier(config: AppConfig): Promise<Verifier> {
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw new AuthError(`token claims: ${claims.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal: claims.data, until: Math.min(now + VERIFIED_TTL_MS, typeof payload.exp === 'number' ? payload.exp * 1000 : now) });
+      verified.set(token, { principal: claims.data, until: Math.min(now + VERIFIED_TTL_MS, payload.exp! * 1000) });
       return claims.data;
+    },
+    known(token) {
+      const hit = verified.get(token);
+      return hit && hit.until > Date.now() ? hit.principal : undefined;
     },
     close() {
       verified.clear();

@@ -58,7 +58,7 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Requests per minute per client address before 429 (benchmarks raise it). */
+  /** Requests per minute per caller (its token's subject, else its address) before 429 (benchmarks raise it). */
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
   /** Bearer token Prometheus scrapes /metrics with (else an operator JWT is needed). */
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -76,8 +76,24 @@ const envSchema = z.object({
   JWT_PUBLIC_KEY: z.string().min(1).optional(),
   JWT_ALGORITHMS: z.string().default('RS256,ES256'),
   JWT_DEV_KEY_FILE: z.string().default(path.join(projectRoot, '.data', 'dev-jwt.key')),
-  JWT_ISSUER: z.string().default('shenguan-local'),
-  JWT_AUDIENCE: z.string().default('shenguan'),
+  // Never empty: an empty issuer or audience would switch its check off.
+  JWT_ISSUER: z.string().min(1, 'must not be empty (an empty issuer turns the check off)').default('shenguan-local'),
+  JWT_AUDIENCE: z.string().min(1, 'must not be empty (an empty audience turns the check off)').default('shenguan'),
+  /** Clock skew tolerated on a token's exp/nbf/iat (seconds). */
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  /**
+   * Behind a reverse proxy: which X-Forwarded-For hops to trust for the client address (the
+   * rate limit's key for unauthenticated calls). `false` (default), `true`, a hop count, or a
+   * comma-separated list of proxy addresses/CIDRs, as Fastify's trustProxy.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | string[] | ((addr: string, hop: number) => boolean) => {
+      if (v === 'true' || v === 'false') return v === 'true';
+      if (/^\d+$/.test(v)) return (_addr, hop) => hop < Number(v); // the n nearest hops
+      return v.split(',').map((x) => x.trim()).filter(Boolean);
+    }),
   // Payload encryption (runtime/codec.ts): `id:base64key,…`, the first key encrypts. Outside
   // production a local key file is made when unset.
   PAYLOAD_KEYS: z.string().optional(),

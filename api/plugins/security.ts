@@ -5,7 +5,10 @@ import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { Verifier } from '../auth.js';
 import { HttpProblem } from '../errors.js';
+import { bearerToken } from './authentication.js';
 
 /** The headers helmet sets with these options, as a plain map (helmet run once on a stand-in response). */
 function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
@@ -41,10 +44,21 @@ function findNul(value: unknown, path = ''): string | null {
   return null;
 }
 
-export default fp<{ rateLimitMax: number }>(
-  async (app, { rateLimitMax }) => {
+/**
+ * The rate limit's key: the subject of a token already verified (so the callers behind one
+ * proxy or NAT address do not share a limit), else the client address (TRUST_PROXY decides
+ * whether X-Forwarded-For names it). A token not yet verified counts against its address.
+ */
+export function rateLimitKey(known: Verifier['known'], req: FastifyRequest): string {
+  const token = bearerToken(req.headers.authorization);
+  const principal = token ? known?.(token) : undefined;
+  return principal ? `sub:${principal.sub}` : `ip:${req.ip}`;
+}
+
+export default fp<{ rateLimitMax: number; verifier: () => Verifier | undefined }>(
+  async (app, { rateLimitMax, verifier }) => {
     // Runs in each route's onRequest hooks, before the token check (plugins/authentication.ts).
-    await app.register(rateLimit, { max: rateLimitMax, timeWindow: '1 minute' });
+    await app.register(rateLimit, { max: rateLimitMax, timeWindow: '1 minute', keyGenerator: (req) => rateLimitKey(verifier()?.known?.bind(verifier()), req) });
 
     // Helmet's defaults on every answer; the CSP is left to Swagger UI's own page (staticCSP).
     // Without a per-request CSP nonce they are the same for every answer, so they are computed

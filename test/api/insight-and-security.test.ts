@@ -129,6 +129,16 @@ describe('tokens', () => {
     expect((await get('/v1/notifications', missingClaims)).json().detail).toMatch(/role/);
     expect((await get('/v1/notifications', tokens.operator)).statusCode).toBe(200);
   });
+
+  it('require exp (a token without one would be good forever) and tolerate a little clock skew', async () => {
+    const key = new TextEncoder().encode((await readFile(config.env.JWT_DEV_KEY_FILE, 'utf8')).trim());
+    const base = () => new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer(config.env.JWT_ISSUER).setAudience(config.env.JWT_AUDIENCE).setIssuedAt();
+    const forever = await get('/v1/notifications', await base().sign(key));
+    expect(forever.statusCode).toBe(401);
+    expect(forever.json().detail).toMatch(/exp/);
+    // JWT_CLOCK_TOLERANCE_S is 30 by default: 10 s past exp still passes, 60 s does not (above).
+    expect((await get('/v1/notifications', await base().setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(key))).statusCode).toBe(200);
+  });
 });
 
 describe('hardening', () => {
@@ -162,6 +172,39 @@ describe('hardening', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('limits a verified caller by its subject, not by the address it shares with others', async () => {
+    const verifier = await createVerifier(config);
+    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier });
+    try {
+      const [a, b] = await Promise.all(['clerk-a', 'clerk-b'].map((sub) => tokenFor(config, { sub, role: 'operator' })));
+      const six = async (token: string) => {
+        const codes: number[] = [];
+        for (let i = 0; i < 6; i++) codes.push((await limited.inject({ method: 'GET', url: '/v1/notifications', headers: { authorization: `Bearer ${token}` } })).statusCode);
+        return codes;
+      };
+      // Each token's first call counts against the address (not verified yet), the rest against its subject.
+      expect(await six(a!)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(await six(b!)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect((await limited.inject({ method: 'GET', url: '/v1/notifications', headers: { authorization: `Bearer ${a!}` } })).statusCode).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('takes the client address from X-Forwarded-For only with TRUST_PROXY', async () => {
+    const run = async (trust: string) => {
+      const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '2', TRUST_PROXY: trust }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+      try {
+        const from = async (ip: string) => (await limited.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-for': ip } })).statusCode;
+        return [await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.2')];
+      } finally {
+        await limited.close();
+      }
+    };
+    expect(await run('true')).toEqual([200, 200, 429, 200]);
+    expect(await run('false')).toEqual([200, 200, 429, 429]);
   });
 
   it('counts requests with bad tokens too: the limit answers before the token check', async () => {

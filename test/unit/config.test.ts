@@ -33,6 +33,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, TEMPORAL_ADDRESS: 'no-port' })).toThrow(/address: host:port/);
     expect(() => loadConfig({ ...base, PORT: 'eighty' })).toThrow(/environment: PORT/);
     expect(() => loadConfig({ ...base, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: a postgres:\/\/ URL/);
+    // An empty issuer or audience would switch its check off.
+    expect(() => loadConfig({ ...base, JWT_ISSUER: '' })).toThrow(/JWT_ISSUER: must not be empty/);
+    expect(() => loadConfig({ ...base, JWT_AUDIENCE: '' })).toThrow(/JWT_AUDIENCE: must not be empty/);
     expect(() => loadConfig(withYaml((t) => t.replace('SgStage: Keyword', 'SgStage: Keywrd')))).toThrow(/searchAttributes\.SgStage/);
     expect(() => loadConfig(withYaml((t) => t.replace('taskQueue: shenguan', 'taskQueue: shenguan\nunknownSetting: 1')))).toThrow(/unknownSetting/);
     expect(() => loadConfig(withYaml((t) => t.replace('shutdownGraceTime: 10s', 'shutdownGraceTime: ten')))).toThrow(/worker\.shutdownGraceTime/);
