@@ -6,7 +6,7 @@ import { WorkflowUpdateFailedError, WorkflowNotFoundError, WorkflowUpdateRPCTime
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from '../workflows/contracts.js';
-import { withoutQueryParameters } from '../db/client.js';
+import { ConcurrentChange, withoutQueryParameters } from '../db/client.js';
 
 export const problemSchema = z.object({
   type: z.string(),
@@ -99,12 +99,17 @@ const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 
 /**
  * The problem for a database that cannot be reached (restarting, down, out of connections):
- * 503 with Retry-After, as for the workflow service; null for any other error. drizzle wraps a
+ * 503 with Retry-After, as for the workflow service; 409 for a lost race (a conditional write
+ * that found its row changed, a unique key taken meanwhile); null for any other error. drizzle wraps a
  * failed statement in an error whose cause is postgres.js's, so the chain is searched.
  */
 export function problemFromDatabaseError(err: unknown): HttpProblem | null {
+  if (err instanceof ConcurrentChange) return conflict(err.message);
   for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
+    // A unique key taken meanwhile (two requests creating the same thing at once): the loser
+    // is told, without the values PostgreSQL's message would carry.
+    if (code === '23505') return conflict(`already exists (${String((e as { constraint_name?: unknown }).constraint_name ?? 'a unique key')}): another request created it first`);
     if (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || code.startsWith('08'))) {
       return new HttpProblem(503, 'database-unavailable', 'Database unavailable', 'the database cannot be reached; retry shortly — repeating an action that did go through is answered 200 (same application) or 409, never applied twice', 5);
     }
@@ -147,7 +152,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const dbDown = problemFromDatabaseError(err);
     if (dbDown) {
-      req.log.warn({ err: withoutQueryParameters(err) }, 'database unavailable');
+      if (dbDown.status >= 500) req.log.warn({ err: withoutQueryParameters(err) }, 'database unavailable');
       return send(problem(dbDown.status, dbDown.slug, dbDown.title, dbDown.message), dbDown.retryAfter);
     }
     if (isResponseSerializationError(err)) {

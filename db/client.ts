@@ -98,6 +98,15 @@ export function createDatabase(url: string, options: { max?: number; onQuery?: (
  * postgres.js error: its code and message name no values) and drops the values; any other
  * error is returned as it is.
  */
+/**
+ * A conditional write found its row no longer in the state the caller read (another request
+ * changed it first): the caller's action lost the race and is answered 409, never applied on
+ * top of a state it did not see.
+ */
+export class ConcurrentChange extends Error {
+  override name = 'ConcurrentChange';
+}
+
 export function withoutQueryParameters(err: unknown): unknown {
   if (!(err instanceof DrizzleQueryError)) return err;
   const redacted = new Error(`Failed query: ${err.query}`, { cause: err.cause });

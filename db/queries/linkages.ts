@@ -2,7 +2,7 @@
 // Each transition is one transaction: the row, its change-log entry, and a new version of the
 // item when what routes live work changes.
 import { and, asc, eq, type SQL } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import { ConcurrentChange, type Db } from '../client.js';
 import { newItemVersion, recordChange, type ChangeActor } from '../catalog.js';
 import { linkages } from '../schema/index.js';
 
@@ -36,11 +36,18 @@ export async function proposeLinkage(db: Db, approvalItemCode: string, supervisi
 
 /**
  * Moves a linkage on: sets `set`, logs the change as `action`, and makes a new version of the
- * item when `newVersion` names why (a change of what routes live work).
+ * item when `newVersion` names why (a change of what routes live work). Only from the status
+ * the caller read: a confirm and a dispute of the same proposal at once cannot both stand
+ * (ConcurrentChange, 409, for the one that lost).
  */
 export async function changeLinkage(db: Db, before: LinkageRow, change: { set: Partial<LinkageRow>; action: string; actor: ChangeActor; newVersion?: (after: LinkageRow) => string | undefined }): Promise<LinkageRow> {
   return db.transaction(async (tx) => {
-    const [after] = await tx.update(linkages).set({ ...change.set, updatedAt: new Date() }).where(eq(linkages.id, before.id)).returning();
+    const [after] = await tx
+      .update(linkages)
+      .set({ ...change.set, updatedAt: new Date() })
+      .where(and(eq(linkages.id, before.id), eq(linkages.status, before.status)))
+      .returning();
+    if (!after) throw new ConcurrentChange(`linkage ${before.id} is no longer ${before.status}: it was changed meanwhile; read it again`);
     await recordChange(tx, { entity: 'linkage', key: String(before.id), action: change.action, actor: change.actor, before, after });
     const reason = change.newVersion?.(after!);
     if (reason) await newItemVersion(tx, before.approvalItemCode, reason, change.actor);
