@@ -2,8 +2,8 @@
 // From the read model, never by scanning Temporal.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { applicantRecords } from '../../db/queries/applicants.js';
-import { problems } from '../errors.js';
+import { applicantRecords, hasPartIn } from '../../db/queries/applicants.js';
+import { notFound, problems } from '../errors.js';
 import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOutcome, TaskStatus } from '../../workflows/contracts.js';
 import { caseStage, commitmentScenario, creditCode, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../schemas.js';
 
@@ -39,10 +39,16 @@ const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/applicants/:creditCode',
     {
-      config: { roles: ['approval', 'supervision', 'operator'] },
+      // For those with a part in the enterprise (a case or task of it), its region's admin and
+      // the operator; to anyone else it does not exist (404: not even that it is on file).
+      config: { roles: ['approval', 'supervision', 'regional-admin', 'operator'] },
       schema: { tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
     },
-    async (req) => portraitOf(req.params.creditCode, await applicantRecords(app.db, req.params.creditCode)),
+    async (req) => {
+      const { creditCode: code } = req.params;
+      if (req.principal.role !== 'operator' && !(await hasPartIn(app.db, code, req.principal))) throw notFound(`applicant ${code}`);
+      return portraitOf(code, await applicantRecords(app.db, code));
+    },
   );
 };
 

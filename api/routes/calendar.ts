@@ -111,10 +111,12 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/v1/calendar/:year',
     {
-      config: { roles: ['regional-admin', 'operator'] },
+      // The national schedule moves every legal deadline of every region: the platform
+      // operator's alone, never a regional admin's (a region's own days are not this schedule).
+      config: { roles: ['operator'] },
       schema: {
         tags: ['calendar'],
-        summary: "Import a year's official schedule; running deadlines it touches are re-timed",
+        summary: "Import a year's official (national) schedule; running deadlines it touches are re-timed",
         description: 'Replaces the year. Dates of December of the previous year may be listed too (a notice can move them). Every running deadline that falls on or after a changed day, or that was provisional, is re-computed, and its case history says so.',
         params: yearParam,
         body: importBody,

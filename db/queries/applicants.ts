@@ -1,5 +1,5 @@
 // The applicant portrait (企业画像): an enterprise's cases, tasks, credit records and profile.
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { cases, creditProfiles, creditRecords, tasks } from '../schema/index.js';
 
@@ -12,4 +12,19 @@ export async function applicantRecords(db: Db, creditCode: string) {
     db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode)),
   ]);
   return { cases: caseRows, tasks: taskRows, creditRecords: records, profile };
+}
+
+/**
+ * Whether the caller has any part in an enterprise: a case of it in the approval department or
+ * the region, or a task of it in the supervising department (its division, when it has one).
+ */
+export async function hasPartIn(db: Db, creditCode: string, p: { role: string; department?: string; division?: string; region?: string }): Promise<boolean> {
+  const exists = async (q: Promise<unknown[]>) => (await q).length > 0;
+  if (p.role === 'approval' && p.department) return exists(db.select({ x: sql`1` }).from(cases).where(and(eq(cases.applicantCreditCode, creditCode), eq(cases.approvalDepartmentCode, p.department))).limit(1));
+  if (p.role === 'regional-admin' && p.region) return exists(db.select({ x: sql`1` }).from(cases).where(and(eq(cases.applicantCreditCode, creditCode), eq(cases.regionCode, p.region))).limit(1));
+  if (p.role === 'supervision' && p.department) {
+    const own = p.division ? and(eq(tasks.departmentCode, p.department), eq(tasks.divisionCode, p.division)) : eq(tasks.departmentCode, p.department);
+    return exists(db.select({ x: sql`1` }).from(tasks).where(and(eq(tasks.applicantCreditCode, creditCode), own)).limit(1));
+  }
+  return false;
 }

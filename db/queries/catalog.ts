@@ -28,6 +28,26 @@ export async function policyExists(db: Db, code: string): Promise<boolean> {
   return (await db.select({ code: deadlinePolicies.code }).from(deadlinePolicies).where(eq(deadlinePolicies.code, code))).length > 0;
 }
 
+export type PolicyUnit = 'working-day' | 'minute';
+
+/** The unit of each named policy, and of each named region's default policy (minute: a training region). */
+export async function policyUnits(db: Db, policyCodes: string[], regionCodes: string[]): Promise<{ policies: Map<string, PolicyUnit>; regions: Map<string, PolicyUnit> }> {
+  const [policyRows, regionRows] = await Promise.all([
+    policyCodes.length ? db.select({ code: deadlinePolicies.code, unit: deadlinePolicies.unit }).from(deadlinePolicies).where(inArray(deadlinePolicies.code, policyCodes)) : [],
+    regionCodes.length ? db.select({ code: regions.code, unit: deadlinePolicies.unit }).from(regions).innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy)).where(inArray(regions.code, regionCodes)) : [],
+  ]);
+  return { policies: new Map(policyRows.map((p) => [p.code, p.unit as PolicyUnit])), regions: new Map(regionRows.map((r) => [r.code, r.unit as PolicyUnit])) };
+}
+
+/**
+ * Why an item of `regionCode` may not take `policyCode`, or null: a live item never takes the
+ * training policy (minutes), so nobody turns a real licence's deadlines into minutes.
+ */
+export function policyMisfit(units: Awaited<ReturnType<typeof policyUnits>>, policyCode: string, regionCode: string): string | null {
+  if (units.policies.get(policyCode) !== 'minute' || units.regions.get(regionCode) === 'minute') return null;
+  return `deadline policy ${policyCode} counts in minutes (rehearsal): an item of live region ${regionCode} cannot take it`;
+}
+
 export function listApprovalItems(db: Db, f: { departmentCode?: string; regionCode?: string }): Promise<ApprovalItemRow[]> {
   const where: SQL[] = [];
   if (f.departmentCode) where.push(eq(approvalItems.departmentCode, f.departmentCode));

@@ -38,7 +38,8 @@ const people = {
   health: { sub: 'supervision:lyg-wjw-ggws', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision },
   admin: { sub: 'admin:320700', role: 'regional-admin', region: DEMO.region },
   otherAdmin: { sub: 'admin:320100', role: 'regional-admin', region: '320100' },
-  arbiter: { sub: 'arbiter:bianban', role: 'arbiter' },
+  arbiter: { sub: 'arbiter:bianban', role: 'arbiter', region: '320700' },
+  otherArbiter: { sub: 'arbiter:nanjing', role: 'arbiter', region: '320100' },
   operator: { sub: 'operator:ops', role: 'operator' },
 } satisfies Record<string, Principal>;
 type Who = keyof typeof people;
@@ -47,7 +48,7 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '' };
+const o = { decide: '', claim: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '' };
 const taskOf = (applicationNo: string) => `task-${applicationNo}-${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
@@ -132,6 +133,7 @@ async function setUpObjects() {
   o.settle = await propose();
   await ok(await call('POST', `/v1/linkages/${o.settle}/dispute`, 'approver', { reason: '提议有误，请编办裁定' }));
   o.proposeItem = await newItem();
+  o.claimCredit = (await database().db.select({ c: cases.applicantCreditCode }).from(cases).where(eq(cases.applicationNo, o.claim)))[0]!.c;
 }
 
 // ── what must not change ──
@@ -185,6 +187,8 @@ interface Route {
   view?: () => Promise<unknown>;
   /** GET /v1/tasks: a stranger with the role gets 200 with the task not listed. */
   inbox?: true;
+  /** To a stranger with the role the object does not exist: 404, not 403. */
+  hidden?: true;
 }
 
 const ownerCase = async (no: string) => {
@@ -323,8 +327,8 @@ const routes: Route[] = [
     url: () => `/v1/linkages/${o.confirm}/confirm`,
     body: () => ({ supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision }),
     roles: ['supervision'],
-    // The named department confirms; its divisions speak for it (docs/decisions.md, Catalogs).
-    allowed: supervisionSide,
+    // The named department confirms; a division only for itself (docs/decisions.md, Catalogs).
+    allowed: ['food', 'marketHead'],
     missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/confirm`,
     view: linkageView,
   },
@@ -344,6 +348,7 @@ const routes: Route[] = [
     url: () => `/v1/linkages/${o.settle}/settle`,
     body: () => ({ decision: 'reject', note: '越权裁定' }),
     roles: ['arbiter'],
+    // An arbiter of another region does not settle this region's linkages.
     allowed: ['arbiter'],
     missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/settle`,
     view: linkageView,
@@ -385,10 +390,19 @@ const routes: Route[] = [
     method: 'PUT',
     url: () => `/v1/calendar/${HARMLESS_YEAR}`,
     body: () => ({ notice: '越权导入的节假日安排', days: [{ date: `${HARMLESS_YEAR}-10-01`, kind: 'holiday', name: '国庆节' }] }),
-    roles: ['regional-admin', 'operator'],
-    // The calendar is national: any regional admin or operator imports it.
-    allowed: ['admin', 'otherAdmin', 'operator'],
+    roles: ['operator'],
+    // The national schedule moves every region's deadlines: the platform operator's alone.
+    allowed: ['operator'],
     view: async () => (await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json(),
+  },
+  {
+    name: 'GET /v1/applicants/{creditCode}',
+    method: 'GET',
+    url: () => `/v1/applicants/${o.claimCredit}`,
+    roles: ['approval', 'supervision', 'regional-admin', 'operator'],
+    // Those with a case or a task of the enterprise, its region's admin, the operator.
+    allowed: ['approver', 'food', 'marketHead', 'admin', 'operator'],
+    hidden: true,
   },
 ];
 
@@ -408,7 +422,7 @@ for (const route of routes) {
     if (route.allowed.includes(who)) continue;
     const roleAdmitted = route.roles.includes(people[who].role);
     // A stranger's inbox answers, without the task; every other refusal is 403.
-    const status = route.inbox && roleAdmitted ? 200 : 403;
+    const status = route.inbox && roleAdmitted ? 200 : route.hidden && roleAdmitted ? 404 : 403;
     cells.push({ route, who, missing: false, status, label: label(who, status) });
   }
   if (route.missingUrl) {
@@ -447,6 +461,8 @@ describe('authorization matrix: route × principal', () => {
       // An object refusal says whose object it is, not just "forbidden".
       if (status === 403 && role && route.roles.includes(role)) expect(r.json().detail).toMatch(/belongs to|not a case of yours|only|may not|handled by|is in region/);
       if (status === 404) expect(r.json().detail).toMatch(/does not exist/);
+      // A hidden object's 404 names nothing of its owner.
+      if (status === 404 && route.hidden) expect(r.body.replaceAll(o.claimCredit, '')).not.toMatch(new RegExp(`${DEMO.approvalDepartment}|${DEMO.market}|${DEMO.region}|${o.claim}`));
     } else {
       // The stranger's inbox: the task is not there, by any filter or none.
       expect(r.json()).toMatchObject({ total: 0, items: [] });

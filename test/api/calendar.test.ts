@@ -1,5 +1,5 @@
 // The calendar over HTTP: a year's schedule, the deadline calculator, and imports that are
-// validated whole, refused with a reason, and allowed only to regional admins and operators.
+// validated whole, refused with a reason, and allowed only to the platform operator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
@@ -12,13 +12,15 @@ import { approver, closeDatabase, database, testConfig, tokenFor, uniqueId } fro
 let app: FastifyInstance;
 let connection: Connection;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('cal-tq') });
-const tokens = { approver: '', admin: '' };
+const tokens = { approver: '', admin: '', trainingAdmin: '', operator: '' };
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
   app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
   tokens.approver = await tokenFor(config, approver);
   tokens.admin = await tokenFor(config, { sub: 'admin:320700', role: 'regional-admin', region: '320700' });
+  tokens.trainingAdmin = await tokenFor(config, { sub: 'admin:train', role: 'regional-admin', region: 'TRAIN-320700' });
+  tokens.operator = await tokenFor(config, { sub: 'operator:ops', role: 'operator' });
 });
 afterAll(async () => {
   await app?.close();
@@ -52,7 +54,7 @@ describe('calendar API', () => {
   it('refuses a bad import whole, with the reason, and changes nothing', async () => {
     const imports = async () => (await database().db.select({ n: count() }).from(calendarImports))[0]!.n;
     const before = await imports();
-    const bad = await call('PUT', '/v1/calendar/2027', tokens.admin, {
+    const bad = await call('PUT', '/v1/calendar/2027', tokens.operator, {
       notice: '国务院办公厅关于2027年部分节假日安排的通知',
       days: [
         { date: '2027-01-01', kind: 'holiday', name: '元旦' },
@@ -63,15 +65,17 @@ describe('calendar API', () => {
     expect(bad.statusCode).toBe(422);
     expect(bad.json().detail).toMatch(/days\[1\]: 2027-01-01 is listed twice/);
     expect(bad.json().detail).toMatch(/days\[2\]: 2027-01-05 is a weekday/);
-    const unknownKind = await call('PUT', '/v1/calendar/2027', tokens.admin, { notice: 'x', days: [{ date: '2027-01-01', kind: 'day-off' }] });
+    const unknownKind = await call('PUT', '/v1/calendar/2027', tokens.operator, { notice: 'x', days: [{ date: '2027-01-01', kind: 'day-off' }] });
     expect(unknownKind.statusCode).toBe(400);
     expect(await imports()).toBe(before);
     expect((await database().db.select({ n: count() }).from(calendarDays).where(eq(calendarDays.year, 2027)))[0]!.n).toBe(0);
   });
 
-  it('lets only regional admins and operators import', async () => {
-    const r = await call('PUT', '/v1/calendar/2026', tokens.approver, { notice: 'x', days: [] });
-    expect(r.statusCode).toBe(403);
+  it('lets only the platform operator import the national schedule: no regional admin, the training region\'s included', async () => {
+    for (const who of [tokens.approver, tokens.admin, tokens.trainingAdmin]) {
+      const r = await call('PUT', '/v1/calendar/2026', who, { notice: 'x', days: [] });
+      expect(r.statusCode).toBe(403);
+    }
   });
 
   it('re-imports a year unchanged without moving any date, and starts the re-timing workflow', async () => {
@@ -79,7 +83,7 @@ describe('calendar API', () => {
     const days = year.days
       .filter((d: { kind: string }) => d.kind === 'holiday' || d.kind === 'makeup-workday')
       .map((d: { date: string; kind: string; holidayName: string | null }) => ({ date: d.date, kind: d.kind, ...(d.holidayName && { name: d.holidayName }) }));
-    const r = await call('PUT', '/v1/calendar/2025', tokens.admin, { notice: year.sourceNotice, days });
+    const r = await call('PUT', '/v1/calendar/2025', tokens.operator, { notice: year.sourceNotice, days });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ year: 2025, changedDates: [], newlyPublished: false });
     const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -88,7 +92,7 @@ describe('calendar API', () => {
 
     // An earlier import whose re-timing never started (the API died in between) is started by the next import.
     const [orphan] = await database().db.insert(calendarImports).values({ year: 2025, sourceNotice: 'orphan', changedDates: [], newlyPublished: false, importedBy: 'test' }).returning({ id: calendarImports.id });
-    const again = await call('PUT', '/v1/calendar/2025', tokens.admin, { notice: year.sourceNotice, days });
+    const again = await call('PUT', '/v1/calendar/2025', tokens.operator, { notice: year.sourceNotice, days });
     expect(again.statusCode).toBe(200);
     const orphanHandle = client.workflow.getHandle(`calendar-import-${orphan!.id}`);
     expect((await orphanHandle.describe()).type).toBe('calendarRetime');

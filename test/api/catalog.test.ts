@@ -17,7 +17,7 @@ const people = {
   market: { sub: 'supervision:market-head', role: 'supervision', department: DEMO.market } as Principal,
   health: { sub: 'supervision:health', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision } as Principal,
   housing: { sub: 'supervision:housing', role: 'supervision', department: DEMO.housing, division: DEMO.housingDivision } as Principal,
-  arbiter: { sub: 'arbiter:bianban', role: 'arbiter' } as Principal,
+  arbiter: { sub: 'arbiter:bianban', role: 'arbiter', region: '320700' } as Principal,
   admin: { sub: 'admin:320700', role: 'regional-admin', region: '320700' } as Principal,
   otherAdmin: { sub: 'admin:320100', role: 'regional-admin', region: '320100' } as Principal,
   otherApprover: { sub: 'approval:other', role: 'approval', department: 'OTHER-SPJ' } as Principal,
@@ -196,4 +196,17 @@ describe('unrouted cases (无监管兜底)', () => {
     const after = (await call('GET', `/v1/applications/${no}/events`, 'approver')).json().items.map((e: { kind: string }) => e.kind);
     expect(after).toEqual(expect.arrayContaining(['catalog-version', 'unrouted-resolved', 'task-pushed']));
   });
+
+describe('the training policy', () => {
+  it('a live item cannot take the training (minutes) policy, by one item or by import; a rehearsal item can', async () => {
+    const item = (region: string) => ({ code: uniqueId('POL'), name: '演练策略事项', type: '行政许可', departmentCode: 'LYG-SPJ', regionCode: region, statutoryDays: 10, deadlinePolicy: 'training' });
+    const live = await call('POST', '/v1/approval-items', 'approver', item('320700'));
+    expect(live.statusCode, live.body).toBe(422);
+    expect(live.json().detail).toMatch(/counts in minutes .* cannot take it/);
+    const imported = await call('POST', '/v1/approval-items/import', 'approver', { items: [item('320700')] });
+    expect(imported.statusCode).toBe(422);
+    expect(imported.body).toMatch(/deadlinePolicy/);
+    expect((await call('POST', '/v1/approval-items', 'approver', item('TRAIN-320700'))).statusCode).toBe(201);
+  });
+});
 });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
   app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
   tokens.approver = await tokenFor(config, approver);
-  tokens.arbiter = await tokenFor(config, { sub: 'arb', role: 'arbiter' });
+  tokens.arbiter = await tokenFor(config, { sub: 'arb', role: 'arbiter', region: '320700' });
   tokens.admin = await tokenFor(config, { sub: 'admin', role: 'regional-admin', region: '320700' });
 });
 afterAll(async () => {

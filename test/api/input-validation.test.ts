@@ -173,7 +173,7 @@ const raw = (payload: () => string, contentType = 'application/json') => ({ body
 const sizes: Case[] = [
   { name: 'an application over 256 KiB', method: 'POST', url: applications, who: 'approver', ...raw(() => JSON.stringify(application({ materials: [OVERSIZE] }))), status: 413, detail: /too large/i },
   { name: 'a decision over 256 KiB', method: 'POST', url: decision, who: 'approver', ...raw(() => JSON.stringify({ outcome: 'approve', opinion: OVERSIZE })), status: 413, detail: /too large/i },
-  { name: 'a calendar import over 256 KiB', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', ...raw(() => JSON.stringify({ notice: OVERSIZE, days: [] })), status: 413, detail: /too large/i },
+  { name: 'a calendar import over 256 KiB', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', ...raw(() => JSON.stringify({ notice: OVERSIZE, days: [] })), status: 413, detail: /too large/i },
 ];
 
 const unknownFields: Case[] = [
@@ -182,7 +182,7 @@ const unknownFields: Case[] = [
   post('in a decision', decision, 'approver', () => ({ outcome: 'approve', opinion: '准予', urgent: true }), 400, /body\.urgent: unknown field 'urgent'/, 'body.urgent'),
   post('in a feedback', feedback, 'food', () => ({ result: 'compliant', score: 5 }), 400, /body\.score: unknown field 'score'/, 'body.score'),
   get('in the inbox query', () => '/v1/tasks?sort=desc', 'food', 400, /querystring\.sort: unknown field 'sort'/, 'querystring.sort'),
-  { name: 'in a calendar day', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通知', days: [{ date: '2031-10-01', kind: 'holiday', paid: true }] }), status: 400, detail: /body\.days\.0\.paid: unknown field 'paid'/, field: 'body.days.0.paid' },
+  { name: 'in a calendar day', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通知', days: [{ date: '2031-10-01', kind: 'holiday', paid: true }] }), status: 400, detail: /body\.days\.0\.paid: unknown field 'paid'/, field: 'body.days.0.paid' },
 ];
 
 const wrongTypes: Case[] = [
@@ -191,7 +191,7 @@ const wrongTypes: Case[] = [
   post('rectified as a string', reinspection, 'food', () => ({ rectified: 'yes' }), 400, /body\.rectified: .*expected boolean, received string/, 'body.rectified'),
   post('statutoryDays as a string', () => '/v1/approval-items', 'approver', () => ({ code: uniqueId('INPUT-ITEM'), name: '事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: DEMO.region, statutoryDays: '10' }), 400, /body\.statutoryDays: .*expected number, received string/, 'body.statutoryDays'),
   post('an unknown route choice', applications, 'approver', () => application({ route: 'express' }), 400, /body\.route: Invalid option/, 'body.route'),
-  { name: 'calendar days as a string', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通知', days: 'none' }), status: 400, detail: /body\.days: .*expected array/, field: 'body.days' },
+  { name: 'calendar days as a string', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通知', days: 'none' }), status: 400, detail: /body\.days: .*expected array/, field: 'body.days' },
   get('workingDays as text', () => '/v1/calendar/deadline?from=2026-01-05T00:00:00Z&workingDays=ten', 'approver', 400, /querystring\.workingDays: .*expected number/, 'querystring.workingDays'),
   post('a JSON array for an object', decision, 'approver', () => [{ outcome: 'approve', opinion: '准予' }], 400, /expected object, received array/),
 ];
@@ -205,7 +205,7 @@ const bounds: Case[] = [
   post('a phone that is not a mobile number', applications, 'approver', () => application({ applicant: { creditCode: freshCreditCode(), name: '某公司', phone: '0518-1234567' } }), 400, /body\.applicant\.phone: an 11-digit mainland mobile number/, 'body.applicant.phone'),
   post('findings of 4001 characters', inspection, 'food', () => ({ finishedAt: secondsNow(), findings: '查'.repeat(4001) }), 400, /body\.findings: Too big: expected string to have <=4000 characters/, 'body.findings'),
   post('a feedback note of 4001 characters', feedback, 'food', () => ({ result: 'compliant', note: '注'.repeat(4001) }), 400, /body\.note: Too big: expected string to have <=4000 characters/, 'body.note'),
-  { name: 'a calendar notice of 501 characters', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通'.repeat(501), days: [] }), status: 400, detail: /body\.notice: Too big: expected string to have <=500 characters/, field: 'body.notice' },
+  { name: 'a calendar notice of 501 characters', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通'.repeat(501), days: [] }), status: 400, detail: /body\.notice: Too big: expected string to have <=500 characters/, field: 'body.notice' },
 ];
 
 const dates: Case[] = [
@@ -216,10 +216,10 @@ const dates: Case[] = [
   get('statistics over two years', () => '/v1/stats/timeliness?from=2024-01-01&to=2025-12-31', 'operator', 400, /querystring\.to: a period of at most one year/, 'querystring.to'),
   get('statistics with a malformed day', () => '/v1/stats/timeliness?from=2025/11/01&to=2025-11-30', 'operator', 400, /querystring\.from: YYYY-MM-DD/, 'querystring.from'),
   get('a calendar year before 2000', () => '/v1/calendar/1999', 'approver', 400, /params\.year: Too small: expected number to be >=2000/, 'params.year'),
-  { name: 'a calendar year after 2100', method: 'PUT', url: () => '/v1/calendar/2101', who: 'admin', body: () => ({ notice: '通知', days: [] }), status: 400, detail: /params\.year: Too big: expected number to be <=2100/, field: 'params.year' },
-  { name: 'a calendar day that does not exist', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通知', days: [{ date: '2031-02-30', kind: 'holiday' }] }), status: 422, detail: /days\[0\]: 2031-02-30 is not a calendar date/ },
-  { name: 'a calendar day outside the year', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通知', days: [{ date: '2031-10-01', kind: 'holiday' }, { date: '2029-10-01', kind: 'holiday' }] }), status: 422, detail: /days\[1\]: 2029-10-01 is outside 2031/ },
-  { name: 'a make-up workday on a weekday', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', body: () => ({ notice: '通知', days: [{ date: '2031-10-08', kind: 'makeup-workday' }] }), status: 422, detail: /days\[0\]: 2031-10-08 is a weekday/ },
+  { name: 'a calendar year after 2100', method: 'PUT', url: () => '/v1/calendar/2101', who: 'operator', body: () => ({ notice: '通知', days: [] }), status: 400, detail: /params\.year: Too big: expected number to be <=2100/, field: 'params.year' },
+  { name: 'a calendar day that does not exist', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通知', days: [{ date: '2031-02-30', kind: 'holiday' }] }), status: 422, detail: /days\[0\]: 2031-02-30 is not a calendar date/ },
+  { name: 'a calendar day outside the year', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通知', days: [{ date: '2031-10-01', kind: 'holiday' }, { date: '2029-10-01', kind: 'holiday' }] }), status: 422, detail: /days\[1\]: 2029-10-01 is outside 2031/ },
+  { name: 'a make-up workday on a weekday', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', body: () => ({ notice: '通知', days: [{ date: '2031-10-08', kind: 'makeup-workday' }] }), status: 422, detail: /days\[0\]: 2031-10-08 is a weekday/ },
   post('inspection finished tomorrow (workflow validator)', inspection, 'food', () => ({ finishedAt: new Date(Date.now() + 86_400_000).toISOString(), findings: '现场检查' }), 422, /finishedAt .* is in the future/),
   post('inspection finished before the claim (workflow validator)', inspection, 'food', () => ({ finishedAt: '2020-01-01T00:00:00Z', findings: '现场检查' }), 422, /finishedAt .* is before the claim/),
   post('inspection time without an offset', inspection, 'food', () => ({ finishedAt: '2026-11-24T10:00:00', findings: '现场检查' }), 400, /body\.finishedAt: Invalid ISO datetime/, 'body.finishedAt'),
@@ -245,7 +245,7 @@ const encodings: Case[] = [
   { name: 'no body at all', method: 'POST', url: decision, who: 'approver', status: 400, detail: /expected object, received/ },
   { name: 'XML', method: 'POST', url: decision, who: 'approver', ...raw(() => '<decision outcome="approve"/>', 'application/xml'), status: 415, detail: /Unsupported Media Type/ },
   { name: 'a form', method: 'POST', url: applications, who: 'approver', ...raw(() => 'applicationNo=X&itemCode=SP-FOOD-01', 'application/x-www-form-urlencoded'), status: 415, detail: /Unsupported Media Type/ },
-  { name: 'a calendar as CSV', method: 'PUT', url: () => '/v1/calendar/2031', who: 'admin', ...raw(() => 'date,kind\n2031-10-01,holiday', 'text/csv'), status: 415, detail: /Unsupported Media Type/ },
+  { name: 'a calendar as CSV', method: 'PUT', url: () => '/v1/calendar/2031', who: 'operator', ...raw(() => 'date,kind\n2031-10-01,holiday', 'text/csv'), status: 415, detail: /Unsupported Media Type/ },
 ];
 
 const groups: Array<[string, Case[]]> = [

@@ -96,11 +96,19 @@ describe('applicant portrait and outbox', () => {
     await db.insert(cases).values({ applicationNo: no, workflowId: `case-${no}`, itemCode: 'SP-BUILD-01', itemVersion: 1, approvalDepartmentCode: 'LYG-SPJ', regionCode: '320700', applicantCreditCode: code, applicantName: '画像测试公司', applicantPhone: '13700000000', requestedRoute: 'commitment', route: 'commitment', requestHash: 'h', stage: 'revoked', submittedBy: 'test', commitmentScenario: 'post-verification', commitmentOutcome: 'broken', licenceStatus: 'revoked' });
     await db.insert(creditRecords).values({ businessKey: `${no}:credit:broken-commitment`, creditCode: code, kind: 'broken-commitment', applicationNo: no, summary: '承诺不实', detail: {}, status: 'accepted' });
     await db.insert(notifications).values({ businessKey: `${no}:test-sms`, recipientPhone: '13800000011', template: 'task-assigned', body: 'x', applicationNo: no, status: 'sent' });
-    const p = await get(`/v1/applicants/${code}`, tokens.supervision);
+    const p = await get(`/v1/applicants/${code}`, tokens.approver);
     expect(p.statusCode, p.body).toBe(200);
+    // Only those with a part in the enterprise see it: to the rest it does not exist.
+    expect((await get(`/v1/applicants/${code}`, tokens.admin)).statusCode).toBe(200);
+    expect((await get(`/v1/applicants/${code}`, tokens.operator)).statusCode).toBe(200);
+    for (const stranger of [tokens.supervision, tokens.otherAdmin]) {
+      const hidden = await get(`/v1/applicants/${code}`, stranger);
+      expect(hidden.statusCode).toBe(404);
+      expect(hidden.body).not.toContain('画像测试公司');
+    }
     expect(p.json()).toMatchObject({ creditCode: code, name: '画像测试公司', commitments: { kept: 0, broken: 1, open: 0 }, cases: [{ applicationNo: no, licenceStatus: 'revoked' }], creditRecords: [{ kind: 'broken-commitment' }] });
     const wrongCheck = code.endsWith('X') ? 'Y' : 'X'; // a check character the code does not have
-    expect((await get(`/v1/applicants/${code.slice(0, 17)}${wrongCheck}`, tokens.supervision)).statusCode).toBe(400);
+    expect((await get(`/v1/applicants/${code.slice(0, 17)}${wrongCheck}`, tokens.approver)).statusCode).toBe(400);
     const outbox = await get(`/v1/notifications?applicationNo=${no}`, tokens.operator);
     expect(outbox.json()).toMatchObject({ total: 1, items: [{ businessKey: `${no}:test-sms`, status: 'sent' }] });
     expect((await get('/v1/notifications', tokens.approver)).statusCode).toBe(403);

@@ -3,7 +3,7 @@
 // caller's scope. Every problem of every row is found; nothing stops early.
 import { z } from 'zod';
 import type { Db } from '../../../db/client.js';
-import { knownReferences } from '../../../db/queries/catalog.js';
+import { knownReferences, policyMisfit, policyUnits } from '../../../db/queries/catalog.js';
 import type { Principal } from '../../auth.js';
 import type { Catalog, RowSchema } from './entries.js';
 import { CsvError, parseCsv } from '../../csv.js';
@@ -117,7 +117,7 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
       if (v) set.add(v);
     }
   }
-  const known = await knownReferences(db, want, catalog.table);
+  const [known, units] = await Promise.all([knownReferences(db, want, catalog.table), policyUnits(db, [...want.policies], [...want.regions])]);
 
   const firstAt = new Map<string, string>();
   for (const { row, ref } of parsed) {
@@ -142,6 +142,8 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
     if (regionCode && !known.regions.has(regionCode)) problem('regionCode', `region ${regionCode} does not exist`);
     const policy = ref('deadlinePolicy');
     if (policy && !known.policies.has(policy)) problem('deadlinePolicy', `deadline policy ${policy} does not exist`);
+    const misfit = policy && regionCode && policyMisfit(units, policy, regionCode);
+    if (misfit) problem('deadlinePolicy', misfit);
     const divisionCode = ref('divisionCode');
     const divisionOf = divisionCode ? known.divisions.get(divisionCode) : undefined;
     if (divisionCode && !divisionOf) problem('divisionCode', `division ${divisionCode} does not exist`);

@@ -2,7 +2,7 @@
 // at a time. A change of an approval item makes a new version; running cases keep theirs.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { itemOwner, listApprovalItems, listSupervisionItems, policyExists } from '../../../db/queries/catalog.js';
+import { itemOwner, listApprovalItems, listSupervisionItems, policyExists, policyMisfit, policyUnits } from '../../../db/queries/catalog.js';
 import { divisionByCode, regionExists } from '../../../db/queries/organization.js';
 import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
 import { ROLES, changeActorOf } from '../../auth.js';
@@ -32,6 +32,8 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
     mayWrite(req.principal, dept);
     if (!(await regionExists(app.db, b.regionCode))) throw unprocessable(`region ${b.regionCode} does not exist`);
     if (b.deadlinePolicy && !(await policyExists(app.db, b.deadlinePolicy))) throw unprocessable(`deadline policy ${b.deadlinePolicy} does not exist`);
+    const misfit = b.deadlinePolicy && policyMisfit(await policyUnits(app.db, [b.deadlinePolicy], [b.regionCode]), b.deadlinePolicy, b.regionCode);
+    if (misfit) throw unprocessable(misfit);
     // Changing an existing item needs the right over the department that owns it now too,
     // so no one takes over another department's item by posting its code.
     const owner = await itemOwner(app.db, approvalItems, b.code);

@@ -67,6 +67,8 @@ const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     const l = await linkageOr404(app, req.params.id);
     if (req.principal.department !== l.supervisionDepartmentCode) throw forbidden(`linkage ${l.id} names department ${l.supervisionDepartmentCode}; only it confirms`);
     if (l.status !== 'proposed') throw conflict(`linkage ${l.id} is ${l.status}, not proposed`);
+    // A division confirms for itself; the department (no division claim) for any of its divisions.
+    if (req.principal.division && req.principal.division !== req.body.divisionCode) throw forbidden(`a user of division ${req.principal.division} confirms only for it`);
     const pair = await confirmingPair(app, l.supervisionDepartmentCode, req.body.supervisionItemCode, req.body.divisionCode);
     const set = { status: 'confirmed' as const, ...pair, confirmedBy: req.principal.sub };
     const row = await changeLinkage(app.db, l, { set, action: 'confirm', actor: changeActorOf(req.principal), newVersion: () => `linkage ${l.id} to ${l.supervisionDepartmentCode} confirmed` });
@@ -88,6 +90,9 @@ const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/v1/linkages/:id/settle', { config: { roles: ['arbiter'] }, schema: schema(summaries.settle, settlement) }, async (req) => {
     const l = await linkageOr404(app, req.params.id);
+    // An arbiter (编办 / 司法) settles the disputes of its own region only.
+    const item = await approvalItemByCode(app.db, l.approvalItemCode);
+    if (!req.principal.region || req.principal.region !== item?.regionCode) throw forbidden(`linkage ${l.id} belongs to another region: only its own arbiters settle it`);
     if (l.status !== 'disputed') throw conflict(`linkage ${l.id} is ${l.status}, not disputed`);
     const b = req.body;
     const set = { ...(await settled(app, l, b, req.principal)), settledBy: req.principal.sub, settlement: `${b.decision}: ${b.note}` };
