@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '@temporalio/client';
-import type { TemporalConfig } from './config.js';
+import type { DataConverter } from '@temporalio/common';
+import type { AppConfig, TemporalConfig } from './config.js';
+import { EncryptionCodec, payloadKeys } from './codec.js';
+
+/**
+ * The data converter of every client and worker (runtime/codec.ts): every payload encrypted, so
+ * nothing personal reaches the Temporal server in clear. Failure messages stay readable: they
+ * name states and codes, never a person (an activity's failure loses its statement's values:
+ * runtime/worker.ts redactingActivityInterceptors).
+ */
+export function dataConverter(config: AppConfig): DataConverter {
+  return { payloadCodecs: [new EncryptionCodec(payloadKeys(config.env))] };
+}
 
 /** Connection options for client and worker alike: address, TLS (mTLS) and API key. */
 export function connectionOptions(t: TemporalConfig): ConnectionOptions {

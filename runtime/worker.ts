@@ -13,7 +13,7 @@ import { createHttpCredit, createHttpElicence, createHttpSms } from '../activiti
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, withoutQueryParameters, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
-import { connectionOptions, connectPatiently } from './temporal.js';
+import { connectionOptions, connectPatiently, dataConverter } from './temporal.js';
 import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 import { ADAPTER_BACKOFF_MS } from '../workflows/domain/limits.js';
 
@@ -54,6 +54,7 @@ export async function createWorker(config: AppConfig, database: Database, connec
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
     shutdownGraceTime: t.worker.shutdownGraceTime as WorkerOptions['shutdownGraceTime'],
     interceptors: { activity: [redactingActivityInterceptors] },
+    dataConverter: dataConverter(config),
   });
 }
 
@@ -81,7 +82,7 @@ async function main(log: Logger) {
   const connection = await connectPatiently(() => NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]), patience);
   // Activities that signal other workflows (calendar re-timing) use an ordinary client.
   const clientConnection = await connectPatiently(() => Connection.connect(connectionOptions(config.temporal)), patience);
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
   const worker = await createWorker(config, database, connection, temporal);
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
   // Worker.run() resolves after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight

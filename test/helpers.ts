@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, type Connection, type WorkflowHandle, type WorkflowUpdateFailedError } from '@temporalio/client';
 import { defaultPayloadConverter, type ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -21,6 +21,7 @@ import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
+import { dataConverter } from '../runtime/temporal.js';
 import { signDevToken, type Principal } from '../api/auth.js';
 import { DEMO, demoCreditCode } from '../scripts/seed.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
@@ -80,12 +81,19 @@ export function testDeps(db: Database, overrides: Partial<ActivityDeps> = {}): A
   };
 }
 
+/** The data converter of the tests' clients and workers: the product's, with the fixture key (vitest.config.ts). */
+export const testDataConverter = () => dataConverter(testConfig());
+
+/** A client as the product's processes make them (encrypting payloads). */
+export const testClient = (connection: Connection, namespace = testConfig().temporal.namespace) => new Client({ connection, namespace, dataConverter: testDataConverter() });
+
 export async function createTestWorker(connection: NativeConnection, taskQueue: string, deps: ActivityDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
   return Worker.create({
     connection,
     taskQueue,
     workflowBundle: { codePath: bundlePath },
     activities: createActivities(deps),
+    dataConverter: testDataConverter(),
     ...extra,
   });
 }
@@ -147,6 +155,7 @@ const INDEXED: Record<string, proto.api.enums.v1.IndexedValueType> = {
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+    client: { dataConverter: testDataConverter() },
   });
   const attrs = testConfig().temporal.searchAttributes;
   await env.connection.operatorService.addSearchAttributes({

@@ -1,9 +1,9 @@
 // The app opens the services it is not handed (the database pool, the Temporal connection, the
 // token verifier) and closes them when it closes; services handed in stay their owner's.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
-import { closeDatabase, database, testConfig, tokenFor } from '../helpers.js';
+import { closeDatabase, database, testConfig, tokenFor, testClient } from '../helpers.js';
 
 const config = testConfig();
 afterAll(async () => {
@@ -25,7 +25,7 @@ describe('the app and its services', () => {
   it('leaves the services it was given open', async () => {
     const connection = await Connection.connect({ address: config.temporal.address });
     try {
-      const temporal = new Client({ connection, namespace: config.temporal.namespace });
+      const temporal = testClient(connection);
       const app = await buildApp({ config, database: database(), temporal });
       await app.close();
       await expect(database().db.execute('select 1')).resolves.toBeDefined();

@@ -2,12 +2,12 @@
 // validated whole, refused with a reason, and allowed only to the platform operator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { count, eq, isNull } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { calendarDays, calendarImports } from '../../db/schema/index.js';
-import { approver, closeDatabase, database, testConfig, tokenFor, uniqueId } from '../helpers.js';
+import { approver, closeDatabase, database, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -16,7 +16,7 @@ const tokens = { approver: '', admin: '', trainingAdmin: '', operator: '' };
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
   tokens.approver = await tokenFor(config, approver);
   tokens.admin = await tokenFor(config, { sub: 'admin:320700', role: 'regional-admin', region: '320700' });
   tokens.trainingAdmin = await tokenFor(config, { sub: 'admin:train', role: 'regional-admin', region: 'TRAIN-320700' });
@@ -86,7 +86,7 @@ describe('calendar API', () => {
     const r = await call('PUT', '/v1/calendar/2025', tokens.operator, { notice: year.sourceNotice, days });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ year: 2025, changedDates: [], newlyPublished: false });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = testClient(connection);
     const handle = client.workflow.getHandle(r.json().retimeWorkflowId);
     expect((await handle.describe()).type).toBe('calendarRetime');
 

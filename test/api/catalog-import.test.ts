@@ -2,12 +2,12 @@
 // all or nothing, with every rejected row named and why, and only within the caller's scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { count, eq, like } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier, type Principal } from '../../api/auth.js';
 import { approvalItems, approvalItemVersions, catalogChanges, departments, supervisionItems } from '../../db/schema/index.js';
-import { approver, closeDatabase, database, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, closeDatabase, database, testConfig, tokenFor, uniqueId, DEMO, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -24,7 +24,7 @@ const tokens = {} as Record<keyof typeof people, string>;
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
   for (const [k, p] of Object.entries(people)) tokens[k as keyof typeof people] = await tokenFor(config, p);
   await database().db.insert(departments).values({ code: otherDepartment, name: '另一审批部门', regionCode: DEMO.region, side: 'approval' });
 });

@@ -11,7 +11,7 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromDatabaseError } from '../../api/errors.js';
 import { createDatabase, type Database } from '../../db/client.js';
-import { approver, closedPort, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId } from '../helpers.js';
+import { approver, closedPort, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -23,7 +23,7 @@ const config = testConfig();
 beforeAll(async () => {
   unreachable = createDatabase(`postgres://postgres@127.0.0.1:${await closedPort()}/shenguan`, { max: 2 });
   connection = await Connection.connect({ address: config.temporal.address });
-  client = new Client({ connection, namespace: config.temporal.namespace });
+  client = testClient(connection);
   app = await buildApp({ config, database: unreachable, temporal: client, verifier: await createVerifier(config) });
 });
 afterAll(async () => {

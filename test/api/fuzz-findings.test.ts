@@ -2,13 +2,13 @@
 // never a 500, and a NUL character can no longer reach an activity and stall a case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { count, eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { cases } from '../../db/schema/index.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
-import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -17,7 +17,7 @@ const tokens = { approver: '', arbiter: '', admin: '' };
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
   tokens.approver = await tokenFor(config, approver);
   tokens.arbiter = await tokenFor(config, { sub: 'arb', role: 'arbiter', region: '320700' });
   tokens.admin = await tokenFor(config, { sub: 'admin', role: 'regional-admin', region: '320700' });

@@ -7,7 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import type { AppConfig } from '../../runtime/config.js';
-import { closeDatabase, createTestWorker, database, testDeps } from '../helpers.js';
+import { closeDatabase, createTestWorker, database, testDeps, testClient } from '../helpers.js';
 
 export interface ApiHarness {
   app: FastifyInstance;
@@ -19,7 +19,7 @@ export interface ApiHarness {
 export async function startApiHarness(config: AppConfig): Promise<ApiHarness> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = testClient(connection);
   const worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
   const running = worker.run();
   const app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });

@@ -3,13 +3,13 @@
 // over the rate limit gets 429; every answer carries security headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { SignJWT } from 'jose';
 import { readFile } from 'node:fs/promises';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { cases, creditRecords, departments, divisions, notifications, tasks } from '../../db/schema/index.js';
-import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId } from '../helpers.js';
+import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -18,7 +18,7 @@ const tokens = { operator: '', admin: '', otherAdmin: '', approver: '', supervis
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
   tokens.operator = await tokenFor(config, { sub: 'ops', role: 'operator' });
   tokens.admin = await tokenFor(config, { sub: 'admin', role: 'regional-admin', region: '320700' });
   tokens.otherAdmin = await tokenFor(config, { sub: 'admin2', role: 'regional-admin', region: '320100' });
@@ -169,7 +169,7 @@ describe('hardening', () => {
   });
 
   it('limits the rate per client with a 429', async () => {
-    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 7; i++) codes.push((await limited.inject({ method: 'GET', url: '/healthz' })).statusCode);
@@ -184,7 +184,7 @@ describe('hardening', () => {
 
   it('limits a verified caller by its subject, not by the address it shares with others', async () => {
     const verifier = await createVerifier(config);
-    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier });
+    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: testClient(connection), verifier });
     try {
       const [a, b] = await Promise.all(['clerk-a', 'clerk-b'].map((sub) => tokenFor(config, { sub, role: 'operator' })));
       const six = async (token: string) => {
@@ -203,7 +203,7 @@ describe('hardening', () => {
 
   it('takes the client address from X-Forwarded-For only with TRUST_PROXY', async () => {
     const run = async (trust: string) => {
-      const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '2', TRUST_PROXY: trust }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+      const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '2', TRUST_PROXY: trust }), database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
       try {
         const from = async (ip: string) => (await limited.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-for': ip } })).statusCode;
         return [await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.2')];
@@ -216,7 +216,7 @@ describe('hardening', () => {
   });
 
   it('counts requests with bad tokens too: the limit answers before the token check', async () => {
-    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+    const limited = await buildApp({ config: testConfig({ RATE_LIMIT_MAX: '5' }), database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
     try {
       const codes: number[] = [];
       for (let i = 0; i < 7; i++) codes.push((await limited.inject({ method: 'GET', url: '/v1/tasks', headers: { authorization: 'Bearer not-a-token' } })).statusCode);

@@ -1,11 +1,11 @@
 // /metrics: request rates and latencies by route, and the domain's figures from the read model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
 import { createDatabase } from '../../db/client.js';
 import { createVerifier } from '../../api/auth.js';
-import { approver, closeDatabase, database, testConfig, tokenFor } from '../helpers.js';
+import { approver, closeDatabase, database, testConfig, tokenFor, testClient } from '../helpers.js';
 
 const SCRAPE = 'scrape-token-0123456789';
 let app: FastifyInstance;
@@ -14,7 +14,7 @@ const config = testConfig({ METRICS_TOKEN: SCRAPE });
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
 });
 afterAll(async () => {
   await app?.close();
@@ -47,7 +47,7 @@ describe('/metrics', () => {
   it('reads the domain figures in one statement per scrape, and the deadline lag in another', async () => {
     const statements: string[] = [];
     const counted = createDatabase(process.env.DATABASE_URL!, { max: 2, onQuery: (q) => statements.push(q) });
-    const scraped = await buildApp({ config, database: counted, temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+    const scraped = await buildApp({ config, database: counted, temporal: testClient(connection), verifier: await createVerifier(config) });
     try {
       statements.length = 0;
       const r = await scraped.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${SCRAPE}` } });

@@ -6,13 +6,13 @@
 // in a shared test stack).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { Connection, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromWorkflowError } from '../../api/errors.js';
 import { auditEvents, cases } from '../../db/schema/index.js';
-import { approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId } from '../helpers.js';
+import { approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -23,7 +23,7 @@ let token = '';
 beforeAll(async () => {
   // No interceptors: the client's default retry of UNAVAILABLE would only make the test slow.
   connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, interceptors: [] });
-  app = await buildApp({ config, database: database(), temporal: new Client({ connection, namespace: config.temporal.namespace }), verifier: await createVerifier(config) });
+  app = await buildApp({ config, database: database(), temporal: testClient(connection), verifier: await createVerifier(config) });
   token = await tokenFor(config, approver);
 });
 afterAll(async () => {

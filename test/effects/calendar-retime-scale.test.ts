@@ -14,7 +14,7 @@ import { importCalendar } from '../../db/calendar.js';
 import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema/index.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
-import { closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId } from '../helpers.js';
+import { closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, testClient } from '../helpers.js';
 
 const YEAR = 2031; // no published schedule: nothing else of the suite counts in it
 const N = 20_000;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const address = testConfig().temporal.address;
   connection = await Connection.connect({ address });
   native = await NativeConnection.connect({ address });
-  client = new Client({ connection });
+  client = testClient(connection);
   // The cases and their routing steps, by SQL: a city's worth in a few seconds.
   await db.execute(sql`
     insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code, applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by, decision_due_at, decision_due_provisional, decision_window)

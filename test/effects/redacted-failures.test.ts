@@ -10,7 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { createWorker, productionDeps } from '../../runtime/worker.js';
-import { bundlePath, caseInput, closedPort, testConfig, uniqueId, waitFor } from '../helpers.js';
+import { bundlePath, caseInput, closedPort, testConfig, uniqueId, waitFor, testClient, testDataConverter } from '../helpers.js';
 
 let connection: Connection;
 let native: NativeConnection;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const address = testConfig().temporal.address;
   connection = await Connection.connect({ address });
   native = await NativeConnection.connect({ address });
-  client = new Client({ connection });
+  client = testClient(connection);
   unreachable = createDatabase(`postgres://postgres@127.0.0.1:${await closedPort()}/shenguan`, { max: 2 });
 });
 afterAll(async () => {
@@ -72,7 +72,7 @@ describe("an activity's failed statement", () => {
 
   it('carries its values without the interceptor (the leak the interceptor closes)', async () => {
     const taskQueue = uniqueId('leak-tq');
-    const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: bundlePath }, activities: createActivities(productionDeps(unreachable, client)) });
+    const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: bundlePath }, activities: createActivities(productionDeps(unreachable, client)), dataConverter: testDataConverter() });
     workers.push({ worker, running: worker.run() });
     const applicationNo = uniqueId('LEAK2026');
     const f = await firstFailure(taskQueue, applicationNo);

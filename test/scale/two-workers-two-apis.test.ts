@@ -5,10 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { signDevToken } from '../../api/auth.js';
 import { projectRoot } from '../../runtime/config.js';
-import { approver, bundlePath, foodDivision, freshCreditCode, testConfig, uniqueId, DEMO } from '../helpers.js';
+import { approver, bundlePath, foodDivision, freshCreditCode, testConfig, uniqueId, DEMO, testClient } from '../helpers.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('scale-tq') });
 const children: ChildProcess[] = [];
@@ -106,7 +106,7 @@ describe('two workers and two API instances on one task queue', () => {
     expect(done).toHaveLength(10);
 
     // Which worker ran which activity is in the histories: both took part.
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = testClient(connection);
     const identities = new Set<string>();
     for (const no of done) {
       const history = await client.workflow.getHandle(`case-${no}`).fetchHistory();

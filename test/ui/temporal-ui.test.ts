@@ -5,12 +5,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import { caseStateQuery, decideUpdate, taskId as taskIdOf } from '../../workflows/contracts.js';
 import { projectRoot } from '../../runtime/config.js';
-import { approver, caseInput, closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { approver, caseInput, closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, waitFor, DEMO, testClient } from '../helpers.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('ui-tq') });
 const uiUrl = process.env.TEMPORAL_UI_URL ?? config.temporal.uiUrl;
@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe('Temporal UI', () => {
   it('finds a case by credit code and shows its summary and the claim-deadline timer', async () => {
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = testClient(connection);
     const input = caseInput();
     const handle = await client.workflow.start<typeof approvalCase>('approvalCase', {
       workflowId: `case-${input.applicationNo}`,

@@ -8,13 +8,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { bundlePath, historiesDir } from '../helpers.js';
+import { bundlePath, historiesDir, testDataConverter } from '../helpers.js';
 
 type History = { events: Array<{ eventType?: string; activityTaskScheduledEventAttributes?: { activityType: { name: string } } }> };
 
 const workflows = ['approvalCase', 'supervisionTask'];
 const load = async (file: string): Promise<History> => JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as History;
-const replay = (history: unknown, id: string) => Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath } }, history, id);
+// The histories' payloads are encrypted with the tests' fixture key, as every payload is.
+const replay = (history: unknown, id: string) => Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath }, dataConverter: testDataConverter() }, history, id);
 
 describe('replay of recorded histories', async () => {
   const files = (await Promise.all(workflows.map(async (w) => (await readdir(path.join(historiesDir, w))).filter((f) => f.endsWith('.json')).map((f) => `${w}/${f}`)))).flat().sort();

@@ -70,7 +70,8 @@ function startCase(app: FastifyInstance, body: SubmitBody, item: ApprovalItemRow
       // the running case, and a closed case is never started again under the same number.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: `${item.name}: ${body.applicant.name} (${body.applicant.creditCode})`,
+      // No name or phone: summaries are shown in clear in the Temporal UI (payloads are encrypted).
+      staticSummary: `${item.name}: ${body.applicant.creditCode}`,
       staticDetails: `application ${body.applicationNo}, item ${item.code} v${item.version}, department ${item.departmentCode}, region ${item.regionCode}`,
       searchAttributes: {
         SgApplicationNo: [body.applicationNo],
