@@ -10,7 +10,7 @@
 // as done too: the read model catches up.
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import type { Rng } from './rng.js';
-import { sleep } from '../stack/proc.js';
+import { apiRequest, sleep } from '../stack/proc.js';
 
 export const ITEM = 'TR-FOOD-01';
 export const SUPERVISING_DEPARTMENT = 'LYG-SJJ';
@@ -232,24 +232,10 @@ export class Driver {
       if (Date.now() > this.o.deadline) throw new Error(`deadline passed during ${method} ${path}`);
       this.stats.requests++;
       try {
-        const res = await fetch(`${this.o.baseUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
-        if (res.status < 500 && res.status !== 429) {
-          let json: unknown = null;
-          try {
-            json = text ? JSON.parse(text) : null;
-          } catch {
-            json = null;
-          }
-          return { status: res.status, json, text };
-        }
+        const res = await apiRequest(`${this.o.baseUrl}${path}`, token, method, body, timeoutMs);
+        if (res.status < 500 && res.status !== 429) return res;
         this.stats.serverErrors++;
-        if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+        if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       } catch (e) {
         const err = e as Error;
         if (err.name === 'TimeoutError' || err.name === 'AbortError') this.stats.timeouts++;

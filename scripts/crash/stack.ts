@@ -52,7 +52,7 @@ export async function startCrashStack(o: { runDir?: string; bundlePath?: string 
     // The stack's own only: no real adapters, task queue or metrics port of the caller's shell.
     env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000', WORKFLOW_BUNDLE_PATH: bundlePath, TEMPORAL_TASK_QUEUE: undefined, TEMPORAL_CONFIG: undefined, SMS_URL: undefined, CREDIT_PLATFORM_URL: undefined, ELICENCE_URL: undefined, WORKER_METRICS_ADDRESS: undefined },
     onExit: (app) => {
-      exits.push({ name: app.name, pid: app.pid, why: app.exitError()?.message.split(';')[0] ?? 'exited', at: Date.now() });
+      exits.push({ name: app.name, pid: app.pid, why: /\((.*?)\)/.exec(app.exitError()?.message ?? '')?.[1] ?? 'exited', at: Date.now() });
       stack.say(`the ${app.name} (pid ${app.pid}) exited by itself; see ${path.join(stack.logsDir, `${app.name}.log`)}`);
     },
   });

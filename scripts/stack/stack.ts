@@ -207,8 +207,19 @@ export class Stack {
       return this.save({ reused: { ...this.record.reused, postgres: p.url.replace(/:[^:@/]*@/, ':***@') } });
     }
     const dataDir = path.resolve(p.dataDir ?? path.join(this.dir, 'pg'));
-    const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
-    await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
+    // A free port can be taken before the server binds it (the dev server starting beside it
+    // picks its internal ports too): then another one, twice at most.
+    for (let attempt = 1; ; attempt++) {
+      const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
+      try {
+        await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
+        break;
+      } catch (e) {
+        if (p.port || attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+        this.say(`PostgreSQL could not bind port ${pg.port}; trying another`);
+      }
+    }
+    const pg = this.pg;
     this.save();
     await createDatabase(pg.port, p.database, p.fresh);
     this.databaseUrl = databaseUrl(pg.port, p.database);
