@@ -141,21 +141,11 @@ export function formatResult(r: CrashTestResult): string {
     `    HTTP: ${r.http.requests} requests, ${r.http.networkErrors} connection errors, ${r.http.timeouts} timeouts, ${r.http.serverErrors} 5xx/429 (retried), ${r.http.conflicts} 409 taken as done, ${r.http.unexpected} unexpected`,
     `    machine: ${r.machine}`,
   ];
-  const restarts = f.events.filter((e) => e.action !== 'worker-kill');
-  if (restarts.length) {
-    lines.push('    restarts:');
-    for (const e of restarts) lines.push(`      ${e.action}: ${e.detail}${e.recoveryMs !== undefined ? `; API ready and worker polling ${s(e.recoveryMs)} s later` : ''}`);
-  }
+  const section = (title: string, items: string[], max: number): string[] =>
+    items.length ? [`    ${title}:`, ...items.slice(0, max).map((x) => `      ${x}`), ...(items.length > max ? [`      … ${items.length - max} more`] : [])] : [];
+  const restarts = f.events.filter((e) => e.action !== 'worker-kill').map((e) => `${e.action}: ${e.detail}${e.recoveryMs !== undefined ? `; API ready and worker polling ${s(e.recoveryMs)} s later` : ''}`);
   const problems = [...f.findings.map((x) => `finding: ${x.what}`), ...r.checks.notClosed.map((x) => `not closed: ${x}`), ...r.checks.workflows.notCompleted.map((x) => `workflow: ${x}`), ...r.checks.details];
-  if (problems.length) {
-    lines.push('    problems:');
-    for (const p of problems.slice(0, 50)) lines.push(`      ${p}`);
-    if (problems.length > 50) lines.push(`      … ${problems.length - 50} more`);
-  }
-  if (r.http.samples.length) {
-    lines.push('    HTTP samples:');
-    for (const x of r.http.samples.slice(0, 10)) lines.push(`      ${x}`);
-  }
+  lines.push(...section('restarts', restarts, 50), ...section('problems', problems, 50), ...section('HTTP samples', r.http.samples, 10));
   lines.push(`    result: ${r.ok ? 'OK' : r.interrupted ? 'INTERRUPTED' : 'FAILED'}`, '');
   return lines.join('\n');
 }
