@@ -243,7 +243,7 @@ export class Stack {
   private async startTemporal(): Promise<void> {
     if (this.o.temporal === false) return;
     const t = this.o.temporal ?? {};
-    const [host, port] = (t.address ?? ':').split(/:(?=\d+$)/);
+    const [host, port] = (t.address ?? ':').replace(/\[(.*)\]/, '$1').split(/:(?=\d+$)/);
     if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
     if (t.address && !['127.0.0.1', 'localhost', '::1'].includes(host!)) throw new Error(`Temporal at ${t.address} is not reachable (a dev server is started only for a local address)`);
     this.cli = await ensureTemporalCli(projectRoot);
