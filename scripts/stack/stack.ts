@@ -104,19 +104,11 @@ export class Stack {
     this.record = { supervisor: { pid: process.pid, entry: path.relative(projectRoot, process.argv[1] ?? '') }, startedAt: new Date().toISOString(), ready: false, urls: {} };
   }
 
-  /** The local PostgreSQL (started or reused): postmaster pid and port; the data dir only when the stack started it. */
-  get postgresPid(): number {
-    return this.pg?.pid ?? 0;
-  }
-  get postgresPort(): number {
-    return this.pg?.port ?? 0;
-  }
-  get ownPostgresDir(): string | undefined {
-    return this.pg?.owned ? this.pg.o.dataDir : undefined;
-  }
-  get temporalPid(): number {
-    return this.dev?.server?.pid ?? 0;
-  }
+  /** The local PostgreSQL (started or reused): postmaster pid and port; its data dir only when the stack started it. */
+  get postgresPid(): number { return this.pg?.pid ?? 0; }
+  get postgresPort(): number { return this.pg?.port ?? 0; }
+  get ownPostgresDir(): string | undefined { return this.pg?.owned ? this.pg.o.dataDir : undefined; }
+  get temporalPid(): number { return this.dev?.server?.pid ?? 0; }
   /** The signal that asked the stack to stop, if one did. */
   interrupted = (): NodeJS.Signals | undefined => this.signal;
   /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
