@@ -47,25 +47,23 @@ export function creditCodeFrom(rng: Rng): string {
   return body + creditCodeCheckChar(body);
 }
 
+/**
+ * `prefix` of the application numbers (CT42); `deadline`: absolute time (ms) the driver gives up
+ * at; `stopped`: checked before every request (Ctrl-C, a failed chaos action); `stallMs`: a case
+ * without progress for this long is given up as stuck. `claimWhen` 'inbox' (default): claim as
+ * soon as the task is in the division's inbox (the read model), as an inspector watching it
+ * does; 'notified': once the claim SMS is on the task's trail, as one acting on the SMS does.
+ */
 export interface DriveOptions {
   baseUrl: string;
   tokens: { approver: string; inspector: string };
   cases: number;
   concurrency: number;
   rng: Rng;
-  /** Prefix of the application numbers, e.g. CT42. */
   prefix: string;
-  /** Absolute time (ms) after which the driver gives up. */
   deadline: number;
-  /** Checked before every request: true stops the driver (Ctrl-C, a failed chaos action). */
   stopped: () => boolean;
-  /** A case that makes no progress for this long is given up (stuck), ms. */
   stallMs: number;
-  /**
-   * 'inbox' (default): claim as soon as the task is in the division's inbox (the read model),
-   * as an inspector watching the inbox does. 'notified': only once the claim SMS is on the
-   * task's trail, as an inspector acting on the SMS does.
-   */
   claimWhen?: 'inbox' | 'notified';
   log: (msg: string) => void;
 }

@@ -12,26 +12,27 @@ import { createRng } from './rng.js';
 import { startCrashStack, type CrashStack } from './stack.js';
 import { sleep } from '../stack/proc.js';
 
+/**
+ * Times in ms: `deadlineMs` gives up driving (the run fails), `settleMs` (default 5 s) lets the
+ * worker run on after the last case closed before the checks, `stallMs` (default 4 minutes)
+ * gives up a case without progress. `claimWhen`: the inspector claims as soon as the task is in
+ * the inbox (default) or after the SMS. `keep`: keep the run dir of a run that passes too (a
+ * failed run always keeps it). `bundlePath`: a workflow bundle to reuse (npm test's).
+ * `interrupted`: set by the caller (Ctrl-C), stops driving and chaos, then tears down.
+ */
 export interface CrashTestOptions {
   cases: number;
   concurrency: number;
   seed: number;
   plan: ChaosPlan;
-  /** Driving gives up after this long (ms); the run then fails. */
   deadlineMs: number;
-  /** How long the worker runs on after the last case closed, before the checks (ms). */
   settleMs?: number;
-  /** A case without progress for this long is given up as stuck (ms; default 4 minutes). */
   stallMs?: number;
-  /** When the inspector claims: as soon as the task is in the inbox (default), or after the SMS. */
   claimWhen?: 'inbox' | 'notified';
-  /** Keep the run dir even when the run passes (a failed run always keeps it). */
   keep?: boolean;
   runDir?: string;
-  /** A workflow bundle to reuse (npm test's); else one is built into the run dir. */
   bundlePath?: string;
   log?: (msg: string) => void;
-  /** Set by the caller (Ctrl-C): stops driving and chaos, then tears down. */
   interrupted?: () => boolean;
 }
 
