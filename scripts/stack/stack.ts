@@ -33,10 +33,10 @@ export interface StackOptions {
   migrate?: boolean;
   seed?: boolean;
   /**
-   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
-   * server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir` (default
-   * <dir>/temporal; emptied first when `fresh`), namespace default 'default', `extraArgs` after
-   * temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
+   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is
+   * local), start the dev server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir`
+   * (default <dir>/temporal; emptied first when `fresh`), namespace default 'default',
+   * `extraArgs` after temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
    */
   temporal?: false | { address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[] };
   /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
