@@ -2,12 +2,22 @@
 // (WORKFLOW_BUNDLE_PATH), built once per release instead of at every worker start.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../runtime/config.js';
 import { workflowsPath } from '../runtime/worker.js';
 
-const out = path.resolve(process.argv[2] ?? path.join(projectRoot, 'dist', 'workflow-bundle.js'));
-const { code } = await bundleWorkflowCode({ workflowsPath });
-await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, code);
-process.stdout.write(`workflow bundle written: ${out} (${(code.length / 1024).toFixed(0)} KiB)\nrun workers with WORKFLOW_BUNDLE_PATH=${out}\n`);
+/** Bundles the workflows into `out`; `quiet` keeps webpack's report off the console. Answers its size. */
+export async function buildWorkflowBundle(out: string, quiet = false): Promise<number> {
+  const logger = quiet ? { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } : undefined;
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, code);
+  return code.length;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = path.resolve(process.argv[2] ?? path.join(projectRoot, 'dist', 'workflow-bundle.js'));
+  const size = await buildWorkflowBundle(out);
+  process.stdout.write(`workflow bundle written: ${out} (${(size / 1024).toFixed(0)} KiB)\nrun workers with WORKFLOW_BUNDLE_PATH=${out}\n`);
+}

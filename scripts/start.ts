@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       worker: true,
       api: { port: PORT, host: HOST },
       env: { JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE },
-      onExit: (app) => (exited ??= `the ${app.name} exited (${app.exitError()?.message.split(';')[0]})`),
+      onExit: (app) => (exited ??= app.exitError()?.message.split(';')[0] ?? `the ${app.name} exited`),
     });
     const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@') };
     stack.save({ ready: true, urls });

@@ -86,9 +86,9 @@ export class Chaos {
       const p = this.progress();
       try {
         if (this.figures.temporalRestarts < this.plan.temporalRestarts && p >= this.temporalAt[this.figures.temporalRestarts]!) {
-          await this.restartTemporal();
+          await this.restartServer('temporal');
         } else if (this.figures.postgresRestarts < this.plan.postgresRestarts && p >= this.postgresAt[this.figures.postgresRestarts]!) {
-          await this.restartPostgres();
+          await this.restartServer('postgres');
         } else if (this.figures.kills < (this.plan.maxKills ?? Infinity) && (Date.now() >= nextKill || (this.figures.kills < this.killAt.length && p >= this.killAt[this.figures.kills]!))) {
           await this.killWorker();
           nextKill = Date.now() + this.rng.between(...this.plan.killEveryMs);
@@ -142,28 +142,19 @@ export class Chaos {
     this.event('worker-kill', `SIGKILL worker pid ${pid}, down ${(down / 1000).toFixed(1)} s, new pid ${next.pid}`);
   }
 
-  private async restartTemporal(): Promise<void> {
-    // Alternate, the first a crash: SIGKILL, then a graceful SIGTERM, ...
+  /** Restarts Temporal (SIGKILL, then SIGTERM, alternating: the first one a crash) or PostgreSQL (an immediate shutdown). */
+  private async restartServer(server: 'temporal' | 'postgres'): Promise<void> {
+    const temporal = server === 'temporal';
     const signal = this.figures.temporalRestarts % 2 === 0 ? 'SIGKILL' : 'SIGTERM';
-    const down = this.rng.between(...this.plan.temporalDownMs);
-    const t0 = Date.now();
-    this.log(`restarting the Temporal dev server (${signal}, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
-    await this.crash.stack.restartTemporal({ signal, downMs: down });
-    this.figures.temporalRestarts++;
+    const down = this.rng.between(...(temporal ? this.plan.temporalDownMs : this.plan.postgresDownMs));
+    const [how, secs, t0] = [temporal ? signal : 'pg_ctl stop -m immediate', (ms: number) => (ms / 1000).toFixed(1), Date.now()];
+    this.log(`restarting ${temporal ? 'the Temporal dev server' : 'PostgreSQL'} (${how}, down ${secs(down)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
+    if (temporal) await this.crash.stack.restartTemporal({ signal, downMs: down });
+    else await this.crash.stack.restartPostgres({ mode: 'immediate', downMs: down });
+    this.figures[temporal ? 'temporalRestarts' : 'postgresRestarts']++;
     const back = Date.now() - t0;
-    const recovery = await this.checkRecovery('Temporal restart');
-    this.event('temporal-restart', `${signal}, down ${(down / 1000).toFixed(1)} s, serving again after ${(back / 1000).toFixed(1)} s`, recovery);
-  }
-
-  private async restartPostgres(): Promise<void> {
-    const down = this.rng.between(...this.plan.postgresDownMs);
-    const t0 = Date.now();
-    this.log(`restarting PostgreSQL (immediate shutdown, down ${(down / 1000).toFixed(1)} s) at ${(this.progress() * 100).toFixed(0)} % progress`);
-    await this.crash.stack.restartPostgres({ mode: 'immediate', downMs: down });
-    this.figures.postgresRestarts++;
-    const back = Date.now() - t0;
-    const recovery = await this.checkRecovery('PostgreSQL restart');
-    this.event('postgres-restart', `pg_ctl stop -m immediate, down ${(down / 1000).toFixed(1)} s, serving again after ${(back / 1000).toFixed(1)} s`, recovery);
+    const recovery = await this.checkRecovery(`${temporal ? 'Temporal' : 'PostgreSQL'} restart`);
+    this.event(`${server}-restart`, `${how}, down ${secs(down)} s, serving again after ${secs(back)} s`, recovery);
   }
 
   /**

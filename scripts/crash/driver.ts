@@ -10,7 +10,7 @@
 // as done too: the read model catches up.
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import type { Rng } from './rng.js';
-import { sleep } from '../stack/proc.js';
+import { apiRequest, sleep } from '../stack/proc.js';
 
 export const ITEM = 'TR-FOOD-01';
 export const SUPERVISING_DEPARTMENT = 'LYG-SJJ';
@@ -47,25 +47,23 @@ export function creditCodeFrom(rng: Rng): string {
   return body + creditCodeCheckChar(body);
 }
 
+/**
+ * `prefix` of the application numbers (CT42); `deadline`: absolute time (ms) the driver gives up
+ * at; `stopped`: checked before every request (Ctrl-C, a failed chaos action); `stallMs`: a case
+ * without progress for this long is given up as stuck. `claimWhen` 'inbox' (default): claim as
+ * soon as the task is in the division's inbox (the read model), as an inspector watching it
+ * does; 'notified': once the claim SMS is on the task's trail, as one acting on the SMS does.
+ */
 export interface DriveOptions {
   baseUrl: string;
   tokens: { approver: string; inspector: string };
   cases: number;
   concurrency: number;
   rng: Rng;
-  /** Prefix of the application numbers, e.g. CT42. */
   prefix: string;
-  /** Absolute time (ms) after which the driver gives up. */
   deadline: number;
-  /** Checked before every request: true stops the driver (Ctrl-C, a failed chaos action). */
   stopped: () => boolean;
-  /** A case that makes no progress for this long is given up (stuck), ms. */
   stallMs: number;
-  /**
-   * 'inbox' (default): claim as soon as the task is in the division's inbox (the read model),
-   * as an inspector watching the inbox does. 'notified': only once the claim SMS is on the
-   * task's trail, as an inspector acting on the SMS does.
-   */
   claimWhen?: 'inbox' | 'notified';
   log: (msg: string) => void;
 }
@@ -232,24 +230,10 @@ export class Driver {
       if (Date.now() > this.o.deadline) throw new Error(`deadline passed during ${method} ${path}`);
       this.stats.requests++;
       try {
-        const res = await fetch(`${this.o.baseUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
-        if (res.status < 500 && res.status !== 429) {
-          let json: unknown = null;
-          try {
-            json = text ? JSON.parse(text) : null;
-          } catch {
-            json = null;
-          }
-          return { status: res.status, json, text };
-        }
+        const res = await apiRequest(`${this.o.baseUrl}${path}`, token, method, body, timeoutMs);
+        if (res.status < 500 && res.status !== 429) return res;
         this.stats.serverErrors++;
-        if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+        if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
       } catch (e) {
         const err = e as Error;
         if (err.name === 'TimeoutError' || err.name === 'AbortError') this.stats.timeouts++;

@@ -12,26 +12,27 @@ import { createRng } from './rng.js';
 import { startCrashStack, type CrashStack } from './stack.js';
 import { sleep } from '../stack/proc.js';
 
+/**
+ * Times in ms: `deadlineMs` gives up driving (the run fails), `settleMs` (default 5 s) lets the
+ * worker run on after the last case closed before the checks, `stallMs` (default 4 minutes)
+ * gives up a case without progress. `claimWhen`: the inspector claims as soon as the task is in
+ * the inbox (default) or after the SMS. `keep`: keep the run dir of a run that passes too (a
+ * failed run always keeps it). `bundlePath`: a workflow bundle to reuse (npm test's).
+ * `interrupted`: set by the caller (Ctrl-C), stops driving and chaos, then tears down.
+ */
 export interface CrashTestOptions {
   cases: number;
   concurrency: number;
   seed: number;
   plan: ChaosPlan;
-  /** Driving gives up after this long (ms); the run then fails. */
   deadlineMs: number;
-  /** How long the worker runs on after the last case closed, before the checks (ms). */
   settleMs?: number;
-  /** A case without progress for this long is given up as stuck (ms; default 4 minutes). */
   stallMs?: number;
-  /** When the inspector claims: as soon as the task is in the inbox (default), or after the SMS. */
   claimWhen?: 'inbox' | 'notified';
-  /** Keep the run dir even when the run passes (a failed run always keeps it). */
   keep?: boolean;
   runDir?: string;
-  /** A workflow bundle to reuse (npm test's); else one is built into the run dir. */
   bundlePath?: string;
   log?: (msg: string) => void;
-  /** Set by the caller (Ctrl-C): stops driving and chaos, then tears down. */
   interrupted?: () => boolean;
 }
 
@@ -141,21 +142,11 @@ export function formatResult(r: CrashTestResult): string {
     `    HTTP: ${r.http.requests} requests, ${r.http.networkErrors} connection errors, ${r.http.timeouts} timeouts, ${r.http.serverErrors} 5xx/429 (retried), ${r.http.conflicts} 409 taken as done, ${r.http.unexpected} unexpected`,
     `    machine: ${r.machine}`,
   ];
-  const restarts = f.events.filter((e) => e.action !== 'worker-kill');
-  if (restarts.length) {
-    lines.push('    restarts:');
-    for (const e of restarts) lines.push(`      ${e.action}: ${e.detail}${e.recoveryMs !== undefined ? `; API ready and worker polling ${s(e.recoveryMs)} s later` : ''}`);
-  }
+  const section = (title: string, items: string[], max: number): string[] =>
+    items.length ? [`    ${title}:`, ...items.slice(0, max).map((x) => `      ${x}`), ...(items.length > max ? [`      … ${items.length - max} more`] : [])] : [];
+  const restarts = f.events.filter((e) => e.action !== 'worker-kill').map((e) => `${e.action}: ${e.detail}${e.recoveryMs !== undefined ? `; API ready and worker polling ${s(e.recoveryMs)} s later` : ''}`);
   const problems = [...f.findings.map((x) => `finding: ${x.what}`), ...r.checks.notClosed.map((x) => `not closed: ${x}`), ...r.checks.workflows.notCompleted.map((x) => `workflow: ${x}`), ...r.checks.details];
-  if (problems.length) {
-    lines.push('    problems:');
-    for (const p of problems.slice(0, 50)) lines.push(`      ${p}`);
-    if (problems.length > 50) lines.push(`      … ${problems.length - 50} more`);
-  }
-  if (r.http.samples.length) {
-    lines.push('    HTTP samples:');
-    for (const x of r.http.samples.slice(0, 10)) lines.push(`      ${x}`);
-  }
+  lines.push(...section('restarts', restarts, 50), ...section('problems', problems, 50), ...section('HTTP samples', r.http.samples, 10));
   lines.push(`    result: ${r.ok ? 'OK' : r.interrupted ? 'INTERRUPTED' : 'FAILED'}`, '');
   return lines.join('\n');
 }

@@ -7,10 +7,6 @@ export interface Rng {
   next(): number;
   /** Uniform in [min, max). */
   between(min: number, max: number): number;
-  /** Integer uniform in [min, max]. */
-  int(min: number, max: number): number;
-  chance(p: number): boolean;
-  pick<T>(items: readonly T[]): T;
 }
 
 export function createRng(seed: number): Rng {
@@ -22,16 +18,7 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return {
-    next,
-    between: (min, max) => min + next() * (max - min),
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    chance: (p) => next() < p,
-    pick: (items) => {
-      if (items.length === 0) throw new Error('pick from an empty list');
-      return items[Math.floor(next() * items.length)]!;
-    },
-  };
+  return { next, between: (min, max) => min + next() * (max - min) };
 }
 
 /** A seed from a string or number argument; any text hashes to a 32-bit seed. */

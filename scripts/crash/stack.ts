@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { buildWorkflowBundle } from '../build-bundle.js';
 import { newRunDir } from '../stack/record.js';
 import { httpOk, sleep, waitUntil } from '../stack/proc.js';
 import { startStack, type Stack } from '../stack/stack.js';
@@ -25,19 +26,13 @@ export interface CrashStack {
   connection: Connection;
 }
 
-async function buildBundle(file: string): Promise<void> {
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const { workflowsPath } = await import('../../runtime/worker.js');
-  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
-  fs.writeFileSync(file, (await bundleWorkflowCode({ workflowsPath, logger: quiet })).code);
-}
-
 /** Brings the stack up: PostgreSQL, Temporal, migrations, seed, workflow bundle, API, worker polling. */
 export async function startCrashStack(o: { runDir?: string; bundlePath?: string }): Promise<CrashStack> {
   const dir = o.runDir ?? (await newRunDir('crash'));
   fs.mkdirSync(dir, { recursive: true });
   const bundlePath = o.bundlePath && fs.existsSync(o.bundlePath) ? o.bundlePath : path.join(dir, 'workflow-bundle.js');
-  const bundled = bundlePath === o.bundlePath ? Promise.resolve() : buildBundle(bundlePath);
+  // Side by side with the stack; a failure is taken up once the stack is there to stop.
+  const bundled = bundlePath === o.bundlePath ? Promise.resolve(undefined) : buildWorkflowBundle(bundlePath, true).then(() => undefined, (e: Error) => e);
   const exits: ProcessExit[] = [];
   const stack = await startStack({
     dir,
@@ -52,12 +47,13 @@ export async function startCrashStack(o: { runDir?: string; bundlePath?: string 
     // The stack's own only: no real adapters, task queue or metrics port of the caller's shell.
     env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000', WORKFLOW_BUNDLE_PATH: bundlePath, TEMPORAL_TASK_QUEUE: undefined, TEMPORAL_CONFIG: undefined, SMS_URL: undefined, CREDIT_PLATFORM_URL: undefined, ELICENCE_URL: undefined, WORKER_METRICS_ADDRESS: undefined },
     onExit: (app) => {
-      exits.push({ name: app.name, pid: app.pid, why: app.exitError()?.message.split(';')[0] ?? 'exited', at: Date.now() });
+      exits.push({ name: app.name, pid: app.pid, why: /\((.*?)\)/.exec(app.exitError()?.message ?? '')?.[1] ?? 'exited', at: Date.now() });
       stack.say(`the ${app.name} (pid ${app.pid}) exited by itself; see ${path.join(stack.logsDir, `${app.name}.log`)}`);
     },
   });
   try {
-    await bundled;
+    const failed = await bundled;
+    if (failed) throw failed;
     await stack.startWorker();
     const connection = await Connection.connect({ address: stack.temporalAddress });
     const crash = { stack, exits, connection };

@@ -6,6 +6,7 @@
  * substitutes these values for generated ones about half of the time.
  */
 import { DEMO } from '../seed.js';
+import { apiRequest, sleep } from '../stack/proc.js';
 
 export interface Fixtures {
   /** Known values by parameter / field name (path, query, header and body alike). */
@@ -16,23 +17,11 @@ export interface Fixtures {
 
 type Tokens = { approval: string; supervision: string; operator: string };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** A caller of the API that notes what did not work instead of failing. */
 function client(base: string, problems: string[]) {
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, json: JSON.parse(text) };
-    } catch {
-      return { status: res.status, json: text };
-    }
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const r = await apiRequest(base + path, token, method, body, 30_000);
+    return { status: r.status, json: r.json ?? r.text };
   };
   /** Calls until the answer is 2xx (409 may mean "not yet": the workflow is still busy). */
   const must = async (what: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> => {

@@ -278,3 +278,19 @@ export function runChild(cmd: string, args: string[], opts: { cwd: string; env: 
     });
   });
 }
+
+/** One JSON request to a stack's API with a bearer token; `json` is null when the body is not JSON. */
+export async function apiRequest(url: string, token: string, method: string, body: unknown, timeoutMs: number): Promise<{ status: number; json: unknown; text: string }> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  try {
+    return { status: res.status, json: text ? JSON.parse(text) : null, text };
+  } catch {
+    return { status: res.status, json: null, text };
+  }
+}

@@ -33,10 +33,10 @@ export interface StackOptions {
   migrate?: boolean;
   seed?: boolean;
   /**
-   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is local), start the dev
-   * server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir` (default
-   * <dir>/temporal; emptied first when `fresh`), namespace default 'default', `extraArgs` after
-   * temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
+   * false: no Temporal. `address`: reuse whatever listens there; when nothing does (and it is
+   * local), start the dev server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir`
+   * (default <dir>/temporal; emptied first when `fresh`), namespace default 'default',
+   * `extraArgs` after temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
    */
   temporal?: false | { address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[] };
   /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
@@ -104,19 +104,11 @@ export class Stack {
     this.record = { supervisor: { pid: process.pid, entry: path.relative(projectRoot, process.argv[1] ?? '') }, startedAt: new Date().toISOString(), ready: false, urls: {} };
   }
 
-  /** The local PostgreSQL (started or reused): postmaster pid and port; the data dir only when the stack started it. */
-  get postgresPid(): number {
-    return this.pg?.pid ?? 0;
-  }
-  get postgresPort(): number {
-    return this.pg?.port ?? 0;
-  }
-  get ownPostgresDir(): string | undefined {
-    return this.pg?.owned ? this.pg.o.dataDir : undefined;
-  }
-  get temporalPid(): number {
-    return this.dev?.server?.pid ?? 0;
-  }
+  /** The local PostgreSQL (started or reused): postmaster pid and port; its data dir only when the stack started it. */
+  get postgresPid(): number { return this.pg?.pid ?? 0; }
+  get postgresPort(): number { return this.pg?.port ?? 0; }
+  get ownPostgresDir(): string | undefined { return this.pg?.owned ? this.pg.o.dataDir : undefined; }
+  get temporalPid(): number { return this.dev?.server?.pid ?? 0; }
   /** The signal that asked the stack to stop, if one did. */
   interrupted = (): NodeJS.Signals | undefined => this.signal;
   /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
@@ -207,8 +199,19 @@ export class Stack {
       return this.save({ reused: { ...this.record.reused, postgres: p.url.replace(/:[^:@/]*@/, ':***@') } });
     }
     const dataDir = path.resolve(p.dataDir ?? path.join(this.dir, 'pg'));
-    const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
-    await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
+    // A free port can be taken before the server binds it (the dev server starting beside it
+    // picks its internal ports too): then another one, twice at most.
+    for (let attempt = 1; ; attempt++) {
+      const pg = (this.pg = new LocalPostgres({ dataDir, port: p.port ?? (await findFreePort()), logFile: path.join(this.logsDir, 'postgres.log'), fast: p.fast, settings: p.settings }));
+      try {
+        await this.step(pg.owned ? `PostgreSQL started on :${pg.port}` : 'PostgreSQL (already running) reused', () => pg.start());
+        break;
+      } catch (e) {
+        if (p.port || attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+        this.say(`PostgreSQL could not bind port ${pg.port}; trying another`);
+      }
+    }
+    const pg = this.pg;
     this.save();
     await createDatabase(pg.port, p.database, p.fresh);
     this.databaseUrl = databaseUrl(pg.port, p.database);
@@ -232,7 +235,7 @@ export class Stack {
   private async startTemporal(): Promise<void> {
     if (this.o.temporal === false) return;
     const t = this.o.temporal ?? {};
-    const [host, port] = (t.address ?? ':').split(/:(?=\d+$)/);
+    const [host, port] = (t.address ?? ':').replace(/\[(.*)\]/, '$1').split(/:(?=\d+$)/);
     if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
     if (t.address && !['127.0.0.1', 'localhost', '::1'].includes(host!)) throw new Error(`Temporal at ${t.address} is not reachable (a dev server is started only for a local address)`);
     this.cli = await ensureTemporalCli(projectRoot);

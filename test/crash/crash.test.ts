@@ -9,7 +9,6 @@
 // the workflow knows its deadline waits for it and stands: test/workflows/claim-window.test.ts).
 // CRASH_CLAIM_AFTER_SMS=1 claims only once the claim SMS is on the task's trail instead.
 import path from 'node:path';
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatResult, runCrashTest } from '../../scripts/crash/harness.js';
 
