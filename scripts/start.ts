@@ -106,7 +106,8 @@ async function main(): Promise<number> {
       temporal: { address: t.address, port: t.devServer.port, uiPort: t.devServer.uiPort, dataDir: path.resolve(projectRoot, t.devServer.dataDir), namespace: t.namespace },
       worker: true,
       api: { port: PORT, host: HOST },
-      env: { JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE },
+      // The keys outlive the run: the next npm start reads every earlier case.
+      env: { JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE, PAYLOAD_DEV_KEY_FILE: config.env.PAYLOAD_DEV_KEY_FILE },
       onExit: (app) => (exited ??= app.exitError()?.message.split(';')[0] ?? `the ${app.name} exited`),
     });
     const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@') };

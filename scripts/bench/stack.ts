@@ -12,6 +12,7 @@ import { databaseCalendar } from '../../activities/calendar.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
+import { dataConverter } from '../../runtime/temporal.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
@@ -93,7 +94,9 @@ export type Temporal = Awaited<ReturnType<typeof connectTemporal>>;
 export async function connectTemporal(stack: Stack) {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
-  return { client: new Client({ connection, namespace: 'default' }), native, close: async () => void (await Promise.all([connection.close(), native.close()])) };
+  // Payloads encrypted as the product's are (runtime/codec.ts); the bare worker decrypts too, so
+  // both sides carry the codec and the ratio is what our orchestration adds on top of it.
+  return { client: new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.config) }), native, close: async () => void (await Promise.all([connection.close(), native.close()])) };
 }
 
 /** A worker's task queue, its workflow cache (--cache; else temporal.yaml's) and its database connections (else DATABASE_POOL_MAX). */
@@ -124,6 +127,7 @@ export async function startBareWorker(stack: BenchStack, t: Temporal, o: WorkerO
     maxCachedWorkflows: o.cache ?? w.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: w.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: w.maxConcurrentWorkflowTaskExecutions,
+    dataConverter: dataConverter(config),
   });
   const running = worker.run();
   return { sql, stop: async () => { worker.shutdown(); await running; await sql.end({ timeout: 5 }); } };

@@ -72,7 +72,7 @@ export class Stack {
   readonly logsDir: string;
   /** The configuration the stack's processes see (loadConfig of `env`). */
   config: AppConfig;
-  /** The processes' environment: DATABASE_URL, TEMPORAL_*, JWT_DEV_KEY_FILE, PORT, ... of this stack. */
+  /** The processes' environment: DATABASE_URL, TEMPORAL_*, JWT_DEV_KEY_FILE, PAYLOAD_DEV_KEY_FILE, PORT, ... of this stack. */
   env: NodeJS.ProcessEnv = {};
   databaseUrl = '';
   temporalAddress = '';
@@ -179,6 +179,7 @@ export class Stack {
       TEMPORAL_NAMESPACE: this.temporalOptions.namespace ?? 'default',
       TEMPORAL_UI_URL: this.temporalUiUrl,
       JWT_DEV_KEY_FILE: path.join(this.dir, 'dev-jwt.key'),
+      PAYLOAD_DEV_KEY_FILE: path.join(this.dir, 'payload-keys'),
       ...(this.cli && { TEMPORAL_CLI_PATH: this.cli }),
       ...(this.testServer && { TEMPORAL_TEST_SERVER_PATH: this.testServer }),
       ...(this.o.api && { PORT: String(port), HOST: host }),
