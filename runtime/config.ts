@@ -98,6 +98,8 @@ const envSchema = z.object({
   // production a local key file is made when unset.
   PAYLOAD_KEYS: z.string().optional(),
   PAYLOAD_DEV_KEY_FILE: z.string().default(path.join(projectRoot, '.data', 'payload-keys')),
+  /** The local demo only (npm start): the dev server's UI has no login, so its codec calls carry no token. */
+  CODEC_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TIMEZONE: z.literal('Asia/Shanghai').default('Asia/Shanghai'),
   TEMPORAL_CONFIG: z.string().default(path.join(projectRoot, 'temporal.yaml')),
   TEMPORAL_ADDRESS: z.string().optional(),

@@ -17,9 +17,10 @@ import catalogImport from './catalog/import.js';
 import applicants from './applicants.js';
 import notifications from './notifications.js';
 import stats from './stats.js';
+import codec from './codec.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec]) {
     await app.register(plugin);
   }
 };
