@@ -55,7 +55,8 @@ export const temporalFileSchema = z
 export type TemporalConfig = z.infer<typeof temporalFileSchema>;
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Production unless a local run says otherwise: a deploy that forgets it gets no dev key.
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Requests per minute per caller (its token's subject, else its address) before 429 (benchmarks raise it). */

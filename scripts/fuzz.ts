@@ -170,7 +170,7 @@ async function fuzz(o: Options): Promise<number> {
     api: true,
     // Without SMS_RECEIPT_TOKEN POST /v1/sms/receipts answers 503 by design; one client sends
     // thousands of requests a minute, which the rate limit would answer with 429.
-    env: { LOG_LEVEL: 'warn', NODE_ENV: undefined, SMS_RECEIPT_TOKEN: smsReceiptToken, RATE_LIMIT_MAX: '10000000' },
+    env: { LOG_LEVEL: 'warn', NODE_ENV: 'development', SMS_RECEIPT_TOKEN: smsReceiptToken, RATE_LIMIT_MAX: '10000000' },
   });
   const results: RoleResult[] = [];
   try {

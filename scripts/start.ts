@@ -103,11 +103,13 @@ async function main(): Promise<number> {
       postgres: DATABASE_URL ? { database: 'shenguan', url: DATABASE_URL } : { database: 'shenguan', port: pgPort },
       migrate: true,
       seed: true,
-      temporal: { address: t.address, port: t.devServer.port, uiPort: t.devServer.uiPort, dataDir: path.resolve(projectRoot, t.devServer.dataDir), namespace: t.namespace },
+      // The UI decodes the encrypted payloads through the API's codec server (runtime/codec.ts).
+      temporal: { address: t.address, port: t.devServer.port, uiPort: t.devServer.uiPort, dataDir: path.resolve(projectRoot, t.devServer.dataDir), namespace: t.namespace, extraArgs: ['--ui-codec-endpoint', `http://${['0.0.0.0', '::'].includes(HOST) ? '127.0.0.1' : HOST}:${PORT}/codec`] },
       worker: true,
       api: { port: PORT, host: HOST },
       // The keys outlive the run: the next npm start reads every earlier case.
-      env: { JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE, PAYLOAD_DEV_KEY_FILE: config.env.PAYLOAD_DEV_KEY_FILE },
+      // The dev server's UI has no login: the local demo's codec server answers it without a token.
+      env: { NODE_ENV: 'development', CODEC_ALLOW_ANONYMOUS: 'true', JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE, PAYLOAD_DEV_KEY_FILE: config.env.PAYLOAD_DEV_KEY_FILE },
       onExit: (app) => (exited ??= app.exitError()?.message.split(';')[0] ?? `the ${app.name} exited`),
     });
     const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@') };

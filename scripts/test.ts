@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { newRunDir, projectRoot } from './stack/record.js';
 import { Interrupted, startStack, type Stack } from './stack/stack.js';
-import { runChild, timed } from './stack/proc.js';
+import { findFreePort, runChild, timed } from './stack/proc.js';
 
 const say = (msg: string): void => console.log(`[test] ${msg}`);
 
@@ -41,6 +41,9 @@ async function main(): Promise<number> {
   try {
     // Side by side with the stack; its failure is reported once the stack is up (and stopped in the end).
     const chromium = ensureChromium().then(() => undefined, (e: Error) => e);
+    // The UI test serves the codec (api/routes/codec.ts) on this port, and the dev server's UI
+    // decodes the encrypted payloads through it, as operators' UIs do.
+    const codecPort = await findFreePort();
     stack = await startStack({
       dir,
       name: 'test',
@@ -48,9 +51,9 @@ async function main(): Promise<number> {
       signals: 'flag',
       postgres: { database: 'shenguan_test', fast: true, fresh: true },
       migrate: true,
-      temporal: {},
+      temporal: { extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}/codec`] },
       testServer: true,
-      env: { NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'warn', TEST_RUN_DIR: dir },
+      env: { NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'warn', TEST_RUN_DIR: dir, CODEC_TEST_PORT: String(codecPort) },
     });
     const failed = await chromium;
     if (failed) throw failed;

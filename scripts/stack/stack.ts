@@ -185,6 +185,9 @@ export class Stack {
       ...(this.o.api && { PORT: String(port), HOST: host }),
       ...this.o.env,
     });
+    // The local stack's processes are a development run unless told otherwise: the product
+    // itself defaults to production (runtime/config.ts).
+    env.NODE_ENV ??= 'development';
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     this.env = env;
     this.config = loadConfig(env);

@@ -44,6 +44,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const { db } = database();
+  // A city's worth of waiting cases would weigh on every later calendar import of the suite.
+  await db.delete(auditEvents).where(like(auditEvents.applicationNo, `${prefix}-%`));
+  await db.delete(cases).where(like(cases.applicationNo, `${prefix}-%`));
   await db.delete(calendarDays).where(eq(calendarDays.year, YEAR));
   await db.delete(calendarYears).where(eq(calendarYears.year, YEAR));
   await native?.close();

@@ -1,6 +1,9 @@
 // Operators read the case file in the Temporal UI: a browser (Debian's Chromium, driven by
 // playwright-core) filters workflows by the applicant's credit code, opens the case and its
-// supervision task, and finds the summary and the claim-deadline timer. A screenshot is kept.
+// supervision task, and finds the summary and the claim-deadline timer. Every payload and
+// summary is encrypted (runtime/codec.ts): the UI reads them through the codec server
+// (api/routes/codec.ts), served here on the port npm test gave the dev server's UI.
+// Screenshots are kept.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +13,9 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import { caseStateQuery, decideUpdate, taskId as taskIdOf } from '../../workflows/contracts.js';
 import { projectRoot } from '../../runtime/config.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
 import { approver, caseInput, closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, waitFor, DEMO, testClient } from '../helpers.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('ui-tq') });
@@ -20,12 +26,16 @@ let connection: Connection;
 let nativeConnection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
+let codecServer: FastifyInstance;
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: config.temporal.address });
   nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date() });
   running = worker.run();
+  const codecConfig = testConfig({ CODEC_ALLOW_ANONYMOUS: 'true' });
+  codecServer = await buildApp({ config: codecConfig, database: database(), temporal: testClient(connection), verifier: await createVerifier(codecConfig) });
+  await codecServer.listen({ host: '127.0.0.1', port: Number(process.env.CODEC_TEST_PORT) });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -34,6 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  await codecServer?.close();
   worker?.shutdown();
   await running;
   await nativeConnection?.close();
@@ -49,7 +60,7 @@ describe('Temporal UI', () => {
       workflowId: `case-${input.applicationNo}`,
       taskQueue: config.temporal.taskQueue,
       args: [input],
-      staticSummary: `食品经营许可: ${input.applicant.name} (${input.applicant.creditCode})`,
+      staticSummary: `食品经营许可: ${input.applicant.creditCode}`,
       searchAttributes: { SgCreditCode: [input.applicant.creditCode], SgApplicationNo: [input.applicationNo] },
     });
     await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
@@ -81,7 +92,7 @@ describe('Temporal UI', () => {
       await page.getByText('Current Details').first().waitFor({ timeout: 30_000 });
       // The UI renders summaries and details as markdown in sandboxed frames: read every frame.
       const allText = async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n');
-      await expect.poll(allText, { timeout: 30_000 }).toContain(`${input.applicant.name} (${input.applicant.creditCode})`);
+      await expect.poll(allText, { timeout: 30_000 }).toContain(`食品经营许可: ${input.applicant.creditCode}`);
       await page.screenshot({ path: path.join(outDir, 'temporal-ui-metadata.png'), fullPage: true });
       expect(await allText()).toMatch(/supervising — 1 supervision task\(s\): LYG-SJJ/);
 

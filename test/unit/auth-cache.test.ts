@@ -8,7 +8,7 @@ import { AuthError, createVerifier, signDevToken } from '../../api/auth.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
 
 // No clock tolerance here: the test is that the cache never outlives exp.
-const config = loadConfig({ TEMPORAL_CONFIG: path.join(projectRoot, 'temporal.yaml'), JWT_CLOCK_TOLERANCE_S: '0', JWT_DEV_KEY_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'sg-auth-')), 'jwt.key') });
+const config = loadConfig({ TEMPORAL_CONFIG: path.join(projectRoot, 'temporal.yaml'), NODE_ENV: 'test', JWT_CLOCK_TOLERANCE_S: '0', JWT_DEV_KEY_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'sg-auth-')), 'jwt.key') });
 const principal = { sub: 'supervision:food', role: 'supervision' as const, department: 'D-MARKET', division: 'D-MARKET-FOOD' };
 
 describe('token verification cache', () => {

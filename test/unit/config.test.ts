@@ -20,6 +20,8 @@ describe('configuration', () => {
     expect(c.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'prod', apiKey: 'k' });
     expect(c.env.PORT).toBe(8080);
     expect(c.temporal.searchAttributes.SgCreditCode).toBe('Keyword');
+    // Production unless NODE_ENV says otherwise: a deploy that forgets it gets no dev key.
+    expect(loadConfig(base).env.NODE_ENV).toBe('production');
   });
 
   it('turns on mTLS when certificate paths are given', () => {
