@@ -116,6 +116,12 @@ describe('a case on the standard route, over HTTP', () => {
       'case-closed',
     ]);
     expect(events.find((e) => e.kind === 'task-claimed')!.actor.sub).toBe(foodDivision.sub);
+    // The trail is a hash chain (全程留痕): intact as written; an edit in SQL is caught at its row.
+    const verify = async () => (await call('GET', `/v1/applications/${no}/events/verify`, tokens.approver)).json();
+    expect(await verify()).toEqual({ applicationNo: no, events: events.length, intact: true, firstBrokenEventId: null });
+    const approved = (events as Array<{ id: number; kind: string }>).find((e) => e.kind === 'approved')!;
+    await database().sql`update audit_events set summary = summary || '（改）' where id = ${approved.id}`;
+    expect(await verify()).toMatchObject({ intact: false, firstBrokenEventId: approved.id });
     // The supervising division may read the case it supervises.
     expect((await call('GET', `/v1/applications/${no}`, tokens.food)).statusCode).toBe(200);
   });

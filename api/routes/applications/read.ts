@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { caseEvents } from '../../../db/queries/cases.js';
+import { checkTrail } from '../../../db/queries/trail.js';
 import { tasksOfCase } from '../../../db/queries/tasks.js';
 import { caseForReader } from '../../access.js';
 import { workflowProblems } from '../../errors.js';
@@ -10,6 +11,14 @@ import { applicationParam } from '../../schemas.js';
 import { caseDetail, detailOf, event } from './view.js';
 
 const roles = ['approval', 'supervision', 'operator'] as const;
+
+const trailCheck = z.object({
+  applicationNo: z.string(),
+  events: z.number().int(),
+  intact: z.boolean(),
+  /** The first event whose link to the one before, or whose own hash, does not match. */
+  firstBrokenEventId: z.number().int().nullable(),
+});
 
 const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -31,6 +40,19 @@ const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
       const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
       const rows = await caseEvents(app.db, row.applicationNo);
       return { items: rows.map((e) => ({ id: e.id, at: e.at.toISOString(), kind: e.kind, summary: e.summary, taskId: e.taskId, actor: e.actor, detail: e.detail })) };
+    },
+  );
+
+  app.get(
+    '/v1/applications/:applicationNo/events/verify',
+    {
+      config: { roles },
+      schema: { tags: ['cases'], summary: "Recompute the trail's hash chain (全程留痕): intact, or the first event that was altered or follows a removed one", params: applicationParam, response: { 200: trailCheck, ...workflowProblems } },
+    },
+    async (req) => {
+      const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
+      const c = await checkTrail(app.db, row.applicationNo);
+      return { applicationNo: c.applicationNo, events: c.events, intact: c.firstBrokenId === null, firstBrokenEventId: c.firstBrokenId };
     },
   );
 };
