@@ -47,9 +47,12 @@ const sameSecret = (given: string, expected: string) => {
 };
 
 /**
- * Records each receipt that moves its message forward (delivered stays delivered), and tells a
- * task still awaiting its claim that its assignment SMS failed, so the task escalates. Answers
- * how many were recorded, the keys no message of ours has, and how many tasks were told.
+ * Records each receipt that moves its message forward (pending or sent → delivered or failed;
+ * a final status stays), and tells a task still awaiting its claim that its assignment SMS
+ * failed, so the task escalates. The task is told before the receipt is recorded: if telling it
+ * fails, nothing is recorded and the answer is an error, so the provider sends the receipt again
+ * and the department head's escalation is never lost. Answers how many were recorded, the keys
+ * no message of ours has, and how many tasks were told.
  */
 async function applyReceipts(app: FastifyInstance, receipts: Array<z.infer<typeof receipt>>) {
   const known = await notificationsByKey(app.db, receipts.map((r) => r.outId));
@@ -57,13 +60,13 @@ async function applyReceipts(app: FastifyInstance, receipts: Array<z.infer<typeo
   let escalated = 0;
   for (const r of receipts) {
     const n = known.get(r.outId);
-    if (!n || n.status === 'delivered' || (n.status === 'failed' && r.status === 'failed')) continue;
-    await recordReceipt(app.db, r.outId, { status: r.status, at: new Date(r.at), error: r.error });
-    updated++;
+    if (!n || n.status === 'delivered' || n.status === 'failed') continue;
     if (r.status === 'failed' && n.template === 'task-assigned' && n.taskId && (await isAwaitingClaim(app.db, n.taskId))) {
       await app.temporal.workflow.getHandle(n.taskId).signal(notificationFailedSignal, { businessKey: r.outId, error: r.error });
       escalated++;
     }
+    await recordReceipt(app.db, r.outId, { status: r.status, at: new Date(r.at), error: r.error });
+    updated++;
   }
   return { updated, unknown: receipts.map((r) => r.outId).filter((k) => !known.has(k)), escalated };
 }

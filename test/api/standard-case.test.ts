@@ -98,7 +98,7 @@ describe('a case on the standard route, over HTTP', () => {
     expect(closed).toMatchObject({ licenceStatus: 'issued', decision: 'approve', credit: { grade: 'B', blacklisted: false } });
     expect(closed.tasks).toHaveLength(1);
 
-    const events = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items as Array<{ kind: string; actor: { sub: string } }>;
+    const events = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items as Array<{ id: number; kind: string; actor: { sub: string } }>;
     expect(events.map((e) => e.kind)).toEqual([
       'submitted',
       'credit-checked',
@@ -119,7 +119,7 @@ describe('a case on the standard route, over HTTP', () => {
     // The trail is a hash chain (全程留痕): intact as written; an edit in SQL is caught at its row.
     const verify = async () => (await call('GET', `/v1/applications/${no}/events/verify`, tokens.approver)).json();
     expect(await verify()).toEqual({ applicationNo: no, events: events.length, intact: true, firstBrokenEventId: null });
-    const approved = (events as Array<{ id: number; kind: string }>).find((e) => e.kind === 'approved')!;
+    const approved = events.find((e) => e.kind === 'approved')!;
     await database().sql`update audit_events set summary = summary || '（改）' where id = ${approved.id}`;
     expect(await verify()).toMatchObject({ intact: false, firstBrokenEventId: approved.id });
     // The supervising division may read the case it supervises.
