@@ -21,7 +21,7 @@ export const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a cod
 export const shortText = (max: number) => z.string().trim().min(1).max(max);
 export const isoInstant = z.string().datetime({ offset: true }).describe('ISO 8601 instant with offset');
 
-export const taskIdParam = z.object({ taskId: z.string().regex(/^task-[A-Za-z0-9_-]{3,64}-[A-Za-z0-9_.-]{1,64}$/, 'a task id') });
+export const taskIdParam = z.object({ taskId: z.string().regex(/^task-[A-Za-z0-9_-]{3,64}\.[A-Za-z0-9_.-]{1,64}$/, 'a task id: task-<applicationNo>.<department>') });
 export const applicationParam = z.object({ applicationNo });
 
 export const pagination = {

@@ -113,7 +113,7 @@ async function runOurs(stack: BenchStack, round: number): Promise<Result> {
     if (r.statusCode !== expect) throw new Error(`POST ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
   };
   const no = (i: number) => `BL${process.pid}R${round}-${i}`;
-  const task = (i: number) => `task-${no(i)}-${DEMO.market}`;
+  const task = (i: number) => `task-${no(i)}.${DEMO.market}`;
   statements.clear();
   const result = await measure(stack, t.client, 'ours (API + approvalCase/supervisionTask)', async (i) => {
     const applicant = { creditCode: demoCreditCode(`91320700L${String(round * 100_000 + i).padStart(8, '0')}`), name: '连云港演练食品店', phone: '13700000002' };

@@ -154,7 +154,7 @@ export async function startBenchTasks(database: Database, client: Client, b: Tas
   const terms = await itemTerms(database.db, b.itemCode);
   const policy = snapshotOf(terms.policy);
   const calendar = await databaseCalendar(database.db).current(terms.calendarVersion);
-  const taskId = (g: number) => `task-${b.prefix}-${g}-${DEMO.market}`;
+  const taskId = (g: number) => `task-${b.prefix}-${g}.${DEMO.market}`;
   await pool(b.n, 50, async (g) => {
     const at = openedAt();
     const claimWindow = { openedAt: at.toISOString(), ...computeDeadline(calendar, policy, at, policy.claimWindow, policy.claimRemindBefore), policy };

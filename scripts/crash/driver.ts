@@ -80,7 +80,7 @@ export class Driver {
       while (codes.has(code)) code = creditCodeFrom(o.rng);
       codes.add(code);
       const applicationNo = `${o.prefix}-${String(i).padStart(4, '0')}`;
-      this.cases.push({ applicationNo, taskId: `task-${applicationNo}-${SUPERVISING_DEPARTMENT}`, creditCode: code, startedAt: 0, steps: {}, conflicts: 0 });
+      this.cases.push({ applicationNo, taskId: `task-${applicationNo}.${SUPERVISING_DEPARTMENT}`, creditCode: code, startedAt: 0, steps: {}, conflicts: 0 });
     }
   }
 

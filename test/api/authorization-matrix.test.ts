@@ -49,11 +49,11 @@ const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
 const o = { decide: '', claim: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '' };
-const taskOf = (applicationNo: string) => `task-${applicationNo}-${DEMO.market}`;
+const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
 const MISSING_NO = uniqueId('NOPE');
-const MISSING_TASK = `task-${MISSING_NO}-${DEMO.market}`;
+const MISSING_TASK = `task-${MISSING_NO}.${DEMO.market}`;
 const MISSING_LINKAGE = 2_147_483_000;
 const HARMLESS_YEAR = 2031;
 

@@ -53,7 +53,7 @@ describe('事后核查 through revocation, on the dev server', () => {
     const decided = await call('POST', `/v1/applications/${no}/decision`, tokens.approver, { outcome: 'approve', opinion: '告知承诺，当场发证' });
     expect(decided.json()).toMatchObject({ licenceStatus: 'issued', stage: 'licensed' });
 
-    const taskId = `task-${no}-${DEMO.housing}`;
+    const taskId = `task-${no}.${DEMO.housing}`;
     await waitFor('task pushed', async () => (await call('GET', `/v1/tasks/${taskId}`, tokens.housing)).statusCode === 200);
     expect((await call('POST', `/v1/tasks/${taskId}/claim`, tokens.housing)).statusCode).toBe(200);
     expect((await call('POST', `/v1/tasks/${taskId}/inspection`, tokens.housing, { finishedAt: new Date().toISOString(), findings: '现场核查：安全施工措施未落实' })).statusCode).toBe(200);

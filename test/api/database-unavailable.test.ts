@@ -51,7 +51,7 @@ describe('the database is unreachable', () => {
 
   it('an inbox read and a claim answer 503, never 500', async () => {
     const token = await tokenFor(config, foodDivision);
-    for (const [method, url] of [['GET', '/v1/tasks'], ['POST', `/v1/tasks/task-${uniqueId('LYG2026')}-${foodDivision.department}/claim`]] as const) {
+    for (const [method, url] of [['GET', '/v1/tasks'], ['POST', `/v1/tasks/task-${uniqueId('LYG2026')}.${foodDivision.department}/claim`]] as const) {
       const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(503);
       expect(res.json()).toMatchObject({ type: 'urn:shenguan:problem:database-unavailable' });

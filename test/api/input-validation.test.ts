@@ -28,7 +28,7 @@ const tokens = {} as Record<Who, string>;
 
 /** Objects: a case awaiting its decision, a claimed task, a task awaiting feedback. */
 const o = { decide: '', claimed: '', inspected: '' };
-const taskOf = (applicationNo: string) => `task-${applicationNo}-${DEMO.market}`;
+const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 
 beforeAll(async () => {
   harness = await startApiHarness(config);

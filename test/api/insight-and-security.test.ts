@@ -48,7 +48,7 @@ describe('timeliness statistics (考核督查)', () => {
     await db.insert(cases).values({ applicationNo: no, workflowId: `case-${no}`, itemCode: 'SP-FOOD-01', itemVersion: 1, approvalDepartmentCode: 'LYG-SPJ', regionCode: '320700', applicantCreditCode: freshCreditCode(), applicantName: 'x', applicantPhone: '13700000000', requestedRoute: 'auto', requestHash: 'h', stage: 'supervising', submittedBy: 'test' });
     // November 2025, weekdays only; claim deadlines 3 working days after the push.
     const task = (n: number, division: string, pushed: string, due: string, claimed: string | null, feedbackDue: string | null = null, feedback: string | null = null) => ({
-      taskId: `task-${no}-${n}`,
+      taskId: `task-${no}.${n}`,
       applicationNo: no,
       departmentCode: dept,
       divisionCode: division,

@@ -31,7 +31,7 @@ describe('SMS delivery receipts', () => {
     const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
     expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '回执测试', phone: '13700000031' } })).statusCode).toBe(201);
     await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
-    const id = `task-${no}-${DEMO.market}`;
+    const id = `task-${no}.${DEMO.market}`;
     const notice = `${id}:claim-notice`;
     for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
 
@@ -61,7 +61,7 @@ describe('SMS delivery receipts', () => {
     const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
     expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '回执测试二', phone: '13700000032' } })).statusCode).toBe(201);
     await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
-    const id = `task-${no}-${DEMO.market}`;
+    const id = `task-${no}.${DEMO.market}`;
     const notice = `${id}:claim-notice`;
     for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
     // The same API, but Temporal cannot be reached: the signal fails.

@@ -62,7 +62,7 @@ describe('a case on the standard route, over HTTP', () => {
     expect(decided.statusCode, decided.body).toBe(200);
     expect(decided.json()).toMatchObject({ decision: 'approve', licenceStatus: 'issued' });
 
-    const taskId = `task-${no}-${DEMO.market}`;
+    const taskId = `task-${no}.${DEMO.market}`;
     const inbox = await waitFor(async () => {
       const r = await call('GET', `/v1/tasks?applicationNo=${no}`, tokens.food);
       return r.json().total === 1 ? (r.json() as { items: Array<Record<string, unknown>> }) : null;
@@ -138,7 +138,7 @@ describe('a case on the standard route, over HTTP', () => {
     expect(decision.provisional).toBe(false);
 
     await call('POST', `/v1/applications/${body.applicationNo}/decision`, tokens.approver, { outcome: 'approve', opinion: '演练' });
-    const taskId = `task-${body.applicationNo}-${DEMO.market}`;
+    const taskId = `task-${body.applicationNo}.${DEMO.market}`;
     const task = await waitFor(async () => {
       const r = await call('GET', `/v1/tasks/${taskId}`, tokens.food);
       return r.statusCode === 200 ? (r.json() as { pushedAt: string; claimDueAt: string; claimDueProvisional: boolean }) : null;

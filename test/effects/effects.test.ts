@@ -45,7 +45,7 @@ function brokenCommitment(overrides: Partial<Parameters<ReturnType<typeof activi
     creditCode: freshCreditCode(),
     kind: 'broken-commitment' as const,
     applicationNo,
-    taskId: `task-${applicationNo}-MKT`,
+    taskId: `task-${applicationNo}.MKT`,
     summary: '承诺不实，逾期未整改',
     detail: { round: 1 },
     ...overrides,

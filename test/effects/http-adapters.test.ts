@@ -124,7 +124,7 @@ describe('activities over HTTP adapters', () => {
 
   it('escalateClaim retried after its second notice failed marks once and sends each notice once in effect', async () => {
     const no = await aCase();
-    const taskId = `task-${no}-LYG-SJJ`;
+    const taskId = `task-${no}.LYG-SJJ`;
     const claimDueAt = '2026-11-20T16:00:00.000Z';
     const notices = [
       { businessKey: `${taskId}:claim-escalation`, recipient: { kind: 'department-head' as const, departmentCode: 'LYG-SJJ' }, template: 'claim-escalation' as const, params: { division: 'D', applicant: 'A', taskId, claimDue: 'x' }, applicationNo: no, taskId },

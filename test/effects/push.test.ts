@@ -20,7 +20,7 @@ const acts = (now: Date) => createActivities(testDeps(database(), { calendar: { 
 describe('recordPush', () => {
   it('moves the case to supervising and answers the claim window: 3 working days from the push, reminded the day before', async () => {
     const applicationNo = await insertCaseRow();
-    const taskIds = [`task-${applicationNo}-${DEMO.market}`];
+    const taskIds = [`task-${applicationNo}.${DEMO.market}`];
     const { claimWindow } = await acts(pushedAt).recordPush({ applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed to 1 supervising department(s)', taskIds });
     expect(claimWindow).toMatchObject({ openedAt: pushedAt.toISOString(), dueAt: '2027-03-04T16:00:00.000Z', remindAt: '2027-03-03T01:00:00.000Z', provisional: false, period: '3 working days' });
     expect(claimWindow.policy).toMatchObject({ code: 'standard', claimWindow: 3, claimEscalateTo: ['department-head', 'coordinating-office'] });
@@ -33,7 +33,7 @@ describe('recordPush', () => {
 
   it('retried later, writes no second step and answers the window from the recorded push', async () => {
     const applicationNo = await insertCaseRow();
-    const input = { applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [`task-${applicationNo}-${DEMO.market}`] };
+    const input = { applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [`task-${applicationNo}.${DEMO.market}`] };
     const first = await acts(pushedAt).recordPush(input);
     const retry = await acts(new Date('2027-03-02T03:00:00Z')).recordPush(input);
     expect(retry).toEqual(first);
@@ -44,7 +44,7 @@ describe('recordPush', () => {
 describe('openTask', () => {
   it('creates the task with the window the push answered, and answers its deadline, reminder, period and escalation', async () => {
     const applicationNo = await insertCaseRow();
-    const taskId = `task-${applicationNo}-${DEMO.market}`;
+    const taskId = `task-${applicationNo}.${DEMO.market}`;
     const a = acts(pushedAt);
     const { claimWindow } = await a.recordPush({ applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [taskId] });
     const input = { taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 1, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow };

@@ -22,7 +22,7 @@ const importId = () => 900_000 + Math.floor(Math.random() * 100_000); // no such
 /** A task awaiting its claim, pushed at `pushedAt` under the calendar before the import. */
 async function pushedTask() {
   const applicationNo = await insertCaseRow();
-  const taskId = `task-${applicationNo}-${DEMO.market}`;
+  const taskId = `task-${applicationNo}.${DEMO.market}`;
   const { claimWindow } = await acts(before).recordPush({ applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [taskId] });
   await acts(before).openTask({ taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 1, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow });
   return { applicationNo, taskId, claimWindow };

@@ -92,7 +92,7 @@ describe('two workers and two API instances on one task queue', () => {
       const no = uniqueId('SCALE');
       expectStatus(await call(a, 'POST', '/v1/applications', approvalToken, { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '扩容测试', phone: '13700000041' } }), 201);
       expectStatus(await call(b, 'POST', `/v1/applications/${no}/decision`, approvalToken, { outcome: 'approve', opinion: '准予许可' }), 200);
-      const task = `task-${no}-${DEMO.market}`;
+      const task = `task-${no}.${DEMO.market}`;
       expectStatus(await call(a, 'POST', `/v1/tasks/${task}/claim`, divisionToken), 200);
       expectStatus(await call(b, 'POST', `/v1/tasks/${task}/inspection`, divisionToken, { finishedAt: new Date().toISOString(), findings: '符合' }), 200);
       expectStatus(await call(a, 'POST', `/v1/tasks/${task}/feedback`, divisionToken, { result: 'compliant' }), 200);

@@ -47,7 +47,11 @@ export const calendarRetimeWorkflowId = (importId: number) => `calendar-import-$
 
 /** Workflow ids carry the business key: starting the same application twice is one case. */
 export const caseWorkflowId = (applicationNo: string) => `case-${applicationNo}`;
-export const taskId = (applicationNo: string, departmentCode: string) => `task-${applicationNo}-${departmentCode}`;
+/**
+ * A task's id: `task-<applicationNo>.<department>`. An application number has no `.` (API.md),
+ * so no two pairs give one id (with `-`, A-B + C and A + B-C did).
+ */
+export const taskId = (applicationNo: string, departmentCode: string) => `task-${applicationNo}.${departmentCode}`;
 
 /** A calendar import may have moved this workflow's open deadline: re-compute it (a system event, so a Signal). */
 export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');
