@@ -49,16 +49,16 @@ function findNul(value: unknown, path = ''): string | null {
  * proxy or NAT address do not share a limit), else the client address (TRUST_PROXY decides
  * whether X-Forwarded-For names it). A token not yet verified counts against its address.
  */
-export function rateLimitKey(known: Verifier['known'], req: FastifyRequest): string {
+export function rateLimitKey(verifier: Verifier | undefined, req: FastifyRequest): string {
   const token = bearerToken(req.headers.authorization);
-  const principal = token ? known?.(token) : undefined;
+  const principal = token ? verifier?.known?.(token) : undefined;
   return principal ? `sub:${principal.sub}` : `ip:${req.ip}`;
 }
 
 export default fp<{ rateLimitMax: number; verifier: () => Verifier | undefined }>(
   async (app, { rateLimitMax, verifier }) => {
     // Runs in each route's onRequest hooks, before the token check (plugins/authentication.ts).
-    await app.register(rateLimit, { max: rateLimitMax, timeWindow: '1 minute', keyGenerator: (req) => rateLimitKey(verifier()?.known?.bind(verifier()), req) });
+    await app.register(rateLimit, { max: rateLimitMax, timeWindow: '1 minute', keyGenerator: (req) => rateLimitKey(verifier(), req) });
 
     // Helmet's defaults on every answer; the CSP is left to Swagger UI's own page (staticCSP).
     // Without a per-request CSP nonce they are the same for every answer, so they are computed

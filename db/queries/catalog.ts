@@ -24,10 +24,6 @@ export async function itemOwner(db: Db, table: ItemTable, code: string): Promise
   return (await db.select({ departmentCode: table.departmentCode }).from(table).where(eq(table.code, code)))[0]?.departmentCode;
 }
 
-export async function policyExists(db: Db, code: string): Promise<boolean> {
-  return (await db.select({ code: deadlinePolicies.code }).from(deadlinePolicies).where(eq(deadlinePolicies.code, code))).length > 0;
-}
-
 export type PolicyUnit = 'working-day' | 'minute';
 
 /** The unit of each named policy, and of each named region's default policy (minute: a training region). */

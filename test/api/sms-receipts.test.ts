@@ -24,16 +24,22 @@ afterAll(() => harness?.stop());
 const receipts = (body: unknown, token = SECRET) => app.inject({ method: 'POST', url: '/v1/sms/receipts', headers: { 'x-receipt-token': token }, payload: body as never });
 const row = async (key: string) => (await database().db.select().from(notifications).where(eq(notifications.businessKey, key)))[0];
 
+/** A case approved through the API whose task's assignment SMS has gone out. */
+async function approvedWithNoticeSent(name: string, phone: string) {
+  const token = await tokenFor(config, approver);
+  const no = uniqueId('RCPT');
+  const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
+  expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name, phone } })).statusCode).toBe(201);
+  await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
+  const id = `task-${no}.${DEMO.market}`;
+  const notice = `${id}:claim-notice`;
+  for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+  return { id, notice };
+}
+
 describe('SMS delivery receipts', () => {
   it('record delivery, escalate a failed task SMS, and refuse a wrong secret', async () => {
-    const token = await tokenFor(config, approver);
-    const no = uniqueId('RCPT');
-    const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
-    expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '回执测试', phone: '13700000031' } })).statusCode).toBe(201);
-    await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
-    const id = `task-${no}.${DEMO.market}`;
-    const notice = `${id}:claim-notice`;
-    for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+    const { id, notice } = await approvedWithNoticeSent('回执测试', '13700000031');
 
     expect((await receipts({ receipts: [{ outId: notice, status: 'failed', at: new Date().toISOString() }] }, 'wrong-secret-0123456789')).statusCode).toBe(401);
     expect((await row(notice))!.status).toBe('sent');
@@ -56,14 +62,7 @@ describe('SMS delivery receipts', () => {
   });
 
   it('a failed task SMS whose task cannot be told is not recorded: the provider sends it again, and then it escalates', async () => {
-    const token = await tokenFor(config, approver);
-    const no = uniqueId('RCPT');
-    const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
-    expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '回执测试二', phone: '13700000032' } })).statusCode).toBe(201);
-    await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });
-    const id = `task-${no}.${DEMO.market}`;
-    const notice = `${id}:claim-notice`;
-    for (let i = 0; i < 200 && (await row(notice))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+    const { id, notice } = await approvedWithNoticeSent('回执测试二', '13700000032');
     // The same API, but Temporal cannot be reached: the signal fails.
     const cut = testConfig({ SMS_RECEIPT_TOKEN: SECRET, TEMPORAL_CONNECT_TIMEOUT_MS: '0' });
     const unreachable = await buildApp({ config: cut, database: database(), temporal: testClient(Connection.lazy({ address: `127.0.0.1:${await closedPort()}` })), verifier: await createVerifier(cut) });

@@ -7,7 +7,6 @@ import { FailureType, materialsUpdate } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { retimeCase } from './decision.js';
 import { revocationPhase } from './revocation.js';
 import { refuse, type CaseRun } from './state.js';
 
@@ -42,7 +41,7 @@ export async function commitmentPhase(c: CaseRun): Promise<boolean> {
       label: 'commitment',
       deadline: { dueAt: opened.dueAt, remindAt: opened.remindAt },
       isOpen: () => c.materialsReceived === undefined && c.stage === 'awaiting-materials',
-      retime: (importId, d) => retimeCase(c, 'commitment', importId, d),
+      retime: (importId, d) => c.retime('commitment', importId, d),
       remind: (d) => send(c.notify.commitmentReminder(d.dueAt, input.commitment?.deferredMaterials ?? [])),
       moved: (d) => c.moveTo('awaiting-materials', `deferred materials due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
     });

@@ -50,7 +50,7 @@ export async function decisionPhase(c: CaseRun, deadline: Deadline): Promise<Dec
     label: 'decision',
     deadline,
     isOpen: () => !decided(),
-    retime: (importId, d) => retimeCase(c, 'decision', importId, d),
+    retime: (importId, d) => c.retime('decision', importId, d),
     // The key carries the deadline: a deadline moved by a calendar import is reminded again.
     remind: (d) => send(c.notify.toHead('decision-reminder', `decision-reminder:${d.dueAt}`, { dueAt: formatShanghai(d.dueAt) })),
     moved: (d) => c.moveTo('awaiting-decision', `decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
@@ -61,11 +61,4 @@ export async function decisionPhase(c: CaseRun, deadline: Deadline): Promise<Dec
     await condition(decided);
   }
   return c.decision!;
-}
-
-/** A case window's deadline after a calendar import, from the same start and rule as it opened. */
-export async function retimeCase(c: CaseRun, window: 'decision' | 'commitment' | 'revocation', importId: number, d: Deadline): Promise<Deadline> {
-  const label = window === 'revocation' ? 'revocation decision' : window;
-  const r = await run('retimeCaseWindow', `re-compute the ${label} deadline after calendar import #${importId}`, { applicationNo: c.applicationNo, window, importId, dueAt: d.dueAt, remindAt: d.remindAt });
-  return { dueAt: r.dueAt, remindAt: r.remindAt };
 }

@@ -7,7 +7,6 @@ import { FailureType, revocationUpdate, type RevocationArgs } from '../contracts
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { retimeCase } from './decision.js';
 import { refuse, type CaseRun } from './state.js';
 
 /** An extension runs for at most a year. */
@@ -57,7 +56,7 @@ export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Prom
     label: 'revocation decision',
     deadline: { dueAt: w.dueAt, remindAt: w.remindAt },
     isOpen: () => c.revocationDecision === undefined,
-    retime: (importId, d) => retimeCase(c, 'revocation', importId, d),
+    retime: (importId, d) => c.retime('revocation', importId, d),
     remind: (d) => send(c.notify.toHead('revocation-request', `${step}:reminder:${d.dueAt}`, { taskId: step })),
     moved: (d) => c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
   });

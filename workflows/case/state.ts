@@ -13,8 +13,9 @@ import {
   type LicenceStatus,
   type RevocationArgs,
 } from '../contracts.js';
+import { run } from '../acts.js';
 import { caseNotices, type CaseNotices } from '../notices.js';
-import { CalendarImports } from '../window.js';
+import { CalendarImports, type Deadline } from '../window.js';
 
 /** Stages a case rests in, waiting for a person or a deadline: only these are search attributes. */
 const WAITING_STAGES: ReadonlySet<CaseStage> = new Set(['awaiting-decision', 'awaiting-materials', 'unrouted', 'supervising', 'revocation-pending']);
@@ -74,6 +75,13 @@ export class CaseRun {
     this.stage = next;
     if (WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
     setCurrentDetails(`**${next}** — ${details}`);
+  }
+
+  /** A window's deadline after a calendar import, from the same start and rule as it opened. */
+  async retime(window: 'decision' | 'commitment' | 'revocation', importId: number, d: Deadline): Promise<Deadline> {
+    const label = window === 'revocation' ? 'revocation decision' : window;
+    const r = await run('retimeCaseWindow', `re-compute the ${label} deadline after calendar import #${importId}`, { applicationNo: this.applicationNo, window, importId, dueAt: d.dueAt, remindAt: d.remindAt });
+    return { dueAt: r.dueAt, remindAt: r.remindAt };
   }
 
   ownDepartment(department: string | undefined): void {

@@ -6,7 +6,7 @@ import { recordLocally, run } from '../acts.js';
 import { FailureType, claimUpdate, notificationFailedSignal } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
-import { waitOutWindow, type Deadline } from '../window.js';
+import { waitOutWindow } from '../window.js';
 import { refuse, type TaskRun } from './state.js';
 
 type Opened = { remindAt: string | null; period: string; escalateTo: Array<'department-head' | 'coordinating-office'> };
@@ -61,7 +61,7 @@ export async function claimPhase(t: TaskRun): Promise<Promise<void>> {
     period: opened.period,
     deadline: { dueAt: t.claimDueAt, remindAt: opened.remindAt },
     isOpen: awaiting,
-    retime: (importId, d) => retime(t, 'claim', importId, d),
+    retime: (importId, d) => t.retime('claim', importId, d),
     remind: () => send(t.notices.claimReminder(t.claimDueAt)),
     moved: (d) => {
       t.claimDueAt = d.dueAt;
@@ -91,10 +91,4 @@ async function escalate(t: TaskRun, opened: Opened): Promise<void> {
     moved: (d) => setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(t.claimDueAt)} passed; urging (催办) ${formatShanghai(d.dueAt)}`),
   });
   if (expired) await send(t.notices.urging(t.claimDueAt));
-}
-
-/** A task window's deadline after a calendar import (the activity re-computes the named window). */
-export async function retime(t: TaskRun, window: 'claim' | 'feedback' | 'reinspection', importId: number, d: Deadline): Promise<Deadline> {
-  const r = await run('retimeTask', `re-compute the ${window} deadline after calendar import #${importId}`, { taskId: t.taskId, importId, window, dueAt: d.dueAt, remindAt: d.remindAt });
-  return { dueAt: r.dueAt, remindAt: r.remindAt };
 }

@@ -6,7 +6,6 @@ import { FailureType, feedbackUpdate } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { retime } from './claim.js';
 import { refuse, type TaskRun } from './state.js';
 
 /** A rectification order runs for at most a year. */
@@ -70,7 +69,7 @@ export async function feedbackPhase(t: TaskRun): Promise<void> {
     period: t.feedbackPeriod,
     deadline: { dueAt: t.feedbackDueAt!, remindAt: t.feedbackRemindAt },
     isOpen: () => t.status === 'awaiting-feedback',
-    retime: (importId, d) => retime(t, 'feedback', importId, d),
+    retime: (importId, d) => t.retime('feedback', importId, d),
     remind: () => send(t.notices.feedbackReminder(t.feedbackDueAt!)),
     moved: (d) => {
       t.feedbackDueAt = d.dueAt;

@@ -7,7 +7,6 @@ import { FailureType, reinspectionUpdate, type ReinspectionArgs } from '../contr
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { retime } from './claim.js';
 import { checkOrderDeadline } from './feedback.js';
 import { refuse, type TaskRun } from './state.js';
 import type { supervisionTask } from '../supervisionTask.js';
@@ -65,7 +64,7 @@ async function rectificationRound(t: TaskRun): Promise<void> {
     period: r.period,
     deadline: { dueAt: r.dueAt, remindAt: r.remindAt },
     isOpen: () => t.status === 'awaiting-reinspection',
-    retime: (importId, d) => retime(t, 'reinspection', importId, d),
+    retime: (importId, d) => t.retime('reinspection', importId, d),
     remind: () => send(t.notices.reinspection('reminder', round, t.reinspectionDueAt)),
     moved: (d) => {
       t.reinspectionDueAt = d.dueAt;

@@ -2,8 +2,9 @@
 // rectification) and its handlers.
 import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType, type Actor, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
+import { run } from '../acts.js';
 import { taskNotices, type TaskNotices } from '../notices.js';
-import { CalendarImports } from '../window.js';
+import { CalendarImports, type Deadline } from '../window.js';
 
 export function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -77,6 +78,12 @@ export class TaskRun {
     if (actor.department !== departmentCode || actor.division !== divisionCode) {
       refuse(FailureType.Forbidden, `task ${this.taskId} belongs to division ${divisionCode} of ${departmentCode}`);
     }
+  }
+
+  /** A window's deadline after a calendar import: the activity re-computes the window named. */
+  async retime(window: 'claim' | 'feedback' | 'reinspection', importId: number, d: Deadline): Promise<Deadline> {
+    const r = await run('retimeTask', `re-compute the ${window} deadline after calendar import #${importId}`, { taskId: this.taskId, importId, window, dueAt: d.dueAt, remindAt: d.remindAt });
+    return { dueAt: r.dueAt, remindAt: r.remindAt };
   }
 
   outcomeOf(): SupervisionTaskResult {
