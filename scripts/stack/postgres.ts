@@ -6,6 +6,7 @@
  * the machine): as root every tool runs as the `postgres` system user.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -71,8 +72,51 @@ function chownToPostgres(file: string, recursive: boolean): void {
   if (recursive && fs.lstatSync(file).isDirectory()) for (const e of fs.readdirSync(file)) chownToPostgres(path.join(file, e), true);
 }
 
+/** Whether the postgres user can pass through every directory above `file`. */
+function reachableByPostgres(file: string): boolean {
+  // No postgres user yet (PostgreSQL not installed): nothing to relocate for; asked again at the start.
+  if (!fs.readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.startsWith('postgres:'))) return true;
+  const u = postgresUser();
+  for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch {
+      return true; // not there yet: made by root with mode 755 below a reachable one (checked on the way up)
+    }
+    const x = st.uid === u.uid ? st.mode & 0o100 : st.gid === u.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!x) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
+}
+
+/** Where unreachable clusters live instead: a root-owned dir every user may pass but not list. */
+const MIRROR_ROOT = '/var/tmp/shenguan-pg';
+
+/**
+ * The directory the cluster of `dataDir` really lives in. As root, PostgreSQL runs as the
+ * postgres user, which cannot pass through a private parent (a clone under root's home or a
+ * `mktemp -d`): then the cluster lives under /var/tmp/shenguan-pg, at a name fixed by the data
+ * dir's path, so every later start, stop and clean-up finds it again.
+ */
+export function clusterDir(dataDir: string): string {
+  const dir = path.resolve(dataDir);
+  if (!isRoot() || dir.startsWith(`${MIRROR_ROOT}/`) || reachableByPostgres(dir)) return dir;
+  fs.mkdirSync(MIRROR_ROOT, { recursive: true, mode: 0o711 });
+  fs.chmodSync(MIRROR_ROOT, 0o711);
+  return path.join(MIRROR_ROOT, createHash('sha256').update(dir).digest('hex').slice(0, 16));
+}
+
+/** Removes a stopped cluster's files where they really live (an ephemeral stack's clean-up). */
+export function removeCluster(dataDir: string): void {
+  const real = clusterDir(dataDir);
+  if (real !== path.resolve(dataDir)) fs.rmSync(real, { recursive: true, force: true });
+  fs.rmSync(`${real}.log`, { force: true });
+}
+
 /** pid and port from <dataDir>/postmaster.pid when that postmaster is alive. */
 export function livePostmaster(dataDir: string): { pid: number; port: number } | null {
+  dataDir = clusterDir(dataDir);
   try {
     const lines = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
     const [pid, port] = [Number.parseInt(lines[0] ?? '', 10), Number.parseInt(lines[3] ?? '', 10)];
@@ -109,7 +153,9 @@ async function initCluster(bin: string, dataDir: string, fast: boolean): Promise
  */
 export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<{ pid: number; port: number; reused: boolean }> {
   const bin = await ensurePgBin();
-  const [dataDir, logFile] = [path.resolve(opts.dataDir), path.resolve(opts.logFile)];
+  const dataDir = clusterDir(opts.dataDir);
+  // Beside a relocated cluster, its log too (the postgres user writes it).
+  const logFile = dataDir === path.resolve(opts.dataDir) ? path.resolve(opts.logFile) : `${dataDir}.log`;
   const running = livePostmaster(dataDir);
   if (running) return { ...running, reused: true };
   // Parents with the default 755 (the postgres user traverses them), the data dir itself 0700 and its own.
@@ -143,6 +189,7 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<{ 
  * (recovery at the next start). False when nothing ran on dataDir.
  */
 export async function stopLocalPostgres(dataDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<boolean> {
+  dataDir = clusterDir(dataDir);
   if (!livePostmaster(dataDir)) return false;
   const res = await pgRun('pg_ctl', ['stop', '-D', dataDir, '-m', mode, '-w', '-t', '60', '-s']);
   if (res.code !== 0 && livePostmaster(dataDir)) throw new Error(`pg_ctl stop failed (exit ${res.code}): ${res.stdout}${res.stderr}`);
@@ -151,6 +198,7 @@ export async function stopLocalPostgres(dataDir: string, mode: 'fast' | 'immedia
 
 /** The same, synchronous and immediate: for a process that is exiting. */
 export function stopLocalPostgresNow(dataDir: string): void {
+  dataDir = clusterDir(dataDir);
   if (!livePostmaster(dataDir)) return;
   const [cmd, args] = asPostgres('pg_ctl', ['stop', '-D', dataDir, '-m', 'immediate', '-s']);
   spawnSync(cmd, args, { cwd: '/', stdio: 'ignore', timeout: 30_000 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOurProcess, isPidAlive, terminate, waitForExit } from './proc.js';
-import { livePostmaster, stopLocalPostgres } from './postgres.js';
+import { livePostmaster, removeCluster, stopLocalPostgres } from './postgres.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dataRoot = path.join(projectRoot, '.data');
@@ -98,7 +98,10 @@ export async function newRunDir(kind: string): Promise<string> {
     const dir = path.join(root, name);
     await stopRecorded(dir);
     await stopLocalPostgres(path.join(dir, 'pg')).catch(() => false);
-    if (!livePostmaster(path.join(dir, 'pg'))) fs.rmSync(dir, { recursive: true, force: true });
+    if (!livePostmaster(path.join(dir, 'pg'))) {
+      removeCluster(path.join(dir, 'pg'));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   const dir = path.join(root, `run-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { loadConfig, type AppConfig } from '../../runtime/config.js';
 import { spawnApp, type App } from './app.js';
 import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
-import { createDatabase, databaseUrl, LocalPostgres, stopLocalPostgresNow } from './postgres.js';
+import { createDatabase, databaseUrl, LocalPostgres, removeCluster, stopLocalPostgresNow } from './postgres.js';
 import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
 import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
 
@@ -306,7 +306,10 @@ export class Stack {
       process.removeListener('exit', this.exitHook);
       for (const s of SIGNALS) process.removeListener(s, this.onSignal);
       removeRecord(this.dir);
-      if (this.o.ephemeral && !o.keep) fs.rmSync(this.dir, { recursive: true, force: true });
+      if (this.o.ephemeral && !o.keep) {
+        if (this.pg?.owned) removeCluster(this.pg.o.dataDir);
+        fs.rmSync(this.dir, { recursive: true, force: true });
+      }
     })();
     return this.stopping;
   }
