@@ -39,11 +39,15 @@ export function connectionOptions(t: TemporalConfig): ConnectionOptions {
  * timed out. Not for bad options, bad credentials or a refused namespace, which fail at once.
  */
 export function isUnreachable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (err.name === 'TransportError') return true; // NativeConnection (worker): tcp/tls connect
-  if (err.message.includes('Failed to connect before the deadline')) return true; // client Connection
-  const code = (err as { code?: unknown }).code;
-  return code === 14 || code === 4; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
+  // The client's Connection wraps the gRPC status in a ServiceError ("Failed to connect to
+  // Temporal server") whose cause carries the code: the chain is walked, a few links deep.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e.name === 'TransportError') return true; // NativeConnection (worker): tcp/tls connect
+    if (e.message.includes('Failed to connect before the deadline')) return true; // client Connection
+    const code = (e as { code?: unknown }).code;
+    if (code === 14 || code === 4) return true; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
+  }
+  return false;
 }
 
 export interface PatientConnectOptions {

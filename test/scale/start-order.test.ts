@@ -130,6 +130,10 @@ describe('connectPatiently', () => {
     expect(isUnreachable(new TypeError('invalid'))).toBe(false);
     expect(isUnreachable(Object.assign(new Error('unauthenticated'), { code: 16 }))).toBe(false);
     expect(isUnreachable(Object.assign(new Error('unavailable'), { code: 14 }))).toBe(true);
+    // The client's ServiceError carries the gRPC status as its cause.
+    const wrapped = (code: number) => new Error('Failed to connect to Temporal server', { cause: Object.assign(new Error('status'), { code }) });
+    expect(isUnreachable(wrapped(4))).toBe(true);
+    expect(isUnreachable(wrapped(16))).toBe(false);
   });
 });
 
