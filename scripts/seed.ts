@@ -26,6 +26,8 @@ export const DEMO = {
   healthDivision: 'LYG-WJW-GGWS',
   housing: 'LYG-ZJJ',
   housingDivision: 'LYG-ZJJ-JZSC',
+  /** The rehearsal region's own departments: training items never reach a live one. */
+  training: { approvalDepartment: 'TR-SPJ', market: 'TR-SJJ', marketFoodDivision: 'TR-SJJ-SPJY', housing: 'TR-ZJJ', housingDivision: 'TR-ZJJ-JZSC' },
   applicants: {
     good: demoCreditCode('91320700MA1N0000'.padEnd(17, '1')),
     blacklisted: demoCreditCode('91320700MA1N0000'.padEnd(17, '2')),

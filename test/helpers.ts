@@ -135,6 +135,10 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
 
 export const approver = { sub: 'approval:clerk', role: 'approval' as const, department: DEMO.approvalDepartment };
 export const foodDivision = { sub: 'supervision:food', role: 'supervision' as const, department: DEMO.market, division: DEMO.marketFoodDivision };
+/** The rehearsal region's own people (培训演练): its items never reach a live department. */
+export const trainingApprover = { sub: 'approval:training-clerk', role: 'approval' as const, department: DEMO.training.approvalDepartment };
+export const trainingFoodDivision = { sub: 'supervision:training-food', role: 'supervision' as const, department: DEMO.training.market, division: DEMO.training.marketFoodDivision };
+export const trainingHousing = { sub: 'supervision:training-housing', role: 'supervision' as const, department: DEMO.training.housing, division: DEMO.training.housingDivision };
 export const healthDivision = { sub: 'supervision:health', role: 'supervision' as const, department: DEMO.health, division: DEMO.healthDivision };
 
 export async function tokenFor(config: AppConfig, p: Principal): Promise<string> {

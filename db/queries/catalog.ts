@@ -44,6 +44,19 @@ export function policyMisfit(units: Awaited<ReturnType<typeof policyUnits>>, pol
   return `deadline policy ${policyCode} counts in minutes (rehearsal): an item of live region ${regionCode} cannot take it`;
 }
 
+/**
+ * Why a department of `departmentRegion` may not handle or supervise an item of `itemRegion`, or
+ * null: rehearsal (a training region, its policy in minutes) and live work never meet, so a
+ * rehearsal case never reaches a live inbox, phone, statistic or the credit platform.
+ */
+export function worldMisfit(units: Awaited<ReturnType<typeof policyUnits>>, itemRegion: string, departmentCode: string, departmentRegion: string): string | null {
+  const rehearsal = (r: string) => units.regions.get(r) === 'minute';
+  if (rehearsal(itemRegion) === rehearsal(departmentRegion)) return null;
+  return rehearsal(itemRegion)
+    ? `an item of rehearsal region ${itemRegion} cannot be handled by department ${departmentCode} of live region ${departmentRegion}`
+    : `an item of live region ${itemRegion} cannot be handled by department ${departmentCode} of rehearsal region ${departmentRegion}`;
+}
+
 export function listApprovalItems(db: Db, f: { departmentCode?: string; regionCode?: string }): Promise<ApprovalItemRow[]> {
   const where: SQL[] = [];
   if (f.departmentCode) where.push(eq(approvalItems.departmentCode, f.departmentCode));

@@ -106,14 +106,14 @@ async function runOurs(stack: BenchStack, round: number): Promise<Result> {
   const ours = await startOurWorker(stack, t, { taskQueue: `bench-loop-${process.pid}`, poolMax: 20, onQuery: (q) => statements.set(q, (statements.get(q) ?? 0) + 1) });
   const { config, database } = ours;
   const app = await buildApp({ config, database, temporal: t.client, verifier: await createVerifier(config) });
-  const approver = await signDevToken(config, { sub: 'bench:clerk', role: 'approval', department: DEMO.approvalDepartment });
-  const food = await signDevToken(config, { sub: 'bench:food', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision });
+  const approver = await signDevToken(config, { sub: 'bench:clerk', role: 'approval', department: DEMO.training.approvalDepartment });
+  const food = await signDevToken(config, { sub: 'bench:food', role: 'supervision', department: DEMO.training.market, division: DEMO.training.marketFoodDivision });
   const call = async (url: string, token: string, payload?: unknown, expect = 200) => {
     const r = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
     if (r.statusCode !== expect) throw new Error(`POST ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
   };
   const no = (i: number) => `BL${process.pid}R${round}-${i}`;
-  const task = (i: number) => `task-${no(i)}.${DEMO.market}`;
+  const task = (i: number) => `task-${no(i)}.${DEMO.training.market}`;
   statements.clear();
   const result = await measure(stack, t.client, 'ours (API + approvalCase/supervisionTask)', async (i) => {
     const applicant = { creditCode: demoCreditCode(`91320700L${String(round * 100_000 + i).padStart(8, '0')}`), name: '连云港演练食品店', phone: '13700000002' };

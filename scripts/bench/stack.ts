@@ -138,6 +138,12 @@ export async function startBareWorker(stack: BenchStack, t: Temporal, o: WorkerO
 /** `creditTag`: two letters in the applicants' credit codes, `91320700` + tag + the number on 8 digits. */
 export type TaskBatch = { prefix: string; n: number; itemCode: string; itemName: string; regionCode: string; creditTag: string; taskQueue: string };
 
+/** The food departments of a batch: the rehearsal region's own for a rehearsal item (培训演练 apart). */
+const foodSide = (b: TaskBatch) =>
+  b.regionCode === DEMO.trainingRegion
+    ? { approval: DEMO.training.approvalDepartment, market: DEMO.training.market, division: DEMO.training.marketFoodDivision, item: 'TR-JG-FOOD-01' }
+    : { approval: DEMO.approvalDepartment, market: DEMO.market, division: DEMO.marketFoodDivision, item: 'JG-FOOD-01' };
+
 /**
  * `n` supervisionTask workflows of DEMO's food division, started as the case's push starts them
  * (its search attributes, the claim window opened under the item's policy at `openedAt()`), under
@@ -145,27 +151,28 @@ export type TaskBatch = { prefix: string; n: number; itemCode: string; itemName:
  * Answers the task id of number g.
  */
 export async function startBenchTasks(database: Database, client: Client, b: TaskBatch, openedAt: () => Date): Promise<(g: number) => string> {
+  const side = foodSide(b);
   await database.sql.unsafe(`
     insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code,
                        applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by)
-    select '${b.prefix}-' || g, 'case-${b.prefix}-' || g, '${b.itemCode}', 1, '${DEMO.approvalDepartment}', '${b.regionCode}',
+    select '${b.prefix}-' || g, 'case-${b.prefix}-' || g, '${b.itemCode}', 1, '${side.approval}', '${b.regionCode}',
            '91320700${b.creditTag}' || lpad(g::text, 8, '0'), '企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
     from generate_series(0, ${b.n - 1}) g`);
   const terms = await itemTerms(database.db, b.itemCode);
   const policy = snapshotOf(terms.policy);
   const calendar = await databaseCalendar(database.db).current(terms.calendarVersion);
-  const taskId = (g: number) => `task-${b.prefix}-${g}.${DEMO.market}`;
+  const taskId = (g: number) => `task-${b.prefix}-${g}.${side.market}`;
   await pool(b.n, 50, async (g) => {
     const at = openedAt();
     const claimWindow = { openedAt: at.toISOString(), ...computeDeadline(calendar, policy, at, policy.claimWindow, policy.claimRemindBefore), policy };
     const [no, creditCode] = [`${b.prefix}-${g}`, `91320700${b.creditTag}${String(g).padStart(8, '0')}`];
     const input: SupervisionTaskInput = {
       taskId: taskId(g), applicationNo: no, caseWorkflowId: `case-${no}`, dossierId: g, creditCode, applicantName: `企业${g}`, claimWindow,
-      departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, supervisionItemCode: 'JG-FOOD-01', itemCode: b.itemCode, itemName: b.itemName, regionCode: b.regionCode,
+      departmentCode: side.market, divisionCode: side.division, supervisionItemCode: side.item, itemCode: b.itemCode, itemName: b.itemName, regionCode: b.regionCode,
     };
     const searchAttributes = {
-      SgApplicationNo: [no], SgCreditCode: [creditCode], SgItemCode: [b.itemCode], SgRegion: [b.regionCode], SgDepartment: [DEMO.market],
-      SgDivision: [DEMO.marketFoodDivision], SgStage: ['awaiting-claim'], SgDueAt: [new Date(claimWindow.dueAt)],
+      SgApplicationNo: [no], SgCreditCode: [creditCode], SgItemCode: [b.itemCode], SgRegion: [b.regionCode], SgDepartment: [side.market],
+      SgDivision: [side.division], SgStage: ['awaiting-claim'], SgDueAt: [new Date(claimWindow.dueAt)],
     };
     await client.workflow.start('supervisionTask', { taskQueue: b.taskQueue, workflowId: input.taskId, args: [input], searchAttributes });
   });

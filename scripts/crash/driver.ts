@@ -13,7 +13,7 @@ import type { Rng } from './rng.js';
 import { apiRequest, sleep } from '../stack/proc.js';
 
 export const ITEM = 'TR-FOOD-01';
-export const SUPERVISING_DEPARTMENT = 'LYG-SJJ';
+export const SUPERVISING_DEPARTMENT = 'TR-SJJ'; // the rehearsal region's own (DEMO.training.market)
 export const STEPS = ['submitted', 'decided', 'claimed', 'inspected', 'fed-back', 'closed'] as const;
 export type Step = (typeof STEPS)[number];
 

@@ -55,8 +55,8 @@ async function driveUnderChaos(crash: CrashStack, o: CrashTestOptions, log: (msg
   const rng = createRng(o.seed);
   const token = (p: Principal) => signDevToken(stack.config, p);
   const tokens = {
-    approver: await token({ sub: 'approval:crash-clerk', role: 'approval', department: DEMO.approvalDepartment }),
-    inspector: await token({ sub: 'supervision:crash-inspector', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision }),
+    approver: await token({ sub: 'approval:crash-clerk', role: 'approval', department: DEMO.training.approvalDepartment }),
+    inspector: await token({ sub: 'supervision:crash-inspector', role: 'supervision', department: DEMO.training.market, division: DEMO.training.marketFoodDivision }),
   };
   const t0 = Date.now();
   let chaosFailed = false;

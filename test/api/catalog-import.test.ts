@@ -90,7 +90,7 @@ describe('catalog import', () => {
       '\uFEFFcode,name,subItem,type,departmentCode,regionCode,materials,statutoryDays,commitmentAllowed,commitmentScenarios,commitmentPeriodDays\r\n' +
       `${prefix}-1,"食品经营许可，含""网络""经营, 新办","第一行\r\n第二行",行政许可,LYG-SPJ,320700,"申请书; 营业执照, 复印件 ;",10,否,,\r\n` +
       `${prefix}-2,公共场所卫生许可,,行政许可,LYG-SPJ,320700,申请书,20,是,deferred-materials;verification,30\r\n` +
-      `${prefix}-3,酒类经营许可,,行政许可,LYG-SPJ,TRAIN-320700,,15,FALSE,,\r\n` +
+      `${prefix}-3,酒类经营许可,,行政许可,LYG-SPJ,320700,,15,FALSE,,\r\n` +
       ',,,,,,,,,,\r\n';
     const r = await importCsv('approval', 'approver', csv);
     expect(r.statusCode, r.body).toBe(200);
@@ -99,7 +99,7 @@ describe('catalog import', () => {
     expect(rows.map((x) => [x.code, x.name, x.subItem, x.materials, x.commitmentAllowed, x.commitmentScenarios, x.commitmentPeriodDays, x.regionCode])).toEqual([
       [`${prefix}-1`, '食品经营许可，含"网络"经营, 新办', '第一行\n第二行', ['申请书', '营业执照, 复印件'], false, [], null, '320700'],
       [`${prefix}-2`, '公共场所卫生许可', null, ['申请书'], true, ['deferred-materials', 'verification'], 30, '320700'],
-      [`${prefix}-3`, '酒类经营许可', null, [], false, [], null, 'TRAIN-320700'],
+      [`${prefix}-3`, '酒类经营许可', null, [], false, [], null, '320700'],
     ]);
     expect(await written(prefix)).toEqual({ items: 3, versions: 3, changes: 3 });
   });

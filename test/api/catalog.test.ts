@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { and, count, eq } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
-import { alerts, approvalItemVersions, catalogChanges, notifications, tasks } from '../../db/schema/index.js';
-import { approver, database, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { alerts, approvalItemVersions, catalogChanges, linkages, notifications, tasks } from '../../db/schema/index.js';
+import { approver, database, foodDivision, trainingApprover, trainingHousing, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -21,6 +21,8 @@ const people = {
   admin: { sub: 'admin:320700', role: 'regional-admin', region: '320700' } as Principal,
   otherAdmin: { sub: 'admin:320100', role: 'regional-admin', region: '320100' } as Principal,
   otherApprover: { sub: 'approval:other', role: 'approval', department: 'OTHER-SPJ' } as Principal,
+  trainingApprover,
+  trainingHousing,
 };
 const tokens = {} as Record<keyof typeof people, string>;
 
@@ -199,14 +201,35 @@ describe('unrouted cases (无监管兜底)', () => {
 
 describe('the training policy', () => {
   it('a live item cannot take the training (minutes) policy, by one item or by import; a rehearsal item can', async () => {
-    const item = (region: string) => ({ code: uniqueId('POL'), name: '演练策略事项', type: '行政许可', departmentCode: 'LYG-SPJ', regionCode: region, statutoryDays: 10, deadlinePolicy: 'training' });
+    const item = (region: string, departmentCode = 'LYG-SPJ') => ({ code: uniqueId('POL'), name: '演练策略事项', type: '行政许可', departmentCode, regionCode: region, statutoryDays: 10, deadlinePolicy: 'training' });
     const live = await call('POST', '/v1/approval-items', 'approver', item('320700'));
     expect(live.statusCode, live.body).toBe(422);
     expect(live.json().detail).toMatch(/counts in minutes .* cannot take it/);
     const imported = await call('POST', '/v1/approval-items/import', 'approver', { items: [item('320700')] });
     expect(imported.statusCode).toBe(422);
     expect(imported.body).toMatch(/deadlinePolicy/);
-    expect((await call('POST', '/v1/approval-items', 'approver', item('TRAIN-320700'))).statusCode).toBe(201);
+    expect((await call('POST', '/v1/approval-items', 'trainingApprover', item('TRAIN-320700', DEMO.training.approvalDepartment))).statusCode).toBe(201);
+  });
+
+  it('rehearsal and live work never meet: no rehearsal item of a live department, no linkage across (培训演练 apart)', async () => {
+    // A live department cannot hold an item of the rehearsal region, by one item or by import.
+    const mixed = { code: uniqueId('MIX'), name: '演练事项', type: '行政许可', departmentCode: 'LYG-SPJ', regionCode: DEMO.trainingRegion, statutoryDays: 10 };
+    const one = await call('POST', '/v1/approval-items', 'approver', mixed);
+    expect(one.statusCode, one.body).toBe(422);
+    expect(one.json().detail).toBe(`an item of rehearsal region ${DEMO.trainingRegion} cannot be handled by department LYG-SPJ of live region 320700`);
+    const imported = await call('POST', '/v1/approval-items/import', 'approver', { items: [mixed] });
+    expect(imported.statusCode).toBe(422);
+    expect(imported.body).toMatch(/items\[0\]\.regionCode/);
+    // A rehearsal item cannot be linked to a live supervising department, nor a live item to a rehearsal one.
+    const toLive = await call('POST', '/v1/linkages', 'trainingApprover', { approvalItemCode: 'TR-FOOD-01', supervisionDepartmentCode: DEMO.market });
+    expect(toLive.statusCode, toLive.body).toBe(422);
+    expect(toLive.json().detail).toMatch(/TR-FOOD-01: an item of rehearsal region .* cannot be handled by department LYG-SJJ of live region 320700/);
+    const toRehearsal = await call('POST', '/v1/linkages', 'approver', { approvalItemCode: 'SP-ROAD-01', supervisionDepartmentCode: DEMO.training.housing });
+    expect(toRehearsal.statusCode, toRehearsal.body).toBe(422);
+    expect(await database().db.select().from(linkages).where(and(eq(linkages.approvalItemCode, 'SP-ROAD-01'), eq(linkages.supervisionDepartmentCode, DEMO.training.housing)))).toEqual([]);
+    // The seeded rehearsal items are handled and supervised in the rehearsal region only.
+    const seeded = (await call('GET', '/v1/linkages?approvalItemCode=TR-FOOD-01', 'trainingApprover')).json().items;
+    expect(seeded.map((l: { supervisionDepartmentCode: string }) => l.supervisionDepartmentCode)).toEqual([DEMO.training.market]);
   });
 });
 });

@@ -7,21 +7,22 @@ import type { FastifyInstance } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
 import { creditProfiles, creditRecords, notifications } from '../../db/schema/index.js';
-import { approver, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { trainingApprover, trainingHousing, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
 let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('loop-tq') });
-const housing: Principal = { sub: 'supervision:housing', role: 'supervision', department: DEMO.housing, division: DEMO.housingDivision };
+// The rehearsal region's item, worked by the rehearsal region's own departments (培训演练 apart).
+const housing: Principal = trainingHousing;
 const tokens = { approver: '', housing: '', otherDivision: '' };
 
 beforeAll(async () => {
   harness = await startApiHarness(config);
   app = harness.app;
-  tokens.approver = await tokenFor(config, approver);
+  tokens.approver = await tokenFor(config, trainingApprover);
   tokens.housing = await tokenFor(config, housing);
-  tokens.otherDivision = await tokenFor(config, { ...housing, sub: 'supervision:other', division: 'LYG-ZJJ-OTHER' });
+  tokens.otherDivision = await tokenFor(config, { ...housing, sub: 'supervision:other', division: 'TR-ZJJ-OTHER' });
 });
 afterAll(() => harness?.stop());
 
@@ -53,7 +54,7 @@ describe('事后核查 through revocation, on the dev server', () => {
     const decided = await call('POST', `/v1/applications/${no}/decision`, tokens.approver, { outcome: 'approve', opinion: '告知承诺，当场发证' });
     expect(decided.json()).toMatchObject({ licenceStatus: 'issued', stage: 'licensed' });
 
-    const taskId = `task-${no}.${DEMO.housing}`;
+    const taskId = `task-${no}.${DEMO.training.housing}`;
     await waitFor('task pushed', async () => (await call('GET', `/v1/tasks/${taskId}`, tokens.housing)).statusCode === 200);
     expect((await call('POST', `/v1/tasks/${taskId}/claim`, tokens.housing)).statusCode).toBe(200);
     expect((await call('POST', `/v1/tasks/${taskId}/inspection`, tokens.housing, { finishedAt: new Date().toISOString(), findings: '现场核查：安全施工措施未落实' })).statusCode).toBe(200);
@@ -90,7 +91,7 @@ describe('事后核查 through revocation, on the dev server', () => {
     const [profile] = await database().db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode));
     expect(profile!.brokenCommitments).toBe(1);
     const told = await database().db.select().from(notifications).where(and(eq(notifications.applicationNo, no), eq(notifications.template, 'revocation-notice')));
-    expect(told.map((n) => n.businessKey)).toEqual([`${no}:revocation-notice:${DEMO.housing}`]);
+    expect(told.map((n) => n.businessKey)).toEqual([`${no}:revocation-notice:${DEMO.training.housing}`]);
     const kinds = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items.map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['rectification-ordered', 'reinspection-due', 'reinspection', 'result-received', 'revocation-pending', 'licence-revoked', 'credit-record', 'case-closed']));
 

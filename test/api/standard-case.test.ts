@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { count, eq } from 'drizzle-orm';
 import { auditEvents, cases, notifications, tasks } from '../../db/schema/index.js';
-import { approver, database, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { approver, database, foodDivision, trainingApprover, trainingFoodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -20,6 +20,8 @@ beforeAll(async () => {
   tokens.food = await tokenFor(config, foodDivision);
   tokens.otherDivision = await tokenFor(config, { ...foodDivision, sub: 'supervision:equipment', division: 'LYG-SJJ-TZSB' });
   tokens.operator = await tokenFor(config, { sub: 'ops', role: 'operator' });
+  tokens.trainingApprover = await tokenFor(config, trainingApprover);
+  tokens.trainingFood = await tokenFor(config, trainingFoodDivision);
 });
 
 afterAll(() => harness?.stop());
@@ -128,19 +130,21 @@ describe('a case on the standard route, over HTTP', () => {
 
   it('runs a training-region case with minutes for working days (培训演练)', async () => {
     const body = application({ itemCode: 'TR-FOOD-01' });
-    const created = await call('POST', '/v1/applications', tokens.approver, body);
+    // Worked by the rehearsal region's own departments: a live clerk may not even submit it.
+    expect((await call('POST', '/v1/applications', tokens.approver, body)).statusCode).toBe(403);
+    const created = await call('POST', '/v1/applications', tokens.trainingApprover, body);
     expect(created.statusCode, created.body).toBe(201);
-    const detail = (await call('GET', `/v1/applications/${body.applicationNo}`, tokens.approver)).json();
+    const detail = (await call('GET', `/v1/applications/${body.applicationNo}`, tokens.trainingApprover)).json();
     const decision = detail.deadlines.find((d: { kind: string }) => d.kind === 'decision');
     // Statutory limit of the training policy: 10 minutes from routing, final (not provisional).
     expect(Date.parse(decision.dueAt) - Date.parse(detail.createdAt)).toBeGreaterThan(9 * 60_000);
     expect(Date.parse(decision.dueAt) - Date.parse(detail.createdAt)).toBeLessThan(11 * 60_000);
     expect(decision.provisional).toBe(false);
 
-    await call('POST', `/v1/applications/${body.applicationNo}/decision`, tokens.approver, { outcome: 'approve', opinion: '演练' });
-    const taskId = `task-${body.applicationNo}.${DEMO.market}`;
+    await call('POST', `/v1/applications/${body.applicationNo}/decision`, tokens.trainingApprover, { outcome: 'approve', opinion: '演练' });
+    const taskId = `task-${body.applicationNo}.${DEMO.training.market}`;
     const task = await waitFor(async () => {
-      const r = await call('GET', `/v1/tasks/${taskId}`, tokens.food);
+      const r = await call('GET', `/v1/tasks/${taskId}`, tokens.trainingFood);
       return r.statusCode === 200 ? (r.json() as { pushedAt: string; claimDueAt: string; claimDueProvisional: boolean }) : null;
     });
     expect(Date.parse(task.claimDueAt) - Date.parse(task.pushedAt)).toBe(3 * 60_000);
@@ -148,6 +152,8 @@ describe('a case on the standard route, over HTTP', () => {
     const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, taskId));
     expect(row!.claimRemindAt!.getTime()).toBe(row!.claimDueAt.getTime() - 60_000);
     expect(row!.policy).toMatchObject({ code: 'training', unit: 'minute', claimWindow: 3 });
+    // Never in a live inbox.
+    expect((await call('GET', `/v1/tasks/${taskId}`, tokens.food)).statusCode).toBe(403);
   });
 
   it('refuses a request without a valid token with 401', async () => {

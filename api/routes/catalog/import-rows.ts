@@ -3,7 +3,7 @@
 // caller's scope. Every problem of every row is found; nothing stops early.
 import { z } from 'zod';
 import type { Db } from '../../../db/client.js';
-import { knownReferences, policyMisfit, policyUnits } from '../../../db/queries/catalog.js';
+import { knownReferences, policyMisfit, policyUnits, worldMisfit } from '../../../db/queries/catalog.js';
 import type { Principal } from '../../auth.js';
 import type { Catalog, RowSchema } from './entries.js';
 import { CsvError, parseCsv } from '../../csv.js';
@@ -117,7 +117,9 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
       if (v) set.add(v);
     }
   }
-  const [known, units] = await Promise.all([knownReferences(db, want, catalog.table), policyUnits(db, [...want.policies], [...want.regions])]);
+  const known = await knownReferences(db, want, catalog.table);
+  // The departments' regions too: a rehearsal item is handled by a rehearsal department only.
+  const units = await policyUnits(db, [...want.policies], [...new Set([...want.regions, ...[...known.departments.values()].map((d) => d.regionCode)])]);
 
   const firstAt = new Map<string, string>();
   for (const { row, ref } of parsed) {
@@ -144,6 +146,8 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
     if (policy && !known.policies.has(policy)) problem('deadlinePolicy', `deadline policy ${policy} does not exist`);
     const misfit = policy && regionCode && policyMisfit(units, policy, regionCode);
     if (misfit) problem('deadlinePolicy', misfit);
+    const world = department && regionCode && known.regions.has(regionCode) && worldMisfit(units, regionCode, department.code, department.regionCode);
+    if (world) problem('regionCode', world);
     const divisionCode = ref('divisionCode');
     const divisionOf = divisionCode ? known.divisions.get(divisionCode) : undefined;
     if (divisionCode && !divisionOf) problem('divisionCode', `division ${divisionCode} does not exist`);

@@ -2,7 +2,7 @@
 // at a time. A change of an approval item makes a new version; running cases keep theirs.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { itemOwner, listApprovalItems, listSupervisionItems, policyMisfit, policyUnits } from '../../../db/queries/catalog.js';
+import { itemOwner, listApprovalItems, listSupervisionItems, policyMisfit, policyUnits, worldMisfit } from '../../../db/queries/catalog.js';
 import { divisionByCode, regionExists } from '../../../db/queries/organization.js';
 import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
 import { ROLES, changeActorOf } from '../../auth.js';
@@ -31,12 +31,10 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
     const dept = await departmentOf(app, b.departmentCode, 'approval');
     mayWrite(req.principal, dept);
     if (!(await regionExists(app.db, b.regionCode))) throw unprocessable(`region ${b.regionCode} does not exist`);
-    if (b.deadlinePolicy) {
-      const units = await policyUnits(app.db, [b.deadlinePolicy], [b.regionCode]);
-      if (!units.policies.has(b.deadlinePolicy)) throw unprocessable(`deadline policy ${b.deadlinePolicy} does not exist`);
-      const misfit = policyMisfit(units, b.deadlinePolicy, b.regionCode);
-      if (misfit) throw unprocessable(misfit);
-    }
+    const units = await policyUnits(app.db, b.deadlinePolicy ? [b.deadlinePolicy] : [], [b.regionCode, dept.regionCode]);
+    if (b.deadlinePolicy && !units.policies.has(b.deadlinePolicy)) throw unprocessable(`deadline policy ${b.deadlinePolicy} does not exist`);
+    const misfit = (b.deadlinePolicy && policyMisfit(units, b.deadlinePolicy, b.regionCode)) || worldMisfit(units, b.regionCode, dept.code, dept.regionCode);
+    if (misfit) throw unprocessable(misfit);
     // Changing an existing item needs the right over the department that owns it now too,
     // so no one takes over another department's item by posting its code.
     const owner = await itemOwner(app.db, approvalItems, b.code);

@@ -10,7 +10,7 @@ import { divisionByCode } from '../../../db/queries/organization.js';
 import { changeActorOf, type Principal } from '../../auth.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../errors.js';
 import { code, shortText } from '../../schemas.js';
-import { afterRoutingChange, departmentOf, errors, idParam, linkageView, view } from './scope.js';
+import { afterRoutingChange, departmentOf, errors, idParam, linkageView, sameWorld, view } from './scope.js';
 
 const confirmation = z.object({ supervisionItemCode: code, divisionCode: code }).strict();
 const dispute = z.object({ reason: shortText(2000) }).strict();
@@ -44,6 +44,8 @@ async function confirmingPair(app: FastifyInstance, departmentCode: string, item
 async function settled(app: FastifyInstance, l: LinkageRow, b: z.infer<typeof settlement>, p: Principal): Promise<Partial<LinkageRow>> {
   if (b.decision === 'reject') return { status: 'rejected' };
   const dept = await departmentOf(app, b.departmentCode!, 'supervision');
+  const item = await approvalItemByCode(app.db, l.approvalItemCode);
+  if (item) await sameWorld(app, item, dept);
   if (dept.code !== l.supervisionDepartmentCode) {
     const clash = await linkageBetween(app.db, l.approvalItemCode, dept.code);
     if (clash) throw conflict(`item ${l.approvalItemCode} already has linkage ${clash.id} to ${dept.code}`);

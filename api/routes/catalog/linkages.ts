@@ -7,7 +7,7 @@ import { linkageBetween, listLinkages, proposeLinkage } from '../../../db/querie
 import { ROLES, changeActorOf } from '../../auth.js';
 import { conflict, forbidden, unprocessable } from '../../errors.js';
 import { code } from '../../schemas.js';
-import { departmentOf, errors, linkageView, view } from './scope.js';
+import { departmentOf, errors, linkageView, sameWorld, view } from './scope.js';
 
 const listQuery = z.object({ approvalItemCode: code.optional(), departmentCode: code.optional(), status: linkageView.shape.status.optional() }).strict();
 const proposal = z.object({ approvalItemCode: code, supervisionDepartmentCode: code }).strict();
@@ -28,7 +28,7 @@ const linkageRoutes: FastifyPluginAsyncZod = async (app) => {
       const item = await approvalItemByCode(app.db, approvalItemCode);
       if (!item) throw unprocessable(`approval item ${approvalItemCode} does not exist`);
       if (item.departmentCode !== req.principal.department) throw forbidden(`approval item ${item.code} belongs to department ${item.departmentCode}`);
-      await departmentOf(app, supervisionDepartmentCode, 'supervision');
+      await sameWorld(app, item, await departmentOf(app, supervisionDepartmentCode, 'supervision'));
       const existing = await linkageBetween(app.db, item.code, supervisionDepartmentCode);
       if (existing) throw conflict(`linkage ${existing.id} of ${item.code} to ${supervisionDepartmentCode} already exists (${existing.status})`);
       return reply.code(201).send(view(await proposeLinkage(app.db, item.code, supervisionDepartmentCode, changeActorOf(req.principal))));

@@ -8,6 +8,7 @@ import { unroutedCaseWorkflows } from '../../../db/queries/cases.js';
 import { linkageStatus } from '../../../db/schema/index.js';
 import type { LinkageRow } from '../../../db/queries/linkages.js';
 import { departmentByCode, type DepartmentRow } from '../../../db/queries/organization.js';
+import { policyUnits, worldMisfit } from '../../../db/queries/catalog.js';
 import type { Principal } from '../../auth.js';
 import { forbidden, problems, unprocessable } from '../../errors.js';
 import { pick } from '../../schemas.js';
@@ -21,6 +22,15 @@ export async function departmentOf(app: FastifyInstance, code: string, side?: 'a
   if (!d) throw unprocessable(`department ${code} does not exist`);
   if (side && d.side !== side) throw unprocessable(`department ${code} is on the ${d.side} side, not ${side}`);
   return d;
+}
+
+/**
+ * A 422 when a linkage would join rehearsal and live work: an item of a training region is
+ * supervised by a department of a training region only, and a live item by a live one.
+ */
+export async function sameWorld(app: FastifyInstance, item: { code: string; regionCode: string }, dept: DepartmentRow): Promise<void> {
+  const misfit = worldMisfit(await policyUnits(app.db, [], [item.regionCode, dept.regionCode]), item.regionCode, dept.code, dept.regionCode);
+  if (misfit) throw unprocessable(`approval item ${item.code}: ${misfit}`);
 }
 
 /** Regional admins write for their region; a department writes its own entries. */
