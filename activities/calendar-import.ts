@@ -7,7 +7,6 @@ import { Context } from '@temporalio/activity';
 import { and, asc, eq, gt, gte, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { auditEvents, calendarImports, cases, tasks } from '../db/schema/index.js';
 import { computeDeadline } from '../workflows/domain/deadlines.js';
-import type { WorkingCalendar } from '../workflows/domain/working-days.js';
 import { calendarChangedSignal } from '../workflows/contracts.js';
 import type { Ctx } from './context.js';
 import { movedStep, writeWithStep } from './steps.js';
@@ -27,6 +26,9 @@ export interface RetimeProgress {
   casesSignalled: number;
   tasksSignalled: number;
 }
+
+/** A region's own days move only that region's deadlines; the national schedule every region's. */
+const inRegion = (imp: Import): SQL | undefined => (imp.regionCode ? eq(cases.regionCode, imp.regionCode) : undefined);
 
 /** Cases awaiting a decision whose deadline is on or after `since`, or still provisional. */
 const decisionTouched = (since: Date) => and(eq(cases.stage, 'awaiting-decision'), or(gte(cases.decisionDueAt, since), eq(cases.decisionDueProvisional, true)));
@@ -48,19 +50,19 @@ async function signalAll(ctx: Ctx, workflowIds: string[], imp: Import): Promise<
 }
 
 /** One page of decision deadlines of the read model, again from routing; once per case and import. */
-async function retimeDecisionPage(ctx: Ctx, imp: Import, since: Date, after: string, calendar: WorkingCalendar): Promise<{ keys: string[]; done: number }> {
+async function retimeDecisionPage(ctx: Ctx, imp: Import, since: Date, after: string): Promise<{ keys: string[]; done: number }> {
   const { db } = ctx;
   const page = await db
     .select({ c: cases, routedAt: auditEvents.at })
     .from(cases)
     .innerJoin(auditEvents, eq(auditEvents.eventKey, sql`${cases.applicationNo} || ':routed'`))
-    .where(and(decisionTouched(since), gt(cases.applicationNo, after)))
+    .where(and(decisionTouched(since), inRegion(imp), gt(cases.applicationNo, after)))
     .orderBy(asc(cases.applicationNo))
     .limit(PAGE);
   const moved = await Promise.all(
     page.map(async ({ c, routedAt }) => {
       if (!c.decisionWindow || !c.decisionDueAt) return 0;
-      const due = computeDeadline(calendar, c.decisionWindow, routedAt, c.decisionWindow.amount, 0);
+      const due = computeDeadline(await ctx.calendar.current(c.regionCode), c.decisionWindow, routedAt, c.decisionWindow.amount, 0);
       if (due.dueAt === c.decisionDueAt.toISOString() && due.provisional === c.decisionDueProvisional) return 0;
       const step = movedStep({ key: `${c.applicationNo}:retimed:decision:${imp.id}`, applicationNo: c.applicationNo, label: 'decision deadline', window: 'decision', from: c.decisionDueAt, to: due.dueAt, provisional: due.provisional, importId: imp.id, year: imp.year });
       await writeWithStep(db, db.update(cases).set({ decisionDueAt: new Date(due.dueAt), decisionDueProvisional: due.provisional }).where(eq(cases.applicationNo, c.applicationNo)), step, ctx.clock());
@@ -86,13 +88,13 @@ const tasksWaiting = (since: Date): SQL =>
   )!;
 
 async function signalCasePage(ctx: Ctx, imp: Import, since: Date, after: string): Promise<string[]> {
-  const page = await ctx.db.select({ key: cases.applicationNo, workflowId: cases.workflowId }).from(cases).where(and(casesWaiting(since), gt(cases.applicationNo, after))).orderBy(asc(cases.applicationNo)).limit(PAGE);
+  const page = await ctx.db.select({ key: cases.applicationNo, workflowId: cases.workflowId }).from(cases).where(and(casesWaiting(since), inRegion(imp), gt(cases.applicationNo, after))).orderBy(asc(cases.applicationNo)).limit(PAGE);
   await signalAll(ctx, page.map((c) => c.workflowId), imp);
   return page.map((c) => c.key);
 }
 
 async function signalTaskPage(ctx: Ctx, imp: Import, since: Date, after: string): Promise<string[]> {
-  const page = await ctx.db.select({ key: tasks.taskId }).from(tasks).where(and(tasksWaiting(since), gt(tasks.taskId, after))).orderBy(asc(tasks.taskId)).limit(PAGE);
+  const page = await ctx.db.select({ key: tasks.taskId }).from(tasks).where(and(tasksWaiting(since), imp.regionCode ? eq(tasks.regionCode, imp.regionCode) : undefined, gt(tasks.taskId, after))).orderBy(asc(tasks.taskId)).limit(PAGE);
   const ids = page.map((t) => t.key);
   await signalAll(ctx, ids, imp);
   return ids;
@@ -118,13 +120,12 @@ export async function retimeAfterCalendarImport(ctx: Ctx, input: { importId: num
   const earliest = imp.changedDates.length > 0 ? [...imp.changedDates].sort()[0]! : null;
   // A deadline on or after the first changed day, or any provisional one, may move.
   const since = earliest ? new Date(`${earliest}T00:00:00+08:00`) : new Date('9999-01-01T00:00:00Z');
-  const calendar = await ctx.calendar.current();
   const activity = activityContext();
   const p: RetimeProgress = (activity?.info.heartbeatDetails as RetimeProgress | undefined) ?? { phase: 'decisions', after: '', casesRetimed: 0, casesSignalled: 0, tasksSignalled: 0 };
   for (;;) {
     let keys: string[];
     if (p.phase === 'decisions') {
-      const r = await retimeDecisionPage(ctx, imp, since, p.after, calendar);
+      const r = await retimeDecisionPage(ctx, imp, since, p.after);
       keys = r.keys;
       p.casesRetimed += r.done;
     } else if (p.phase === 'cases') {

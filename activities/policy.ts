@@ -10,7 +10,7 @@ import type { WorkingCalendar } from '../workflows/domain/working-days.js';
 
 /** The task's policy and the calendar version of the same moment, in one statement. */
 export const taskPolicy = preparedPerDb((db) =>
-  db.select({ policy: tasks.policy, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_policy'),
+  db.select({ policy: tasks.policy, regionCode: tasks.regionCode, calendarVersion: calendarVersionColumn }).from(tasks).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_policy'),
 );
 
 /** What a task's later windows count with. */
@@ -55,7 +55,7 @@ export function decisionWindow(policy: DeadlinePolicy | undefined, statutoryDays
 
 /** 材料延期: the item's commitment period (the policy's, else the item's, else 20 working days). */
 export async function commitmentRule(db: Db, itemCode: string) {
-  const { policy, commitmentPeriodDays, calendarVersion } = await itemTerms(db, itemCode);
+  const { policy, regionCode, commitmentPeriodDays, calendarVersion } = await itemTerms(db, itemCode);
   const unit: PolicyUnit = { unit: policy.unit as PolicyUnit['unit'], officeTime: policy.officeTime };
-  return { policy, unit, period: policy.commitmentPeriod ?? commitmentPeriodDays ?? 20, calendarVersion };
+  return { policy, unit, period: policy.commitmentPeriod ?? commitmentPeriodDays ?? 20, regionCode, calendarVersion };
 }

@@ -62,7 +62,7 @@ export async function retimeTask(ctx: Ctx, input: { taskId: string; importId: nu
   const opened = await w.opened(ctx, task);
   const stored = w.stored(task);
   if (!opened || !stored.dueAt) return unchanged;
-  const due = w.due(await ctx.calendar.current(), task.policy, opened.at);
+  const due = w.due(await ctx.calendar.current(task.regionCode), task.policy, opened.at);
   if (stored.dueAt.toISOString() !== due.dueAt || (stored.provisional !== undefined && stored.provisional !== due.provisional)) {
     const now = ctx.clock();
     const round = opened.round === undefined ? '' : `:${opened.round}`;
@@ -96,7 +96,7 @@ export async function retimeCaseWindow(ctx: Ctx, input: { applicationNo: string;
   const [opened] = c
     ? await db.select({ at: auditEvents.at, kind: auditEvents.kind }).from(auditEvents).where(and(eq(auditEvents.applicationNo, input.applicationNo), inArray(auditEvents.kind, w.opening))).orderBy(desc(auditEvents.id)).limit(1)
     : [];
-  const due = c && opened ? await w.due(ctx, c, await ctx.calendar.current(), opened) : null;
+  const due = c && opened ? await w.due(ctx, c, await ctx.calendar.current(c.regionCode), opened) : null;
   if (!due) return { dueAt: input.dueAt, remindAt: input.remindAt, moved: false };
   const moved = due.dueAt !== input.dueAt;
   if (moved) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadConfigOrExit, projectRoot } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { buildApp } from './app.js';
+import { startRetiming } from './routes/calendar.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -23,6 +24,9 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  // An import whose re-timing never started (the seed's, or one whose API died in between)
+  // is started now; one running or done is left alone (same workflow id).
+  await startRetiming(app).catch((err: unknown) => log.warn({ err }, 'could not start the re-timing of earlier calendar imports; the next import retries'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'api', 'server.ts')) {

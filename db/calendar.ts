@@ -1,9 +1,9 @@
 // Calendar storage: imports of official schedules, and loading what the arithmetic needs.
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { calendarDays, calendarImports, calendarYears } from './schema/index.js';
+import { calendarDays, calendarImports, calendarYears, regionCalendarDays } from './schema/index.js';
 import { expandYear, exceptionsOf, type ImportedDay } from '../workflows/domain/calendar-import.js';
-import { isWeekdayPatternWorking, type CalendarData } from '../workflows/domain/working-days.js';
+import { isWeekdayPatternWorking, type CalendarData, type CalendarException } from '../workflows/domain/working-days.js';
 
 export interface ImportResult {
   importId: number;
@@ -55,13 +55,58 @@ export async function importCalendar(db: Db, input: { year: number; notice: stri
   });
 }
 
-export async function loadCalendarData(db: Db): Promise<CalendarData & { version: number }> {
-  const [years, days, version] = await Promise.all([
+/** The national schedule, every region's own days, and the version (latest import) they are of. */
+export interface CalendarTables extends CalendarData {
+  version: number;
+  regional: Map<string, CalendarException[]>;
+}
+
+export async function loadCalendarData(db: Db): Promise<CalendarTables> {
+  const [years, days, own, version] = await Promise.all([
     db.select({ year: calendarYears.year }).from(calendarYears),
     db.select({ date: calendarDays.date, kind: calendarDays.kind, holidayName: calendarDays.holidayName }).from(calendarDays).where(inArray(calendarDays.kind, ['holiday', 'makeup-workday'])),
+    db.select({ regionCode: regionCalendarDays.regionCode, date: regionCalendarDays.date, kind: regionCalendarDays.kind, holidayName: regionCalendarDays.holidayName }).from(regionCalendarDays),
     calendarVersion(db),
   ]);
-  return { publishedYears: years.map((y) => y.year), exceptions: exceptionsOf(days), version };
+  const regional = new Map<string, CalendarException[]>();
+  for (const d of own) regional.set(d.regionCode, [...(regional.get(d.regionCode) ?? []), ...exceptionsOf([d])]);
+  return { publishedYears: years.map((y) => y.year), exceptions: exceptionsOf(days), regional, version };
+}
+
+/** A region's calendar data: the national days with the region's own over them (a region's day wins). */
+export function regionData(t: CalendarTables, regionCode: string | null): CalendarData {
+  const own = regionCode ? t.regional.get(regionCode) : undefined;
+  if (!own?.length) return { publishedYears: t.publishedYears, exceptions: t.exceptions };
+  const byDate = new Map(t.exceptions.map((e) => [e.date, e]));
+  for (const e of own) byDate.set(e.date, e);
+  return { publishedYears: t.publishedYears, exceptions: [...byDate.values()] };
+}
+
+/**
+ * Stores a region's own days of a year (replacing the ones it had) in one transaction, with a
+ * calendar_imports row for the region naming the dates whose working status changed there:
+ * only that region's running deadlines are re-timed.
+ */
+export async function importRegionDays(db: Db, input: { regionCode: string; year: number; notice: string; days: ImportedDay[]; by: string }): Promise<ImportResult> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('calendar-import'))`);
+    const old = await tx.select({ date: regionCalendarDays.date, kind: regionCalendarDays.kind }).from(regionCalendarDays).where(and(eq(regionCalendarDays.regionCode, input.regionCode), eq(regionCalendarDays.year, input.year)));
+    const dates = [...new Set([...old.map((d) => d.date), ...input.days.map((d) => d.date)])];
+    const national = new Map((dates.length ? await tx.select({ date: calendarDays.date, working: calendarDays.working }).from(calendarDays).where(inArray(calendarDays.date, dates)) : []).map((r) => [r.date, r.working]));
+    const working = (own: Map<string, string>, date: string) => (own.has(date) ? own.get(date) === 'makeup-workday' : (national.get(date) ?? isWeekdayPatternWorking(date)));
+    const [before, after] = [new Map(old.map((d) => [d.date, d.kind])), new Map(input.days.map((d) => [d.date, d.kind]))];
+    const changedDates = dates.filter((d) => working(before, d) !== working(after, d)).sort();
+    const [row] = await tx
+      .insert(calendarImports)
+      .values({ year: input.year, regionCode: input.regionCode, sourceNotice: input.notice, changedDates, newlyPublished: false, importedBy: input.by })
+      .returning({ id: calendarImports.id, at: calendarImports.importedAt });
+    await tx.delete(regionCalendarDays).where(and(eq(regionCalendarDays.regionCode, input.regionCode), eq(regionCalendarDays.year, input.year)));
+    if (input.days.length > 0) {
+      const rows = input.days.map((d) => ({ regionCode: input.regionCode, date: d.date, year: input.year, kind: d.kind, holidayName: d.name ?? null, sourceNotice: input.notice, importId: row!.id, importedAt: row!.at }));
+      await tx.insert(regionCalendarDays).values(rows);
+    }
+    return { importId: row!.id, changedDates, newlyPublished: false };
+  });
 }
 
 /**

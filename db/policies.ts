@@ -29,7 +29,7 @@ export async function policyForItem(db: Db, itemCode: string): Promise<DeadlineP
 
 const termsOfItem = preparedPerDb((db) =>
   db
-    .select({ item: approvalItems.code, commitmentPeriodDays: approvalItems.commitmentPeriodDays, policy: deadlinePolicies, calendarVersion: calendarVersionColumn })
+    .select({ item: approvalItems.code, regionCode: approvalItems.regionCode, commitmentPeriodDays: approvalItems.commitmentPeriodDays, policy: deadlinePolicies, calendarVersion: calendarVersionColumn })
     .from(approvalItems)
     .innerJoin(regions, eq(regions.code, approvalItems.regionCode))
     .leftJoin(deadlinePolicies, eq(deadlinePolicies.code, sql`coalesce(${approvalItems.deadlinePolicy}, ${regions.deadlinePolicy})`))
@@ -39,12 +39,12 @@ const termsOfItem = preparedPerDb((db) =>
 
 /**
  * In one statement (prepared once per database), what an activity computing one of the item's deadlines needs: the policy
- * (the item's own, else its region's), the item's own commitment period, and the calendar
+ * (the item's own, else its region's), the item's region (whose calendar counts), its own commitment period, and the calendar
  * version as of the same moment (for `CalendarSource.current`, which then makes no lookup).
  */
-export async function itemTerms(db: Db, itemCode: string): Promise<{ policy: DeadlinePolicy; commitmentPeriodDays: number | null; calendarVersion: number }> {
+export async function itemTerms(db: Db, itemCode: string): Promise<{ policy: DeadlinePolicy; regionCode: string; commitmentPeriodDays: number | null; calendarVersion: number }> {
   const [row] = await termsOfItem(db).execute({ code: itemCode });
   if (!row) throw new Error(`approval item ${itemCode} not found`);
   if (!row.policy) throw new Error(`the deadline policy of item ${itemCode} was not found`);
-  return { policy: row.policy, commitmentPeriodDays: row.commitmentPeriodDays, calendarVersion: row.calendarVersion };
+  return { policy: row.policy, regionCode: row.regionCode, commitmentPeriodDays: row.commitmentPeriodDays, calendarVersion: row.calendarVersion };
 }

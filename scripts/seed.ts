@@ -2,6 +2,7 @@
 // official calendars in db/seed/. Idempotent, so `npm start` runs it every time: rows that
 // exist are left as they are, so an operator's edits survive a restart.
 import { readFile } from 'node:fs/promises';
+import { eq, isNull, ne } from 'drizzle-orm';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../db/client.js';
@@ -11,6 +12,13 @@ import { newItemVersion } from '../db/catalog.js';
 import { projectRoot } from '../runtime/config.js';
 import type { ImportedDay } from '../workflows/domain/calendar-import.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
+
+/** Whether any case or task is still open: a deadline a seeded schedule could move. */
+async function anythingRunning(db: ReturnType<typeof createDatabase>['db']): Promise<boolean> {
+  const [c] = await db.select({ no: schema.cases.applicationNo }).from(schema.cases).where(isNull(schema.cases.closedAt)).limit(1);
+  const [t] = await db.select({ id: schema.tasks.taskId }).from(schema.tasks).where(ne(schema.tasks.status, 'closed')).limit(1);
+  return Boolean(c ?? t);
+}
 
 /** A valid demo credit code: 17 characters plus their GB 32100-2015 check character. */
 export const demoCreditCode = (first17: string) => first17 + creditCodeCheckChar(first17);
@@ -56,7 +64,9 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
     const loaded = new Set((await db.select({ year: schema.calendarYears.year }).from(schema.calendarYears)).map((y) => y.year));
     for (const year of CALENDAR_YEARS.filter((y) => !loaded.has(y))) {
       const file = JSON.parse(await readFile(path.join(projectRoot, 'db', 'seed', `calendar-${year}.json`), 'utf8')) as { notice: string; days: ImportedDay[] };
-      await importCalendar(db, { year, notice: file.notice, days: file.days, by: 'seed' });
+      const { importId } = await importCalendar(db, { year, notice: file.notice, days: file.days, by: 'seed' });
+      // Nothing running yet (a new database): nothing to re-time. Otherwise the API starts the re-timing.
+      if (!(await anythingRunning(db))) await db.update(schema.calendarImports).set({ retimedAt: new Date() }).where(eq(schema.calendarImports.id, importId));
     }
   } finally {
     await close();

@@ -25,7 +25,7 @@ const commitmentDue = (calendar: WorkingCalendar, rule: Rule, from: Date) => com
 export async function openCommitment({ db, clock, calendar: source }: Ctx, input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
   const now = clock();
   const rule = await commitmentRule(db, input.itemCode);
-  const calendar = await source.current(rule.calendarVersion);
+  const calendar = await source.current(rule.regionCode, rule.calendarVersion);
   const extended = input.deadline ? new Date(input.deadline) : null;
   const due = extended
     ? { dueAt: extended.toISOString(), remindAt: extensionReminder(calendar, rule.unit, extended, now), period: 'extended' }

@@ -15,7 +15,7 @@ import { recordStep } from '../steps.js';
 export async function openRevocation({ db, clock, calendar }: Ctx, input: { applicationNo: string; itemCode: string; reason: string; step: string; commitmentBroken?: boolean }) {
   const now = clock();
   const terms = await itemTerms(db, input.itemCode);
-  const due = feedbackDue(await calendar.current(terms.calendarVersion), snapshotOf(terms.policy), now);
+  const due = feedbackDue(await calendar.current(terms.regionCode, terms.calendarVersion), snapshotOf(terms.policy), now);
   await db.transaction(async (tx) => {
     await tx
       .update(cases)

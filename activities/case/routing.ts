@@ -29,7 +29,7 @@ export async function recordRoute({ db, clock, calendar }: Ctx, input: { applica
   const now = clock();
   const terms = input.itemCode ? await itemTerms(db, input.itemCode) : null;
   const window = decisionWindow(terms?.policy, input.statutoryDays);
-  const due = computeDeadline(await calendar.current(terms?.calendarVersion), window, now, window.amount, 1);
+  const due = computeDeadline(await calendar.current(terms?.regionCode ?? null, terms?.calendarVersion), window, now, window.amount, 1);
   await routed(
     db,
     { route: input.route, reason: input.reason, scenario: input.route === 'commitment' ? (input.scenario ?? null) : null, dueAt: new Date(due.dueAt), provisional: due.provisional, window, now, applicationNo: input.applicationNo },

@@ -20,7 +20,7 @@ const caseClosed = writeWithStepOnce<{ stage: string; now: Date; reason: string;
 async function openClaimWindow({ db, calendar }: Ctx, itemCode: string, at: Date): Promise<ClaimWindow> {
   const terms = await itemTerms(db, itemCode);
   const policy = snapshotOf(terms.policy);
-  return { openedAt: at.toISOString(), ...claimDue(await calendar.current(terms.calendarVersion), policy, at), policy };
+  return { openedAt: at.toISOString(), ...claimDue(await calendar.current(terms.regionCode, terms.calendarVersion), policy, at), policy };
 }
 
 /** Moves the case to a stage and records why, once per step key; `close` closes the case. */

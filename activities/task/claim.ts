@@ -31,6 +31,7 @@ export async function openTask({ db }: Ctx, input: SupervisionTaskInput) {
         applicationNo: input.applicationNo,
         departmentCode: input.departmentCode,
         divisionCode: input.divisionCode,
+        regionCode: input.regionCode,
         supervisionItemCode: input.supervisionItemCode ?? null,
         applicantCreditCode: input.creditCode,
         status: 'awaiting-claim',
@@ -80,7 +81,7 @@ async function markClaimOverdue({ db, clock }: Ctx, input: { taskId: string; app
  */
 export async function escalateClaim(ctx: Ctx, input: { taskId: string; applicationNo: string; claimDueAt: string; notices: NotifyInput[] }): Promise<{ notices: NotifyResult[]; urgeAt: string | null }> {
   const [task] = await taskPolicy(ctx.db).execute({ id: input.taskId });
-  const urgeAt = task?.policy ? urgeAfter(await ctx.calendar.current(task.calendarVersion), task.policy, new Date(input.claimDueAt)) : null;
+  const urgeAt = task?.policy ? urgeAfter(await ctx.calendar.current(task.regionCode, task.calendarVersion), task.policy, new Date(input.claimDueAt)) : null;
   await markClaimOverdue(ctx, { ...input, urgeAt });
   const notices = [];
   for (const n of input.notices) notices.push(await notify(ctx, n));
@@ -92,9 +93,9 @@ export async function escalateClaim(ctx: Ctx, input: { taskId: string; applicati
  * working day's office hour). Nothing moves once the task is claimed.
  */
 export async function retimeUrging({ db, clock, calendar }: Ctx, input: { taskId: string; importId: number; urgeAt: string }) {
-  const [task] = await db.select({ applicationNo: tasks.applicationNo, status: tasks.status, policy: tasks.policy, claimDueAt: tasks.claimDueAt }).from(tasks).where(eq(tasks.taskId, input.taskId));
+  const [task] = await db.select({ applicationNo: tasks.applicationNo, regionCode: tasks.regionCode, status: tasks.status, policy: tasks.policy, claimDueAt: tasks.claimDueAt }).from(tasks).where(eq(tasks.taskId, input.taskId));
   if (!task?.policy || task.status !== 'awaiting-claim') return { urgeAt: input.urgeAt, moved: false };
-  const urgeAt = urgeAfter(await calendar.current(), task.policy, task.claimDueAt);
+  const urgeAt = urgeAfter(await calendar.current(task.regionCode), task.policy, task.claimDueAt);
   if (urgeAt === input.urgeAt) return { urgeAt, moved: false };
   const now = clock();
   const step = movedStep({ key: `${input.taskId}:retimed:urging:${input.importId}`, applicationNo: task.applicationNo, taskId: input.taskId, label: 'urging (催办)', window: 'urging', from: input.urgeAt, to: urgeAt, importId: input.importId, year: await importYear(db, input.importId) });

@@ -23,7 +23,7 @@ export async function recordInspection({ db, clock, calendar }: Ctx, input: { ta
   const finishedAt = new Date(input.finishedAt);
   const [task] = await taskPolicy(db).execute({ id: input.taskId });
   const policy = await taskPolicyOrItems(db, task, input.applicationNo);
-  const due = feedbackDue(await calendar.current(task?.calendarVersion), policy, finishedAt);
+  const due = feedbackDue(await calendar.current(task?.regionCode ?? null, task?.calendarVersion), policy, finishedAt);
   await inspected(
     db,
     { finishedAt, findings: input.findings, dueAt: new Date(due.dueAt), provisional: due.provisional, remindAt: due.remindAt ? new Date(due.remindAt) : null, now, taskId: input.taskId },

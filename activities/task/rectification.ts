@@ -16,8 +16,9 @@ const taskRow = async ({ db }: Ctx, taskId: string) => (await db.select().from(t
 /** The deadline is the order's, else the policy's rectification period; the workflow tells the applicant. */
 export async function orderRectification(ctx: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; cause: 'rectification' | 'commitment-untrue'; round: number; deadline?: string; note: string }) {
   const now = ctx.clock();
-  const terms = policyOf(await taskRow(ctx, input.taskId));
-  const due = input.deadline ? { dueAt: new Date(input.deadline).toISOString(), period: 'as ordered' } : computeDeadline(await ctx.calendar.current(), terms, now, terms.rectificationPeriod, 0);
+  const task = await taskRow(ctx, input.taskId);
+  const terms = policyOf(task);
+  const due = input.deadline ? { dueAt: new Date(input.deadline).toISOString(), period: 'as ordered' } : computeDeadline(await ctx.calendar.current(task?.regionCode ?? null), terms, now, terms.rectificationPeriod, 0);
   const summary = `${input.cause === 'commitment-untrue' ? 'commitment found untrue: ' : ''}rectification order (round ${input.round}), due ${formatShanghai(due.dueAt)} (${due.period})${input.note ? ` — ${input.note}` : ''}`;
   await ctx.db.transaction(async (tx) => {
     await tx.update(tasks).set({ status: 'rectifying', rectificationRound: input.round, rectificationDueAt: new Date(due.dueAt), reinspectionDueAt: null, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
@@ -29,7 +30,8 @@ export async function orderRectification(ctx: Ctx, input: { taskId: string; appl
 /** The rectification deadline passed: a re-inspection (复查) is due within the feedback window. */
 export async function openReinspection(ctx: Ctx, input: { taskId: string; applicationNo: string; round: number }) {
   const now = ctx.clock();
-  const due = feedbackDue(await ctx.calendar.current(), policyOf(await taskRow(ctx, input.taskId)), now);
+  const task = await taskRow(ctx, input.taskId);
+  const due = feedbackDue(await ctx.calendar.current(task?.regionCode ?? null), policyOf(task), now);
   await ctx.db.transaction(async (tx) => {
     await tx.update(tasks).set({ status: 'awaiting-reinspection', reinspectionDueAt: new Date(due.dueAt), updatedAt: now }).where(eq(tasks.taskId, input.taskId));
     const summary = `rectification deadline passed: re-inspection due ${formatShanghai(due.dueAt)} (${due.period})`;

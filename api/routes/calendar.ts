@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
-import { importCalendar, loadCalendarData } from '../../db/calendar.js';
+import { importCalendar, loadCalendarData, regionData } from '../../db/calendar.js';
 import { calendarYear, unretimedImports } from '../../db/queries/calendar.js';
 import { importProblems } from '../../workflows/domain/calendar-import.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
@@ -14,10 +14,10 @@ import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { ROLES } from '../auth.js';
 import { HttpProblem, problems } from '../errors.js';
-import { isoInstant, shortText } from '../schemas.js';
+import { code, isoInstant, shortText } from '../schemas.js';
 
-const yearParam = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
-const day = z.object({ date: z.string(), working: z.boolean(), kind: z.enum(['workday', 'weekend', 'holiday', 'makeup-workday']), holidayName: z.string().nullable() });
+export const yearParam = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
+export const day = z.object({ date: z.string(), working: z.boolean(), kind: z.enum(['workday', 'weekend', 'holiday', 'makeup-workday']), holidayName: z.string().nullable() });
 const yearView = z.object({
   year: z.number().int(),
   published: z.boolean().describe('false: no official schedule imported; weekends only, deadlines provisional'),
@@ -26,7 +26,7 @@ const yearView = z.object({
   days: z.array(day),
 });
 
-const importBody = z
+export const importBody = z
   .object({
     notice: shortText(500).describe('the notice this schedule comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知'),
     days: z
@@ -43,24 +43,25 @@ const importBody = z
       .describe('the exceptions to the weekday pattern: holidays and make-up workdays (调休上班)'),
   })
   .strict();
-const imported = z.object({ year: z.number().int(), importId: z.number().int(), changedDates: z.array(z.string()), newlyPublished: z.boolean(), retimeWorkflowId: z.string() });
+export const imported = z.object({ year: z.number().int(), importId: z.number().int(), changedDates: z.array(z.string()), newlyPublished: z.boolean(), retimeWorkflowId: z.string() });
 
 const deadlineQuery = z
   .object({
     from: isoInstant.refine((v) => Date.parse(v) >= Date.UTC(2000, 0, 1) && Date.parse(v) < Date.UTC(2100, 0, 1), 'between 2000 and 2100'),
     workingDays: z.coerce.number().int().min(1).max(365),
+    region: code.optional().describe("a region whose own days count too (its local holidays and make-up days); absent: the national schedule"),
   })
   .strict();
 const deadlineAnswer = z.object({ from: z.string(), workingDays: z.number().int(), dueAt: z.string(), dueAtShanghai: z.string(), provisional: z.boolean() });
 
-const errors = problems(400, 401, 403, 422);
+export const errors = problems(400, 401, 403, 404, 422);
 
 /**
  * Durable: the re-timing runs as a workflow, so it finishes even if this process dies now. Any
  * earlier import whose re-timing never started (the process died in between) is started again
  * here; one already running or done is left alone (same workflow id).
  */
-async function startRetiming(app: FastifyInstance): Promise<void> {
+export async function startRetiming(app: FastifyInstance): Promise<void> {
   for (const imp of await unretimedImports(app.db)) {
     await app.temporal.workflow
       .start<typeof calendarRetime>('calendarRetime', {
@@ -90,7 +91,7 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const calendar = new WorkingCalendar(await loadCalendarData(app.db));
+      const calendar = new WorkingCalendar(regionData(await loadCalendarData(app.db), req.query.region ?? null));
       const d = computeDeadline(calendar, { unit: 'working-day', officeTime: '09:00' }, new Date(req.query.from), req.query.workingDays, 0);
       return { from: new Date(req.query.from).toISOString(), workingDays: req.query.workingDays, dueAt: d.dueAt, dueAtShanghai: formatShanghai(d.dueAt), provisional: d.provisional };
     },

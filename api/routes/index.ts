@@ -9,6 +9,7 @@ import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
 import organization from './organization.js';
 import calendar from './calendar.js';
+import calendarRegions from './calendar-regions.js';
 import catalogItems from './catalog/items.js';
 import linkages from './catalog/linkages.js';
 import linkageLifecycle from './catalog/linkage-lifecycle.js';
@@ -20,7 +21,7 @@ import stats from './stats.js';
 import codec from './codec.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec]) {
+  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec]) {
     await app.register(plugin);
   }
 };

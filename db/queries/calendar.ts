@@ -1,8 +1,8 @@
 // The working-day calendar as the API reads it: a year's schedule, and the imports whose
 // re-timing of running deadlines has not been started or finished yet.
-import { asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { calendarDays, calendarImports, calendarYears } from '../schema/index.js';
+import { calendarDays, calendarImports, calendarYears, regionCalendarDays } from '../schema/index.js';
 
 export interface CalendarDayRow {
   date: string;
@@ -28,6 +28,11 @@ function weekdayPattern(year: number): CalendarDayRow[] {
     out.push({ date: d.toISOString().slice(0, 10), working: !weekend, kind: weekend ? 'weekend' : 'workday', holidayName: null });
   }
   return out;
+}
+
+/** A region's own days of a year, by date. */
+export function regionDays(db: Db, regionCode: string, year: number) {
+  return db.select().from(regionCalendarDays).where(and(eq(regionCalendarDays.regionCode, regionCode), eq(regionCalendarDays.year, year))).orderBy(asc(regionCalendarDays.date));
 }
 
 /** The imports whose re-timing has not finished, oldest first. */

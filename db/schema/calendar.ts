@@ -1,6 +1,7 @@
 // The working-day calendar (工作日) as data an administrator updates, and the deadline
 // policies that say how long each window is and how its reminders climb.
-import { pgTable, text, integer, boolean, jsonb, timestamp, date, bigserial, index } from 'drizzle-orm/pg-core';
+import { pgTable, text, integer, boolean, jsonb, timestamp, date, bigserial, bigint, index, primaryKey } from 'drizzle-orm/pg-core';
+import { regions } from './organization.js';
 
 /** One row per imported year: its schedule is official (published), not provisional. */
 export const calendarYears = pgTable('calendar_years', {
@@ -30,12 +31,33 @@ export const calendarImports = pgTable('calendar_imports', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   year: integer('year').notNull(),
   sourceNotice: text('source_notice').notNull(),
+  /** null: the national schedule; a region: that region's own days (only its deadlines move). */
+  regionCode: text('region_code').references(() => regions.code),
   changedDates: jsonb('changed_dates').$type<string[]>().notNull(),
   newlyPublished: boolean('newly_published').notNull(),
   importedBy: text('imported_by').notNull(),
   importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
   retimedAt: timestamp('retimed_at', { withTimezone: true }),
 });
+
+/**
+ * A region's own days over the national schedule (a local holiday of an autonomous region, a
+ * local make-up workday): they hold in that region only and win over the national day.
+ */
+export const regionCalendarDays = pgTable(
+  'region_calendar_days',
+  {
+    regionCode: text('region_code').notNull().references(() => regions.code),
+    date: date('date', { mode: 'string' }).notNull(),
+    year: integer('year').notNull(),
+    kind: text('kind').notNull(), // holiday, makeup-workday
+    holidayName: text('holiday_name'),
+    sourceNotice: text('source_notice').notNull(),
+    importId: bigint('import_id', { mode: 'number' }).notNull().references(() => calendarImports.id),
+    importedAt: timestamp('imported_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.regionCode, t.date] }), index('region_calendar_days_year_idx').on(t.regionCode, t.year)],
+);
 
 export interface ReminderLadder {
   /** Remind this many units before the deadline (working days: the working day(s) before, at office time). */

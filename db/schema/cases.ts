@@ -79,6 +79,8 @@ export const tasks = pgTable(
     applicationNo: text('application_no').notNull().references(() => cases.applicationNo),
     departmentCode: text('department_code').notNull(),
     divisionCode: text('division_code').notNull(),
+    /** The case's region: its working-day calendar (a region's own days) times the task's windows. */
+    regionCode: text('region_code').notNull(),
     supervisionItemCode: text('supervision_item_code'),
     applicantCreditCode: text('applicant_credit_code').notNull(),
     status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed

@@ -160,7 +160,7 @@ export async function startBenchTasks(database: Database, client: Client, b: Tas
     from generate_series(0, ${b.n - 1}) g`);
   const terms = await itemTerms(database.db, b.itemCode);
   const policy = snapshotOf(terms.policy);
-  const calendar = await databaseCalendar(database.db).current(terms.calendarVersion);
+  const calendar = await databaseCalendar(database.db).current(terms.regionCode, terms.calendarVersion);
   const taskId = (g: number) => `task-${b.prefix}-${g}.${side.market}`;
   await pool(b.n, 50, async (g) => {
     const at = openedAt();

@@ -164,6 +164,7 @@ async function dbState() {
       (select count(*)::int from divisions) as divisions,
       (select count(*)::int from calendar_years) as calendar_years,
       (select count(*)::int from calendar_imports) as calendar_imports,
+      (select count(*)::int from region_calendar_days) as region_calendar_days,
       (select count(*)::int from calendar_days where year = ${HARMLESS_YEAR}) as calendar_days_of_year`),
   ]);
   return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0] };
@@ -396,6 +397,16 @@ const routes: Route[] = [
     view: async () => (await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json(),
   },
   {
+    name: `PUT /v1/calendar/${HARMLESS_YEAR}/regions/320700`,
+    method: 'PUT',
+    url: () => `/v1/calendar/${HARMLESS_YEAR}/regions/${DEMO.region}`,
+    body: () => ({ notice: '越权设定的地方节日', days: [{ date: `${HARMLESS_YEAR}-06-01`, kind: 'holiday', name: '地方节日' }] }),
+    roles: ['regional-admin'],
+    // A region's own days: its regional admin's alone (not another region's, not the operator).
+    allowed: ['admin'],
+    view: async () => (await call('GET', `/v1/calendar/${HARMLESS_YEAR}/regions/${DEMO.region}`, 'operator')).json(),
+  },
+  {
     name: 'GET /v1/applicants/{creditCode}',
     method: 'GET',
     url: () => `/v1/applicants/${o.claimCredit}`,
@@ -545,5 +556,15 @@ describe('the rightful owner can do each action once', () => {
     // Its re-timing finishes before this file's worker stops, so no import is left pending for the next file.
     await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
     expect((await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json().published).toBe(false);
+  });
+
+  it("calendar: a regional admin sets its region's own days (a far year), and takes them back", async () => {
+    const year = 2098;
+    const url = `/v1/calendar/${year}/regions/${DEMO.region}`;
+    const r = await ok(await call('PUT', url, 'admin', { notice: '测试：地方节日', days: [{ date: `${year}-06-02`, kind: 'holiday', name: '地方节日' }] }));
+    expect(r).toMatchObject({ year, regionCode: DEMO.region, changedDates: [`${year}-06-02`] });
+    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
+    const back = await ok(await call('PUT', url, 'admin', { notice: '测试：撤回', days: [] }));
+    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, back.importId)))[0]?.retimedAt);
   });
 });

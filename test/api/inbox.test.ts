@@ -46,6 +46,7 @@ beforeAll(async () => {
       applicationNo: r.applicationNo,
       departmentCode: departmentOf(r.division),
       divisionCode: r.division,
+      regionCode: DEMO.region,
       applicantCreditCode: creditCode,
       status: r.status,
       claimOverdue: r.overdue,

@@ -52,6 +52,7 @@ describe('timeliness statistics (考核督查)', () => {
       applicationNo: no,
       departmentCode: dept,
       divisionCode: division,
+      regionCode: '320700',
       applicantCreditCode: 'x',
       status: claimed ? 'claimed' : 'awaiting-claim',
       pushedAt: at(pushed),

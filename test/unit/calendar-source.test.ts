@@ -30,15 +30,15 @@ describe('the calendar source', () => {
     expect(terms.calendarVersion).toBe(await latestImport());
     expect(terms.policy.code).toBeTruthy();
 
-    expect(await statementsOf(() => calendar.current(terms.calendarVersion))).toBeGreaterThan(0); // first use loads
-    expect(await statementsOf(() => calendar.current(terms.calendarVersion))).toBe(0);
-    expect(await statementsOf(() => calendar.current())).toBe(1); // the version lookup alone
+    expect(await statementsOf(() => calendar.current(terms.regionCode, terms.calendarVersion))).toBeGreaterThan(0); // first use loads
+    expect(await statementsOf(() => calendar.current(terms.regionCode, terms.calendarVersion))).toBe(0);
+    expect(await statementsOf(() => calendar.current(terms.regionCode))).toBe(1); // the version lookup alone
   });
 
   it('reloads when a statement saw a newer import than the cached one', async () => {
     const calendar = databaseCalendar(counted.db);
     const before = await latestImport();
-    await calendar.current(before);
+    await calendar.current(null, before);
     // A new import (of an unchanged year: no date moves, nothing to re-time).
     const [imp] = await counted.db
       .insert(calendarImports)
@@ -46,7 +46,7 @@ describe('the calendar source', () => {
       .returning({ id: calendarImports.id });
     const terms = await itemTerms(counted.db, FOOD_ITEM);
     expect(terms.calendarVersion).toBeGreaterThanOrEqual(imp!.id);
-    expect(await statementsOf(() => calendar.current(terms.calendarVersion))).toBeGreaterThan(0);
-    expect(await statementsOf(() => calendar.current(terms.calendarVersion))).toBe(0);
+    expect(await statementsOf(() => calendar.current(terms.regionCode, terms.calendarVersion))).toBeGreaterThan(0);
+    expect(await statementsOf(() => calendar.current(terms.regionCode, terms.calendarVersion))).toBe(0);
   });
 });
