@@ -3,7 +3,7 @@
 // statements at its top. Activities run at least once, so each write is keyed by a business key
 // with a unique constraint: a retry finds its row and does nothing twice (ARCHITECTURE.md §4).
 import { withContext, type ActivityDeps } from './context.js';
-import { notify } from './notify.js';
+import { notify, resendNotification } from './notify.js';
 import { effects } from './effects.js';
 import { retimeCaseWindow, retimeTask } from './retime.js';
 import { retimeAfterCalendarImport } from './calendar-import.js';
@@ -35,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...rectification,
     ...effects,
     notify,
+    resendNotification,
     retimeTask,
     retimeCaseWindow,
     retimeAfterCalendarImport,

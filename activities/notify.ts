@@ -4,7 +4,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { preparedPerDb } from '../db/client.js';
 import { cases, departments, divisions, notifications, regions } from '../db/schema/index.js';
-import { FailureType } from '../workflows/contracts.js';
+import { FailureType, type Actor } from '../workflows/contracts.js';
+import { maskPhone } from '../workflows/domain/format.js';
 import type { SmsAdapter } from './adapters/sms.js';
 import type { Ctx } from './context.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
@@ -20,8 +21,7 @@ const smsSent = writeWithStepOnce<{ providerMessageId: string; sentAt: Date; bus
     .where(eq(notifications.businessKey, p('businessKey'))),
 );
 
-/** A phone as the trail shows it to every linked division: 137****0002. */
-export const maskPhone = (phone: string | null | undefined): string => (phone ? phone.replace(/^(\d{3})\d+(\d{4})$/, '$1****$2') : '');
+export { maskPhone };
 
 export type Recipient =
   | { kind: 'division-admin'; divisionCode: string }
@@ -93,42 +93,95 @@ async function outboxRow({ db }: Ctx, input: NotifyInput, to: { phone: string | 
   return row!;
 }
 
+/** What the trail says of one outbox row's delivery. */
+interface Delivery {
+  businessKey: string;
+  applicationNo: string;
+  taskId?: string | null;
+  template: string;
+  name: string;
+}
+
+const deliveryStep = (d: Delivery, kind: string, suffix: string, summary: string, detail: Record<string, unknown> = {}): StepRecord => ({
+  key: `${d.businessKey}:${suffix}`,
+  applicationNo: d.applicationNo,
+  taskId: d.taskId ?? undefined,
+  kind,
+  summary: `SMS (${d.template}) to ${d.name} ${summary}`,
+  detail: { businessKey: d.businessKey, ...detail },
+});
+
+/** Hands a pending outbox row to the gateway: sent, or failed for good on the record (a transient error is thrown for Temporal to retry). */
+async function deliver(ctx: Ctx, row: typeof notifications.$inferSelect, d: Delivery): Promise<NotifyResult> {
+  const { db, clock } = ctx;
+  let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
+  try {
+    receipt = await ctx.sms.send({ outId: row.businessKey, phone: row.recipientPhone, body: row.body });
+  } catch (err) {
+    if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
+    // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
+    await db.transaction(async (tx) => {
+      await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, row.businessKey));
+      await recordStep(tx, deliveryStep(d, 'notification-failed', 'failed', `${maskPhone(row.recipientPhone)} refused by the gateway: ${err.message}`), clock());
+    });
+    return { businessKey: row.businessKey, status: 'failed', resent: false };
+  }
+  const sentAt = clock();
+  const sent = deliveryStep(d, 'notification-sent', 'sent', maskPhone(row.recipientPhone), { providerMessageId: receipt.providerMessageId });
+  await smsSent(db, { providerMessageId: receipt.providerMessageId, sentAt, businessKey: row.businessKey }, sent, sentAt);
+  return { businessKey: row.businessKey, status: 'sent', resent: !receipt.duplicate };
+}
+
 /** Sends one message in effect (see the top of this file). */
 export async function notify(ctx: Ctx, input: NotifyInput): Promise<NotifyResult> {
   const { db, clock } = ctx;
   const now = clock();
   const to = await resolveRecipient(ctx, input.recipient);
   const row = await outboxRow(ctx, input, to, now);
-  const answer = (status: NotifyResult['status'], resent = false) => ({ businessKey: input.businessKey, status, resent });
-  const step = (kind: string, suffix: string, summary: string, detail: Record<string, unknown> = {}): StepRecord => ({
-    key: `${input.businessKey}:${suffix}`,
-    applicationNo: input.applicationNo,
-    taskId: input.taskId,
-    kind,
-    summary: `SMS (${input.template}) to ${to.name} ${summary}`,
-    detail: { businessKey: input.businessKey, ...detail },
-  });
-  if (row.status === 'sent' || row.status === 'delivered') return answer(row.status);
-  if (row.status === 'failed' && row.recipientPhone) return answer('failed');
+  const d: Delivery = { businessKey: input.businessKey, applicationNo: input.applicationNo, taskId: input.taskId, template: input.template, name: to.name };
+  if (row.status === 'sent' || row.status === 'delivered') return { businessKey: input.businessKey, status: row.status, resent: false };
+  if (row.status === 'failed' && row.recipientPhone) return { businessKey: input.businessKey, status: 'failed', resent: false };
   if (!row.recipientPhone) {
     // Not a reason to stop the case: the failure is on the record, and the outbox shows it.
-    await recordStep(db, step('notification-failed', 'failed', 'not sent: no phone number on file'), now);
-    return answer('failed');
+    await recordStep(db, deliveryStep(d, 'notification-failed', 'failed', 'not sent: no phone number on file'), now);
+    return { businessKey: input.businessKey, status: 'failed', resent: false };
   }
-  let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
-  try {
-    receipt = await ctx.sms.send({ outId: input.businessKey, phone: row.recipientPhone, body: row.body });
-  } catch (err) {
-    if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
-    // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.
-    await db.transaction(async (tx) => {
-      await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, input.businessKey));
-      await recordStep(tx, step('notification-failed', 'failed', `${maskPhone(to.phone)} refused by the gateway: ${err.message}`), clock());
-    });
-    return answer('failed');
-  }
-  const sentAt = clock();
-  const sent = step('notification-sent', 'sent', maskPhone(to.phone), { providerMessageId: receipt.providerMessageId });
-  await smsSent(db, { providerMessageId: receipt.providerMessageId, sentAt, businessKey: input.businessKey }, sent, sentAt);
-  return answer('sent', !receipt.duplicate);
+  return deliver(ctx, row, d);
+}
+
+export interface ResendInput {
+  /** The message that failed for good. */
+  originalKey: string;
+  /** The re-send's own business key (`<original>:resend-<n>`): its outbox row and the provider's out_id. */
+  businessKey: string;
+  /** The number to send to, when the one the message failed on was wrong; else the same. */
+  phone?: string;
+  reason: string;
+  actor: Actor;
+}
+
+/**
+ * An operator's re-send of a message that failed for good (补发): a new outbox row under its own
+ * key with the same body, on the case's trail with who asked and why, then delivered like any
+ * message. A retry finds its row: nothing goes out twice.
+ */
+export async function resendNotification(ctx: Ctx, input: ResendInput): Promise<NotifyResult> {
+  const { db, clock } = ctx;
+  const [orig] = await db.select().from(notifications).where(eq(notifications.businessKey, input.originalKey));
+  if (!orig?.applicationNo) throw notFound(`notification ${input.originalKey} of a case`);
+  const now = clock();
+  const phone = input.phone ?? orig.recipientPhone;
+  const d: Delivery = { businessKey: input.businessKey, applicationNo: orig.applicationNo, taskId: orig.taskId, template: orig.template, name: orig.recipientName ?? '' };
+  const [row] = await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(notifications)
+      .values({ businessKey: input.businessKey, recipientPhone: phone, recipientName: orig.recipientName, template: orig.template, body: orig.body, applicationNo: orig.applicationNo, taskId: orig.taskId, status: 'pending', createdAt: now })
+      .onConflictDoUpdate({ target: notifications.businessKey, set: { businessKey: sql`excluded.business_key` } })
+      .returning();
+    const step = deliveryStep(d, 'notification-resent', 'requested', `re-sent by ${input.actor.sub} to ${maskPhone(phone)} (the first, ${input.originalKey}, failed: ${orig.error ?? 'refused'}): ${input.reason}`, { originalKey: input.originalKey });
+    await recordStep(tx, { ...step, actor: input.actor }, now);
+    return inserted;
+  });
+  if (row!.status !== 'pending') return { businessKey: input.businessKey, status: row!.status as NotifyResult['status'], resent: false };
+  return deliver(ctx, row!, d);
 }

@@ -6,18 +6,22 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { notificationFailedSignal } from '../../workflows/contracts.js';
-import { NOTIFICATION_STATUSES, notificationsByKey, outbox, recordReceipt } from '../../db/queries/notifications.js';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { notificationFailedSignal, resendWorkflowId, type ResendNotificationInput } from '../../workflows/contracts.js';
+import type { resendNotification } from '../../workflows/resendNotification.js';
+import { maskPhone } from '../../workflows/domain/format.js';
+import { NOTIFICATION_STATUSES, notificationsByKey, outbox, recordReceipt, resendChain } from '../../db/queries/notifications.js';
 import { isAwaitingClaim } from '../../db/queries/tasks.js';
-import { HttpProblem, problemSchema, problems, unauthorized } from '../errors.js';
-import { iso, isoInstant, mobile, pagination } from '../schemas.js';
+import { actorOf } from '../auth.js';
+import { conflict, HttpProblem, notFound, problemSchema, problems, unauthorized, workflowProblems } from '../errors.js';
+import { iso, isoInstant, mobile, pagination, shortText } from '../schemas.js';
 
 const notificationView = z.object({
   businessKey: z.string(),
   channel: z.string(),
   template: z.string(),
   recipientName: z.string().nullable(),
-  recipientPhone: z.string(),
+  recipientPhone: z.string().describe('masked (137****0002): the outbox is read by operators, not by the recipient'),
   body: z.string(),
   applicationNo: z.string().nullable(),
   taskId: z.string().nullable(),
@@ -40,6 +44,27 @@ const receipt = z
   })
   .strict();
 const receiptsAnswer = z.object({ updated: z.number().int(), unknown: z.array(z.string()), escalated: z.number().int() });
+
+const resendBody = z
+  .object({
+    reason: shortText(200).describe('why it is sent again, for the trail'),
+    phone: mobile.optional().describe('the number to send to, when the one it failed on was wrong; else the same'),
+  })
+  .strict();
+const resendAnswer = z.object({ businessKey: z.string(), originalKey: z.string(), status: z.enum(['sent', 'delivered', 'failed']) });
+
+/**
+ * The re-send's key, when the message may be sent again: it exists, and it and every earlier
+ * re-send of it failed for good (a message on its way or delivered is not sent twice).
+ */
+async function nextResendKey(app: FastifyInstance, key: string): Promise<string> {
+  const root = key.replace(/:resend-\d+$/, '');
+  const chain = await resendChain(app.db, root);
+  if (!chain.some((n) => n.businessKey === key)) throw notFound(`notification ${key}`);
+  const live = chain.find((n) => n.status !== 'failed');
+  if (live) throw conflict(`notification ${live.businessKey} is ${live.status}: only a message whose every send failed is sent again`);
+  return `${root}:resend-${chain.length}`;
+}
 
 const sameSecret = (given: string, expected: string) => {
   const [a, b] = [Buffer.from(given), Buffer.from(expected)];
@@ -81,7 +106,39 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const { limit, offset, ...filter } = req.query;
       const { rows, total } = await outbox(app.db, filter, { limit, offset });
-      return { items: rows.map((n) => ({ ...n, createdAt: n.createdAt.toISOString(), sentAt: iso(n.sentAt), deliveredAt: iso(n.deliveredAt) })), total, limit, offset };
+      return { items: rows.map((n) => ({ ...n, recipientPhone: maskPhone(n.recipientPhone), createdAt: n.createdAt.toISOString(), sentAt: iso(n.sentAt), deliveredAt: iso(n.deliveredAt) })), total, limit, offset };
+    },
+  );
+
+  app.post(
+    '/v1/notifications/:businessKey/resend',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['notifications'],
+        summary: 'Send again (补发) a message that failed for good, under a key of its own; on the case trail with who and why',
+        params: z.object({ businessKey: z.string().min(1).max(300) }),
+        body: resendBody,
+        response: { 201: resendAnswer, ...workflowProblems },
+      },
+    },
+    async (req, reply) => {
+      const businessKey = await nextResendKey(app, req.params.businessKey);
+      const input: ResendNotificationInput = { originalKey: req.params.businessKey, businessKey, phone: req.body.phone, reason: req.body.reason, actor: actorOf(req.principal) };
+      try {
+        const r = await app.temporal.workflow.execute<typeof resendNotification>('resendNotification', {
+          workflowId: resendWorkflowId(businessKey),
+          taskQueue: app.config.temporal.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `re-send of ${input.originalKey}`,
+        });
+        return reply.code(201).send({ ...r, originalKey: input.originalKey });
+      } catch (err) {
+        // Two operators at once: the other one's re-send is this one.
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`${businessKey} is being sent already`);
+        throw err;
+      }
     },
   );
 

@@ -1,5 +1,5 @@
 // The notification outbox as the API reads it, and the delivery receipts the SMS provider sends.
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { notifications } from '../schema/index.js';
 
@@ -20,6 +20,11 @@ export async function outbox(db: Db, f: { applicationNo?: string; recipient?: st
     db.select({ n: count() }).from(notifications).where(filter),
   ]);
   return { rows, total: total?.n ?? 0 };
+}
+
+/** A message and its re-sends (`<key>:resend-<n>`), oldest first. */
+export function resendChain(db: Db, rootKey: string): Promise<NotificationRow[]> {
+  return db.select().from(notifications).where(or(eq(notifications.businessKey, rootKey), like(notifications.businessKey, `${rootKey.replace(/[\\%_]/g, '\\$&')}:resend-%`))).orderBy(asc(notifications.id));
 }
 
 /** The messages sent under these business keys, by key. */

@@ -407,6 +407,15 @@ const routes: Route[] = [
     view: async () => (await call('GET', `/v1/calendar/${HARMLESS_YEAR}/regions/${DEMO.region}`, 'operator')).json(),
   },
   {
+    name: 'POST /v1/notifications/{key}/resend',
+    method: 'POST',
+    url: () => `/v1/notifications/${encodeURIComponent(`${taskOf(o.claim)}:claim-notice`)}/resend`,
+    body: () => ({ reason: '越权补发' }),
+    roles: ['operator'],
+    // The outbox is the platform operator's (its sending is shown in sms-receipts.test.ts).
+    allowed: ['operator'],
+  },
+  {
     name: 'GET /v1/applicants/{creditCode}',
     method: 'GET',
     url: () => `/v1/applicants/${o.claimCredit}`,

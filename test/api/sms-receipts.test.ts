@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
-import { notifications } from '../../db/schema/index.js';
+import { auditEvents, notifications, smsGatewayMessages } from '../../db/schema/index.js';
 import { Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
@@ -79,4 +79,50 @@ describe('SMS delivery receipts', () => {
       await unreachable.close();
     }
   });
+
+  it('an operator re-sends a message that failed for good (补发): once, under its own key, on the trail with who and why', async () => {
+    const { notice } = await approvedWithNoticeSent('补发测试', '13700000033');
+    const operator = await tokenFor(config, { sub: 'operator:ops', role: 'operator' });
+    const clerk = await tokenFor(config, approver);
+    const resend = (key: string, body: unknown, token = operator) =>
+      app.inject({ method: 'POST', url: `/v1/notifications/${encodeURIComponent(key)}/resend`, headers: { authorization: `Bearer ${token}` }, payload: body as never });
+    const gateway = async (outId: string) => database().db.select().from(smsGatewayMessages).where(eq(smsGatewayMessages.outId, outId));
+
+    // Sent and on its way: not sent again.
+    expect((await resend(notice, { reason: '未收到' })).statusCode).toBe(409);
+    await receipts({ receipts: [{ outId: notice, status: 'failed', at: new Date().toISOString(), error: 'UNDELIV' }] });
+    expect((await resend(notice, { reason: '未收到' }, clerk)).statusCode).toBe(403);
+    expect((await resend('no-such-message', { reason: '未收到' })).statusCode).toBe(404);
+    expect((await resend(notice, { reason: '' })).statusCode).toBe(400);
+
+    const first = await resend(notice, { reason: '号码有误，已核实新号码', phone: '13700000034' });
+    expect(first.statusCode, first.body).toBe(201);
+    const key = `${notice}:resend-1`;
+    expect(first.json()).toEqual({ businessKey: key, originalKey: notice, status: 'sent' });
+    expect(await row(key)).toMatchObject({ status: 'sent', recipientPhone: '13700000034', body: (await row(notice))!.body, taskId: (await row(notice))!.taskId });
+    expect(await gateway(key)).toHaveLength(1);
+    // While the re-send is on its way, neither message is sent again.
+    expect((await resend(notice, { reason: '再发' })).statusCode).toBe(409);
+    expect((await resend(key, { reason: '再发' })).statusCode).toBe(409);
+    // On the case's trail: who, why, to a masked number; the failure it answers.
+    const [step] = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${key}:requested`));
+    expect(step).toMatchObject({ kind: 'notification-resent', actor: { sub: 'operator:ops', role: 'operator' } });
+    expect(step!.summary).toContain('re-sent by operator:ops to 137****0034');
+    expect(step!.summary).toContain('号码有误');
+    expect(step!.summary).not.toContain('13700000034');
+
+    // It failed too: the next re-send is the second, of the same message.
+    await receipts({ receipts: [{ outId: key, status: 'failed', at: new Date().toISOString(), error: 'UNDELIV' }] });
+    const second = await resend(key, { reason: '再次补发' });
+    expect(second.statusCode, second.body).toBe(201);
+    expect(second.json().businessKey).toBe(`${notice}:resend-2`);
+    expect(await row(`${notice}:resend-2`)).toMatchObject({ recipientPhone: '13700000034' });
+
+    // The outbox shows the numbers masked.
+    const outbox = (await app.inject({ method: 'GET', url: `/v1/notifications?applicationNo=${encodeURIComponent((await row(notice))!.applicationNo!)}`, headers: { authorization: `Bearer ${operator}` } })).json();
+    const phones = outbox.items.map((n: { recipientPhone: string }) => n.recipientPhone);
+    expect(phones).toContain('137****0034');
+    expect(phones.every((p: string) => p === '' || /^\d{3}\*{4}\d{4}$/.test(p))).toBe(true);
+  });
 });
+

@@ -43,6 +43,16 @@ export interface CalendarRetimeInput {
 }
 export const calendarRetimeWorkflowId = (importId: number) => `calendar-import-${importId}`;
 
+/** An operator's re-send (补发) of a message that failed for good; its key is `<original>:resend-<n>`. */
+export interface ResendNotificationInput {
+  originalKey: string;
+  businessKey: string;
+  phone?: string;
+  reason: string;
+  actor: Actor;
+}
+export const resendWorkflowId = (businessKey: string) => `resend-${businessKey}`;
+
 // ─── ids ─────────────────────────────────────────────────────────────────────
 
 /** Workflow ids carry the business key: starting the same application twice is one case. */

@@ -13,3 +13,6 @@ export function formatShanghai(instant: Date | string): string {
   }
   return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)}`;
 }
+
+/** A phone as the trail and the outbox show it: 137****0002. */
+export const maskPhone = (phone: string | null | undefined): string => (phone ? phone.replace(/^(\d{3})\d+(\d{4})$/, '$1****$2') : '');
