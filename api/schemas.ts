@@ -14,7 +14,18 @@ export const creditCode = z
 export const applicationNo = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/, '3-64 letters, digits, _ or -, starting with a letter or digit')
-  .describe('the application number, unique per case');
+  .describe("the application number: its approval department's code, '-', then the department's own number (LYG-SPJ-2026-0001)");
+
+/**
+ * Application numbers are unique per approval department: each department numbers in its own
+ * space, `<department code>-…`, so no department can take (squat) a number of another's. Null
+ * when `no` is in `department`'s space, else why not.
+ */
+export function outsideNumberSpace(no: string, department: string | undefined): string | null {
+  if (department && no.startsWith(`${department}-`) && no.length > department.length + 1) return null;
+  const d = department ?? '(none)';
+  return `department ${d} may number its applications only in its own space "${d}-…" (e.g. ${d}-2026-0001): numbers are unique per approval department`;
+}
 
 export const mobile = z.string().regex(/^1[3-9]\d{9}$/, 'an 11-digit mainland mobile number');
 export const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a code of letters, digits, _ . or -');

@@ -99,6 +99,8 @@ export async function createTestWorker(connection: NativeConnection, taskQueue: 
 }
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+/** A fresh application number in an approval department's own space (`<department>-…`). */
+export const applicationNoOf = (label: string, department: string = DEMO.approvalDepartment) => `${department}-${uniqueId(label)}`;
 
 /** A loopback port nothing listens on (bound, then released): for a client that must find nothing there. */
 export async function closedPort(): Promise<number> {

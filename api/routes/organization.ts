@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { departmentByCode, divisionByCode, listDepartments, listDivisions, regionExists, saveDepartment, saveDivision } from '../../db/queries/organization.js';
+import { approvalDepartmentCodes, departmentByCode, divisionByCode, listDepartments, listDivisions, regionExists, saveDepartment, saveDivision } from '../../db/queries/organization.js';
 import { ROLES, type Principal } from '../auth.js';
 import { departmentSchema, divisionSchema } from '../catalog-schemas.js';
 import { forbidden, problems, unprocessable } from '../errors.js';
@@ -23,7 +23,19 @@ async function departmentWrite(app: FastifyInstance, p: Principal, b: z.infer<ty
   if (!(await regionExists(app.db, b.regionCode))) throw unprocessable(`region ${b.regionCode} does not exist`);
   const before = await departmentByCode(app.db, b.code);
   if (before && before.regionCode !== b.regionCode) throw forbidden(`department ${b.code} belongs to region ${before.regionCode}`);
+  if (b.side === 'approval') await ownNumberSpace(app, b.code);
   return before;
+}
+
+/**
+ * An approval department's code opens its application numbers (`<code>-…`): it must be one an
+ * application number can begin with, and no other approval department's space may hold it or
+ * lie inside it (LYG-SPJ and LYG-SPJ-2 would share LYG-SPJ-2-…).
+ */
+async function ownNumberSpace(app: FastifyInstance, code: string): Promise<void> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(code)) throw unprocessable(`approval department ${code}: its code opens its application numbers, so it has letters, digits, _ and - only`);
+  const clash = (await approvalDepartmentCodes(app.db)).find((c) => c !== code && (code.startsWith(`${c}-`) || c.startsWith(`${code}-`)));
+  if (clash) throw unprocessable(`approval department ${code} would share its application numbers with ${clash} (${code.length > clash.length ? code : clash}-… is in both)`);
 }
 
 /** The division row a write replaces, once the caller may write it; throws otherwise. */

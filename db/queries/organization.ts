@@ -22,6 +22,11 @@ export async function divisionByCode(db: Db, code: string): Promise<DivisionRow 
   return (await db.select().from(divisions).where(eq(divisions.code, code)))[0];
 }
 
+/** Every approval department's code: each opens a space of application numbers. */
+export async function approvalDepartmentCodes(db: Db): Promise<string[]> {
+  return (await db.select({ code: departments.code }).from(departments).where(eq(departments.side, 'approval'))).map((d) => d.code);
+}
+
 export function listDepartments(db: Db) {
   return db.select({ code: departments.code, name: departments.name, regionCode: departments.regionCode, side: departments.side, headName: departments.headName }).from(departments).orderBy(asc(departments.code));
 }

@@ -112,7 +112,7 @@ async function runOurs(stack: BenchStack, round: number): Promise<Result> {
     const r = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
     if (r.statusCode !== expect) throw new Error(`POST ${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
   };
-  const no = (i: number) => `BL${process.pid}R${round}-${i}`;
+  const no = (i: number) => `${DEMO.training.approvalDepartment}-BL${process.pid}R${round}-${i}`;
   const task = (i: number) => `task-${no(i)}.${DEMO.training.market}`;
   statements.clear();
   const result = await measure(stack, t.client, 'ours (API + approvalCase/supervisionTask)', async (i) => {

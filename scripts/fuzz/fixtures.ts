@@ -45,13 +45,13 @@ function client(base: string, problems: string[]) {
  */
 async function cases(api: ReturnType<typeof client>, tokens: Tokens, problems: string[]): Promise<{ applicationNos: string[]; taskIds: string[] }> {
   const plan: Array<[string, string, Record<string, unknown>, 'approve' | 'reject' | null]> = [
-    ['FUZZ-0001', 'SP-FOOD-01', {}, 'approve'],
-    ['FUZZ-0002', 'SP-FOOD-01', {}, 'approve'],
-    ['FUZZ-0003', 'SP-FOOD-01', {}, null],
-    ['FUZZ-0004', 'SP-PUBHEALTH-01', {}, 'reject'],
-    ['FUZZ-0005', 'SP-ROAD-01', {}, 'approve'],
-    ['FUZZ-0006', 'SP-CATERING-01', {}, 'approve'],
-    ['FUZZ-0007', 'SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'] } }, null],
+    [`${DEMO.approvalDepartment}-FUZZ-0001`, 'SP-FOOD-01', {}, 'approve'],
+    [`${DEMO.approvalDepartment}-FUZZ-0002`, 'SP-FOOD-01', {}, 'approve'],
+    [`${DEMO.approvalDepartment}-FUZZ-0003`, 'SP-FOOD-01', {}, null],
+    [`${DEMO.approvalDepartment}-FUZZ-0004`, 'SP-PUBHEALTH-01', {}, 'reject'],
+    [`${DEMO.approvalDepartment}-FUZZ-0005`, 'SP-ROAD-01', {}, 'approve'],
+    [`${DEMO.approvalDepartment}-FUZZ-0006`, 'SP-CATERING-01', {}, 'approve'],
+    [`${DEMO.approvalDepartment}-FUZZ-0007`, 'SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'] } }, null],
   ];
   const applicationNos: string[] = [];
   const applicant = { creditCode: DEMO.applicants.good, name: '连云港模糊测试商店', phone: '13700000009' };
@@ -70,7 +70,7 @@ async function cases(api: ReturnType<typeof client>, tokens: Tokens, problems: s
     taskIds = ((r.json as { items?: Array<{ taskId: string }> }).items ?? []).map((t) => t.taskId);
   }
   if (taskIds.length < 3) problems.push(`expected 3 tasks from the approved fixture cases, found ${taskIds.length}`);
-  const inspected = `task-FUZZ-0002-${DEMO.market}`;
+  const inspected = `task-${DEMO.approvalDepartment}-FUZZ-0002.${DEMO.market}`;
   if (taskIds.includes(inspected)) {
     await api.must('claim', tokens.supervision, 'POST', `/v1/tasks/${inspected}/claim`);
     await api.must('inspection', tokens.supervision, 'POST', `/v1/tasks/${inspected}/inspection`, { finishedAt: new Date().toISOString(), findings: '现场检查符合要求' });

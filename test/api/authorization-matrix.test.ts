@@ -21,7 +21,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, tasks } from '../../db/schema/index.js';
-import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -89,7 +89,7 @@ const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 
 async function setUpObjects() {
   const submit = async (itemCode = 'SP-FOOD-01', extra: Record<string, unknown> = {}) => {
-    const applicationNo = uniqueId('AUTHZ');
+    const applicationNo = applicationNoOf('AUTHZ');
     const body = { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '越权测试食品有限公司', phone: '13700000031' }, materials: ['食品经营许可申请书'], ...extra };
     const created = await ok(await call('POST', '/v1/applications', 'approver', body), 201);
     return { applicationNo, route: created.route as string };
@@ -205,7 +205,7 @@ const routes: Route[] = [
     name: 'POST /v1/applications',
     method: 'POST',
     url: () => '/v1/applications',
-    body: () => ({ applicationNo: uniqueId('AUTHZ-X'), itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '越权申请', phone: '13700000032' } }),
+    body: () => ({ applicationNo: applicationNoOf('AUTHZ-X'), itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '越权申请', phone: '13700000032' } }),
     roles: ['approval'],
     allowed: ['approver'],
   },
@@ -494,14 +494,18 @@ describe('authorization matrix: route × principal', () => {
     expect(await cellState(route)).toEqual(before);
   });
 
-  // Another department learns nothing about an existing case, not even that its number is taken.
-  it('POST /v1/applications with an existing applicationNo × OTHER-SPJ → 403, same body or not', async () => {
+  // Numbers are unique per approval department: another department cannot take this one's
+  // (taken or not, the same refusal: it learns nothing of the case), nor squat a free one.
+  it("POST /v1/applications with LYG-SPJ's numbers × OTHER-SPJ → 403, taken or free, the same answer", async () => {
     const before = await cellState(routes.find((r) => r.name === 'GET /v1/applications/{no}')!);
-    for (const body of [{ applicationNo: o.claim, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: 'x', phone: '13700000031' } }]) {
-      const r = await call('POST', '/v1/applications', 'otherApprover', body);
+    const details = [];
+    for (const applicationNo of [o.claim, applicationNoOf('FREE')]) {
+      const r = await call('POST', '/v1/applications', 'otherApprover', { applicationNo, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: 'x', phone: '13700000031' } });
       expectProblem(r, 403);
-      expect(r.json().detail).not.toMatch(/already submitted|route|stage/);
+      details.push(r.json().detail);
     }
+    expect(details[0]).toBe(details[1]);
+    expect(details[0]).toMatch(/OTHER-SPJ may number its applications only in its own space "OTHER-SPJ-…".*unique per approval department/);
     expect(await cellState(routes.find((r) => r.name === 'GET /v1/applications/{no}')!)).toEqual(before);
   });
 });

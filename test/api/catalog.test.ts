@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { and, count, eq } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
 import { alerts, approvalItemVersions, catalogChanges, linkages, notifications, tasks } from '../../db/schema/index.js';
-import { approver, database, foodDivision, trainingApprover, trainingHousing, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, approver, database, foodDivision, trainingApprover, trainingHousing, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -55,7 +55,7 @@ async function newItem(): Promise<string> {
 }
 
 async function submitAndApprove(itemCode: string) {
-  const applicationNo = uniqueId('CAT');
+  const applicationNo = applicationNoOf('CAT');
   const created = await call('POST', '/v1/applications', 'approver', { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '测试企业', phone: '13700000009' } });
   expect(created.statusCode, created.body).toBe(201);
   return applicationNo;

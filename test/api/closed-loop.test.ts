@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
 import { creditProfiles, creditRecords, notifications } from '../../db/schema/index.js';
-import { trainingApprover, trainingHousing, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, trainingApprover, trainingHousing, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -40,7 +40,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 describe('事后核查 through revocation, on the dev server', () => {
   it('revokes through the approval side and records the broken commitment', async () => {
     const creditCode = freshCreditCode();
-    const no = uniqueId('LOOP');
+    const no = applicationNoOf('LOOP', DEMO.training.approvalDepartment);
     const created = await call('POST', '/v1/applications', tokens.approver, {
       applicationNo: no,
       itemCode: 'TR-BUILD-01',
@@ -97,7 +97,7 @@ describe('事后核查 through revocation, on the dev server', () => {
 
     // The broken commitment now bars the applicant from commitment approval.
     const next = await call('POST', '/v1/applications', tokens.approver, {
-      applicationNo: uniqueId('LOOP'),
+      applicationNo: applicationNoOf('LOOP', DEMO.training.approvalDepartment),
       itemCode: 'TR-BUILD-01',
       applicant: { creditCode, name: '演练建设有限公司', phone: '13700000021' },
       commitment: { scenario: 'post-verification', text: '再次承诺' },

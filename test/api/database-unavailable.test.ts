@@ -11,7 +11,7 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromDatabaseError } from '../../api/errors.js';
 import { createDatabase, type Database } from '../../db/client.js';
-import { approver, closedPort, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
+import { applicationNoOf, approver, closedPort, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('the database is unreachable', () => {
   it('a submission answers 503 with Retry-After and starts no workflow', async () => {
-    const applicationNo = uniqueId('LYG2026');
+    const applicationNo = applicationNoOf('2026');
     const res = await app.inject({
       method: 'POST',
       url: '/v1/applications',

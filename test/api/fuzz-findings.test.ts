@@ -8,7 +8,7 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { cases } from '../../db/schema/index.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
-import { approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, testClient } from '../helpers.js';
+import { applicationNoOf, approver, closeDatabase, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -32,7 +32,7 @@ const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unkn
 
 describe('fuzz findings', () => {
   it('a NUL character anywhere is refused with 400 and no case is started', async () => {
-    const no = uniqueId('NUL');
+    const no = applicationNoOf('NUL');
     const r = await call('POST', '/v1/applications', tokens.approver, { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: 'a\u0000b', phone: '13700000001' } });
     expect(r.statusCode).toBe(400);
     expect(r.json().detail).toBe('body.applicant.name: contains a NUL character (U+0000)');

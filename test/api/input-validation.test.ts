@@ -10,7 +10,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
 import { cases, notifications, tasks } from '../../db/schema/index.js';
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
-import { database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -73,7 +73,7 @@ const secondsNow = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOStr
 
 function application(overrides: Record<string, unknown> = {}) {
   return {
-    applicationNo: uniqueId('INPUT'),
+    applicationNo: applicationNoOf('INPUT'),
     itemCode: 'SP-FOOD-01',
     applicant: { creditCode: freshCreditCode(), name: '输入校验食品有限公司', phone: '13700000041' },
     materials: ['食品经营许可申请书'],

@@ -10,7 +10,7 @@ import { loadCalendarData, regionData } from '../../db/calendar.js';
 import { auditEvents, cases, departments, regions } from '../../db/schema/index.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import { WorkingCalendar, dateOf, dayOf } from '../../workflows/domain/working-days.js';
-import { approver, database, freshCreditCode, testConfig, tokenFor, uniqueId, waitFor } from '../helpers.js';
+import { applicationNoOf, approver, database, freshCreditCode, testConfig, tokenFor, uniqueId, waitFor } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('region-cal-tq') });
@@ -43,7 +43,7 @@ const call = (method: 'GET' | 'PUT' | 'POST', url: string, who: keyof typeof peo
   app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
 
 async function caseAwaitingDecision(who: 'clerk' | 'cityClerk', itemCode: string): Promise<string> {
-  const no = uniqueId('RC');
+  const no = applicationNoOf('RC', people[who].department);
   const r = await call('POST', '/v1/applications', who, { applicationNo: no, itemCode, applicant: { creditCode: freshCreditCode(), name: '某公司', phone: '13700000009' }, materials: ['申请书'] });
   expect(r.statusCode, r.body).toBe(201);
   await waitFor(async () => (await dueOf(no)) !== null);

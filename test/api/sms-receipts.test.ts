@@ -7,7 +7,7 @@ import { auditEvents, notifications, smsGatewayMessages } from '../../db/schema/
 import { Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
-import { approver, closedPort, database, freshCreditCode, testClient, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, approver, closedPort, database, freshCreditCode, testClient, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 const SECRET = 'receipt-secret-0123456789';
@@ -27,7 +27,7 @@ const row = async (key: string) => (await database().db.select().from(notificati
 /** A case approved through the API whose task's assignment SMS has gone out. */
 async function approvedWithNoticeSent(name: string, phone: string) {
   const token = await tokenFor(config, approver);
-  const no = uniqueId('RCPT');
+  const no = applicationNoOf('RCPT');
   const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
   expect((await post('/v1/applications', { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name, phone } })).statusCode).toBe(201);
   await post(`/v1/applications/${no}/decision`, { outcome: 'approve', opinion: '准予许可' });

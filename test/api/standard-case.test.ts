@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { count, eq } from 'drizzle-orm';
 import { auditEvents, cases, notifications, tasks } from '../../db/schema/index.js';
-import { approver, database, foodDivision, trainingApprover, trainingFoodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, approver, database, foodDivision, trainingApprover, trainingFoodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -31,7 +31,7 @@ const call = (method: 'GET' | 'POST', url: string, token?: string, payload?: unk
 
 function application(overrides: Record<string, unknown> = {}) {
   return {
-    applicationNo: uniqueId('LYG2026'),
+    applicationNo: applicationNoOf('2026'),
     itemCode: 'SP-FOOD-01',
     applicant: { creditCode: freshCreditCode(), name: '连云港海州食品店', phone: '13700000002' },
     materials: ['食品经营许可申请书', '营业执照复印件'],

@@ -12,7 +12,7 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromWorkflowError } from '../../api/errors.js';
 import { auditEvents, cases } from '../../db/schema/index.js';
-import { approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
+import { applicationNoOf, approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('the workflow service is unreachable', () => {
   it('answers 503 with Retry-After and starts nothing', async () => {
-    const applicationNo = uniqueId('LYG2026');
+    const applicationNo = applicationNoOf('2026');
     const res = await app.inject({
       method: 'POST',
       url: '/v1/applications',

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '@temporalio/client';
 import { signDevToken } from '../../api/auth.js';
 import { projectRoot } from '../../runtime/config.js';
-import { approver, bundlePath, foodDivision, freshCreditCode, testConfig, uniqueId, DEMO, testClient } from '../helpers.js';
+import { applicationNoOf, approver, bundlePath, foodDivision, freshCreditCode, testConfig, uniqueId, DEMO, testClient } from '../helpers.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('scale-tq') });
 const children: ChildProcess[] = [];
@@ -89,7 +89,7 @@ describe('two workers and two API instances on one task queue', () => {
     const expectStatus = (r: { status: number; json: Record<string, unknown> }, status: number) => expect(r.status, JSON.stringify(r.json)).toBe(status);
     const runCase = async (i: number) => {
       const [a, b] = i % 2 ? [ports[0]!, ports[1]!] : [ports[1]!, ports[0]!];
-      const no = uniqueId('SCALE');
+      const no = applicationNoOf('SCALE');
       expectStatus(await call(a, 'POST', '/v1/applications', approvalToken, { applicationNo: no, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '扩容测试', phone: '13700000041' } }), 201);
       expectStatus(await call(b, 'POST', `/v1/applications/${no}/decision`, approvalToken, { outcome: 'approve', opinion: '准予许可' }), 200);
       const task = `task-${no}.${DEMO.market}`;

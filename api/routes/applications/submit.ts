@@ -12,7 +12,7 @@ import { caseByNo, type CaseRow } from '../../../db/queries/cases.js';
 import { approvalItemByCode, type ApprovalItemRow } from '../../../db/queries/catalog.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { conflict, forbidden, unprocessable, workflowProblems } from '../../errors.js';
-import { applicationNo, code, commitmentScenario, creditCode, mobile, shortText } from '../../schemas.js';
+import { applicationNo, code, commitmentScenario, creditCode, mobile, outsideNumberSpace, shortText } from '../../schemas.js';
 import { links, submitted } from './view.js';
 
 const submitBody = z
@@ -101,6 +101,9 @@ const submitRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const { principal: p, body } = req;
       const hash = requestHash(body);
+      // Checked before any lookup: another department's number is refused alike, taken or not.
+      const outside = outsideNumberSpace(body.applicationNo, p.department);
+      if (outside) throw forbidden(outside);
       const existing = await caseByNo(app.db, body.applicationNo);
       if (existing) return reply.code(200).send(existingAnswer(existing, hash, p.department));
       const item = await submittableItem(app, body, p);
