@@ -1,17 +1,25 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { AppConfig, TemporalConfig } from './config.js';
 import { EncryptionCodec, payloadKeys } from './codec.js';
 
 /**
+ * The failure converter's module (runtime/failure-converter.cjs), for data converters and for
+ * every workflow bundle: a bundle built without it would send the workflow's own failures in clear.
+ */
+export const failureConverterPath = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+/**
  * The data converter of every client and worker (runtime/codec.ts): every payload encrypted, so
- * nothing personal reaches the Temporal server in clear. Failure messages stay readable: they
- * name states and codes, never a person (an activity's failure loses its statement's values:
- * runtime/worker.ts redactingActivityInterceptors).
+ * nothing personal reaches the Temporal server in clear — failure messages and stack traces too,
+ * which the failure converter moves into an encrypted payload (an activity's failure also loses
+ * its statement's values, for the logs and the decoded view: runtime/worker.ts
+ * redactingActivityInterceptors).
  */
 export function dataConverter(config: AppConfig): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(payloadKeys(config.env))] };
+  return { payloadCodecs: [new EncryptionCodec(payloadKeys(config.env))], failureConverterPath };
 }
 
 /** Connection options for client and worker alike: address, TLS (mTLS) and API key. */

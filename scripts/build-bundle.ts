@@ -5,12 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../runtime/config.js';
+import { failureConverterPath } from '../runtime/temporal.js';
 import { workflowsPath } from '../runtime/worker.js';
 
 /** Bundles the workflows into `out`; `quiet` keeps webpack's report off the console. Answers its size. */
 export async function buildWorkflowBundle(out: string, quiet = false): Promise<number> {
   const logger = quiet ? { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } : undefined;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath });
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, code);
   return code.length;

@@ -213,6 +213,18 @@ export function useFileWorker(env: TestWorkflowEnvironment, taskQueue: string): 
   });
 }
 
+/**
+ * Every string and every byte string of a history, as text: what a Temporal user reads without
+ * the codec (a payload left unencrypted shows its contents).
+ */
+export function texts(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'), Buffer.from(value).toString('latin1'));
+  else if (Array.isArray(value)) for (const v of value) texts(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) texts(v, out);
+  return out;
+}
+
 export const historiesDir = path.join(projectRoot, 'test', 'histories');
 
 // Loaded through require so it shares the protobuf types of the client's CommonJS build.

@@ -12,7 +12,7 @@ import { databaseCalendar } from '../../activities/calendar.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
-import { dataConverter } from '../../runtime/temporal.js';
+import { dataConverter, failureConverterPath } from '../../runtime/temporal.js';
 import { createWorker, workflowsPath } from '../../runtime/worker.js';
 import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
@@ -59,7 +59,7 @@ export async function startBenchStack(): Promise<BenchStack> {
   const bundles = { ours: path.join(dir, 'ours-bundle.js'), bare: path.join(dir, 'bare-bundle.js') };
   const t0 = performance.now();
   const bare = path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-workflows.ts');
-  const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN') })));
+  const [o, b] = await Promise.all([workflowsPath, bare].map((p) => bundleWorkflowCode({ workflowsPath: p, logger: new DefaultLogger('WARN'), failureConverterPath })));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(bundles.ours, o!.code);
   fs.writeFileSync(bundles.bare, b!.code);

@@ -5,20 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { claimUpdate } from '../../workflows/contracts.js';
 import type { ApprovalCaseInput } from '../../workflows/contracts.js';
-import { approveNewCase, createTestWorker, database, freshCreditCode, foodDivision, testDataConverter, testDeps, uniqueId, useTimeSkippingEnv } from '../helpers.js';
+import { approveNewCase, createTestWorker, database, freshCreditCode, foodDivision, testDataConverter, testDeps, texts, uniqueId, useTimeSkippingEnv } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const name = '连云港隐私测试食品店';
 const phone = '13712345678';
-
-/** Every string and every byte string of a history, as text. */
-function texts(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'), Buffer.from(value).toString('latin1'));
-  else if (Array.isArray(value)) for (const v of value) texts(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) texts(v, out);
-  return out;
-}
 
 describe('personal data in Temporal', () => {
   it('no name or phone in the case and task histories without the codec; the codec reads the input back', async () => {
