@@ -123,6 +123,13 @@ describe('linkage lifecycle', () => {
     expect((await call('POST', '/v1/supervision-items', 'market', { code: uniqueId('JG'), name: 'x', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision })).statusCode).toBe(201);
     expect((await call('POST', '/v1/departments', 'otherAdmin', { code: uniqueId('D'), name: 'x', regionCode: '320700', side: 'supervision' })).statusCode).toBe(403);
     expect((await call('POST', '/v1/departments', 'approver', { code: uniqueId('D'), name: 'x', regionCode: '320700', side: 'supervision' })).statusCode).toBe(403);
+    // An approval department's code opens its application numbers: no two may share a space.
+    for (const code of [`${DEMO.approvalDepartment}-2`, 'LYG', 'LYG.SPJ2']) {
+      const clash = await call('POST', '/v1/departments', 'admin', { code, name: '新审批局', regionCode: '320700', side: 'approval' });
+      expect(clash.statusCode, code).toBe(422);
+      expect(clash.json().detail).toMatch(code.includes('.') ? /letters, digits, _ and - only/ : /would share its application numbers with LYG-SPJ/);
+    }
+    expect((await call('POST', '/v1/departments', 'admin', { code: `${DEMO.approvalDepartment}-${uniqueId('S')}`, name: '监管部门', regionCode: '320700', side: 'supervision' })).statusCode).toBe(201);
     const dept = uniqueId('D');
     expect((await call('POST', '/v1/departments', 'admin', { code: dept, name: '新部门', regionCode: '320700', side: 'supervision', headName: '某局长', headPhone: '13900000099' })).statusCode).toBe(201);
     expect((await call('POST', '/v1/divisions', 'otherAdmin', { code: uniqueId('V'), departmentCode: dept, name: 'x', adminName: 'y', adminPhone: '13800000099' })).statusCode).toBe(403);

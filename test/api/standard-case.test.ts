@@ -129,9 +129,9 @@ describe('a case on the standard route, over HTTP', () => {
   });
 
   it('runs a training-region case with minutes for working days (培训演练)', async () => {
-    const body = application({ itemCode: 'TR-FOOD-01' });
+    const body = application({ itemCode: 'TR-FOOD-01', applicationNo: applicationNoOf('TR', DEMO.training.approvalDepartment) });
     // Worked by the rehearsal region's own departments: a live clerk may not even submit it.
-    expect((await call('POST', '/v1/applications', tokens.approver, body)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/applications', tokens.approver, { ...body, applicationNo: applicationNoOf('TR') })).statusCode).toBe(403);
     const created = await call('POST', '/v1/applications', tokens.trainingApprover, body);
     expect(created.statusCode, created.body).toBe(201);
     const detail = (await call('GET', `/v1/applications/${body.applicationNo}`, tokens.trainingApprover)).json();
@@ -182,6 +182,19 @@ describe('a case on the standard route, over HTTP', () => {
     expect(unknown.statusCode).toBe(400);
     const wrongRole = await call('POST', '/v1/applications', tokens.food, application());
     expect(wrongRole.statusCode).toBe(403);
+  });
+
+  it('takes application numbers only in the department’s own space (unique per approval department), and starts nothing else', async () => {
+    for (const applicationNo of [uniqueId('T2026'), `LYG-SJJ-${uniqueId('N')}`, `LYG-SPJX-${uniqueId('N')}`, 'LYG-SPJ-']) {
+      const r = await call('POST', '/v1/applications', tokens.approver, application({ applicationNo }));
+      expect(r.statusCode, applicationNo).toBe(403);
+      expect(r.json().detail).toMatch(/LYG-SPJ may number its applications only in its own space "LYG-SPJ-…"/);
+      expect(await database().db.select({ n: count() }).from(cases).where(eq(cases.applicationNo, applicationNo))).toEqual([{ n: 0 }]);
+    }
+    // The rehearsal region's clerk cannot file in the city department's space, nor the other way round.
+    const theirs = application({ itemCode: 'TR-FOOD-01' });
+    expect((await call('POST', '/v1/applications', tokens.trainingApprover, theirs)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/applications', tokens.trainingApprover, { ...theirs, applicationNo: applicationNoOf('TR', DEMO.training.approvalDepartment) })).statusCode).toBe(201);
   });
 });
 
