@@ -9,12 +9,18 @@ import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService } from './adapters/elicence.js';
 import type { CalendarSource } from './calendar.js';
 
-export interface ActivityDeps {
-  db: Db;
+/** The systems we do not own, each behind an adapter. */
+export interface Adapters {
   sms: SmsAdapter;
   credit: CreditAdapter;
   creditPlatform: CreditPlatform;
   elicence: ElicenceService;
+}
+
+export interface ActivityDeps extends Adapters {
+  db: Db;
+  /** Where a rehearsal case's effects go (activities/sandbox.ts); the embedded adapters when absent. */
+  sandbox?: Adapters;
   calendar: CalendarSource;
   clock: () => Date;
   /** For activities that signal other workflows (re-timing after a calendar import). */

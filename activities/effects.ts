@@ -7,13 +7,16 @@ import type { Db } from '../db/client.js';
 import { auditEvents, creditRecords, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
-import { withContext } from './context.js';
+import { withContext, type Adapters } from './context.js';
+import { adapterFor } from './sandbox.js';
 import { recordStep, writeWithStep, writeWithStepOnce } from './steps.js';
 
 export interface EffectActivityDeps {
   db: Db;
   creditPlatform: CreditPlatform;
   elicence: ElicenceService;
+  /** A rehearsal case's adapters (activities/sandbox.ts). */
+  sandbox?: Partial<Adapters>;
   clock: () => Date;
 }
 
@@ -94,7 +97,7 @@ export async function pushCreditRecord(deps: EffectActivityDeps, input: PushCred
   let receipt;
   try {
     // What we filed first is what goes out, so every attempt sends the same record.
-    receipt = await deps.creditPlatform.push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
+    receipt = await (await adapterFor(deps, row.applicationNo ?? input.applicationNo, 'creditPlatform')).push({ businessKey: row.businessKey, creditCode: row.creditCode, kind: row.kind, summary: row.summary, detail: row.detail });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof ApplicationFailure && err.nonRetryable) {
@@ -143,7 +146,7 @@ export async function verifyMaterials(deps: EffectActivityDeps, input: VerifyMat
     return { allOk: detail.allOk, results: detail.results };
   }
   const at = clock();
-  const results = await deps.elicence.verify({ creditCode: input.creditCode, materials: input.materials, at });
+  const results = await (await adapterFor(deps, input.applicationNo, 'elicence')).verify({ creditCode: input.creditCode, materials: input.materials, at });
   const allOk = results.every((r) => r.ok);
   const listed = results.map((r) => (r.ok ? `${r.material} ok${r.licenceNo ? ` (${r.licenceNo})` : ''}` : `${r.material} failed (${r.reason ?? 'not verified'})`)).join('; ');
   const inserted = await recordStep(

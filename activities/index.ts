@@ -3,6 +3,7 @@
 // statements at its top. Activities run at least once, so each write is keyed by a business key
 // with a unique constraint: a retry finds its row and does nothing twice (ARCHITECTURE.md §4).
 import { withContext, type ActivityDeps } from './context.js';
+import { sandboxAdapters } from './sandbox.js';
 import { notify, resendNotification } from './notify.js';
 import { effects } from './effects.js';
 import { retimeCaseWindow, retimeTask } from './retime.js';
@@ -21,7 +22,9 @@ import { rectification } from './task/rectification.js';
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // Built once: a rehearsal's effects always have the embedded adapters to go to.
+  const deps: ActivityDeps = { ...given, sandbox: given.sandbox ?? sandboxAdapters(given.db) };
   return withContext(deps, {
     ...registration,
     ...routing,

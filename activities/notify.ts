@@ -10,6 +10,7 @@ import type { SmsAdapter } from './adapters/sms.js';
 import type { Ctx } from './context.js';
 import { renderMessage, type MessageTemplate } from './messages.js';
 import { recordStep, writeWithStepOnce, type StepRecord } from './steps.js';
+import { adapterFor } from './sandbox.js';
 
 const division = preparedPerDb((db) => db.select().from(divisions).where(eq(divisions.code, sql.placeholder('code'))).prepare('division_by_code'));
 // Delivery status only moves forward: a delivery receipt (delivered/failed) that reached us
@@ -114,9 +115,10 @@ const deliveryStep = (d: Delivery, kind: string, suffix: string, summary: string
 /** Hands a pending outbox row to the gateway: sent, or failed for good on the record (a transient error is thrown for Temporal to retry). */
 async function deliver(ctx: Ctx, row: typeof notifications.$inferSelect, d: Delivery): Promise<NotifyResult> {
   const { db, clock } = ctx;
+  const sms = await adapterFor(ctx, d.applicationNo, 'sms');
   let receipt: Awaited<ReturnType<SmsAdapter['send']>>;
   try {
-    receipt = await ctx.sms.send({ outId: row.businessKey, phone: row.recipientPhone, body: row.body });
+    receipt = await sms.send({ outId: row.businessKey, phone: row.recipientPhone, body: row.body });
   } catch (err) {
     if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err; // transient: Temporal retries
     // Refused for good (a bad number, a blocked template): on the record, and the caller escalates.

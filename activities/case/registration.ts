@@ -8,6 +8,7 @@ import { confirmedLinkagesColumn } from '../../db/catalog.js';
 import { FailureType, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { workflowIdOrNull, writeWithStepOnce } from '../steps.js';
+import { adapterFor } from '../sandbox.js';
 
 /** The item and the linkages that route it now, in one statement. */
 const itemWithLinkages = preparedPerDb((db) =>
@@ -98,8 +99,9 @@ export async function openCase({ db, clock }: Ctx, input: ApprovalCaseInput) {
 }
 
 /** 审批事前信用查询: asks the credit platform and files the answer on the case. */
-export async function creditPreCheck({ db, clock, credit }: Ctx, input: { applicationNo: string; creditCode: string }) {
-  const standing = await credit.query(input.creditCode);
+export async function creditPreCheck(ctx: Ctx, input: { applicationNo: string; creditCode: string }) {
+  const { db, clock } = ctx;
+  const standing = await (await adapterFor(ctx, input.applicationNo, 'credit')).query(input.creditCode);
   const now = clock();
   const result = { ...standing, checkedAt: now.toISOString() };
   const summary = `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)`;
