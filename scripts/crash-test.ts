@@ -1,13 +1,25 @@
 /**
  * `npm run crash-test [-- --cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M]
- *   [--temporal-restarts T] [--postgres-restarts P] [--claim-after-sms] [--keep]`
+ *   [--temporal-restarts T] [--postgres-restarts P] [--revocation-every K] [--claim-after-sms] [--keep]`
  *
- * Runs N cases (default 300; --quick: 20) of the training region (TR-FOOD-01, minutes for
- * working days) through the whole loop over HTTP — submit, approve, claim, inspection,
- * feedback compliant, case closed — while SIGKILLing the worker at random moments and
- * restarting the Temporal dev server and PostgreSQL a few times. Then it checks that every case
- * is closed, no SMS and no credit record exists twice (by business key and by logical effect),
- * none is missing, and prints the figures. Exit code 0 only when all of that holds.
+ * Runs N cases (default 300; --quick: 20) of the training region (minutes for working days)
+ * through the whole loop over HTTP, along two paths (scripts/crash/paths.ts):
+ *
+ *   compliant   TR-FOOD-01, standard route: submit, approve, claim, inspection, feedback
+ *               compliant, case closed;
+ *   revocation  every K-th case (default 4, offset by the seed; 0: none): TR-BUILD-01 on the
+ *               commitment route (告知承诺, post-verification): submit, approve (licence at once),
+ *               claim, inspection, feedback commitment-untrue with a rectification deadline,
+ *               re-inspection not rectified, case revocation-pending, revocation executed by the
+ *               approval department, case revoked and closed;
+ *
+ * while SIGKILLing the worker at random moments and restarting the Temporal dev server and
+ * PostgreSQL a few times. Then it checks that every case ended as its path expects (closed; or
+ * revoked, licence revoked, commitment broken), that each SMS and credit record of its path is
+ * there exactly once (by business key and by logical effect: the claim notice; the broken
+ * commitment on the credit platform and the revocation notices of a revoked case), none is
+ * missing, and prints the figures with how many cases took each path. Exit code 0 only when all
+ * of that holds.
  *
  * Its stack is its own (scripts/crash/stack.ts: .data/crash/run-<pid>) and is always torn
  * down; the run dir is removed unless --keep or the run failed.
@@ -15,13 +27,14 @@
 import { parseArgs } from 'node:util';
 import { formatResult, runCrashTest } from './crash/harness.js';
 import { parseSeed } from './crash/rng.js';
+import { REVOCATION_EVERY } from './crash/paths.js';
 import type { ChaosPlan } from './crash/chaos.js';
 
-const USAGE = 'usage: crash-test [--cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M] [--temporal-restarts T] [--postgres-restarts P] [--claim-after-sms] [--keep]';
+const USAGE = 'usage: crash-test [--cases N | --quick] [--seed S] [--concurrency C] [--deadline-min M] [--temporal-restarts T] [--postgres-restarts P] [--revocation-every K] [--claim-after-sms] [--keep]';
 
 function options(argv: string[]) {
   const int = { type: 'string' } as const;
-  const { values: v } = parseArgs({ args: argv, options: { cases: int, quick: { type: 'boolean' }, seed: int, concurrency: int, 'deadline-min': int, 'temporal-restarts': int, 'postgres-restarts': int, 'claim-after-sms': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values: v } = parseArgs({ args: argv, options: { cases: int, quick: { type: 'boolean' }, seed: int, concurrency: int, 'deadline-min': int, 'temporal-restarts': int, 'postgres-restarts': int, 'revocation-every': int, 'claim-after-sms': { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (v.help) {
     console.log(USAGE);
     process.exit(0);
@@ -33,7 +46,7 @@ function options(argv: string[]) {
     return x;
   };
   const cases = n('cases') ?? (v.quick ? 20 : 300);
-  return { cases, seed: parseSeed(v.seed), concurrency: Math.min(n('concurrency') ?? 20, cases), deadlineMin: n('deadline-min') ?? Math.max(10, Math.ceil(cases / 6)), temporalRestarts: n('temporal-restarts', 0), postgresRestarts: n('postgres-restarts', 0), claimAfterSms: !!v['claim-after-sms'], keep: !!v.keep };
+  return { cases, seed: parseSeed(v.seed), concurrency: Math.min(n('concurrency') ?? 20, cases), deadlineMin: n('deadline-min') ?? Math.max(10, Math.ceil(cases / 6)), temporalRestarts: n('temporal-restarts', 0), postgresRestarts: n('postgres-restarts', 0), revocationEvery: n('revocation-every', 0) ?? REVOCATION_EVERY, claimAfterSms: !!v['claim-after-sms'], keep: !!v.keep };
 }
 
 async function main(): Promise<number> {

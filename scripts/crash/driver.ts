@@ -1,24 +1,22 @@
-// The HTTP driver: runs cases through the standard route of the training region over the API,
-// the way clerks and inspectors would, while the chaos loop kills and restarts things under it.
-//
-// Each case is a small state machine read from GET /v1/applications/<no>: submit when the case
-// does not exist, decide when it awaits a decision, then claim, record the inspection and feed
-// back on its one task, until the case is closed. Every request is retried on connection
-// errors, timeouts and 5xx (the API, PostgreSQL or Temporal may be restarting). Every step is
-// idempotent by design, so a step that landed although its answer was lost is simply seen as
-// done on the next read, or refused with 409 (already decided, already claimed), which counts
-// as done too: the read model catches up.
+// The HTTP driver: runs cases of the training region over the API, the way clerks and
+// inspectors would, while the chaos loop kills and restarts things under it. Each case goes one
+// of the paths of paths.ts (compliant, or revocation), a small state machine read from
+// GET /v1/applications/<no>: submit when the case does not exist, else the path's next move
+// from what the case shows, until the case ends as its path expects. Every request is retried
+// on connection errors, timeouts and 5xx (the API, PostgreSQL or Temporal may be restarting).
+// Every step is idempotent by design, so a step that landed although its answer was lost is
+// simply seen as done on the next read, or refused with 409 (already decided, already claimed,
+// already revoked), which counts as done too: the read model catches up.
 import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import type { Rng } from './rng.js';
+import { nextMove, pathOf, PATHS, taskIdOf, type CaseView, type PathName, type Request, type Step } from './paths.js';
 import { apiRequest, sleep } from '../stack/proc.js';
 
-export const ITEM = 'TR-FOOD-01';
-export const SUPERVISING_DEPARTMENT = 'TR-SJJ'; // the rehearsal region's own (DEMO.training.market)
-export const STEPS = ['submitted', 'decided', 'claimed', 'inspected', 'fed-back', 'closed'] as const;
-export type Step = (typeof STEPS)[number];
+export type { PathName, Step } from './paths.js';
 
 export interface CaseRecord {
   applicationNo: string;
+  path: PathName;
   taskId: string;
   creditCode: string;
   startedAt: number;
@@ -26,7 +24,7 @@ export interface CaseRecord {
   steps: Partial<Record<Step, number>>;
   /** 409 answers taken as "already done". */
   conflicts: number;
-  /** The last answer that was not a success, for the diagnosis of a case that does not close. */
+  /** The last answer that was not a success, for the diagnosis of a case that does not end. */
   lastRefusal?: string;
   error?: string;
 }
@@ -37,7 +35,6 @@ export type DriverStats = Record<'requests' | 'networkErrors' | 'timeouts' | 'se
 export class Stopped extends Error {}
 
 type Answer = { status: number; json: unknown; text: string };
-type CaseView = { stage: string; decision: string | null; tasks: Array<{ taskId: string; status: string }> };
 
 /** A fresh valid unified social credit code (the logic of test/helpers.ts freshCreditCode, seeded). */
 export function creditCodeFrom(rng: Rng): string {
@@ -53,11 +50,15 @@ export function creditCodeFrom(rng: Rng): string {
  * without progress for this long is given up as stuck. `claimWhen` 'inbox' (default): claim as
  * soon as the task is in the division's inbox (the read model), as an inspector watching it
  * does; 'notified': once the claim SMS is on the task's trail, as one acting on the SMS does.
+ * `seed` and `revocationEvery`: which cases take the revocation path (paths.ts pathOf).
+ * `tokens`: the approval clerk's, and each path's inspector's (its own department and division).
  */
 export interface DriveOptions {
   baseUrl: string;
-  tokens: { approver: string; inspector: string };
+  tokens: { approver: string; inspector: Record<PathName, string> };
   cases: number;
+  seed: number;
+  revocationEvery: number;
   concurrency: number;
   rng: Rng;
   prefix: string;
@@ -72,6 +73,7 @@ export class Driver {
   readonly stats: DriverStats = { requests: 0, networkErrors: 0, timeouts: 0, serverErrors: 0, conflicts: 0, unexpected: 0, samples: [] };
   readonly cases: CaseRecord[] = [];
   private stepsDone = 0;
+  private readonly stepsTotal: number;
 
   constructor(private readonly o: DriveOptions) {
     const codes = new Set<string>();
@@ -80,15 +82,18 @@ export class Driver {
       while (codes.has(code)) code = creditCodeFrom(o.rng);
       codes.add(code);
       const applicationNo = `${o.prefix}-${String(i).padStart(4, '0')}`;
-      this.cases.push({ applicationNo, taskId: `task-${applicationNo}.${SUPERVISING_DEPARTMENT}`, creditCode: code, startedAt: 0, steps: {}, conflicts: 0 });
+      const path = pathOf(i - 1, o.seed, o.revocationEvery);
+      this.cases.push({ applicationNo, path, taskId: taskIdOf(applicationNo, path), creditCode: code, startedAt: 0, steps: {}, conflicts: 0 });
     }
+    this.stepsTotal = this.cases.reduce((n, c) => n + PATHS[c.path].steps.length, 0);
   }
 
   /** Share of all steps of all cases done, 0..1. */
   progress(): number {
-    return this.stepsDone / (STEPS.length * this.o.cases);
+    return this.stepsDone / this.stepsTotal;
   }
 
+  /** Cases that ended as their path expects (closed, or revoked and closed). */
   closed(): number {
     return this.cases.filter((c) => c.steps.closed).length;
   }
@@ -133,8 +138,8 @@ export class Driver {
         const done = Object.keys(c.steps).length;
         if (done !== stepsBefore) [stepsBefore, lastProgress] = [done, Date.now()];
         else if (Date.now() - lastProgress > this.o.stallMs) {
-          const at = STEPS.find((s) => !c.steps[s]) ?? 'closed';
-          throw new Error(`stuck: no progress for ${Math.round(this.o.stallMs / 1000)} s before step '${at}'${c.lastRefusal ? `; last refusal: ${c.lastRefusal}` : ''}`);
+          const at = PATHS[c.path].steps.find((s) => !c.steps[s]) ?? 'closed';
+          throw new Error(`stuck: no progress for ${Math.round(this.o.stallMs / 1000)} s before step '${at}' (${c.path} path)${c.lastRefusal ? `; last refusal: ${c.lastRefusal}` : ''}`);
         }
       },
       expect: async (what: string, a: Answer): Promise<void> => {
@@ -144,7 +149,7 @@ export class Driver {
         }
         c.lastRefusal = `${what}: HTTP ${a.status} ${(a.json as { detail?: string } | null)?.detail ?? a.text.slice(0, 200)}`;
         if (a.status === 409) {
-          // Already decided / already claimed / not yet in that state: the next read tells.
+          // Already decided / claimed / revoked, or not yet in that state: the next read tells.
           c.conflicts++;
           this.stats.conflicts++;
           return wait();
@@ -161,76 +166,50 @@ export class Driver {
   private async drive(c: CaseRecord): Promise<void> {
     c.startedAt = Date.now();
     const { approver } = this.o.tokens;
-    const body = { applicationNo: c.applicationNo, itemCode: ITEM, applicant: { creditCode: c.creditCode, name: '连云港演练食品店', phone: '13700000002' }, materials: ['食品经营许可申请书'] };
     const run = this.caseRun(c);
     for (;;) {
       run.stalled();
       const got = await this.call('GET', `/v1/applications/${c.applicationNo}`, approver, undefined, 15_000);
       if (got.status === 404) {
-        await run.expect('submit', await this.call('POST', '/v1/applications', approver, body, 60_000));
+        await run.expect('submit', await this.call('POST', '/v1/applications', approver, PATHS[c.path].submission(c.applicationNo, c.creditCode), 60_000));
         continue;
       }
       if (got.status !== 200) {
         await run.expect('read case', got);
         continue;
       }
-      const v = got.json as CaseView;
-      this.mark(c, 'submitted');
-      if (v.stage === 'closed') return this.mark(c, 'decided', 'claimed', 'inspected', 'fed-back', 'closed');
-      if (['rejected', 'revoked', 'unrouted'].includes(v.stage)) throw new Error(`case reached stage ${v.stage}, expected closed`);
-      if (!v.decision) {
-        if (v.stage === 'awaiting-decision') {
-          await run.expect('decision', await this.call('POST', `/v1/applications/${c.applicationNo}/decision`, approver, { outcome: 'approve', opinion: '演练：材料齐全，准予许可' }, 60_000));
-        } else {
-          await run.wait(); // submitted / credit-check: the workflow is still registering the case
-        }
-        continue;
-      }
-      this.mark(c, 'decided');
-      const task = v.tasks.find((t) => t.taskId === c.taskId);
-      await (task ? this.taskStep(c, task.status, run) : run.wait());
+      const move = nextMove(c, got.json as CaseView);
+      this.mark(c, ...move.done);
+      if (move.next === 'finished') return;
+      await (move.next === 'wait' ? run.wait() : this.step(c, move.next, run));
     }
   }
 
-  /** The next step on the case's one task, by its status. */
-  private async taskStep(c: CaseRecord, status: string, run: ReturnType<Driver['caseRun']>): Promise<void> {
-    const { inspector } = this.o.tokens;
-    const path = `/v1/tasks/${c.taskId}`;
-    switch (status) {
-      case 'awaiting-claim':
-        if (this.o.claimWhen === 'notified' && !(await this.notified(c))) return run.wait();
-        return run.expect('claim', await this.call('POST', `${path}/claim`, inspector, undefined, 60_000));
-      case 'claimed': {
-        this.mark(c, 'claimed');
-        const finishedAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-        return run.expect('inspection', await this.call('POST', `${path}/inspection`, inspector, { finishedAt, findings: '现场检查，经营场所与许可一致' }, 60_000));
-      }
-      case 'awaiting-feedback':
-        this.mark(c, 'claimed', 'inspected');
-        return run.expect('feedback', await this.call('POST', `${path}/feedback`, inspector, { result: 'compliant', note: '符合要求' }, 60_000));
-      case 'closed':
-        this.mark(c, 'claimed', 'inspected', 'fed-back');
-        return run.wait(); // the case closes once its result is recorded and pushed
-      default:
-        throw new Error(`task ${c.taskId} reached status ${status}, expected the standard route`);
-    }
+  /** One request of the case's path, as its approver or its inspector; a claim waits for the SMS when told to. */
+  private async step(c: CaseRecord, r: Request, run: ReturnType<Driver['caseRun']>): Promise<void> {
+    if (r.what === 'claim' && this.o.claimWhen === 'notified' && !(await this.notified(c))) return run.wait();
+    const token = r.as === 'approver' ? this.o.tokens.approver : this.o.tokens.inspector[c.path];
+    await run.expect(r.what, await this.call('POST', r.path, token, r.body, 60_000));
   }
 
   /** True once the claim SMS of the case's task is on the task's trail. */
   private async notified(c: CaseRecord): Promise<boolean> {
-    const r = await this.call('GET', `/v1/tasks/${c.taskId}`, this.o.tokens.inspector, undefined, 15_000);
+    const r = await this.call('GET', `/v1/tasks/${c.taskId}`, this.o.tokens.inspector[c.path], undefined, 15_000);
     const history = (r.json as { history?: Array<{ kind: string }> } | null)?.history ?? [];
     return r.status === 200 && history.some((h) => h.kind === 'notification-sent');
   }
 
-  /** One request, retried until it gets an answer below 500 (connection errors, timeouts, 5xx, 429). */
+  /**
+   * One request, retried until it gets an answer below 500 (connection errors, timeouts, 5xx,
+   * 429). A body given as a function is built again for each attempt (a deadline stays ahead).
+   */
   async call(method: 'GET' | 'POST', path: string, token: string, body: unknown, timeoutMs: number): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       if (this.o.stopped()) throw new Stopped('driver stopped');
       if (Date.now() > this.o.deadline) throw new Error(`deadline passed during ${method} ${path}`);
       this.stats.requests++;
       try {
-        const res = await apiRequest(`${this.o.baseUrl}${path}`, token, method, body, timeoutMs);
+        const res = await apiRequest(`${this.o.baseUrl}${path}`, token, method, typeof body === 'function' ? (body as () => unknown)() : body, timeoutMs);
         if (res.status < 500 && res.status !== 429) return res;
         this.stats.serverErrors++;
         if (this.stats.serverErrors <= 5) this.sample(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 200)}`);

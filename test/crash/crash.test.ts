@@ -1,8 +1,10 @@
 // The crash test at CI size (scripts/crash-test.ts runs the full one): 16 training-region cases
 // through the whole loop over HTTP on a private stack (its own PostgreSQL, Temporal dev server,
 // API and worker on free ports; never the servers `npm test` shares), while the worker is
-// SIGKILLed a handful of times and Temporal and PostgreSQL are each restarted once. Every case
-// must close, and no SMS, credit record or audit step may be missing or there twice.
+// SIGKILLed a handful of times and Temporal and PostgreSQL are each restarted once. Every fourth
+// case goes the revocation path (commitment untrue, not rectified, revoked by the approval
+// department: scripts/crash/paths.ts), the others the compliant one. Every case must end as its
+// path expects, and no SMS, credit record or audit step may be missing or there twice.
 //
 // The inspector claims straight from the inbox, as soon as the task row exists — while the
 // push may still be being recorded, the race the workflow guards (a claim that arrives before
@@ -13,10 +15,11 @@ import { describe, expect, it } from 'vitest';
 import { formatResult, runCrashTest } from '../../scripts/crash/harness.js';
 
 const CASES = 16;
+const REVOCATION_EVERY = 4;
 
 describe('crash test (CI size)', () => {
   it(
-    'closes every case with each effect exactly once through worker kills and Temporal and PostgreSQL restarts',
+    'closes every case, compliant or revoked, with each effect exactly once through worker kills and Temporal and PostgreSQL restarts',
     async () => {
       // Reuse the workflow bundle the test set-up built (and the CLI `npm test` found: TEMPORAL_CLI_PATH).
       const built = process.env.TEST_RUN_DIR ? path.join(process.env.TEST_RUN_DIR, 'workflow-bundle.js') : undefined;
@@ -38,6 +41,7 @@ describe('crash test (CI size)', () => {
         stallMs: 100_000,
         settleMs: 3_000,
         claimWhen: process.env.CRASH_CLAIM_AFTER_SMS === '1' ? 'notified' : 'inbox',
+        revocationEvery: REVOCATION_EVERY,
         bundlePath: built,
         log: (m) => console.log(`[crash] ${m}`),
       });
@@ -51,6 +55,13 @@ describe('crash test (CI size)', () => {
       expect(r.duplicates).toBe(0);
       expect(r.missing).toBe(0);
       expect(r.orphans).toBe(0);
+      // Both paths ran, every case of each ended as its path expects, and their effects were
+      // looked for: per revoked case at least its five SMS and two credit records.
+      expect(r.paths.revocation.cases).toBe(CASES / REVOCATION_EVERY);
+      expect(r.paths.revocation.ended).toBe(r.paths.revocation.cases);
+      expect(r.paths.revocation.effects).toBeGreaterThanOrEqual(r.paths.revocation.ended * 7);
+      expect(r.paths.compliant.ended).toBe(CASES - CASES / REVOCATION_EVERY);
+      expect(r.paths.compliant.effects).toBeGreaterThanOrEqual(r.paths.compliant.ended * 2);
       // The chaos really happened. minKills places kills by progress as well as by the clock,
       // so at least three land while cases are in flight however fast the run goes.
       expect(r.kills).toBeGreaterThanOrEqual(3);
