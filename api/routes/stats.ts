@@ -12,7 +12,7 @@ const day = z
   .refine((d) => d >= '2000-01-01' && d <= '2100-12-31', 'between 2000 and 2100');
 
 const period = z
-  .object({ from: day, to: day, departmentCode: z.string().max(64).optional() })
+  .object({ from: day, to: day, departmentCode: z.string().max(64).optional(), rehearsal: z.enum(['true', 'false']).optional().describe('true: the rehearsal regions\' figures (培训演练), which live figures never include') })
   .strict()
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { message: 'a period of at most one year', path: ['to'] });
@@ -51,7 +51,7 @@ const statsRoutes: FastifyPluginAsyncZod = async (app) => {
       const start = new Date(`${q.from}T00:00:00+08:00`);
       const end = new Date(Date.parse(`${q.to}T00:00:00+08:00`) + 86_400_000);
       const now = new Date();
-      const rows = await timeliness(app.db, { start, end, departmentCode: q.departmentCode, departmentCodes }, now);
+      const rows = await timeliness(app.db, { start, end, departmentCode: q.departmentCode, departmentCodes, rehearsal: q.rehearsal === 'true' }, now);
       return { from: q.from, to: q.to, generatedAt: now.toISOString(), rows };
     },
   );

@@ -2,7 +2,7 @@
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { alerts, approvalItems, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
+import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
 
 export type ApprovalItemRow = typeof approvalItems.$inferSelect;
 export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
@@ -109,4 +109,23 @@ export function listAlerts(db: Db, f: { regionCode?: string; open: boolean }) {
   if (f.regionCode !== undefined) where.push(eq(alerts.regionCode, f.regionCode));
   if (f.open) where.push(isNull(alerts.resolvedAt));
   return db.select().from(alerts).where(and(...where)).orderBy(asc(alerts.id));
+}
+
+/** The rehearsal (培训演练) regions, as a subquery: those whose default policy counts in minutes. */
+export const rehearsalRegions = sql`(select r.code from ${regions} r join ${deadlinePolicies} p on p.code = r.deadline_policy where p.unit = 'minute')`;
+
+const unitOfCase = preparedPerDb((db) =>
+  db
+    .select({ unit: deadlinePolicies.unit })
+    .from(cases)
+    .innerJoin(regions, eq(regions.code, cases.regionCode))
+    .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
+    .where(eq(cases.applicationNo, sql.placeholder('no')))
+    .prepare('case_policy_unit'),
+);
+
+/** Whether a case is a rehearsal: its region's policy counts in minutes. */
+export async function isRehearsal(db: Db, applicationNo: string): Promise<boolean> {
+  const [row] = await unitOfCase(db).execute({ no: applicationNo });
+  return row?.unit === 'minute';
 }

@@ -4,6 +4,7 @@
 import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { loadCalendarData } from '../calendar.js';
+import { rehearsalRegions } from './catalog.js';
 import { tasks } from '../schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { workingMillisBetween } from '../../workflows/domain/working-time.js';
@@ -53,8 +54,9 @@ function count(g: TimelinessRow & { durations: number[] }, t: TimedTask, now: Da
  * Timeliness of the tasks pushed in [start, end), per department and division, in their order.
  * `departmentCodes` limits it to those departments (a regional admin's region).
  */
-export async function timeliness(db: Db, f: { start: Date; end: Date; departmentCode?: string; departmentCodes?: string[] }, now: Date): Promise<TimelinessRow[]> {
-  const where: SQL[] = [gte(tasks.pushedAt, f.start), lt(tasks.pushedAt, f.end)];
+export async function timeliness(db: Db, f: { start: Date; end: Date; departmentCode?: string; departmentCodes?: string[]; rehearsal?: boolean }, now: Date): Promise<TimelinessRow[]> {
+  // Live figures never count a rehearsal (培训演练); the rehearsal's are asked for apart.
+  const where: SQL[] = [gte(tasks.pushedAt, f.start), lt(tasks.pushedAt, f.end), f.rehearsal ? sql`${tasks.regionCode} in ${rehearsalRegions}` : sql`${tasks.regionCode} not in ${rehearsalRegions}`];
   if (f.departmentCode) where.push(eq(tasks.departmentCode, f.departmentCode));
   if (f.departmentCodes) where.push(inArray(tasks.departmentCode, f.departmentCodes.length ? f.departmentCodes : ['-']));
   const rows = await db

@@ -45,7 +45,7 @@ export function creditCodeFrom(rng: Rng): string {
 }
 
 /**
- * `prefix` of the application numbers (CT42); `deadline`: absolute time (ms) the driver gives up
+ * `prefix` of the application numbers, in the approval department's own space (TR-SPJ-CT42); `deadline`: absolute time (ms) the driver gives up
  * at; `stopped`: checked before every request (Ctrl-C, a failed chaos action); `stallMs`: a case
  * without progress for this long is given up as stuck. `claimWhen` 'inbox' (default): claim as
  * soon as the task is in the division's inbox (the read model), as an inspector watching it

@@ -67,7 +67,7 @@ async function driveUnderChaos(crash: CrashStack, o: CrashTestOptions, log: (msg
   let chaosFailed = false;
   const claimWhen = o.claimWhen ?? 'inbox';
   const stopped = () => (o.interrupted?.() ?? false) || chaosFailed;
-  const driver = new Driver({ baseUrl: stack.apiUrl, tokens, cases: o.cases, seed: o.seed, revocationEvery: o.revocationEvery ?? REVOCATION_EVERY, concurrency: o.concurrency, rng, prefix: `CT${o.seed % 100000}`, deadline: t0 + o.deadlineMs, stopped, stallMs: o.stallMs ?? 240_000, claimWhen, log });
+  const driver = new Driver({ baseUrl: stack.apiUrl, tokens, cases: o.cases, seed: o.seed, revocationEvery: o.revocationEvery ?? REVOCATION_EVERY, concurrency: o.concurrency, rng, prefix: `${DEMO.training.approvalDepartment}-CT${o.seed % 100000}`, deadline: t0 + o.deadlineMs, stopped, stallMs: o.stallMs ?? 240_000, claimWhen, log });
   const chaos = new Chaos(crash, o.plan, rng, () => driver.progress(), log);
   const p = o.plan;
   log(`driving ${o.cases} cases (${pathCounts(driver.cases)}; ${o.concurrency} at a time, seed ${o.seed}, claim ${claimWhen === 'notified' ? 'after the SMS' : 'from the inbox'}); chaos: worker kills every ${p.killEveryMs.map((m) => m / 1000).join('-')} s${p.minKills ? ` (at least ${p.minKills}, placed by progress)` : ''}, ${p.temporalRestarts} Temporal and ${p.postgresRestarts} PostgreSQL restart(s)`);

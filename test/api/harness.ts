@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import type { AppConfig } from '../../runtime/config.js';
+import type { ActivityDeps } from '../../activities/index.js';
 import { closeDatabase, createTestWorker, database, testDeps, testClient } from '../helpers.js';
 
 export interface ApiHarness {
@@ -16,11 +17,12 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-export async function startApiHarness(config: AppConfig): Promise<ApiHarness> {
+/** `deps`: the worker's adapters instead of the embedded ones (an HTTP provider under test). */
+export async function startApiHarness(config: AppConfig, deps: Partial<ActivityDeps> = {}): Promise<ApiHarness> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const client = testClient(connection);
-  const worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client });
+  const worker = await createTestWorker(nativeConnection, config.temporal.taskQueue, { ...testDeps(database()), clock: () => new Date(), temporal: client, ...deps });
   const running = worker.run();
   const app = await buildApp({ config, database: database(), temporal: client, verifier: await createVerifier(config) });
   return {

@@ -9,6 +9,7 @@ import { caseForReader } from '../../access.js';
 import { workflowProblems } from '../../errors.js';
 import { applicationParam } from '../../schemas.js';
 import { caseDetail, detailOf, event } from './view.js';
+import { isRehearsal } from '../../../db/queries/catalog.js';
 
 const roles = ['approval', 'supervision', 'operator'] as const;
 
@@ -26,7 +27,8 @@ const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
     { config: { roles }, schema: { tags: ['cases'], summary: 'A case: stage, route, credit, licence, deadlines, tasks', params: applicationParam, response: { 200: caseDetail, ...workflowProblems } } },
     async (req) => {
       const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
-      return detailOf(row, await tasksOfCase(app.db, row.applicationNo));
+      const [taskRows, training] = await Promise.all([tasksOfCase(app.db, row.applicationNo), isRehearsal(app.db, row.applicationNo)]);
+      return detailOf(row, taskRows, training);
     },
   );
 

@@ -29,6 +29,7 @@ export const caseDetail = z.object({
   itemVersion: z.number().int(),
   approvalDepartmentCode: z.string(),
   regionCode: z.string(),
+  training: z.boolean().describe('a rehearsal case (培训演练): minutes for working days, its effects to the sandbox, outside live figures'),
   applicant: z.object({ creditCode: z.string(), name: z.string() }),
   stage: caseStage,
   requestedRoute: z.string(),
@@ -70,13 +71,14 @@ function deadlinesOf(row: CaseRow, taskRows: TaskRow[]): Array<z.infer<typeof de
   return out;
 }
 
-export function detailOf(row: CaseRow, taskRows: TaskRow[]): z.infer<typeof caseDetail> {
+export function detailOf(row: CaseRow, taskRows: TaskRow[], training: boolean): z.infer<typeof caseDetail> {
   return {
     applicationNo: row.applicationNo,
     itemCode: row.itemCode,
     itemVersion: row.itemVersion,
     approvalDepartmentCode: row.approvalDepartmentCode,
     regionCode: row.regionCode,
+    training,
     applicant: { creditCode: row.applicantCreditCode, name: row.applicantName },
     stage: row.stage as CaseStage,
     requestedRoute: row.requestedRoute,
