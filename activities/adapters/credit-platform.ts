@@ -26,8 +26,8 @@ export interface CreditPlatform {
 /**
  * The default platform for local runs: it keeps each accepted record in PostgreSQL, once per
  * business key, and files a broken commitment or a dishonesty record on the applicant's credit
- * profile (the one the embedded credit query answers from), so the pre-check of a later case
- * sees it. The profile changes only when the record is new, in the same transaction, so a
+ * profile (the one the embedded credit query answers from: one more broken commitment, and on
+ * the dishonesty list), so the pre-check of a later case sees it. The profile changes only when the record is new, in the same transaction, so a
  * retried push never counts twice.
  */
 export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
@@ -47,20 +47,16 @@ export function createEmbeddedCreditPlatform(db: Db): CreditPlatform {
       if (kind !== 'broken-commitment' && kind !== 'dishonesty') return receipt(await file(db));
       const duplicate = await db.transaction(async (tx) => {
         if (await file(tx)) return true;
-        if (kind === 'broken-commitment') {
-          await tx
-            .insert(creditProfiles)
-            .values({ creditCode, grade: 'B', brokenCommitments: 1 })
-            .onConflictDoUpdate({
-              target: creditProfiles.creditCode,
-              set: { brokenCommitments: sql`${creditProfiles.brokenCommitments} + 1`, updatedAt: sql`now()` },
-            });
-        } else {
-          await tx
-            .insert(creditProfiles)
-            .values({ creditCode, grade: 'B', blacklisted: true })
-            .onConflictDoUpdate({ target: creditProfiles.creditCode, set: { blacklisted: true, updatedAt: sql`now()` } });
-        }
+        // Both are a commitment broken and both put the applicant on the dishonesty list
+        // (承诺不实 / 逾期未补交: 失信信息, seed 003 §8): an untrue commitment, the graver breach,
+        // never weighs less than deferred materials not handed in.
+        await tx
+          .insert(creditProfiles)
+          .values({ creditCode, grade: 'B', brokenCommitments: 1, blacklisted: true })
+          .onConflictDoUpdate({
+            target: creditProfiles.creditCode,
+            set: { brokenCommitments: sql`${creditProfiles.brokenCommitments} + 1`, blacklisted: true, updatedAt: sql`now()` },
+          });
         return false;
       });
       return receipt(duplicate);

@@ -1,7 +1,8 @@
 // The notification outbox as the API reads it, and the delivery receipts the SMS provider sends.
 import { and, asc, count, desc, eq, inArray, like, or, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { notifications } from '../schema/index.js';
+import { auditEvents, notifications } from '../schema/index.js';
+import { maskPhone } from '../../workflows/domain/format.js';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 /** A message's delivery status, as the outbox filters it. */
@@ -32,10 +33,31 @@ export async function notificationsByKey(db: Db, keys: string[]): Promise<Map<st
   return new Map((await db.select().from(notifications).where(inArray(notifications.businessKey, keys))).map((n) => [n.businessKey, n]));
 }
 
-/** Records a delivery receipt: delivered (at) or failed (with the provider's reason). */
+/**
+ * Records a delivery receipt: delivered (at) or failed (with the provider's reason), and puts it
+ * on the case's trail (全程留痕) with the message's masked recipient, once per message and status.
+ */
 export async function recordReceipt(db: Db, businessKey: string, r: { status: 'delivered' | 'failed'; at: Date; error?: string }): Promise<void> {
-  await db
-    .update(notifications)
-    .set(r.status === 'delivered' ? { status: 'delivered', deliveredAt: r.at, error: null } : { status: 'failed', error: r.error ?? 'reported failed by the provider' })
-    .where(eq(notifications.businessKey, businessKey));
+  await db.transaction(async (tx) => {
+    const [n] = await tx
+      .update(notifications)
+      .set(r.status === 'delivered' ? { status: 'delivered', deliveredAt: r.at, error: null } : { status: 'failed', error: r.error ?? 'reported failed by the provider' })
+      .where(eq(notifications.businessKey, businessKey))
+      .returning();
+    if (!n?.applicationNo) return;
+    const what = r.status === 'delivered' ? 'delivered' : `not delivered (${n.error})`;
+    await tx
+      .insert(auditEvents)
+      .values({
+        eventKey: `${businessKey}:receipt:${r.status}`,
+        applicationNo: n.applicationNo,
+        taskId: n.taskId,
+        kind: r.status === 'delivered' ? 'notification-delivered' : 'notification-undelivered',
+        summary: `SMS (${n.template}) to ${n.recipientName ?? ''} ${maskPhone(n.recipientPhone)}: ${what}, the provider reports`,
+        actor: { sub: 'sms-provider', role: 'system' },
+        detail: { businessKey, status: r.status, at: r.at.toISOString(), ...(r.error && { error: r.error }) },
+        at: r.at,
+      })
+      .onConflictDoNothing({ target: auditEvents.eventKey });
+  });
 }

@@ -95,13 +95,13 @@ describe('事后核查 through revocation, on the dev server', () => {
     const kinds = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items.map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['rectification-ordered', 'reinspection-due', 'reinspection', 'result-received', 'revocation-pending', 'licence-revoked', 'credit-record', 'case-closed']));
 
-    // The broken commitment now bars the applicant from commitment approval.
+    // The untrue commitment (承诺不实, 失信) now bars the applicant from commitment approval.
     const next = await call('POST', '/v1/applications', tokens.approver, {
       applicationNo: applicationNoOf('LOOP', DEMO.training.approvalDepartment),
       itemCode: 'TR-BUILD-01',
       applicant: { creditCode, name: '演练建设有限公司', phone: '13700000021' },
       commitment: { scenario: 'post-verification', text: '再次承诺' },
     });
-    expect(next.json()).toMatchObject({ route: 'standard', routeReason: 'standard route: the applicant has 1 broken commitment(s) on record' });
+    expect(next.json()).toMatchObject({ route: 'standard', routeReason: 'standard route: the applicant is on the dishonesty list (失信/黑名单)' });
   });
 });

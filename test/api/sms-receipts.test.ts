@@ -51,6 +51,11 @@ describe('SMS delivery receipts', () => {
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual({ updated: 1, unknown: ['no-such-message'], escalated: 1 });
     expect(await row(notice)).toMatchObject({ status: 'failed', error: 'UNDELIV' });
+    // On the case's trail (全程留痕), once, with the number masked.
+    const trail = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${notice}:receipt:failed`));
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ kind: 'notification-undelivered', taskId: id });
+    expect(trail[0]!.summary).toMatch(/to 陈处长 138\*{4}0011: not delivered \(UNDELIV\)/);
     for (let i = 0; i < 200 && !(await row(`${id}:notice-failed`)); i++) await new Promise((r2) => setTimeout(r2, 100));
     expect(await row(`${id}:notice-failed`)).toMatchObject({ recipientPhone: '13900000002' });
 

@@ -70,7 +70,7 @@ describe('pushCreditRecord', () => {
     expect(platform).toMatchObject({ creditCode: input.creditCode, kind: 'broken-commitment', payload: { summary: input.summary, detail: { round: 1 } } });
 
     // No profile before: the platform's default (grade B) with one broken commitment.
-    expect(await profileOf(input.creditCode)).toMatchObject({ grade: 'B', brokenCommitments: 1, blacklisted: false });
+    expect(await profileOf(input.creditCode)).toMatchObject({ grade: 'B', brokenCommitments: 1, blacklisted: true });
 
     const audit = await auditFor(`${input.businessKey}:pushed`);
     expect(audit).toHaveLength(1);
@@ -83,23 +83,24 @@ describe('pushCreditRecord', () => {
     });
   });
 
-  it('a second broken commitment under another key counts on an existing profile; a dishonesty record blacklists it', async () => {
+  it('an untrue commitment weighs at least as much as deferred materials not handed in: each counts once and blacklists', async () => {
     const acts = activities();
-    const creditCode = freshCreditCode();
-    await database().db.insert(creditProfiles).values({ creditCode, grade: 'A', brokenCommitments: 2 });
-    await acts.pushCreditRecord(brokenCommitment({ creditCode }));
-    expect(await profileOf(creditCode)).toMatchObject({ grade: 'A', brokenCommitments: 3, blacklisted: false });
+    const [untrue, late] = [freshCreditCode(), freshCreditCode()];
+    await database().db.insert(creditProfiles).values({ creditCode: untrue, grade: 'A', brokenCommitments: 2 });
+    await acts.pushCreditRecord(brokenCommitment({ creditCode: untrue }));
+    expect(await profileOf(untrue)).toMatchObject({ grade: 'A', brokenCommitments: 3, blacklisted: true });
 
     const applicationNo = uniqueId('T2026');
-    const dishonesty = { businessKey: `${applicationNo}:credit:dishonesty`, creditCode, kind: 'dishonesty' as const, applicationNo, summary: '材料逾期未补正，撤销许可' };
+    const dishonesty = { businessKey: `${applicationNo}:credit:dishonesty`, creditCode: late, kind: 'dishonesty' as const, applicationNo, summary: '材料逾期未补正，撤销许可' };
     await acts.pushCreditRecord(dishonesty);
     await acts.pushCreditRecord(dishonesty);
-    expect(await profileOf(creditCode)).toMatchObject({ grade: 'A', brokenCommitments: 3, blacklisted: true });
+    expect(await profileOf(late)).toMatchObject({ brokenCommitments: 1, blacklisted: true });
+    const creditCode = late;
 
     // Kinds that say nothing against the applicant leave the profile as it is.
     const revocation = { businessKey: `${applicationNo}:credit:revocation`, creditCode, kind: 'revocation' as const, applicationNo, summary: '许可已撤销' };
     await acts.pushCreditRecord(revocation);
-    expect(await profileOf(creditCode)).toMatchObject({ brokenCommitments: 3, blacklisted: true });
+    expect(await profileOf(creditCode)).toMatchObject({ brokenCommitments: 1, blacklisted: true });
   });
 
   it('after a crash between the platform accepting and our row turning accepted, the retry files nothing twice', async () => {
