@@ -22,7 +22,7 @@ export interface CaseParties {
   itemName: string;
 }
 
-type HeadTemplate = 'decision-reminder' | 'commitment-overdue' | 'revocation-request';
+type HeadTemplate = 'decision-reminder' | 'commitment-overdue' | 'revocation-request' | 'revocation-materials';
 
 export function caseNotices(c: CaseParties) {
   const { applicationNo } = c;
@@ -51,13 +51,13 @@ export function caseNotices(c: CaseParties) {
         applicationNo,
       },
     }),
-    revocationEscalation: (step: string): Notice => ({
+    revocationEscalation: (step: string, dueAt: string): Notice => ({
       summary: 'revocation decision overdue: escalate to the coordinating office',
       input: {
         businessKey: `${applicationNo}:${step}:escalation`,
         recipient: { kind: 'coordinating-office', regionCode: c.regionCode },
-        template: 'revocation-request',
-        params: { department: c.approvalDepartment, applicationNo, applicant: c.applicantName, taskId: step },
+        template: 'revocation-overdue',
+        params: { department: c.approvalDepartment, applicationNo, applicant: c.applicantName, dueAt: formatShanghai(dueAt) },
         applicationNo,
       },
     }),

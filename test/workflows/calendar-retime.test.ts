@@ -259,6 +259,13 @@ describe('calendar import re-times running deadlines', () => {
         expect(await escalated()).toEqual([]);
         await env.sleep(newDue.getTime() - (await env.currentTimeMs()) + 60_000);
         await waitFor(async () => (await escalated()).length === 1);
+        // Each in the words of its cause: deferred materials overdue, then the decision overdue.
+        const [asked] = await db.select().from(notifications).where(eq(notifications.businessKey, `${no}:${step}:notice`));
+        expect(asked).toMatchObject({ template: 'revocation-materials' });
+        expect(asked!.body).toContain(`承诺补交的材料逾期未补交，请于${formatShanghai(oldDue)}前依法决定`);
+        expect(asked!.body).not.toContain('复查');
+        expect((await escalated())[0]).toMatchObject({ template: 'revocation-overdue' });
+        expect((await escalated())[0]!.body).toContain(`撤销决定期限${formatShanghai(newDue)}已过`);
         await keepHistory('approvalCase/revocation-retimed', handle);
       });
     });

@@ -5,7 +5,7 @@ import { condition, setHandler } from '@temporalio/workflow';
 import { run } from '../acts.js';
 import { FailureType, revocationUpdate, type RevocationArgs } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
-import { send } from '../notices.js';
+import { send, type Notice } from '../notices.js';
 import { waitOutWindow } from '../window.js';
 import { refuse, type CaseRun } from './state.js';
 
@@ -44,6 +44,12 @@ export interface PendingRevocation {
   commitmentBroken: boolean;
 }
 
+/** The head's notice of a pending revocation, in the words of its cause: supervision asked (复查未整改), or deferred materials overdue. */
+function askHead(c: CaseRun, step: string, key: string, dueAt: string): Notice {
+  const due = { dueAt: formatShanghai(dueAt) };
+  return step.startsWith('revocation:') ? c.notify.toHead('revocation-request', key, { taskId: step.slice('revocation:'.length), ...due }) : c.notify.toHead('revocation-materials', key, due);
+}
+
 /** Waits for the approval department's decision on a revocation; answers it. */
 export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Promise<RevocationArgs> {
   c.revocationDecision = undefined;
@@ -51,17 +57,17 @@ export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Prom
   const { reason, step } = spec;
   const w = await run('openRevocation', `revocation pending: ${reason}`, { applicationNo: c.applicationNo, itemCode: c.input.itemCode, reason, step, commitmentBroken: spec.commitmentBroken });
   c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(w.dueAt)}`, w.dueAt);
-  await send(c.notify.toHead('revocation-request', `${step}:notice`, { taskId: step }));
-  const { expired } = await waitOutWindow(c.imports, {
+  await send(askHead(c, step, `${step}:notice`, w.dueAt));
+  const { expired, deadline } = await waitOutWindow(c.imports, {
     label: 'revocation decision',
     deadline: { dueAt: w.dueAt, remindAt: w.remindAt },
     isOpen: () => c.revocationDecision === undefined,
     retime: (importId, d) => c.retime('revocation', importId, d),
-    remind: (d) => send(c.notify.toHead('revocation-request', `${step}:reminder:${d.dueAt}`, { taskId: step })),
+    remind: (d) => send(askHead(c, step, `${step}:reminder:${d.dueAt}`, d.dueAt)),
     moved: (d) => c.moveTo('revocation-pending', `${reason}; decision due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt),
   });
   if (expired) {
-    await send(c.notify.revocationEscalation(step));
+    await send(c.notify.revocationEscalation(step, deadline.dueAt));
     await condition(() => c.revocationDecision !== undefined);
   }
   c.pendingRevocation = undefined;
