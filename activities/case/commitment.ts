@@ -1,9 +1,9 @@
 // 告知承诺 / 材料延期: a licence granted on commitment waits for the deferred materials within
-// the commitment period (extendable to a fixed date); the applicant is reminded the working day
-// before, and the materials' arrival issues the licence in full.
+// the commitment period (extendable to a fixed date); the applicant is reminded on the calendar
+// day before the deadline (截止前一天), and the materials' arrival issues the licence in full.
 import { eq, sql } from 'drizzle-orm';
 import { cases, dossiers } from '../../db/schema/index.js';
-import { computeDeadline } from '../../workflows/domain/deadlines.js';
+import { computeDeadline, dayBeforeReminder } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
@@ -12,14 +12,12 @@ import type { CaseWindow } from '../retime.js';
 import { commitmentRule } from '../policy.js';
 import { recordStep } from '../steps.js';
 
-/** An extension's reminder: the working day before its last day, at office hours; null when that has passed. */
-function extensionReminder(calendar: WorkingCalendar, unit: { unit: string; officeTime: string }, deadline: Date, now: Date): string | null {
-  const remindAt = unit.unit === 'minute' ? new Date(deadline.getTime() - 60_000).toISOString() : calendar.reminderBefore(new Date(deadline.getTime() - 1).toISOString().slice(0, 10), unit.officeTime).toISOString();
-  return Date.parse(remindAt) <= now.getTime() ? null : remindAt;
-}
-
 type Rule = Awaited<ReturnType<typeof commitmentRule>>;
-const commitmentDue = (calendar: WorkingCalendar, rule: Rule, from: Date) => computeDeadline(calendar, rule.unit, from, rule.period, 1);
+/** The commitment period from the decision, its reminder on the calendar day before. */
+function commitmentDue(calendar: WorkingCalendar, rule: Rule, from: Date) {
+  const d = computeDeadline(calendar, rule.unit, from, rule.period, 0);
+  return { ...d, remindAt: dayBeforeReminder(rule.unit, new Date(d.dueAt), from) };
+}
 
 /** 材料延期: the commitment period runs from the decision; an extension (`deadline`) is a fixed date. */
 export async function openCommitment({ db, clock, calendar: source }: Ctx, input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
@@ -28,7 +26,7 @@ export async function openCommitment({ db, clock, calendar: source }: Ctx, input
   const calendar = await source.current(rule.regionCode, rule.calendarVersion);
   const extended = input.deadline ? new Date(input.deadline) : null;
   const due = extended
-    ? { dueAt: extended.toISOString(), remindAt: extensionReminder(calendar, rule.unit, extended, now), period: 'extended' }
+    ? { dueAt: extended.toISOString(), remindAt: dayBeforeReminder(rule.unit, extended, now), period: 'extended' }
     : commitmentDue(calendar, rule, new Date(input.from));
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ commitmentDueAt: new Date(due.dueAt), stage: 'awaiting-materials', updatedAt: now }).where(eq(cases.applicationNo, input.applicationNo));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { TRAINING_URGE_AFTER_MINUTES, urgeAfter } from '../../workflows/domain/deadlines.js';
+import { TRAINING_URGE_AFTER_MINUTES, dayBeforeReminder, urgeAfter } from '../../workflows/domain/deadlines.js';
 
 const weekendsOnly = new WorkingCalendar({ publishedYears: [], exceptions: [] });
 // Spring Festival 2026 as published by the State Council: off 02-15..02-23, make-up Saturdays 02-14 and 02-28.
@@ -87,5 +87,18 @@ describe('the urging notice (催办) after a missed deadline', () => {
 
   it('is a fixed number of minutes after a training deadline', () => {
     expect(urgeAfter(weekendsOnly, { unit: 'minute', officeTime: '09:00' }, new Date('2026-11-24T03:00:00Z'))).toBe(new Date(Date.parse('2026-11-24T03:00:00Z') + TRAINING_URGE_AFTER_MINUTES * 60_000).toISOString());
+  });
+});
+
+describe('the deferred-materials reminder (截止前一天, seed 003 §8)', () => {
+  const unit = { unit: 'working-day' as const, officeTime: '09:00' };
+  it('is at office time on the calendar day before the last day, a Sunday included', () => {
+    // Last day Monday 2026-12-07 (due 24:00): reminded Sunday 12-06 09:00, not Friday.
+    expect(dayBeforeReminder(unit, new Date('2026-12-07T16:00:00Z'), new Date('2026-11-01T00:00:00Z'))).toBe('2026-12-06T01:00:00.000Z');
+    expect(formatShanghai(dayBeforeReminder(unit, new Date('2026-12-07T16:00:00Z'), new Date('2026-11-01T00:00:00Z'))!)).toBe('2026-12-06 09:00');
+  });
+  it('is none when that moment is not after the start, and a minute before in rehearsal', () => {
+    expect(dayBeforeReminder(unit, new Date('2026-12-07T16:00:00Z'), new Date('2026-12-06T02:00:00Z'))).toBeNull();
+    expect(dayBeforeReminder({ unit: 'minute', officeTime: '09:00' }, new Date('2026-12-07T16:00:00Z'), new Date('2026-12-07T15:00:00Z'))).toBe('2026-12-07T15:59:00.000Z');
   });
 });

@@ -56,7 +56,7 @@ describe('standard route', () => {
 describe('材料延期 (deferred materials)', () => {
   const deferred = { itemCode: 'SP-MEDDEV-01', route: 'commitment' as const, commitment: { scenario: 'deferred-materials' as const, deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } };
 
-  it('reminds the applicant at 09:00 the working day before; materials in time issue the licence and push the dossier', async () => {
+  it('reminds the applicant at 09:00 the calendar day before (截止前一天); materials in time issue the licence and push the dossier', async () => {
     await withWorker(async (tq) => {
       const { input, handle } = await startCaseAwaitingDecision(env, tq, deferred);
       const no = input.applicationNo;
@@ -65,8 +65,8 @@ describe('材料延期 (deferred materials)', () => {
       expect(decided).toMatchObject({ licenceStatus: 'granted-on-commitment', stage: 'awaiting-materials' });
       await waitFor(async () => (await caseRow(no)).commitmentDueAt !== null);
       const due = (await caseRow(no)).commitmentDueAt!;
-      const calendar = new WorkingCalendar(await loadCalendarData(db()));
-      const remindAt = calendar.reminderBefore(new Date(due.getTime() - 1).toISOString().slice(0, 10)).getTime();
+      // 09:00 Asia/Shanghai of the calendar day before the last day: 24:00 of the last day less 39 h.
+      const remindAt = due.getTime() - 39 * 3_600_000;
 
       await env.sleep(remindAt - (await env.currentTimeMs()) - 60_000);
       expect((await sentFor(no)).filter((k) => k.includes('commitment-reminder'))).toEqual([]);

@@ -47,3 +47,13 @@ export function urgeAfter(calendar: WorkingCalendar, policy: PolicyUnit, dueAt: 
   const lastDay = shanghaiDayOf(new Date(dueAt.getTime() - 1));
   return shanghaiTimeOn(calendar.nthWorkingDayAfter(lastDay, 1), policy.officeTime).toISOString();
 }
+
+/**
+ * 截止前一天 (seed 003 §8): office time on the calendar day before a deadline's last day — the
+ * applicant is reminded of deferred materials the day before, a weekend or a holiday included.
+ * Minutes (the rehearsal policy): a minute before. Null when that is not after `from`.
+ */
+export function dayBeforeReminder(policy: PolicyUnit, deadline: Date, from: Date): string | null {
+  const at = policy.unit === 'minute' ? new Date(deadline.getTime() - 60_000) : shanghaiTimeOn(shanghaiDayOf(new Date(deadline.getTime() - 1)) - 1, policy.officeTime);
+  return at.getTime() > from.getTime() ? at.toISOString() : null;
+}
