@@ -77,7 +77,7 @@ const casesWaiting = (since: Date): SQL =>
   or(
     decisionTouched(since),
     and(eq(cases.stage, 'awaiting-materials'), gte(cases.commitmentDueAt, since)),
-    eq(cases.stage, 'revocation-pending'), // its deadline is on the trail, not in a column
+    eq(cases.stage, 'revocation-pending'), // every one: they are few, and a deadline that did not move writes nothing
   )!;
 
 /** Open tasks whose deadline the change can touch; urgeAt: escalated, still waiting for its urging notice (催办). */

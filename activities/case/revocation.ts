@@ -19,7 +19,7 @@ export async function openRevocation({ db, clock, calendar }: Ctx, input: { appl
   await db.transaction(async (tx) => {
     await tx
       .update(cases)
-      .set({ stage: 'revocation-pending', revocationReason: input.reason, updatedAt: now, ...(input.commitmentBroken && { commitmentOutcome: 'broken' }) })
+      .set({ stage: 'revocation-pending', revocationReason: input.reason, revocationDueAt: new Date(due.dueAt), revocationDueProvisional: due.provisional, updatedAt: now, ...(input.commitmentBroken && { commitmentOutcome: 'broken' }) })
       .where(eq(cases.applicationNo, input.applicationNo));
     const summary = `revocation pending: ${input.reason}; the approval department decides by ${formatShanghai(due.dueAt)}`;
     await recordStep(tx, { key: `${input.applicationNo}:${input.step}`, applicationNo: input.applicationNo, kind: 'revocation-pending', summary, detail: { reason: input.reason, dueAt: due.dueAt } }, now);
@@ -41,7 +41,7 @@ export const revocationDeadline: CaseWindow = {
   opening: ['revocation-pending'],
   label: 'revocation decision deadline',
   due: async ({ db }, c, calendar, opened) => feedbackDue(calendar, snapshotOf(await policyForItem(db, c.itemCode)), opened.at),
-  columns: () => ({}), // its deadline is on the trail, not in a column
+  columns: (d) => ({ revocationDueAt: new Date(d.dueAt), revocationDueProvisional: d.provisional }),
 };
 
 export const revocation = { openRevocation, revokeLicence };

@@ -2,15 +2,22 @@
 // opens the tasks' claim window, and hears each task's result back. The case's other stage
 // moves (unrouted, decision overdue, closed) are recorded here too, by the same statement.
 import { eq } from 'drizzle-orm';
-import { auditEvents, cases } from '../../db/schema/index.js';
+import { auditEvents, cases, resultReceipts } from '../../db/schema/index.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
 import type { ClaimWindow } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { claimDue } from '../policy.js';
-import { recordStep, writeWithStepOnce } from '../steps.js';
+import { writeWithStepOnce } from '../steps.js';
 
 const caseStage = writeWithStepOnce<{ stage: string; now: Date; applicationNo: string }>((db, p) =>
   db.update(cases).set({ stage: p('stage'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
+);
+type ReceiptValues = { taskId: string; applicationNo: string; departmentCode: string; outcome: string; result: string; receivedAt: Date };
+const resultReceived = writeWithStepOnce<ReceiptValues>((db, p) =>
+  db
+    .insert(resultReceipts)
+    .values({ taskId: p('taskId'), applicationNo: p('applicationNo'), departmentCode: p('departmentCode'), outcome: p('outcome'), result: p('result'), receivedAt: p('receivedAt') })
+    .onConflictDoNothing({ target: resultReceipts.taskId }),
 );
 const caseClosed = writeWithStepOnce<{ stage: string; now: Date; reason: string; applicationNo: string }>((db, p) =>
   db.update(cases).set({ stage: p('stage'), updatedAt: p('now'), closedAt: p('now'), closeReason: p('reason') }).where(eq(cases.applicationNo, p('applicationNo'))),
@@ -46,10 +53,15 @@ export async function recordPush(ctx: Ctx, input: { applicationNo: string; itemC
   return { claimWindow: pushed ? await openClaimWindow(ctx, input.itemCode, pushed.at) : claimWindow };
 }
 
-/** 双向推送: a supervision result arrives back at the approval side, and the receipt is on the record. */
+/**
+ * 双向推送: a supervision result arrives back at the approval side: the receipt the approval
+ * department's worklist shows unread until it acknowledges it, and its step on the record.
+ */
 export async function recordResultReceipt({ db, clock }: Ctx, input: { applicationNo: string; taskId: string; departmentCode: string; outcome: string; result: string }): Promise<void> {
+  const now = clock();
   const summary = `result from ${input.departmentCode} received by the approval side: ${input.outcome} (${input.result})`;
-  await recordStep(db, { key: `${input.applicationNo}:result-received:${input.taskId}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'result-received', summary, detail: { outcome: input.outcome, result: input.result } }, clock());
+  const step = { key: `${input.applicationNo}:result-received:${input.taskId}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'result-received', summary, detail: { outcome: input.outcome, result: input.result } };
+  await resultReceived(db, { ...input, receivedAt: now }, step, now);
 }
 
 export const supervision = { recordCaseStage, recordPush, recordResultReceipt };

@@ -5,6 +5,7 @@ import service from './service.js';
 import submit from './applications/submit.js';
 import caseReads from './applications/read.js';
 import caseActions from './applications/actions.js';
+import worklist from './applications/list.js';
 import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
 import organization from './organization.js';
@@ -21,7 +22,7 @@ import stats from './stats.js';
 import codec from './codec.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec]) {
     await app.register(plugin);
   }
 };

@@ -1,7 +1,9 @@
 // The read model of the loop: cases, dossiers, supervision tasks. Workflows are the source of
 // truth for what happens next; these rows are what the API lists and what statistics count.
+import { sql } from 'drizzle-orm';
 import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index } from 'drizzle-orm/pg-core';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
+import type { Actor } from './audit.js';
 
 export interface ApplicantInfo {
   creditCode: string;
@@ -46,10 +48,22 @@ export const cases = pgTable(
     /** kept, broken, or null while open / not a commitment case. */
     commitmentOutcome: text('commitment_outcome'),
     revocationReason: text('revocation_reason'),
+    /** The approval department's deadline for a pending revocation (its window opens at openRevocation). */
+    revocationDueAt: timestamp('revocation_due_at', { withTimezone: true }),
+    revocationDueProvisional: boolean('revocation_due_provisional').notNull().default(false),
     decisionDueAt: timestamp('decision_due_at', { withTimezone: true }),
     decisionDueProvisional: boolean('decision_due_provisional').notNull().default(false),
     /** Statutory limit and policy unit the decision deadline was counted with. */
     decisionWindow: jsonb('decision_window').$type<{ amount: number; unit: 'working-day' | 'minute'; officeTime: string }>(),
+    // The deadline the case waits on now, by its stage, kept by PostgreSQL so the worklist sorts
+    // and pages by an index and no writer can forget it (docs/decisions.md, The worklist).
+    nextDueKind: text('next_due_kind').generatedAlwaysAs(sql`case stage when 'awaiting-decision' then 'decision' when 'awaiting-materials' then 'commitment' when 'revocation-pending' then 'revocation' end`),
+    nextDueAt: timestamp('next_due_at', { withTimezone: true }).generatedAlwaysAs(
+      sql`case stage when 'awaiting-decision' then decision_due_at when 'awaiting-materials' then commitment_due_at when 'revocation-pending' then revocation_due_at end`,
+    ),
+    nextDueProvisional: boolean('next_due_provisional').generatedAlwaysAs(
+      sql`case stage when 'awaiting-decision' then decision_due_provisional when 'revocation-pending' then revocation_due_provisional else false end`,
+    ),
     submittedBy: text('submitted_by').notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     closeReason: text('close_reason'),
@@ -59,7 +73,29 @@ export const cases = pgTable(
   (t) => [
     index('cases_credit_code_idx').on(t.applicantCreditCode),
     index('cases_department_idx').on(t.approvalDepartmentCode, t.createdAt),
+    // The worklist's order (nearest deadline first, none last, then the number), per department.
+    index('cases_worklist_idx').on(t.approvalDepartmentCode, t.nextDueAt, t.applicationNo),
   ],
+);
+
+/**
+ * 双向推送: each supervision task's result as the approval side received it (written with the
+ * `result-received` step), and the approval department's acknowledgement of it.
+ */
+export const resultReceipts = pgTable(
+  'result_receipts',
+  {
+    taskId: text('task_id').primaryKey(),
+    applicationNo: text('application_no').notNull().references(() => cases.applicationNo),
+    departmentCode: text('department_code').notNull(),
+    /** How the task ended (compliant, rectified, unreachable, revocation-requested), else its result. */
+    outcome: text('outcome').notNull(),
+    result: text('result').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: jsonb('acknowledged_by').$type<Actor>(),
+  },
+  (t) => [index('result_receipts_application_idx').on(t.applicationNo, t.receivedAt)],
 );
 
 /** The dossier pushed to supervision: kept here, referenced by id in workflow payloads. */

@@ -13,14 +13,15 @@
 //   inspect    task claimed                              → POST /inspection
 //   feedback   task awaiting feedback                    → POST /feedback
 //   reinspect  task rectifying                           → POST /reinspection
-//   revoke     task not rectified; revocation pending    → POST /revocation
+//   revoke     task not rectified; revocation pending    → POST /revocation, and its task's result
+//              received                                  → POST /results/{taskId}/acknowledge
 //   materials  SP-MEDDEV-01, 材料延期, awaiting materials   → POST /materials
 //   linkages   a proposed one (confirm), another (dispute), a disputed one (settle)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal, type Role } from '../../api/auth.js';
-import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, tasks } from '../../db/schema/index.js';
+import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, resultReceipts, tasks } from '../../db/schema/index.js';
 import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
@@ -142,7 +143,7 @@ type Counts = Record<string, number>;
 async function dbState() {
   const { db } = database();
   const nos = caseNos();
-  const [caseRows, taskRows, linkageRows, trail, year, counts] = await Promise.all([
+  const [caseRows, taskRows, linkageRows, trail, year, counts, receipts] = await Promise.all([
     db.select().from(cases).where(inArray(cases.applicationNo, nos)).orderBy(asc(cases.applicationNo)),
     db.select().from(tasks).where(inArray(tasks.applicationNo, nos)).orderBy(asc(tasks.taskId)),
     db.select().from(linkages).where(inArray(linkages.id, linkageIds())).orderBy(asc(linkages.id)),
@@ -165,9 +166,11 @@ async function dbState() {
       (select count(*)::int from calendar_years) as calendar_years,
       (select count(*)::int from calendar_imports) as calendar_imports,
       (select count(*)::int from region_calendar_days) as region_calendar_days,
+      (select count(*)::int from result_receipts where acknowledged_at is not null) as acknowledged_results,
       (select count(*)::int from calendar_days where year = ${HARMLESS_YEAR}) as calendar_days_of_year`),
+    db.select().from(resultReceipts).where(inArray(resultReceipts.applicationNo, nos)).orderBy(asc(resultReceipts.taskId)),
   ]);
-  return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0] };
+  return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0], receipts };
 }
 
 
@@ -188,6 +191,8 @@ interface Route {
   view?: () => Promise<unknown>;
   /** GET /v1/tasks: a stranger with the role gets 200 with the task not listed. */
   inbox?: true;
+  /** GET /v1/applications: a stranger with the role gets 200 with none of the cases listed. */
+  worklist?: true;
   /** To a stranger with the role the object does not exist: 404, not 403. */
   hidden?: true;
 }
@@ -257,6 +262,24 @@ const routes: Route[] = [
     allowed: ['approver', 'operator', 'food', 'marketHead'],
     missingUrl: () => `/v1/applications/${MISSING_NO}/events`,
     view: () => ownerCase(o.claim),
+  },
+  {
+    name: 'GET /v1/applications (worklist)',
+    method: 'GET',
+    url: () => `/v1/applications?creditCode=${o.claimCredit}`,
+    roles: ['approval', 'operator'],
+    // The approval department's own cases; an operator's all.
+    allowed: ['approver', 'operator'],
+    worklist: true,
+  },
+  {
+    name: 'POST /v1/applications/{no}/results/{taskId}/acknowledge',
+    method: 'POST',
+    url: () => `/v1/applications/${o.revoke}/results/${taskOf(o.revoke)}/acknowledge`,
+    roles: ['approval'],
+    allowed: ['approver'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/results/${MISSING_TASK}/acknowledge`,
+    view: () => ownerCase(o.revoke),
   },
   {
     name: 'GET /v1/tasks/{id}',
@@ -441,8 +464,8 @@ for (const route of routes) {
   for (const who of everyone) {
     if (route.allowed.includes(who)) continue;
     const roleAdmitted = route.roles.includes(people[who].role);
-    // A stranger's inbox answers, without the task; every other refusal is 403.
-    const status = route.inbox && roleAdmitted ? 200 : route.hidden && roleAdmitted ? 404 : 403;
+    // A stranger's inbox or worklist answers, without the object; every other refusal is 403.
+    const status = (route.inbox || route.worklist) && roleAdmitted ? 200 : route.hidden && roleAdmitted ? 404 : 403;
     cells.push({ route, who, missing: false, status, label: label(who, status) });
   }
   if (route.missingUrl) {
@@ -483,6 +506,11 @@ describe('authorization matrix: route × principal', () => {
       if (status === 404) expect(r.json().detail).toMatch(/does not exist/);
       // A hidden object's 404 names nothing of its owner.
       if (status === 404 && route.hidden) expect(r.body.replaceAll(o.claimCredit, '')).not.toMatch(new RegExp(`${DEMO.approvalDepartment}|${DEMO.market}|${DEMO.region}|${o.claim}`));
+    } else if (route.worklist) {
+      // The stranger's worklist: none of the cases, by their applicant or by none.
+      expect(r.json()).toEqual({ items: [], nextCursor: null });
+      const all = (await call('GET', '/v1/applications?limit=200', who)).json();
+      expect(all.items.map((c: { applicationNo: string }) => c.applicationNo).filter((no: string) => caseNos().includes(no))).toEqual([]);
     } else {
       // The stranger's inbox: the task is not there, by any filter or none.
       expect(r.json()).toMatchObject({ total: 0, items: [] });
@@ -522,6 +550,17 @@ describe('the rightful owner can do each action once', () => {
       expect((await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).taskId).toBe(taskOf(o.claim));
       expect((await ok(await call('GET', `/v1/tasks?applicationNo=${o.claim}`, who))).items.map((t: { taskId: string }) => t.taskId)).toEqual([taskOf(o.claim)]);
     }
+  });
+
+  it('approval department: lists its cases, and acknowledges a result once (a repeat answers the same)', async () => {
+    for (const who of ['approver', 'operator'] as const) {
+      const listed = await ok(await call('GET', `/v1/applications?creditCode=${o.claimCredit}`, who));
+      expect(listed.items.map((c: { applicationNo: string }) => c.applicationNo)).toEqual([o.claim]);
+    }
+    const url = `/v1/applications/${o.revoke}/results/${taskOf(o.revoke)}/acknowledge`;
+    const first = await ok(await call('POST', url, 'approver'));
+    expect(first).toMatchObject({ taskId: taskOf(o.revoke), outcome: 'revocation-requested', acknowledged: true, acknowledgedBy: { sub: people.approver.sub } });
+    expect(await ok(await call('POST', url, 'approver'))).toEqual(first);
   });
 
   it('approval department: submits, decides, receives materials, revokes', async () => {
