@@ -26,18 +26,19 @@ export type ApprovalTimelinessRow = {
  * its decision is the revocation or an extension of the commitment, whichever came first.
  */
 export async function approvalTimeliness(db: Db, f: { start: Date; end: Date; departmentCodes?: string[]; rehearsal?: boolean }, now: Date): Promise<ApprovalTimelinessRow[]> {
+  const [start, end, at] = [f.start.toISOString(), f.end.toISOString(), now.toISOString()];
   const world = f.rehearsal ? sql`c.region_code in ${rehearsalRegions}` : sql`c.region_code not in ${rehearsalRegions}`;
-  const scope = f.departmentCodes ? sql`and c.approval_department_code = any(${f.departmentCodes.length ? f.departmentCodes : ['-']})` : sql``;
+  const scope = f.departmentCodes ? sql`and c.approval_department_code in ${f.departmentCodes.length ? f.departmentCodes : ['-']}` : sql``;
   const rows = await db.execute<ApprovalTimelinessRow>(sql`
     with decisions as (
       select c.approval_department_code as dept,
              count(*)::int as received,
              count(*) filter (where c.decided_at <= c.decision_due_at)::int as on_time,
              count(*) filter (where c.decided_at > c.decision_due_at)::int as late,
-             count(*) filter (where c.decided_at is null and c.decision_due_at < ${now})::int as past,
-             count(*) filter (where c.decided_at is null and c.decision_due_at >= ${now})::int as open
+             count(*) filter (where c.decided_at is null and c.decision_due_at < ${at}::timestamptz)::int as past,
+             count(*) filter (where c.decided_at is null and c.decision_due_at >= ${at}::timestamptz)::int as open
       from cases c
-      where c.decision_due_at is not null and c.created_at >= ${f.start} and c.created_at < ${f.end} and ${world} ${scope}
+      where c.decision_due_at is not null and c.created_at >= ${start}::timestamptz and c.created_at < ${end}::timestamptz and ${world} ${scope}
       group by 1),
     pending as (
       select c.approval_department_code as dept, p.id, p.at,
@@ -48,12 +49,12 @@ export async function approvalTimeliness(db: Db, f: { start: Date; end: Date; de
                where d.application_no = p.application_no and d.id > p.id and d.kind in ('licence-revoked', 'commitment-extended')
                order by d.id limit 1) as decided_at
       from audit_events p join cases c on c.application_no = p.application_no
-      where p.kind = 'revocation-pending' and p.at >= ${f.start} and p.at < ${f.end} and ${world} ${scope}),
+      where p.kind = 'revocation-pending' and p.at >= ${start}::timestamptz and p.at < ${end}::timestamptz and ${world} ${scope}),
     revocations as (
       select dept, count(*)::int as pending,
              count(*) filter (where decided_at <= due_at)::int as on_time,
              count(*) filter (where decided_at > due_at)::int as late,
-             count(*) filter (where decided_at is null and due_at < ${now})::int as past
+             count(*) filter (where decided_at is null and due_at < ${at}::timestamptz)::int as past
       from pending group by 1)
     select coalesce(d.dept, r.dept) as "departmentCode",
            coalesce(d.received, 0) as received, coalesce(d.on_time, 0) as "decidedOnTime", coalesce(d.late, 0) as "decidedLate",
