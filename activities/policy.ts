@@ -1,10 +1,10 @@
 // The deadline rules of every window, and every fallback of a policy, in one place: a task
-// keeps the policy it was pushed under (its snapshot); a case counts from its item's policy.
+// keeps the policy it was pushed under (its snapshot); a case counts from the terms pinned at its submission.
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../db/client.js';
-import { cases, tasks } from '../db/schema/index.js';
+import { tasks } from '../db/schema/index.js';
 import { calendarVersionColumn } from '../db/calendar.js';
-import { itemTerms, policyForItem, snapshotOf, type DeadlinePolicy, type PolicySnapshot } from '../db/policies.js';
+import { caseTerms, snapshotOf, type DeadlinePolicy, type PolicySnapshot } from '../db/policies.js';
 import { computeDeadline, type PolicyUnit } from '../workflows/domain/deadlines.js';
 import type { WorkingCalendar } from '../workflows/domain/working-days.js';
 
@@ -31,11 +31,10 @@ export function policyOf(task: { policy: PolicySnapshot | null } | undefined): T
   };
 }
 
-/** The policy a task keeps, else (a row without its snapshot) the case's item's policy now. */
+/** The policy a task keeps, else (a row without its snapshot) the case's pinned one. */
 export async function taskPolicyOrItems(db: Db, task: { policy: PolicySnapshot | null } | undefined, applicationNo: string): Promise<PolicySnapshot> {
   if (task?.policy) return task.policy;
-  const [c] = await db.select({ itemCode: cases.itemCode }).from(cases).where(eq(cases.applicationNo, applicationNo));
-  return snapshotOf(await policyForItem(db, c!.itemCode));
+  return snapshotOf((await caseTerms(db, applicationNo)).policy);
 }
 
 /** The claim window (认领) under a policy, from the push. */
@@ -54,8 +53,8 @@ export function decisionWindow(policy: DeadlinePolicy | undefined, statutoryDays
 }
 
 /** 材料延期: the item's commitment period (the policy's, else the item's, else 20 working days). */
-export async function commitmentRule(db: Db, itemCode: string) {
-  const { policy, regionCode, commitmentPeriodDays, calendarVersion } = await itemTerms(db, itemCode);
+export async function commitmentRule(db: Db, applicationNo: string) {
+  const { policy, regionCode, commitmentPeriodDays, calendarVersion } = await caseTerms(db, applicationNo);
   const unit: PolicyUnit = { unit: policy.unit as PolicyUnit['unit'], officeTime: policy.officeTime };
   return { policy, unit, period: policy.commitmentPeriod ?? commitmentPeriodDays ?? 20, regionCode, calendarVersion };
 }

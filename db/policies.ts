@@ -2,7 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db } from './client.js';
 import { calendarVersionColumn } from './calendar.js';
-import { approvalItems, deadlinePolicies, regions } from './schema/index.js';
+import { approvalItems, cases, deadlinePolicies, regions } from './schema/index.js';
 import type { PolicySnapshot } from '../workflows/domain/policy.js';
 
 export type DeadlinePolicy = typeof deadlinePolicies.$inferSelect;
@@ -47,4 +47,26 @@ export async function itemTerms(db: Db, itemCode: string): Promise<{ policy: Dea
   if (!row) throw new Error(`approval item ${itemCode} not found`);
   if (!row.policy) throw new Error(`the deadline policy of item ${itemCode} was not found`);
   return { policy: row.policy, regionCode: row.regionCode, commitmentPeriodDays: row.commitmentPeriodDays, calendarVersion: row.calendarVersion };
+}
+
+export type ItemTerms = Awaited<ReturnType<typeof itemTerms>>;
+
+const termsOfCase = preparedPerDb((db) =>
+  db
+    .select({ terms: cases.pinnedTerms, itemCode: cases.itemCode, regionCode: cases.regionCode, calendarVersion: calendarVersionColumn })
+    .from(cases)
+    .where(eq(cases.applicationNo, sql.placeholder('no')))
+    .prepare('case_terms'),
+);
+
+/**
+ * The terms a case runs under: those pinned at its submission (issue #25: a catalog change —
+ * a new policy, another commitment period — never alters a running case), in one statement
+ * with the calendar version; the item's terms now for a case opened before terms were pinned.
+ */
+export async function caseTerms(db: Db, applicationNo: string): Promise<ItemTerms> {
+  const [row] = await termsOfCase(db).execute({ no: applicationNo });
+  if (!row) throw new Error(`case ${applicationNo} not found`);
+  if (!row.terms) return itemTerms(db, row.itemCode);
+  return { policy: { ...row.terms.policy, updatedAt: new Date(0) }, regionCode: row.regionCode, commitmentPeriodDays: row.terms.commitmentPeriodDays, calendarVersion: row.calendarVersion };
 }

@@ -22,7 +22,7 @@ function commitmentDue(calendar: WorkingCalendar, rule: Rule, from: Date) {
 /** 材料延期: the commitment period runs from the decision; an extension (`deadline`) is a fixed date. */
 export async function openCommitment({ db, clock, calendar: source }: Ctx, input: { applicationNo: string; itemCode: string; from: string; deadline?: string; step?: string; actor?: Actor; reason?: string }) {
   const now = clock();
-  const rule = await commitmentRule(db, input.itemCode);
+  const rule = await commitmentRule(db, input.applicationNo);
   const calendar = await source.current(rule.regionCode, rule.calendarVersion);
   const extended = input.deadline ? new Date(input.deadline) : null;
   const due = extended
@@ -62,7 +62,7 @@ export const commitmentDeadline: CaseWindow = {
   opening: ['commitment-opened', 'commitment-extended'],
   label: 'commitment deadline',
   async due({ db }, c, calendar, opened) {
-    return opened.kind === 'commitment-opened' && c.decidedAt ? commitmentDue(calendar, await commitmentRule(db, c.itemCode), c.decidedAt) : null;
+    return opened.kind === 'commitment-opened' && c.decidedAt ? commitmentDue(calendar, await commitmentRule(db, c.applicationNo), c.decidedAt) : null;
   },
   columns: (d) => ({ commitmentDueAt: new Date(d.dueAt) }),
 };

@@ -5,6 +5,8 @@ import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { preparedPerDb } from '../../db/client.js';
 import { approvalItems, cases } from '../../db/schema/index.js';
 import { confirmedLinkagesColumn } from '../../db/catalog.js';
+import { itemTerms } from '../../db/policies.js';
+import type { PinnedTerms } from '../../db/schema/cases.js';
 import { FailureType, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { workflowIdOrNull, writeWithStepOnce } from '../steps.js';
@@ -21,6 +23,7 @@ const itemWithLinkages = preparedPerDb((db) =>
 
 type CaseOpening = Record<'applicationNo' | 'workflowId' | 'itemCode' | 'department' | 'region' | 'creditCode' | 'name' | 'phone' | 'route' | 'requestHash' | 'submittedBy', string> & {
   pinned: (typeof cases.$inferInsert)['pinnedLinkages'];
+  terms: PinnedTerms;
   itemVersion: number;
   now: Date;
 };
@@ -29,6 +32,7 @@ const caseOpened = writeWithStepOnce<CaseOpening>((db, p) =>
     .insert(cases)
     .values({
       pinnedLinkages: p('pinned'),
+      pinnedTerms: p('terms'),
       applicationNo: p('applicationNo'),
       workflowId: p('workflowId'),
       itemCode: p('itemCode'),
@@ -56,12 +60,15 @@ export async function openCase({ db, clock }: Ctx, input: ApprovalCaseInput) {
   const [item] = await itemWithLinkages(db).execute({ code: input.itemCode });
   if (!item) throw ApplicationFailure.create({ type: FailureType.CatalogError, message: `approval item ${input.itemCode} not found`, nonRetryable: true });
   const now = clock();
-  // The case keeps the catalog version it starts with: its item version and the linkages
-  // that route it then (DOMAIN.md §2). A later catalog change never alters it.
+  // The case keeps the catalog version it starts with: its item version, the linkages that
+  // route it then (DOMAIN.md §2) and the item's terms — deadline policy, commitment period,
+  // statutory days. A later catalog change never alters it.
+  const { policy: { updatedAt: _at, ...policy }, commitmentPeriodDays } = await itemTerms(db, item.code);
   await caseOpened(
     db,
     {
       pinned: item.pinned,
+      terms: { policy, commitmentPeriodDays, statutoryDays: item.statutoryDays },
       applicationNo: input.applicationNo,
       workflowId: workflowIdOrNull() ?? `case-${input.applicationNo}`,
       itemCode: item.code,

@@ -3,7 +3,7 @@
 // so it cannot stall either; the department executes it through the case.
 import { eq } from 'drizzle-orm';
 import { cases } from '../../db/schema/index.js';
-import { itemTerms, policyForItem, snapshotOf } from '../../db/policies.js';
+import { caseTerms, snapshotOf } from '../../db/policies.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
@@ -14,7 +14,7 @@ import { recordStep } from '../steps.js';
 /** The revocation decision is due within the feedback window of the item's policy, from now. */
 export async function openRevocation({ db, clock, calendar }: Ctx, input: { applicationNo: string; itemCode: string; reason: string; step: string; commitmentBroken?: boolean }) {
   const now = clock();
-  const terms = await itemTerms(db, input.itemCode);
+  const terms = await caseTerms(db, input.applicationNo);
   const due = feedbackDue(await calendar.current(terms.regionCode, terms.calendarVersion), snapshotOf(terms.policy), now);
   await db.transaction(async (tx) => {
     await tx
@@ -40,7 +40,7 @@ export async function revokeLicence({ db, clock }: Ctx, input: { applicationNo: 
 export const revocationDeadline: CaseWindow = {
   opening: ['revocation-pending'],
   label: 'revocation decision deadline',
-  due: async ({ db }, c, calendar, opened) => feedbackDue(calendar, snapshotOf(await policyForItem(db, c.itemCode)), opened.at),
+  due: async ({ db }, c, calendar, opened) => feedbackDue(calendar, snapshotOf((await caseTerms(db, c.applicationNo)).policy), opened.at),
   columns: (d) => ({ revocationDueAt: new Date(d.dueAt), revocationDueProvisional: d.provisional }),
 };
 

@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { preparedPerDb } from '../../db/client.js';
 import { alerts, approvalItems, cases } from '../../db/schema/index.js';
 import { confirmedLinkages } from '../../db/catalog.js';
-import { itemTerms } from '../../db/policies.js';
+import { caseTerms } from '../../db/policies.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Ctx } from '../context.js';
@@ -27,7 +27,7 @@ const routed = writeWithStepOnce<RouteValues>((db, p) =>
 /** Files the route and opens the statutory decision window (the policy's limit, else the item's). */
 export async function recordRoute({ db, clock, calendar }: Ctx, input: { applicationNo: string; route: 'standard' | 'commitment'; reason: string; statutoryDays: number; itemCode?: string; scenario?: string; step?: string }) {
   const now = clock();
-  const terms = input.itemCode ? await itemTerms(db, input.itemCode) : null;
+  const terms = input.itemCode ? await caseTerms(db, input.applicationNo) : null;
   const window = decisionWindow(terms?.policy, input.statutoryDays);
   const due = computeDeadline(await calendar.current(terms?.regionCode ?? null, terms?.calendarVersion), window, now, window.amount, 1);
   await routed(

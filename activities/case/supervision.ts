@@ -3,7 +3,7 @@
 // moves (unrouted, decision overdue, closed) are recorded here too, by the same statement.
 import { eq } from 'drizzle-orm';
 import { auditEvents, cases, resultReceipts } from '../../db/schema/index.js';
-import { itemTerms, snapshotOf } from '../../db/policies.js';
+import { caseTerms, snapshotOf } from '../../db/policies.js';
 import type { ClaimWindow } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { claimDue } from '../policy.js';
@@ -23,9 +23,9 @@ const caseClosed = writeWithStepOnce<{ stage: string; now: Date; reason: string;
   db.update(cases).set({ stage: p('stage'), updatedAt: p('now'), closedAt: p('now'), closeReason: p('reason') }).where(eq(cases.applicationNo, p('applicationNo'))),
 );
 
-/** The claim window (认领) of a task pushed at `at`, under the item's policy and calendar. */
-async function openClaimWindow({ db, calendar }: Ctx, itemCode: string, at: Date): Promise<ClaimWindow> {
-  const terms = await itemTerms(db, itemCode);
+/** The claim window (认领) of a task pushed at `at`, under the case's pinned policy and its region's calendar. */
+async function openClaimWindow({ db, calendar }: Ctx, applicationNo: string, at: Date): Promise<ClaimWindow> {
+  const terms = await caseTerms(db, applicationNo);
   const policy = snapshotOf(terms.policy);
   return { openedAt: at.toISOString(), ...claimDue(await calendar.current(terms.regionCode, terms.calendarVersion), policy, at), policy };
 }
@@ -46,11 +46,11 @@ export async function recordCaseStage({ db, clock }: Ctx, input: { applicationNo
  */
 export async function recordPush(ctx: Ctx, input: { applicationNo: string; itemCode: string; summary: string; taskIds: string[] }): Promise<{ claimWindow: ClaimWindow }> {
   const now = ctx.clock();
-  const claimWindow = await openClaimWindow(ctx, input.itemCode, now);
+  const claimWindow = await openClaimWindow(ctx, input.applicationNo, now);
   const step = { key: `${input.applicationNo}:supervising`, applicationNo: input.applicationNo, kind: 'pushed', summary: input.summary, detail: { taskIds: input.taskIds } };
   if (await caseStage(ctx.db, { stage: 'supervising', now, applicationNo: input.applicationNo }, step, now)) return { claimWindow };
   const [pushed] = await ctx.db.select({ at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, step.key));
-  return { claimWindow: pushed ? await openClaimWindow(ctx, input.itemCode, pushed.at) : claimWindow };
+  return { claimWindow: pushed ? await openClaimWindow(ctx, input.applicationNo, pushed.at) : claimWindow };
 }
 
 /**

@@ -3,6 +3,14 @@
 import { sql } from 'drizzle-orm';
 import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index } from 'drizzle-orm/pg-core';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
+import type { deadlinePolicies } from './calendar.js';
+
+/** What a case keeps of its item's terms from its submission (db/policies.ts caseTerms). */
+export interface PinnedTerms {
+  policy: Omit<typeof deadlinePolicies.$inferSelect, 'updatedAt'>;
+  commitmentPeriodDays: number | null;
+  statutoryDays: number;
+}
 import type { Actor } from './audit.js';
 
 export interface ApplicantInfo {
@@ -26,6 +34,8 @@ export const cases = pgTable(
     itemCode: text('item_code').notNull(),
     itemVersion: integer('item_version').notNull(),
     /** The confirmed linkages of the item when the case started (its pinned catalog version). */
+    /** The item's terms as the case started with them (policy, commitment period): a catalog change never alters a running case. */
+    pinnedTerms: jsonb('pinned_terms').$type<PinnedTerms>(),
     pinnedLinkages: jsonb('pinned_linkages').$type<Array<{ departmentCode: string; divisionCode: string; supervisionItemCode: string | null }>>(),
     approvalDepartmentCode: text('approval_department_code').notNull(),
     regionCode: text('region_code').notNull(),

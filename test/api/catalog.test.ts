@@ -143,6 +143,30 @@ describe('linkage lifecycle', () => {
 });
 
 describe('routing by catalog version', () => {
+  it("a case keeps the item's terms it started with: a new commitment period applies to later cases only", async () => {
+    const code = uniqueId('ITEM');
+    const item = (commitmentPeriodDays: number) => ({ code, name: '承诺事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: '320700', statutoryDays: 10, commitmentAllowed: true, commitmentScenarios: ['deferred-materials'], commitmentPeriodDays });
+    expect((await call('POST', '/v1/approval-items', 'approver', item(20))).statusCode).toBe(201);
+    const submit = async () => {
+      const no = applicationNoOf('TERMS');
+      const r = await call('POST', '/v1/applications', 'approver', { applicationNo: no, itemCode: code, applicant: { creditCode: freshCreditCode(), name: '承诺企业', phone: '13700000009' }, route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'] } });
+      expect(r.statusCode, r.body).toBe(201);
+      return no;
+    };
+    const early = await submit();
+    // The catalog changes while the early case awaits its decision.
+    expect((await call('POST', '/v1/approval-items', 'approver', item(5))).statusCode).toBe(200);
+    const late = await submit();
+    for (const no of [early, late]) expect((await approve(no)).statusCode).toBe(200);
+    const due = (no: string) =>
+      waitFor(async () => ((await call('GET', `/v1/applications/${no}`, 'approver')).json().deadlines as Array<{ kind: string; dueAt: string }>).find((d) => d.kind === 'commitment')?.dueAt ?? null);
+    const [earlyDue, lateDue] = [await due(early), await due(late)];
+    // Decided a moment apart: 20 working days for the early case, 5 for the late one.
+    expect(Date.parse(earlyDue) - Date.parse(lateDue)).toBeGreaterThan(14 * 86_400_000);
+    expect((await call('GET', `/v1/applications/${early}`, 'approver')).json().terms).toMatchObject({ policy: 'standard', unit: 'working-day', statutoryDays: 10, commitmentPeriod: 20 });
+    expect((await call('GET', `/v1/applications/${late}`, 'approver')).json().terms).toMatchObject({ commitmentPeriod: 5 });
+  });
+
   it('a case keeps the linkages it started with; a later case gets the new ones', async () => {
     const item = await newItem();
     const first = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).json().id;

@@ -29,6 +29,17 @@ export const caseDetail = z.object({
   itemVersion: z.number().int(),
   approvalDepartmentCode: z.string(),
   regionCode: z.string(),
+  terms: z
+    .object({
+      policy: z.string(),
+      unit: z.enum(['working-day', 'minute']),
+      claimWindow: z.number().int(),
+      feedbackWindow: z.number().int(),
+      statutoryDays: z.number().int(),
+      commitmentPeriod: z.number().int().nullable().describe("the policy's, else the item's own commitment period"),
+    })
+    .nullable()
+    .describe('the item\'s terms as the case started with them: a catalog change never alters them (null: a case opened before terms were pinned)'),
   training: z.boolean().describe('a rehearsal case (培训演练): minutes for working days, its effects to the sandbox, outside live figures'),
   applicant: z.object({ creditCode: z.string(), name: z.string() }),
   stage: caseStage,
@@ -71,6 +82,13 @@ function deadlinesOf(row: CaseRow, taskRows: TaskRow[]): Array<z.infer<typeof de
   return out;
 }
 
+function termsOf(row: CaseRow): z.infer<typeof caseDetail>['terms'] {
+  const t = row.pinnedTerms;
+  if (!t) return null;
+  const p = t.policy;
+  return { policy: p.code, unit: p.unit as 'working-day' | 'minute', claimWindow: p.claimWindow, feedbackWindow: p.feedbackWindow, statutoryDays: t.statutoryDays, commitmentPeriod: p.commitmentPeriod ?? t.commitmentPeriodDays };
+}
+
 export function detailOf(row: CaseRow, taskRows: TaskRow[], training: boolean): z.infer<typeof caseDetail> {
   return {
     applicationNo: row.applicationNo,
@@ -78,6 +96,7 @@ export function detailOf(row: CaseRow, taskRows: TaskRow[], training: boolean): 
     itemVersion: row.itemVersion,
     approvalDepartmentCode: row.approvalDepartmentCode,
     regionCode: row.regionCode,
+    terms: termsOf(row),
     training,
     applicant: { creditCode: row.applicantCreditCode, name: row.applicantName },
     stage: row.stage as CaseStage,
