@@ -5,7 +5,7 @@ import { preparedPerDb, type Db } from '../db/client.js';
 import { tasks } from '../db/schema/index.js';
 import { calendarVersionColumn } from '../db/calendar.js';
 import { caseTerms, snapshotOf, type DeadlinePolicy, type PolicySnapshot } from '../db/policies.js';
-import { computeDeadline, type PolicyUnit } from '../workflows/domain/deadlines.js';
+import { computeDeadline, monthsDeadline, type Deadline, type PolicyUnit } from '../workflows/domain/deadlines.js';
 import type { WorkingCalendar } from '../workflows/domain/working-days.js';
 
 /** The task's policy and the calendar version of the same moment, in one statement. */
@@ -14,7 +14,7 @@ export const taskPolicy = preparedPerDb((db) =>
 );
 
 /** What a task's later windows count with. */
-export type TaskTerms = PolicyUnit & Pick<PolicySnapshot, 'feedbackWindow' | 'feedbackRemindBefore' | 'rectificationPeriod'>;
+export type TaskTerms = PolicyUnit & Pick<PolicySnapshot, 'feedbackWindow' | 'feedbackRemindBefore' | 'rectificationPeriod' | 'rectificationMonths'>;
 
 /**
  * A task's terms, for a task row that may lack its policy snapshot: office hours from 09:00 on
@@ -28,7 +28,13 @@ export function policyOf(task: { policy: PolicySnapshot | null } | undefined): T
     feedbackWindow: p?.feedbackWindow ?? 5,
     feedbackRemindBefore: p?.feedbackRemindBefore ?? 1,
     rectificationPeriod: p?.rectificationPeriod ?? 22,
+    rectificationMonths: p?.rectificationMonths ?? null,
   };
+}
+
+/** The rectification period from an order: calendar months where the policy says so (民法典 arts. 200–203), else its days. */
+export function rectificationDue(calendar: WorkingCalendar, t: TaskTerms, from: Date): Deadline {
+  return t.rectificationMonths && t.unit !== 'minute' ? monthsDeadline(calendar, from, t.rectificationMonths) : computeDeadline(calendar, t, from, t.rectificationPeriod, 0);
 }
 
 /** The policy a task keeps, else (a row without its snapshot) the case's pinned one. */

@@ -15,7 +15,7 @@ import { commitmentDeadline } from './case/commitment.js';
 import { revocationDeadline } from './case/revocation.js';
 import { claimDeadline } from './task/claim.js';
 import { feedbackDeadline } from './task/inspection.js';
-import { reinspectionDeadline } from './task/rectification.js';
+import { rectificationDeadline, reinspectionDeadline } from './task/rectification.js';
 
 export interface Retimed {
   dueAt: string;
@@ -46,7 +46,7 @@ export interface CaseWindow {
   columns(due: Deadline): Partial<typeof cases.$inferInsert>;
 }
 
-const TASK_WINDOWS = { claim: claimDeadline, feedback: feedbackDeadline, reinspection: reinspectionDeadline };
+const TASK_WINDOWS = { claim: claimDeadline, feedback: feedbackDeadline, rectification: rectificationDeadline, reinspection: reinspectionDeadline };
 const CASE_WINDOWS = { decision: decisionDeadline, commitment: commitmentDeadline, revocation: revocationDeadline };
 
 /**

@@ -20,6 +20,7 @@ export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
     feedbackRemindBefore: p.feedbackLadder.remindBefore,
     claimEscalateTo: p.claimLadder.escalateTo,
     rectificationPeriod: p.rectificationPeriod,
+    rectificationMonths: p.rectificationMonths ?? null,
   };
 }
 

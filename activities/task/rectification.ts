@@ -8,7 +8,7 @@ import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import type { TaskWindow } from '../retime.js';
-import { feedbackDue, policyOf } from '../policy.js';
+import { feedbackDue, policyOf, rectificationDue } from '../policy.js';
 import { recordStep } from '../steps.js';
 
 const taskRow = async ({ db }: Ctx, taskId: string) => (await db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0];
@@ -18,11 +18,11 @@ export async function orderRectification(ctx: Ctx, input: { taskId: string; appl
   const now = ctx.clock();
   const task = await taskRow(ctx, input.taskId);
   const terms = policyOf(task);
-  const due = input.deadline ? { dueAt: new Date(input.deadline).toISOString(), period: 'as ordered' } : computeDeadline(await ctx.calendar.current(task?.regionCode ?? null), terms, now, terms.rectificationPeriod, 0);
+  const due = input.deadline ? { dueAt: new Date(input.deadline).toISOString(), period: 'as ordered' } : rectificationDue(await ctx.calendar.current(task?.regionCode ?? null), terms, now);
   const summary = `${input.cause === 'commitment-untrue' ? 'commitment found untrue: ' : ''}rectification order (round ${input.round}), due ${formatShanghai(due.dueAt)} (${due.period})${input.note ? ` — ${input.note}` : ''}`;
   await ctx.db.transaction(async (tx) => {
     await tx.update(tasks).set({ status: 'rectifying', rectificationRound: input.round, rectificationDueAt: new Date(due.dueAt), reinspectionDueAt: null, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
-    await recordStep(tx, { key: `${input.taskId}:rectification:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'rectification-ordered', summary, actor: input.actor, detail: { cause: input.cause, round: input.round, dueAt: due.dueAt } }, now);
+    await recordStep(tx, { key: `${input.taskId}:rectification:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'rectification-ordered', summary, actor: input.actor, detail: { cause: input.cause, round: input.round, dueAt: due.dueAt, ordered: Boolean(input.deadline) } }, now);
   });
   return { dueAt: due.dueAt };
 }
@@ -52,6 +52,28 @@ export async function recordReinspection({ db, clock }: Ctx, input: { taskId: st
     await recordStep(tx, { key: `${input.taskId}:reinspected:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'reinspection', summary, actor: input.actor, detail: { round: input.round, rectified: input.rectified, outcome: input.outcome ?? null } }, at);
   });
 }
+
+/**
+ * The rectification period after a calendar import: from its order again, under the policy the
+ * task keeps; a deadline the division set itself is a fixed date, and stays.
+ */
+export const rectificationDeadline: TaskWindow = {
+  status: 'rectifying',
+  label: 'rectification deadline',
+  async opened({ db }, task) {
+    const [order] = await db
+      .select({ at: auditEvents.at, detail: auditEvents.detail })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.taskId, task.taskId), eq(auditEvents.kind, 'rectification-ordered')))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
+    const d = order?.detail as { round?: number; ordered?: boolean } | undefined;
+    return order && !d?.ordered ? { at: order.at, round: d?.round ?? task.rectificationRound } : null;
+  },
+  due: rectificationDue,
+  stored: (t) => ({ dueAt: t.rectificationDueAt }),
+  columns: (d) => ({ rectificationDueAt: new Date(d.dueAt) }),
+};
 
 /** The re-inspection window after a calendar import: from the moment it became due (its round's `reinspection-due` step), again. */
 export const reinspectionDeadline: TaskWindow = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { TRAINING_URGE_AFTER_MINUTES, dayBeforeReminder, urgeAfter } from '../../workflows/domain/deadlines.js';
+import { TRAINING_URGE_AFTER_MINUTES, dayBeforeReminder, monthsDeadline, urgeAfter } from '../../workflows/domain/deadlines.js';
 
 const weekendsOnly = new WorkingCalendar({ publishedYears: [], exceptions: [] });
 // Spring Festival 2026 as published by the State Council: off 02-15..02-23, make-up Saturdays 02-14 and 02-28.
@@ -100,5 +100,22 @@ describe('the deferred-materials reminder (截止前一天, seed 003 §8)', () =
   it('is none when that moment is not after the start, and a minute before in rehearsal', () => {
     expect(dayBeforeReminder(unit, new Date('2026-12-07T16:00:00Z'), new Date('2026-12-06T02:00:00Z'))).toBeNull();
     expect(dayBeforeReminder({ unit: 'minute', officeTime: '09:00' }, new Date('2026-12-07T16:00:00Z'), new Date('2026-12-07T15:00:00Z'))).toBe('2026-12-07T15:59:00.000Z');
+  });
+});
+
+describe('a period of calendar months (民法典 arts. 200–203)', () => {
+  const plain = new WorkingCalendar({ publishedYears: [2024, 2026], exceptions: [{ date: '2026-10-01', kind: 'holiday' }, { date: '2026-10-02', kind: 'holiday' }, { date: '2026-10-05', kind: 'holiday' }] });
+  const from = (d: string) => new Date(`${d}T10:00:00+08:00`);
+  it('ends on the corresponding day, or the month’s last day where there is none', () => {
+    expect(monthsDeadline(plain, from('2026-03-10'), 1)).toMatchObject({ dueAt: '2026-04-10T16:00:00.000Z', provisional: false, period: '1 month' });
+    expect(monthsDeadline(plain, from('2024-01-31'), 1).dueAt).toBe('2024-02-29T16:00:00.000Z'); // leap year
+    expect(monthsDeadline(plain, from('2026-11-30'), 3).dueAt).toBe('2027-03-01T16:00:00.000Z'); // Feb 28 2027 a Sunday → Monday; 2027 provisional
+    expect(monthsDeadline(plain, from('2026-11-30'), 3).provisional).toBe(true);
+  });
+  it('moves a last day that is a rest day to the next working day', () => {
+    // 2026-01-31 + 1 month: Feb 28, a Saturday → Monday Mar 2.
+    expect(monthsDeadline(plain, from('2026-01-31'), 1).dueAt).toBe('2026-03-02T16:00:00.000Z');
+    // 2026-09-01 + 1 month: Oct 1, a holiday, then Oct 2 (holiday), the weekend, Oct 5 (holiday) → Oct 6.
+    expect(monthsDeadline(plain, from('2026-09-01'), 1).dueAt).toBe('2026-10-06T16:00:00.000Z');
   });
 });

@@ -9,7 +9,7 @@ import { and, eq, inArray, like } from 'drizzle-orm';
 import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
-import { urgeAfter } from '../../workflows/domain/deadlines.js';
+import { monthsDeadline, urgeAfter } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
@@ -94,6 +94,48 @@ describe('calendar import re-times running deadlines', () => {
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
         await keepHistory('supervisionTask/urging-retimed', task);
       });
+    });
+  });
+
+  it('moves a rectification deadline of one month (民法典 arts. 200-203) that a calendar import makes a day off; the re-inspection follows the new one', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const input = caseInput({ itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
+      const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
+      const id = taskIdOf(input.applicationNo, DEMO.housing);
+      await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
+      const task = env.client.workflow.getHandle(id);
+      const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
+      await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+      // No deadline of the division's own: the policy's one calendar month.
+      await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符' }] });
+      const [ordered] = await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), eq(auditEvents.kind, 'rectification-ordered')));
+      const oldDue = (await db.select().from(tasks).where(eq(tasks.taskId, id)))[0]!.rectificationDueAt!;
+      expect(oldDue.toISOString()).toBe(monthsDeadline(new WorkingCalendar(await loadCalendarData(db)), ordered!.at, 1).dueAt);
+      expect(ordered!.summary).toContain('(1 month)');
+
+      const lastDay = dateOf(shanghaiDayOf(new Date(oldDue.getTime() - 1)));
+      await withExtraHoliday(lastDay, async (imported, year) => {
+        const expected = monthsDeadline(new WorkingCalendar(await loadCalendarData(db)), ordered!.at, 1);
+        expect(Date.parse(expected.dueAt)).toBeGreaterThan(oldDue.getTime());
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(imported), taskQueue, args: [{ importId: imported, year }] });
+        expect(retime.tasksSignalled).toBeGreaterThanOrEqual(1);
+        await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id)))[0]!.rectificationDueAt!.toISOString() === expected.dueAt);
+        const moved = await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), eq(auditEvents.kind, 'deadline-moved')));
+        expect(moved.map((m) => m.summary)).toEqual([`rectification deadline moved from ${formatShanghai(oldDue)} to ${formatShanghai(expected.dueAt)}: calendar ${year} updated`]);
+        // The old deadline passes: still rectifying; at the new one the re-inspection falls due.
+        await env.sleep(oldDue.getTime() - (await env.currentTimeMs()) + 60_000);
+        expect((await task.query(taskStateQuery)).status).toBe('rectifying');
+        await env.sleep(Date.parse(expected.dueAt) - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await task.query(taskStateQuery)).status === 'awaiting-reinspection');
+      });
+      await task.terminate('test done');
+      await handle.terminate('test done').catch(() => undefined);
     });
   });
 

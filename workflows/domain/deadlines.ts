@@ -1,6 +1,6 @@
 // Deadlines under a policy: working days by the legal convention, or minutes for the training
 // policy (so staff can rehearse the whole loop in an afternoon). Pure.
-import { WorkingCalendar, dayOf, shanghaiDayOf, shanghaiTimeOn } from './working-days.js';
+import { WorkingCalendar, dateOf, dayOf, endOfShanghaiDay, shanghaiDayOf, shanghaiTimeOn, yearOf } from './working-days.js';
 
 export interface PolicyUnit {
   unit: 'working-day' | 'minute';
@@ -56,4 +56,21 @@ export function urgeAfter(calendar: WorkingCalendar, policy: PolicyUnit, dueAt: 
 export function dayBeforeReminder(policy: PolicyUnit, deadline: Date, from: Date): string | null {
   const at = policy.unit === 'minute' ? new Date(deadline.getTime() - 60_000) : shanghaiTimeOn(shanghaiDayOf(new Date(deadline.getTime() - 1)) - 1, policy.officeTime);
   return at.getTime() > from.getTime() ? at.toISOString() : null;
+}
+
+/**
+ * A period of calendar months by 民法典 arts. 200–203 (a rectification period of "one month",
+ * seed 002): the start day is not counted; the period ends on the corresponding day of the
+ * last month, or that month's last day when it has none (Jan 31 + 1 month: Feb 28/29); a last
+ * day that is a rest day (a weekend or a statutory holiday) moves to the next working day; the
+ * deadline is 24:00 Asia/Shanghai of it. Provisional when that year's schedule is not published.
+ */
+export function monthsDeadline(calendar: WorkingCalendar, from: Date, months: number): Deadline {
+  const [y, m, d] = dateOf(shanghaiDayOf(from)).split('-').map(Number) as [number, number, number];
+  const index = y * 12 + (m - 1) + months;
+  const [ty, tm] = [Math.floor(index / 12), (index % 12) + 1];
+  const lastOfMonth = new Date(Date.UTC(ty, tm, 0)).getUTCDate();
+  let last = dayOf(`${String(ty).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(Math.min(d, lastOfMonth)).padStart(2, '0')}`);
+  while (!calendar.isWorkingDay(last)) last++;
+  return { dueAt: endOfShanghaiDay(last).toISOString(), provisional: !calendar.isPublished(yearOf(last)), remindAt: null, period: `${months} month${months === 1 ? '' : 's'}` };
 }

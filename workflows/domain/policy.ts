@@ -13,6 +13,8 @@ export interface PolicySnapshot {
   claimEscalateTo: Array<'department-head' | 'coordinating-office'>;
   /** Default rectification period in the policy's unit. */
   rectificationPeriod: number;
+  /** When set, the rectification period in calendar months instead (民法典 arts. 200–203). */
+  rectificationMonths?: number | null;
 }
 
 /** A claim window opened at the push: from when, until when, under which policy. */

@@ -51,10 +51,18 @@ async function rectificationRound(t: TaskRun): Promise<void> {
   await condition(() => t.rectificationDueAt !== undefined);
   const round = t.round;
   await send(t.notices.rectificationOrder(round, t.rectificationDueAt!));
-  const early = await condition(() => t.status !== 'rectifying' || t.round !== round, Math.max(0, Date.parse(t.rectificationDueAt!) - Date.now()), {
-    summary: `rectification deadline ${formatShanghai(t.rectificationDueAt!)} (round ${round})`,
+  // A calendar import may move a deadline the policy set (not one the division set itself).
+  const { expired: passed } = await waitOutWindow(t.imports, {
+    label: `rectification (round ${round})`,
+    deadline: { dueAt: t.rectificationDueAt!, remindAt: null },
+    isOpen: () => t.status === 'rectifying' && t.round === round,
+    retime: (importId, d) => t.retime('rectification', importId, d),
+    moved: (d) => {
+      t.rectificationDueAt = d.dueAt;
+      t.moveTo('rectifying', `rectification due ${formatShanghai(d.dueAt)} (round ${round}, calendar updated)`, d.dueAt);
+    },
   });
-  if (early) return;
+  if (!passed) return;
   const r = await run('openReinspection', `re-inspection due (round ${round})`, { taskId: t.taskId, applicationNo: t.applicationNo, round });
   t.reinspectionDueAt = r.dueAt;
   t.moveTo('awaiting-reinspection', `re-inspection due ${formatShanghai(r.dueAt)} (round ${round})`, r.dueAt);
