@@ -22,7 +22,7 @@ export interface CaseParties {
   itemName: string;
 }
 
-type HeadTemplate = 'decision-reminder' | 'commitment-overdue' | 'revocation-request' | 'revocation-materials';
+type HeadTemplate = 'decision-reminder' | 'decision-overdue' | 'commitment-overdue' | 'revocation-request' | 'revocation-materials';
 
 export function caseNotices(c: CaseParties) {
   const { applicationNo } = c;
@@ -117,6 +117,24 @@ export function taskNotices(t: SupervisionTaskInput) {
       taskId,
     }),
     escalationTarget: (to: EscalationTarget) => `the ${to} of ${to === 'department-head' ? t.departmentCode : t.regionCode}`,
+    /**
+     * A missed feedback or re-inspection deadline, one step of its ladder: the department head at
+     * the deadline, the coordinating office the next working day. Each step its own key.
+     */
+    overdueEscalation: (kind: 'feedback' | 'reinspection', to: EscalationTarget, dueAt: string, round?: number): Notice => {
+      const base = `${taskId}:${kind}-escalation${round === undefined ? '' : `:${round}`}`;
+      return {
+        summary: `${kind} overdue: escalate to the ${to}`,
+        input: {
+          businessKey: to === 'department-head' ? base : `${base}:${to}`,
+          recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: t.departmentCode } : { kind: 'coordinating-office', regionCode: t.regionCode },
+          template: kind === 'feedback' ? 'feedback-escalation' : 'reinspection-escalation',
+          params: { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) },
+          applicationNo,
+          taskId,
+        },
+      };
+    },
     urging: (claimDue: string): Notice => ({
       summary: `urge the admin of ${divisionCode} to claim (催办)`,
       input: toDivision(`${taskId}:claim-urging`, 'claim-urging', { division: divisionCode, applicant, taskId, claimDue: formatShanghai(claimDue) }),

@@ -3,6 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { tasks } from '../../db/schema/index.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
+import { urgeAfter } from '../../workflows/domain/deadlines.js';
 import type { Actor, FeedbackResult } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
@@ -37,4 +38,13 @@ export async function markFeedbackOverdue({ db, clock }: Ctx, input: { taskId: s
   });
 }
 
-export const feedback = { recordFeedback, markFeedbackOverdue };
+/**
+ * When an overdue feedback or re-inspection climbs to its next step (the coordinating office):
+ * the next working day's office hour after the deadline, as the claim's urging (催办).
+ */
+export async function nextEscalationAt({ db, calendar }: Ctx, input: { taskId: string; dueAt: string }): Promise<{ at: string | null }> {
+  const [task] = await db.select({ policy: tasks.policy, regionCode: tasks.regionCode }).from(tasks).where(eq(tasks.taskId, input.taskId));
+  return { at: task?.policy ? urgeAfter(await calendar.current(task.regionCode), task.policy, new Date(input.dueAt)) : null };
+}
+
+export const feedback = { recordFeedback, markFeedbackOverdue, nextEscalationAt };

@@ -44,6 +44,8 @@ describe('standard route', () => {
       await waitFor(async () => (await db().select().from(cases).where(eq(cases.applicationNo, no)))[0]!.stage === 'awaiting-decision' && (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
       const events = await database().sql`select kind from audit_events where application_no = ${no}`;
       await waitFor(async () => (await database().sql`select 1 from audit_events where event_key = ${`${no}:decision-overdue`}`).length === 1);
+      // The ladder's last step: the approval department's head is told, once.
+      await waitFor(async () => (await sentFor(no)).includes(`${no}:decision-overdue:notice`));
       expect(events.length).toBeGreaterThan(0);
       // A late decision is still taken.
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'reject', opinion: '材料不符合要求', actor: approver }] });

@@ -58,6 +58,8 @@ export async function decisionPhase(c: CaseRun, deadline: Deadline): Promise<Dec
   if (expired) {
     const summary = `no decision by the statutory deadline ${formatShanghai(due.dueAt)}: overdue`;
     await run('recordCaseStage', 'decision overdue', { applicationNo, step: 'decision-overdue', stage: 'awaiting-decision', kind: 'decision-overdue', summary });
+    // The ladder's last step: the approval department's head hears of it.
+    await send(c.notify.toHead('decision-overdue', 'decision-overdue:notice', { dueAt: formatShanghai(due.dueAt) }));
     await condition(decided);
   }
   return c.decision!;

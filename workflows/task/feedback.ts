@@ -60,6 +60,18 @@ export function handleFeedback(t: TaskRun): void {
   );
 }
 
+/**
+ * The ladder of a missed feedback or re-inspection deadline (DOMAIN.md §4): the department
+ * head at once, then — still open the next working day at office hours — the coordinating office.
+ */
+export async function overdueLadder(t: TaskRun, kind: 'feedback' | 'reinspection', dueAt: string, isOpen: () => boolean, round?: number): Promise<void> {
+  await send(t.notices.overdueEscalation(kind, 'department-head', dueAt, round));
+  const { at } = await run('nextEscalationAt', `${kind} overdue: when to climb to the coordinating office`, { taskId: t.taskId, dueAt });
+  if (!at || !isOpen()) return;
+  const answered = await condition(() => !isOpen(), Math.max(0, Date.parse(at) - Date.now()), { summary: `${kind} overdue: the coordinating office at ${formatShanghai(at)} if still open` });
+  if (!answered) await send(t.notices.overdueEscalation(kind, 'coordinating-office', dueAt, round));
+}
+
 /** From the claim to the result: the inspection, then the feedback window. */
 export async function feedbackPhase(t: TaskRun): Promise<void> {
   await condition(() => t.feedbackDueAt !== undefined || t.status === 'closed');
@@ -80,6 +92,7 @@ export async function feedbackPhase(t: TaskRun): Promise<void> {
   if (expired) {
     t.feedbackOverdue = true;
     await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId: t.taskId, applicationNo: t.applicationNo, feedbackDueAt: t.feedbackDueAt! });
+    await overdueLadder(t, 'feedback', t.feedbackDueAt!, () => t.status === 'awaiting-feedback');
     await condition(() => t.status !== 'awaiting-feedback');
   }
 }

@@ -7,7 +7,7 @@ import { FailureType, reinspectionUpdate, type ReinspectionArgs } from '../contr
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { checkOrderDeadline } from './feedback.js';
+import { checkOrderDeadline, overdueLadder } from './feedback.js';
 import { refuse, type TaskRun } from './state.js';
 import type { supervisionTask } from '../supervisionTask.js';
 
@@ -81,6 +81,7 @@ async function rectificationRound(t: TaskRun): Promise<void> {
   });
   if (expired) {
     await run('markFeedbackOverdue', `re-inspection overdue (round ${round})`, { taskId: t.taskId, applicationNo: t.applicationNo, feedbackDueAt: t.reinspectionDueAt, step: `reinspection-overdue:${round}` });
+    await overdueLadder(t, 'reinspection', t.reinspectionDueAt!, () => t.status === 'awaiting-reinspection', round);
     await condition(() => t.status !== 'awaiting-reinspection');
   }
 }
