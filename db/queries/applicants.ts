@@ -2,12 +2,13 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { cases, creditProfiles, creditRecords, tasks } from '../schema/index.js';
+import { taskRowsAsOfNow } from './tasks.js';
 
-/** The newest 500 cases, 1000 tasks and 500 credit records of a credit code, and its credit profile. */
+/** The newest 500 cases, 1000 tasks (overdue as of now) and 500 credit records of a credit code, and its credit profile. */
 export async function applicantRecords(db: Db, creditCode: string) {
   const [caseRows, taskRows, records, [profile]] = await Promise.all([
     db.select().from(cases).where(eq(cases.applicantCreditCode, creditCode)).orderBy(desc(cases.createdAt)).limit(500),
-    db.select().from(tasks).where(eq(tasks.applicantCreditCode, creditCode)).orderBy(desc(tasks.pushedAt)).limit(1000),
+    db.select(taskRowsAsOfNow).from(tasks).where(eq(tasks.applicantCreditCode, creditCode)).orderBy(desc(tasks.pushedAt)).limit(1000),
     db.select().from(creditRecords).where(eq(creditRecords.creditCode, creditCode)).orderBy(desc(creditRecords.id)).limit(500),
     db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode)),
   ]);

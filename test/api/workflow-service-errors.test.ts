@@ -12,7 +12,7 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { problemFromWorkflowError } from '../../api/errors.js';
 import { auditEvents, cases } from '../../db/schema/index.js';
-import { applicationNoOf, approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, uniqueId, testClient } from '../helpers.js';
+import { applicationNoOf, approver, closeDatabase, closedPort, database, freshCreditCode, testConfig, tokenFor, testClient } from '../helpers.js';
 
 let app: FastifyInstance;
 let connection: Connection;
