@@ -117,6 +117,16 @@ export function problemFromDatabaseError(err: unknown): HttpProblem | null {
   return null;
 }
 
+/**
+ * The problem an action's error answers with, as the error handler maps it (an HttpProblem of a
+ * route, a refused or unconfirmed workflow call, a database that cannot be reached); null for an
+ * unexpected error. For answers that carry one status per object (the bulk claim).
+ */
+export function knownProblem(err: unknown): HttpProblem | null {
+  if (err instanceof HttpProblem) return err;
+  return problemFromWorkflowError(err) ?? problemFromDatabaseError(err);
+}
+
 const problem = (status: number, slug: string, title: string, detail: string, errors?: Problem['errors']): Problem => ({
   type: `urn:shenguan:problem:${slug}`,
   title,

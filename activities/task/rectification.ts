@@ -3,7 +3,6 @@
 // closes the task or asks the approval department to revoke the licence.
 import { and, desc, eq } from 'drizzle-orm';
 import { auditEvents, tasks } from '../../db/schema/index.js';
-import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';

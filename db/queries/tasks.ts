@@ -1,9 +1,10 @@
-// The API's reads of supervision tasks: one task, the inbox (a page and its capped total), a
-// task's history, and the task scopes of a case. Lookups every request makes are prepared once
-// per pool (db/client.ts preparedPerDb).
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+// The API's reads of supervision tasks: one task (its row, and its view with names and what the
+// clock says), the inbox (a page and its capped total), a task's history, and the task scopes of
+// a case. Lookups every request makes are prepared once per pool (db/client.ts preparedPerDb).
+import { and, asc, count, eq, getTableColumns, inArray, sql, type SQLWrapper } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { auditEvents, tasks } from '../schema/index.js';
+import { approvalItemVersions, approvalItems, auditEvents, cases, tasks } from '../schema/index.js';
+import { claimMissed, feedbackMissed, nextDeadlineKind, nextDueAt, nextOverdue, type DeadlineKind } from './task-clock.js';
 
 export type TaskRow = typeof tasks.$inferSelect;
 
@@ -16,7 +17,15 @@ export async function taskById(db: Db, taskId: string): Promise<TaskRow | undefi
   return (await byId(db).execute({ id: taskId }))[0];
 }
 
-/** The columns a task view needs (the inbox leaves the policy snapshot and the findings behind). */
+/** The approval item's name as the case's pinned version had it (a case keeps its version), else as it is now. */
+export const pinnedItemName = sql<string | null>`coalesce(${approvalItemVersions.snapshot}->'item'->>'name', ${approvalItems.name})`;
+
+/**
+ * The columns a task view needs (the inbox leaves the policy snapshot and the findings behind):
+ * the row's, the names a division reads it by (the applicant's and the item's, never the phone),
+ * and what the clock says (db/queries/task-clock.ts) — `claimOverdue` and `feedbackOverdue`
+ * included, so a deadline that passed reads missed before the workflow's timer has marked it.
+ */
 export const taskViewColumns = {
   taskId: tasks.taskId,
   applicationNo: tasks.applicationNo,
@@ -24,49 +33,94 @@ export const taskViewColumns = {
   divisionCode: tasks.divisionCode,
   supervisionItemCode: tasks.supervisionItemCode,
   applicantCreditCode: tasks.applicantCreditCode,
+  applicantName: cases.applicantName,
+  itemCode: cases.itemCode,
+  itemName: pinnedItemName,
   status: tasks.status,
   pushedAt: tasks.pushedAt,
   claimDueAt: tasks.claimDueAt,
   claimDueProvisional: tasks.claimDueProvisional,
   claimedAt: tasks.claimedAt,
   claimedBy: tasks.claimedBy,
-  claimOverdue: tasks.claimOverdue,
+  claimOverdue: claimMissed,
   urgeAt: tasks.urgeAt,
   inspectionFinishedAt: tasks.inspectionFinishedAt,
   feedbackDueAt: tasks.feedbackDueAt,
   feedbackAt: tasks.feedbackAt,
-  feedbackOverdue: tasks.feedbackOverdue,
+  feedbackOverdue: feedbackMissed,
   result: tasks.result,
   resultNote: tasks.resultNote,
   rectificationRound: tasks.rectificationRound,
   rectificationDueAt: tasks.rectificationDueAt,
   reinspectionDueAt: tasks.reinspectionDueAt,
   outcome: tasks.outcome,
+  nextDeadlineKind,
+  nextDueAt,
+  nextOverdue,
 };
-export type TaskViewRow = Pick<TaskRow, keyof typeof taskViewColumns>;
+export type TaskViewRow = Pick<TaskRow, Exclude<keyof typeof taskViewColumns, 'applicantName' | 'itemCode' | 'itemName' | 'nextDeadlineKind' | 'nextDueAt' | 'nextOverdue'>> & {
+  applicantName: string;
+  itemCode: string;
+  itemName: string | null;
+  nextDeadlineKind: DeadlineKind | null;
+  nextDueAt: Date | null;
+  nextOverdue: boolean;
+};
+
+/** A task view's select: the task, its case (the applicant's name) and the case's item version (the item's name). */
+const selectViews = (db: Db) =>
+  db
+    .select(taskViewColumns)
+    .from(tasks)
+    .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
+    .leftJoin(approvalItemVersions, and(eq(approvalItemVersions.itemCode, cases.itemCode), eq(approvalItemVersions.version, cases.itemVersion)))
+    .leftJoin(approvalItems, eq(approvalItems.code, cases.itemCode));
+
+const viewById = preparedPerDb((db) => selectViews(db).where(eq(tasks.taskId, sql.placeholder('id'))).prepare('task_view_by_id'));
+
+/** One task as the API shows it, read now. */
+export async function taskViewById(db: Db, taskId: string): Promise<TaskViewRow | undefined> {
+  return (await viewById(db).execute({ id: taskId }))[0];
+}
 
 export interface InboxFilter {
   department?: string;
   division?: string;
   status?: string;
+  /** The kind of the deadline open now. */
+  deadline?: DeadlineKind;
+  /** Whether the deadline open now has passed, whatever its kind (a task with none is not overdue). */
   overdue?: boolean;
   applicationNo?: string;
   creditCode?: string;
 }
-const inboxColumns = { department: tasks.departmentCode, division: tasks.divisionCode, status: tasks.status, overdue: tasks.claimOverdue, applicationNo: tasks.applicationNo, creditCode: tasks.applicantCreditCode } as const;
+const inboxColumns = {
+  department: tasks.departmentCode,
+  division: tasks.divisionCode,
+  status: tasks.status,
+  deadline: nextDeadlineKind,
+  overdue: nextOverdue,
+  applicationNo: tasks.applicationNo,
+  creditCode: tasks.applicantCreditCode,
+} satisfies Record<keyof InboxFilter, SQLWrapper>;
 type InboxKey = keyof typeof inboxColumns;
 
 /**
  * The inbox's two statements (the page, and the total counted up to INBOX_TOTAL_CAP), built once
  * per pool and combination of filters and prepared: the inbox is the most read route, and
- * building the SQL was a fifth of its CPU (docs/benchmarks.md).
+ * building the SQL was a fifth of its CPU (docs/benchmarks.md). The page is in the order of the
+ * next deadline, nearest first, tasks with none last, then by task id (a stable order to page by).
  */
 const inboxStatements = preparedPerDb((db) => {
   const built = new Map<string, ReturnType<typeof prepare>>();
   function prepare(present: InboxKey[], name: string) {
-    const filter = and(...present.map((k) => eq(inboxColumns[k], sql.placeholder(k))));
+    const filter = and(...present.map((k) => sql`${inboxColumns[k] as SQLWrapper} = ${sql.placeholder(k)}`));
+    const order = [sql`${nextDueAt} asc nulls last`, asc(tasks.taskId)];
+    // The page's ids from the tasks alone, then its names: joining (and reading the item
+    // version's JSON) for the ≤ limit rows of the page, not for every task the filter matches.
+    const pageIds = db.select({ taskId: tasks.taskId }).from(tasks).where(filter).orderBy(...order).limit(sql.placeholder('limit')).offset(sql.placeholder('offset'));
     return {
-      page: db.select(taskViewColumns).from(tasks).where(filter).orderBy(desc(tasks.pushedAt), asc(tasks.taskId)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(`inbox_${name}`),
+      page: selectViews(db).where(inArray(tasks.taskId, pageIds)).orderBy(...order).prepare(`inbox_${name}`),
       counted: db.select({ n: count() }).from(db.select({ one: sql`1` }).from(tasks).where(filter).limit(INBOX_TOTAL_CAP + 1).as('counted')).prepare(`inbox_total_${name}`),
     };
   }
@@ -79,7 +133,7 @@ const inboxStatements = preparedPerDb((db) => {
   };
 });
 
-/** A page of the inbox, newest push first, and how many match (up to INBOX_TOTAL_CAP + 1). */
+/** A page of the inbox, nearest next deadline first, and how many match (up to INBOX_TOTAL_CAP + 1). */
 export async function inbox(db: Db, filter: InboxFilter, page: { limit: number; offset: number }): Promise<{ rows: TaskViewRow[]; total: number }> {
   const { page: pageStatement, counted } = inboxStatements(db)(filter);
   const params = { ...filter, ...page };
@@ -92,9 +146,12 @@ export function taskHistory(db: Db, taskId: string) {
   return db.select().from(auditEvents).where(eq(auditEvents.taskId, taskId)).orderBy(asc(auditEvents.at), asc(auditEvents.id));
 }
 
-/** The tasks of a case, by task id. */
+/** Whole task rows whose overdue flags say what the clock says (task-clock.ts), for the views that show rows as they are. */
+export const taskRowsAsOfNow = { ...getTableColumns(tasks), claimOverdue: claimMissed, feedbackOverdue: feedbackMissed };
+
+/** The tasks of a case, by task id, their overdue flags as of now. */
 export function tasksOfCase(db: Db, applicationNo: string): Promise<TaskRow[]> {
-  return db.select().from(tasks).where(eq(tasks.applicationNo, applicationNo)).orderBy(asc(tasks.taskId));
+  return db.select(taskRowsAsOfNow).from(tasks).where(eq(tasks.applicationNo, applicationNo)).orderBy(asc(tasks.taskId));
 }
 
 /** The department and division of each task of a case: who supervises it. */

@@ -62,7 +62,8 @@ try {
   const runs = quick ? 50 : 300;
   const api = await time(runs, () => inject('/v1/tasks?status=awaiting-claim&limit=50', division));
   const bare = await time(runs, () =>
-    database.sql`select * from tasks where department_code = 'LYG-SJJ' and division_code = 'LYG-SJJ-SPJY' and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`,
+    // The inbox's order: the next deadline (for tasks awaiting the claim, the claim deadline), then the task id.
+    database.sql`select * from tasks where department_code = 'LYG-SJJ' and division_code = 'LYG-SJJ-SPJY' and status = 'awaiting-claim' order by claim_due_at, task_id limit 50`,
   );
   const month = await time(quick ? 5 : 20, () => inject('/v1/stats/timeliness?from=2026-03-01&to=2026-03-31', operator));
   line('inbox (API: auth, zod, SQL, serialisation)', api);

@@ -3,13 +3,16 @@
 // problem+json refusal (401 without a token, 403 for a role or an object that is not the
 // caller's, 404 for an object that does not exist), and nothing changed — the rows of the cases,
 // tasks and linkages, the audit trail, the outbox, the catalog trail and the calendar, and the
-// workflow state as the owner reads it. The last block shows the rightful owner CAN do each
-// action once, so the matrix cannot pass by refusing everyone.
+// workflow state as the owner reads it. A route that answers per object (the bulk claim) answers
+// a caller its role admits 200, with the object's refusal (403, 404) in the object's result. The
+// last block shows the rightful owner CAN do each action once, so the matrix cannot pass by
+// refusing everyone.
 //
 // Objects (item SP-FOOD-01 of approval department LYG-SPJ, linked to LYG-SJJ / LYG-SJJ-SPJY),
 // each left in a state where its action is allowed for its owner:
 //   decide     awaiting a decision                       → POST /decision
 //   claim      approved; its task awaits the claim       → POST /claim, and the object of every read
+//   bulk       approved; its task awaits the claim       → POST /v1/tasks/claim (bulk claim)
 //   inspect    task claimed                              → POST /inspection
 //   feedback   task awaiting feedback                    → POST /feedback
 //   reinspect  task rectifying                           → POST /reinspection
@@ -49,9 +52,9 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '' };
+const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '' };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
-const caseNos = () => [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
+const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
 const MISSING_NO = uniqueId('NOPE');
 const MISSING_TASK = `task-${MISSING_NO}.${DEMO.market}`;
@@ -95,14 +98,14 @@ async function setUpObjects() {
     const created = await ok(await call('POST', '/v1/applications', 'approver', body), 201);
     return { applicationNo, route: created.route as string };
   };
-  const standard = await Promise.all([1, 2, 3, 4, 5, 6].map(() => submit()));
-  [o.decide, o.claim, o.inspect, o.feedback, o.reinspect, o.revoke] = standard.map((s) => s.applicationNo) as [string, string, string, string, string, string];
+  const standard = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(() => submit()));
+  [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke] = standard.map((s) => s.applicationNo) as [string, string, string, string, string, string, string];
   const deferred = await submit('SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
   expect(deferred.route).toBe('commitment');
   o.materials = deferred.applicationNo;
 
-  await Promise.all([o.claim, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
-  const open = [o.claim, o.inspect, o.feedback, o.reinspect, o.revoke];
+  await Promise.all([o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
+  const open = [o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke];
   // Waits for the claim notice, not just the task row, so the set-up's workflows are at rest
   // before the matrix runs (a claim before it would stand: test/workflows/claim-window.test.ts).
   await Promise.all(open.map((no) => waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
@@ -187,6 +190,8 @@ interface Route {
   allowed: readonly Who[];
   /** For a 404 cell: the same route on an object that does not exist. */
   missingUrl?: () => string;
+  /** For a 404 cell of a route that names its objects in the body. */
+  missingBody?: () => unknown;
   /** The owner's view of the object's workflow state, compared before and after. */
   view?: () => Promise<unknown>;
   /** GET /v1/tasks: a stranger with the role gets 200 with the task not listed. */
@@ -195,6 +200,8 @@ interface Route {
   worklist?: true;
   /** To a stranger with the role the object does not exist: 404, not 403. */
   hidden?: true;
+  /** A route that answers per object (the bulk claim): to a caller with the role, 200 with the object's refusal in its result. */
+  perObject?: true;
 }
 
 const ownerCase = async (no: string) => {
@@ -306,6 +313,17 @@ const routes: Route[] = [
     allowed: ['food'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/claim`,
     view: () => ownerTask(o.claim),
+  },
+  {
+    name: 'POST /v1/tasks/claim (bulk)',
+    method: 'POST',
+    url: () => '/v1/tasks/claim',
+    body: () => ({ taskIds: [taskOf(o.bulk)] }),
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingBody: () => ({ taskIds: [MISSING_TASK] }),
+    view: () => ownerTask(o.bulk),
+    perObject: true,
   },
   {
     name: 'POST /v1/tasks/{id}/inspection',
@@ -454,24 +472,31 @@ interface Cell {
   who: Caller;
   missing: boolean;
   status: number;
+  /** A per-object route's refusal of the object, inside its 200. */
+  objectStatus?: number;
   label: string;
 }
 
 const cells: Cell[] = [];
 for (const route of routes) {
-  const label = (who: Caller, status: number, missing = false) => `${route.name}${missing ? ' (no such object)' : ''} × ${who} → ${status}`;
+  const label = (who: Caller, status: number, missing = false, objectStatus?: number) => `${route.name}${missing ? ' (no such object)' : ''} × ${who} → ${status}${objectStatus ? ` [${objectStatus}]` : ''}`;
+  /** The cell of a refusal: a per-object route answers 200 with it to a caller its role admits. */
+  const refusal = (who: Who, status: number, missing: boolean): Cell =>
+    route.perObject && route.roles.includes(people[who].role)
+      ? { route, who, missing, status: 200, objectStatus: status, label: label(who, 200, missing, status) }
+      : { route, who, missing, status, label: label(who, status, missing) };
   cells.push({ route, who: 'anonymous', missing: false, status: 401, label: label('anonymous', 401) });
   for (const who of everyone) {
     if (route.allowed.includes(who)) continue;
     const roleAdmitted = route.roles.includes(people[who].role);
     // A stranger's inbox or worklist answers, without the object; every other refusal is 403.
     const status = (route.inbox || route.worklist) && roleAdmitted ? 200 : route.hidden && roleAdmitted ? 404 : 403;
-    cells.push({ route, who, missing: false, status, label: label(who, status) });
+    cells.push(route.inbox || route.worklist ? { route, who, missing: false, status, label: label(who, status) } : refusal(who, status, false));
   }
-  if (route.missingUrl) {
+  if (route.missingUrl || route.missingBody) {
     for (const who of everyone) {
       const status = route.roles.includes(people[who].role) ? 404 : 403;
-      cells.push({ route, who, missing: true, status, label: label(who, status, true) });
+      cells.push(refusal(who, status, true));
     }
   }
 }
@@ -493,9 +518,10 @@ describe('authorization matrix: route × principal', () => {
     expect(cells.length).toBeGreaterThan(250);
   });
 
-  it.each(cells.map((c) => [c.label, c] as const))('%s', async (_label, { route, who, missing, status }) => {
+  it.each(cells.map((c) => [c.label, c] as const))('%s', async (_label, { route, who, missing, status, objectStatus }) => {
     const before = await cellState(route);
-    const r = await call(route.method, missing ? route.missingUrl!() : route.url(), who, route.body?.());
+    const body = missing && route.missingBody ? route.missingBody() : route.body?.();
+    const r = await call(route.method, missing && route.missingUrl ? route.missingUrl() : route.url(), who, body);
     expect(r.statusCode, r.body).toBe(status);
     if (status >= 400) {
       expectProblem(r, status);
@@ -511,6 +537,12 @@ describe('authorization matrix: route × principal', () => {
       expect(r.json()).toEqual({ items: [], nextCursor: null });
       const all = (await call('GET', '/v1/applications?limit=200', who)).json();
       expect(all.items.map((c: { applicationNo: string }) => c.applicationNo).filter((no: string) => caseNos().includes(no))).toEqual([]);
+    } else if (objectStatus) {
+      // Per object: each named one refused as the single route would refuse it, with its reason.
+      const named = (body as { taskIds: string[] }).taskIds;
+      expect(r.json()).toEqual({ results: named.map((taskId) => ({ taskId, status: objectStatus, detail: expect.any(String) })) });
+      if (objectStatus === 403) expect(r.json().results[0].detail).toMatch(/belongs to/);
+      if (objectStatus === 404) expect(r.json().results[0].detail).toMatch(/does not exist/);
     } else {
       // The stranger's inbox: the task is not there, by any filter or none.
       expect(r.json()).toMatchObject({ total: 0, items: [] });
@@ -547,7 +579,8 @@ describe('the rightful owner can do each action once', () => {
       expect((await ok(await call('GET', `/v1/applications/${o.claim}/events`, who))).items.length).toBeGreaterThan(0);
     }
     for (const who of ['food', 'marketHead', 'operator'] as const) {
-      expect((await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).taskId).toBe(taskOf(o.claim));
+      // The task's readers read the dossier pushed with it.
+      expect(await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).toMatchObject({ taskId: taskOf(o.claim), dossier: { decision: { outcome: 'approve', opinion: '准予许可' }, materials: ['食品经营许可申请书'] } });
       expect((await ok(await call('GET', `/v1/tasks?applicationNo=${o.claim}`, who))).items.map((t: { taskId: string }) => t.taskId)).toEqual([taskOf(o.claim)]);
     }
   });
@@ -575,8 +608,11 @@ describe('the rightful owner can do each action once', () => {
     expect((await call('POST', `/v1/applications/${o.revoke}/revocation`, 'approver', { reason: '再次' })).statusCode).toBe(409);
   });
 
-  it('owning division: claims, finishes the inspection, feeds back, re-inspects', async () => {
+  it('owning division: claims (one task, and in bulk), finishes the inspection, feeds back, re-inspects', async () => {
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.claim)}/claim`, 'food'))).toMatchObject({ status: 'claimed', claimedBy: people.food.sub });
+    const bulk = await ok(await call('POST', '/v1/tasks/claim', 'food', { taskIds: [taskOf(o.bulk), taskOf(o.bulk)] }));
+    expect(bulk.results.map((x: { status: number }) => x.status)).toEqual([200, 409]);
+    expect(bulk.results[0].task).toMatchObject({ status: 'claimed', claimedBy: people.food.sub });
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.inspect)}/inspection`, 'food', { finishedAt: now(), findings: '现场检查，符合要求' }))).toMatchObject({ status: 'awaiting-feedback' });
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.feedback)}/feedback`, 'food', { result: 'compliant', note: '符合要求' }))).toMatchObject({ status: 'closed', result: 'compliant' });
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.reinspect)}/reinspection`, 'food', { rectified: true, note: '已整改' }))).toMatchObject({ status: 'closed', outcome: 'rectified' });

@@ -1,18 +1,19 @@
-// The supervision side's actions, each an Update on the task's workflow: claim (认领),
-// inspection finished, feedback, re-inspection (复查). The route checks that the caller may SEE
-// the task (404 / 403 as for a read); whether it may ACT — its own division, the task's state,
-// the deadline given — is the update validator's to decide (a Forbidden or InvalidState
-// failure, mapped in api/errors.ts). The answer is the task as the update left it, read from
-// the read model the update's handler wrote before it returned.
+// The supervision side's actions, each an Update on the task's workflow: claim (认领) — of one
+// task, or of several in one request — inspection finished, feedback, re-inspection (复查). The
+// route checks that the caller may SEE the task (404 / 403 as for a read); whether it may ACT —
+// its own division, the task's state, the deadline given — is the update validator's to decide
+// (a Forbidden or InvalidState failure, mapped in api/errors.ts). The answer is the task as the
+// update left it, read from the read model the update's handler wrote before it returned.
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { UpdateDefinition } from '@temporalio/common';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, reinspectionUpdate, type Actor, type TaskState } from '../../../workflows/contracts.js';
-import { taskById } from '../../../db/queries/tasks.js';
+import { taskViewById } from '../../../db/queries/tasks.js';
+import { withoutQueryParameters } from '../../../db/client.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { taskForReader } from '../../access.js';
-import { notFound, workflowProblems } from '../../errors.js';
+import { knownProblem, notFound, problems, workflowProblems } from '../../errors.js';
 import { feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
 import { taskView, view } from './view.js';
 
@@ -20,9 +21,42 @@ import { taskView, view } from './view.js';
 async function act<A extends { actor: Actor }>(app: FastifyInstance, p: Principal, taskId: string, update: UpdateDefinition<TaskState, [A]>, args: Omit<A, 'actor'>) {
   await taskForReader(app.db, p, taskId);
   await app.temporal.workflow.getHandle(taskId).executeUpdate(update, { args: [{ ...args, actor: actorOf(p) } as A] });
-  const row = await taskById(app.db, taskId);
+  const row = await taskViewById(app.db, taskId);
   if (!row) throw notFound(`task ${taskId}`);
   return view(row);
+}
+
+/** How many tasks one bulk claim may name: a screenful of the inbox, answered within a request's time. */
+export const BULK_CLAIM_MAX = 50;
+
+const claimResult = z.object({
+  taskId: z.string(),
+  status: z.number().int().describe("what POST /v1/tasks/{taskId}/claim would answer: 200 claimed; 403 not the caller's division's; 404 no such task; 409 already claimed or no longer awaiting the claim; 503/504 the workflow service or the database did not take it"),
+  detail: z.string().optional().describe('why not, when not 200'),
+  task: taskView.optional().describe('with 200: the task as the claim left it'),
+});
+type ClaimResult = z.infer<typeof claimResult>;
+
+/** One task of a bulk claim, through the same path as a single claim; a refusal is its answer, not the request's. */
+async function claimOne(app: FastifyInstance, log: FastifyBaseLogger, p: Principal, taskId: string): Promise<ClaimResult> {
+  try {
+    return { taskId, status: 200, task: await act(app, p, taskId, claimUpdate, {}) };
+  } catch (err) {
+    const problem = knownProblem(err);
+    if (problem && problem.status < 500) return { taskId, status: problem.status, detail: problem.message };
+    log.warn({ err: withoutQueryParameters(err), taskId }, 'bulk claim: a task not claimed');
+    return { taskId, status: problem?.status ?? 500, detail: problem?.message ?? 'an internal error occurred; it has been logged' };
+  }
+}
+
+/**
+ * In the order given, one after another: the answers are in the order the claims took effect,
+ * and an id named twice is claimed once (its second answer is 409).
+ */
+async function claimEach(app: FastifyInstance, log: FastifyBaseLogger, p: Principal, taskIds: string[]): Promise<ClaimResult[]> {
+  const results: ClaimResult[] = [];
+  for (const taskId of taskIds) results.push(await claimOne(app, log, p, taskId));
+  return results;
 }
 
 const instant = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
@@ -39,8 +73,18 @@ const feedback = z
   })
   .strict();
 const reinspection = z.object({ rectified: z.boolean(), note, rectificationDeadline: isoInstant.optional() }).strict();
+const bulkClaim = z.object({ taskIds: z.array(taskIdParam.shape.taskId).min(1).max(BULK_CLAIM_MAX) }).strict();
+const bulkClaimSummary = `Claim (认领) up to ${BULK_CLAIM_MAX} tasks, each as POST /v1/tasks/{taskId}/claim would, answered each with its own status in order`;
 
 const taskActionRoutes: FastifyPluginAsyncZod = async (app) => {
+  // A static path: find-my-way prefers it to the parametric /v1/tasks/:taskId, and "claim" is
+  // no task id anyway (task-<applicationNo>.<department>).
+  app.post(
+    '/v1/tasks/claim',
+    { config: { roles }, schema: { tags: ['tasks'], summary: bulkClaimSummary, body: bulkClaim, response: { 200: z.object({ results: z.array(claimResult) }), ...problems(400, 401, 403) } } },
+    async (req) => ({ results: await claimEach(app, req.log, req.principal, req.body.taskIds) }),
+  );
+
   app.post('/v1/tasks/:taskId/claim', { config: { roles }, schema: action('Claim (认领) the task; once') }, async (req) => act(app, req.principal, req.params.taskId, claimUpdate, {}));
 
   app.post('/v1/tasks/:taskId/inspection', { config: { roles }, schema: { ...action('Supervision finished: opens the 5-working-day feedback window'), body: inspection } }, async (req) =>

@@ -2,7 +2,19 @@
 import { z } from 'zod';
 import type { FeedbackResult, TaskOutcome, TaskStatus } from '../../../workflows/contracts.js';
 import type { TaskViewRow } from '../../../db/queries/tasks.js';
+import { DEADLINE_KINDS } from '../../../db/queries/task-clock.js';
 import { feedbackResult, iso, pick, taskOutcome, taskStatus } from '../../schemas.js';
+
+export const deadlineKind = z.enum(DEADLINE_KINDS);
+
+const nextDeadline = z
+  .object({
+    kind: deadlineKind,
+    dueAt: z.string(),
+    overdue: z.boolean().describe('the deadline has passed, by the clock (whether or not the workflow has marked it yet)'),
+  })
+  .nullable()
+  .describe('the deadline the task waits under now: claim (awaiting-claim), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when claimed (no inspection deadline exists) or closed');
 
 export const taskView = z.object({
   taskId: z.string(),
@@ -11,18 +23,22 @@ export const taskView = z.object({
   divisionCode: z.string(),
   supervisionItemCode: z.string().nullable(),
   applicantCreditCode: z.string(),
+  applicantName: z.string(),
+  itemCode: z.string(),
+  itemName: z.string().nullable().describe("the approval item's name (主项名称) as the case's item version had it"),
   status: taskStatus,
+  nextDeadline,
   pushedAt: z.string(),
   claimDueAt: z.string(),
   claimDueProvisional: z.boolean(),
   claimedAt: z.string().nullable(),
   claimedBy: z.string().nullable(),
-  claimOverdue: z.boolean(),
+  claimOverdue: z.boolean().describe('the claim deadline was missed: marked by the workflow, or by the clock (unclaimed after it, or claimed after it)'),
   urgeAt: z.string().nullable().describe('set when the claim deadline passed unclaimed: when the urging notice (催办) goes out unless the task is claimed first'),
   inspectionFinishedAt: z.string().nullable(),
   feedbackDueAt: z.string().nullable(),
   feedbackAt: z.string().nullable(),
-  feedbackOverdue: z.boolean(),
+  feedbackOverdue: z.boolean().describe('the feedback or re-inspection deadline was missed: marked by the workflow, or by the clock'),
   result: feedbackResult.nullable(),
   resultNote: z.string().nullable(),
   rectificationRound: z.number().int(),
@@ -32,10 +48,11 @@ export const taskView = z.object({
 });
 
 export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
-  ...pick(taskView, t),
+  ...pick(taskView, { ...t, nextDeadline: null }),
   status: t.status as TaskStatus,
   result: t.result as FeedbackResult | null,
   outcome: t.outcome as TaskOutcome | null,
+  nextDeadline: t.nextDeadlineKind && t.nextDueAt ? { kind: t.nextDeadlineKind, dueAt: t.nextDueAt.toISOString(), overdue: t.nextOverdue } : null,
   pushedAt: t.pushedAt.toISOString(),
   claimDueAt: t.claimDueAt.toISOString(),
   claimedAt: iso(t.claimedAt),

@@ -1,0 +1,40 @@
+// The dossier on a task read (seed 003 §9): what the approval side pushed, so the division can
+// supervise — and a 事后核查 division can verify the commitment it must check — without asking
+// for the file. Shown only to the task's readers (the route's taskForReader), never on the inbox.
+import { z } from 'zod';
+import type { CommitmentScenario } from '../../../workflows/contracts.js';
+import type { DossierRow } from '../../../db/queries/dossiers.js';
+import { actorSchema, commitmentScenario, iso } from '../../schemas.js';
+
+export const dossierView = z
+  .object({
+    pushedAt: z.string(),
+    materials: z.array(z.string()).describe('the materials (申请材料) by name, as stored: those handed in, then deferred ones as they arrived'),
+    decision: z.object({
+      outcome: z.string().nullable().describe('approve: a dossier is stored for an approved case only'),
+      opinion: z.string().nullable().describe('办理意见'),
+      decidedAt: z.string().nullable(),
+      decidedBy: actorSchema.nullable(),
+    }),
+    commitment: z
+      .object({ scenario: commitmentScenario, text: z.string().nullable().describe('告知承诺内容: what the applicant committed to') })
+      .nullable()
+      .describe('null unless the case was decided on the commitment route (告知承诺)'),
+    applicant: z.object({ creditCode: z.string(), name: z.string() }),
+    item: z.object({ code: z.string(), name: z.string().nullable(), subItem: z.string().nullable() }),
+  })
+  .nullable()
+  .describe('the dossier pushed with the task; null if none was stored');
+
+export function dossierOfRow(d: DossierRow | undefined): z.infer<typeof dossierView> {
+  if (!d) return null;
+  return {
+    pushedAt: d.pushedAt.toISOString(),
+    materials: d.materials,
+    decision: { outcome: d.decision, opinion: d.opinion, decidedAt: iso(d.decidedAt), decidedBy: d.decidedBy },
+    // The text is kept even when a requested commitment was routed to the standard route; it binds only on the commitment route.
+    commitment: d.commitmentScenario ? { scenario: d.commitmentScenario as CommitmentScenario, text: d.commitmentText } : null,
+    applicant: { creditCode: d.applicantCreditCode, name: d.applicantName },
+    item: { code: d.itemCode, name: d.itemName, subItem: d.itemSubItem },
+  };
+}
