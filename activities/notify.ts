@@ -44,6 +44,8 @@ export interface NotifyResult {
   businessKey: string;
   status: 'sent' | 'delivered' | 'failed';
   resent: boolean;
+  /** When the gateway took it (ISO); null when it did not. A claim window counts from it (seed 003 §9). */
+  sentAt?: string | null;
 }
 
 const notFound = (what: string) => ApplicationFailure.create({ type: FailureType.CatalogError, message: `${what} not found`, nonRetryable: true });
@@ -126,12 +128,12 @@ async function deliver(ctx: Ctx, row: typeof notifications.$inferSelect, d: Deli
       await tx.update(notifications).set({ status: 'failed', error: err.message }).where(eq(notifications.businessKey, row.businessKey));
       await recordStep(tx, deliveryStep(d, 'notification-failed', 'failed', `${maskPhone(row.recipientPhone)} refused by the gateway: ${err.message}`), clock());
     });
-    return { businessKey: row.businessKey, status: 'failed', resent: false };
+    return { businessKey: row.businessKey, status: 'failed', resent: false, sentAt: null };
   }
   const sentAt = clock();
   const sent = deliveryStep(d, 'notification-sent', 'sent', maskPhone(row.recipientPhone), { providerMessageId: receipt.providerMessageId });
   await smsSent(db, { providerMessageId: receipt.providerMessageId, sentAt, businessKey: row.businessKey }, sent, sentAt);
-  return { businessKey: row.businessKey, status: 'sent', resent: !receipt.duplicate };
+  return { businessKey: row.businessKey, status: 'sent', resent: !receipt.duplicate, sentAt: sentAt.toISOString() };
 }
 
 /** Sends one message in effect (see the top of this file). */
@@ -141,7 +143,7 @@ export async function notify(ctx: Ctx, input: NotifyInput): Promise<NotifyResult
   const to = await resolveRecipient(ctx, input.recipient);
   const row = await outboxRow(ctx, input, to, now);
   const d: Delivery = { businessKey: input.businessKey, applicationNo: input.applicationNo, taskId: input.taskId, template: input.template, name: to.name };
-  if (row.status === 'sent' || row.status === 'delivered') return { businessKey: input.businessKey, status: row.status, resent: false };
+  if (row.status === 'sent' || row.status === 'delivered') return { businessKey: input.businessKey, status: row.status, resent: false, sentAt: row.sentAt?.toISOString() ?? null };
   if (row.status === 'failed' && row.recipientPhone) return { businessKey: input.businessKey, status: 'failed', resent: false };
   if (!row.recipientPhone) {
     // Not a reason to stop the case: the failure is on the record, and the outbox shows it.

@@ -113,4 +113,28 @@ export const claimDeadline: TaskWindow = {
   columns: (d) => ({ claimDueAt: new Date(d.dueAt), claimDueProvisional: d.provisional, claimRemindAt: d.remindAt ? new Date(d.remindAt) : null }),
 };
 
-export const claim = { openTask, recordClaim, escalateClaim, retimeUrging };
+/**
+ * 提醒短信发出后 (seed 003 §9): the claim window counts from the SMS that announced the task. The
+ * push and its SMS fall on one day as a rule, and the deadline is the same; when the SMS went out
+ * on a later day (the gateway down overnight), the window is opened again from it, on the record.
+ */
+export async function claimFromNotice(ctx: Ctx, input: { taskId: string; applicationNo: string; sentAt: string }): Promise<{ dueAt: string; remindAt: string | null; moved: boolean }> {
+  const [task] = await ctx.db.select().from(tasks).where(eq(tasks.taskId, input.taskId));
+  if (!task?.policy) throw new Error(`task ${input.taskId} has no policy`);
+  const due = claimDue(await ctx.calendar.current(task.regionCode), task.policy, new Date(input.sentAt));
+  if (due.dueAt === task.claimDueAt.toISOString()) return { dueAt: due.dueAt, remindAt: due.remindAt, moved: false };
+  const now = ctx.clock();
+  const step = {
+    key: `${input.taskId}:claim-from-notice`,
+    applicationNo: input.applicationNo,
+    taskId: input.taskId,
+    kind: 'deadline-moved',
+    summary: `claim deadline ${formatShanghai(due.dueAt)}: the window counts from the task SMS sent ${formatShanghai(input.sentAt)}, not from the push ${formatShanghai(task.pushedAt)}`,
+    detail: { window: 'claim', from: task.claimDueAt.toISOString(), to: due.dueAt, sentAt: input.sentAt },
+  };
+  const set = { claimDueAt: new Date(due.dueAt), claimDueProvisional: due.provisional, claimRemindAt: due.remindAt ? new Date(due.remindAt) : null, updatedAt: now };
+  await writeWithStep(ctx.db, ctx.db.update(tasks).set(set).where(eq(tasks.taskId, input.taskId)), step, now);
+  return { dueAt: due.dueAt, remindAt: due.remindAt, moved: true };
+}
+
+export const claim = { openTask, recordClaim, escalateClaim, retimeUrging, claimFromNotice };

@@ -5,6 +5,7 @@ import { condition, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { recordLocally, run } from '../acts.js';
 import { FailureType, claimUpdate, notificationFailedSignal } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
+import { shanghaiDayOf } from '../domain/working-days.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
 import { refuse, type TaskRun } from './state.js';
@@ -56,10 +57,18 @@ export async function claimPhase(t: TaskRun): Promise<Promise<void>> {
   if (notice.status === 'failed') t.noticeFailed = true;
   const watch = watchClaimNotice(t);
   const awaiting = () => t.status === 'awaiting-claim';
+  let remindAt = opened.remindAt;
+  // 提醒短信发出后: the window counts from the SMS; sent on a later day than the push, it opens again from it.
+  if (notice.sentAt && shanghaiDayOf(new Date(notice.sentAt)) > shanghaiDayOf(new Date(input.claimWindow.openedAt)) && awaiting()) {
+    const d = await run('claimFromNotice', 'the claim window counts from the task SMS', { taskId: t.taskId, applicationNo: t.applicationNo, sentAt: notice.sentAt });
+    t.claimDueAt = d.dueAt;
+    remindAt = d.remindAt;
+    if (d.moved && awaiting()) t.moveTo('awaiting-claim', `claim due ${formatShanghai(d.dueAt)} (from the task SMS)`, d.dueAt);
+  }
   const { expired } = await waitOutWindow(t.imports, {
     label: 'claim',
     period: opened.period,
-    deadline: { dueAt: t.claimDueAt, remindAt: opened.remindAt },
+    deadline: { dueAt: t.claimDueAt, remindAt },
     isOpen: awaiting,
     retime: (importId, d) => t.retime('claim', importId, d),
     remind: () => send(t.notices.claimReminder(t.claimDueAt)),
