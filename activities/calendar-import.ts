@@ -83,8 +83,8 @@ const casesWaiting = (since: Date): SQL =>
 /** Open tasks whose deadline the change can touch; urgeAt: escalated, still waiting for its urging notice (催办). */
 const tasksWaiting = (since: Date): SQL =>
   and(
-    inArray(tasks.status, ['awaiting-claim', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection']),
-    or(gte(tasks.claimDueAt, since), gte(tasks.feedbackDueAt, since), gte(tasks.rectificationDueAt, since), gte(tasks.reinspectionDueAt, since), gte(tasks.urgeAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
+    inArray(tasks.status, ['awaiting-claim', 'claimed', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection']),
+    or(gte(tasks.claimDueAt, since), gte(tasks.inspectionDueAt, since), gte(tasks.feedbackDueAt, since), gte(tasks.rectificationDueAt, since), gte(tasks.reinspectionDueAt, since), gte(tasks.urgeAt, since), eq(tasks.claimDueProvisional, true), eq(tasks.feedbackDueProvisional, true)),
   )!;
 
 async function signalCasePage(ctx: Ctx, imp: Import, since: Date, after: string): Promise<string[]> {

@@ -14,6 +14,8 @@ const TEMPLATES = {
   'commitment-reminder': '【审管联动】{applicant}：您承诺补交的材料（{materials}）应于{dueAt}前提交，请按时补交，逾期将依法撤销许可并记入信用档案。',
   'commitment-overdue': '【审管联动】{department}：案件{applicationNo}（{applicant}）承诺补交材料已逾期，请依法决定撤销许可或延期。',
   'decision-overdue': '【审管联动】督办：案件{applicationNo}（{applicant}）已超过法定办结期限{dueAt}，至今未作出审批决定，请立即依法处理。',
+  'inspection-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管检查应于{dueAt}前完成，请及时检查并反馈。',
+  'inspection-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）已认领，检查应于{dueAt}前完成，已逾期，请督促{division}立即检查。',
   'feedback-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）的监管结果应于{dueAt}前反馈，已逾期，请督促{division}立即反馈。',
   'reinspection-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）的复查应于{dueAt}前完成并反馈，已逾期，请督促{division}立即复查。',
   'decision-reminder': '【审管联动】{department}：案件{applicationNo}（{applicant}）的法定办结期限为{dueAt}，请及时作出审批决定。',

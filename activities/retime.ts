@@ -14,7 +14,7 @@ import { decisionDeadline } from './case/routing.js';
 import { commitmentDeadline } from './case/commitment.js';
 import { revocationDeadline } from './case/revocation.js';
 import { claimDeadline } from './task/claim.js';
-import { feedbackDeadline } from './task/inspection.js';
+import { feedbackDeadline, inspectionDeadline } from './task/inspection.js';
 import { rectificationDeadline, reinspectionDeadline } from './task/rectification.js';
 
 export interface Retimed {
@@ -46,7 +46,7 @@ export interface CaseWindow {
   columns(due: Deadline): Partial<typeof cases.$inferInsert>;
 }
 
-const TASK_WINDOWS = { claim: claimDeadline, feedback: feedbackDeadline, rectification: rectificationDeadline, reinspection: reinspectionDeadline };
+const TASK_WINDOWS = { claim: claimDeadline, inspection: inspectionDeadline, feedback: feedbackDeadline, rectification: rectificationDeadline, reinspection: reinspectionDeadline };
 const CASE_WINDOWS = { decision: decisionDeadline, commitment: commitmentDeadline, revocation: revocationDeadline };
 
 /**

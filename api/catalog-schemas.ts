@@ -17,6 +17,7 @@ export const approvalItemFields = z
     statutoryDays: z.number().int().min(1).max(365).describe('statutory time limit in working days'),
     commitmentAllowed: z.boolean().default(false).describe('告知承诺 allowed'),
     commitmentScenarios: z.array(commitmentScenario).max(3).default([]),
+    verifiableMaterials: z.array(shortText(200)).max(50).default([]).describe('材料核验: the materials checked against e-licences instead of handed in'),
     commitmentPeriodDays: z.number().int().min(1).max(365).optional(),
     commitmentMinimumGrade: z.enum(['A', 'B', 'C', 'D']).default('B'),
     deadlinePolicy: code.optional().describe("overrides the region's deadline policy"),
@@ -29,6 +30,9 @@ export const approvalItemSchema = approvalItemFields.superRefine((item, ctx) => 
     }
     if (!item.commitmentAllowed && item.commitmentScenarios.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['commitmentScenarios'], message: 'scenarios given but commitment approval is not allowed' });
+    }
+    if (item.commitmentScenarios.includes('verification') && item.verifiableMaterials.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['verifiableMaterials'], message: '材料核验 (verification) needs the materials it checks against e-licences' });
     }
     if (item.commitmentScenarios.includes('deferred-materials') && !item.commitmentPeriodDays) {
       ctx.addIssue({ code: 'custom', path: ['commitmentPeriodDays'], message: 'deferred materials need a commitment period' });
@@ -45,6 +49,7 @@ export const supervisionItemSchema = z
     divisionCode: code.optional(),
     inspectionMethod: shortText(200).optional(),
     legalBasis: shortText(1000).optional(),
+    inspectionDays: z.number().int().min(1).max(365).optional().describe("its own inspection period after the claim, in working days, over the policy's inspection window"),
   })
   .strict();
 export type SupervisionItemBody = z.infer<typeof supervisionItemSchema>;

@@ -21,6 +21,7 @@ export function snapshotOf(p: DeadlinePolicy): PolicySnapshot {
     claimEscalateTo: p.claimLadder.escalateTo,
     rectificationPeriod: p.rectificationPeriod,
     rectificationMonths: p.rectificationMonths ?? null,
+    inspectionWindow: p.inspectionWindow ?? null,
   };
 }
 

@@ -121,14 +121,14 @@ export function taskNotices(t: SupervisionTaskInput) {
      * A missed feedback or re-inspection deadline, one step of its ladder: the department head at
      * the deadline, the coordinating office the next working day. Each step its own key.
      */
-    overdueEscalation: (kind: 'feedback' | 'reinspection', to: EscalationTarget, dueAt: string, round?: number): Notice => {
+    overdueEscalation: (kind: 'inspection' | 'feedback' | 'reinspection', to: EscalationTarget, dueAt: string, round?: number): Notice => {
       const base = `${taskId}:${kind}-escalation${round === undefined ? '' : `:${round}`}`;
       return {
         summary: `${kind} overdue: escalate to the ${to}`,
         input: {
           businessKey: to === 'department-head' ? base : `${base}:${to}`,
           recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: t.departmentCode } : { kind: 'coordinating-office', regionCode: t.regionCode },
-          template: kind === 'feedback' ? 'feedback-escalation' : 'reinspection-escalation',
+          template: `${kind}-escalation`,
           params: { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) },
           applicationNo,
           taskId,
@@ -138,6 +138,10 @@ export function taskNotices(t: SupervisionTaskInput) {
     urging: (claimDue: string): Notice => ({
       summary: `urge the admin of ${divisionCode} to claim (催办)`,
       input: toDivision(`${taskId}:claim-urging`, 'claim-urging', { division: divisionCode, applicant, taskId, claimDue: formatShanghai(claimDue) }),
+    }),
+    inspectionReminder: (dueAt: string): Notice => ({
+      summary: `inspection reminder to the admin of ${divisionCode}`,
+      input: toDivision(`${taskId}:inspection-reminder:${dueAt}`, 'inspection-reminder', { applicant, taskId, dueAt: formatShanghai(dueAt) }),
     }),
     feedbackReminder: (feedbackDue: string): Notice => ({
       summary: `feedback reminder to the admin of ${divisionCode}`,

@@ -6,7 +6,7 @@ import { taskStateQuery, type SupervisionTaskInput, type SupervisionTaskResult }
 import { formatShanghai } from './domain/format.js';
 import { claimPhase, handleClaim } from './task/claim.js';
 import { feedbackPhase, handleFeedback } from './task/feedback.js';
-import { handleInspection } from './task/inspection.js';
+import { handleInspection, inspectionPhase } from './task/inspection.js';
 import { handleReinspection, rectificationPhase } from './task/rectification.js';
 import { TaskRun } from './task/state.js';
 
@@ -24,6 +24,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
     await rectificationPhase(t);
   } else {
     const noticeWatch = await claimPhase(t);
+    await inspectionPhase(t);
     await feedbackPhase(t);
     if (t.status === 'rectifying') await rectificationPhase(t);
     await noticeWatch;

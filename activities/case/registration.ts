@@ -101,6 +101,7 @@ export async function openCase({ db, clock }: Ctx, input: ApprovalCaseInput) {
     statutoryDays: item.statutoryDays,
     commitmentAllowed: item.commitmentAllowed,
     commitmentScenarios: item.commitmentScenarios,
+    verifiableMaterials: item.verifiableMaterials,
     commitmentMinimumGrade: item.commitmentMinimumGrade as 'A' | 'B' | 'C' | 'D',
   };
 }

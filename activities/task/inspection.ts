@@ -1,13 +1,16 @@
 // 监管检查: the division finished its inspection, which opens the feedback window (反馈) under
 // the task's policy from that moment.
-import { eq } from 'drizzle-orm';
-import { tasks } from '../../db/schema/index.js';
+import { and, eq } from 'drizzle-orm';
+import { supervisionItems, tasks } from '../../db/schema/index.js';
+import { computeDeadline } from '../../workflows/domain/deadlines.js';
+import type { PolicySnapshot } from '../../workflows/domain/policy.js';
+import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import type { TaskWindow } from '../retime.js';
 import { feedbackDue, taskPolicy, taskPolicyOrItems } from '../policy.js';
-import { writeWithStepOnce } from '../steps.js';
+import { recordStep, writeWithStepOnce } from '../steps.js';
 
 type InspectionValues = { finishedAt: Date; findings: string; dueAt: Date; provisional: boolean; remindAt: Date | null; now: Date; taskId: string };
 const inspected = writeWithStepOnce<InspectionValues>((db, p) =>
@@ -51,4 +54,49 @@ export const feedbackDeadline: TaskWindow = {
   columns: (d) => ({ feedbackDueAt: new Date(d.dueAt), feedbackDueProvisional: d.provisional, feedbackRemindAt: d.remindAt ? new Date(d.remindAt) : null }),
 };
 
-export const inspection = { recordInspection };
+/** The inspection's period from the claim under a policy that says how long (null: none). */
+const inspectionDue = (calendar: WorkingCalendar, p: PolicySnapshot, from: Date) => computeDeadline(calendar, p, from, p.inspectionWindow ?? 0, p.feedbackRemindBefore);
+
+/**
+ * After the claim, the inspection's deadline (DOMAIN.md §4: every wait has one): the supervision
+ * item's own period, else the policy's inspection window, counted from the claim; kept in the
+ * task's policy snapshot so a re-timing counts the same. Null when neither sets one.
+ */
+export async function openInspectionWindow({ db, clock, calendar }: Ctx, input: { taskId: string; applicationNo: string; claimedAt: string }): Promise<{ dueAt: string; remindAt: string | null; period: string } | null> {
+  const [row] = await db
+    .select({ policy: tasks.policy, regionCode: tasks.regionCode, itemDays: supervisionItems.inspectionDays })
+    .from(tasks)
+    .leftJoin(supervisionItems, eq(supervisionItems.code, tasks.supervisionItemCode))
+    .where(eq(tasks.taskId, input.taskId));
+  if (!row?.policy) return null;
+  const amount = row.itemDays ?? row.policy.inspectionWindow ?? null;
+  if (!amount) return null;
+  const policy = { ...row.policy, inspectionWindow: amount };
+  const due = inspectionDue(await calendar.current(row.regionCode), policy, new Date(input.claimedAt));
+  const now = clock();
+  const step = { key: `${input.taskId}:inspection-due`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-due', summary: `inspection due ${formatShanghai(due.dueAt)} (${due.period} from the claim)`, detail: { dueAt: due.dueAt, provisional: due.provisional } };
+  // Only while the task still waits for its inspection: one reported at once has closed the window.
+  const opened = await db.transaction(async (tx) => {
+    const [still] = await tx.update(tasks).set({ inspectionDueAt: new Date(due.dueAt), policy, updatedAt: now }).where(and(eq(tasks.taskId, input.taskId), eq(tasks.status, 'claimed'))).returning({ taskId: tasks.taskId });
+    if (still) await recordStep(tx, step, now);
+    return Boolean(still);
+  });
+  return opened ? { dueAt: due.dueAt, remindAt: due.remindAt, period: due.period } : null;
+}
+
+/** The inspection deadline passed with the work not finished: on the record (the ladder escalates). */
+export async function markInspectionOverdue({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; dueAt: string }): Promise<void> {
+  await recordStep(db, { key: `${input.taskId}:inspection-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-overdue', summary: `inspection not finished by ${formatShanghai(input.dueAt)}: overdue`, detail: { dueAt: input.dueAt } }, clock());
+}
+
+/** The inspection window after a calendar import: from the claim again. */
+export const inspectionDeadline: TaskWindow = {
+  status: 'claimed',
+  label: 'inspection deadline',
+  opened: async (_, t) => (t.claimedAt && t.inspectionDueAt ? { at: t.claimedAt } : null),
+  due: inspectionDue,
+  stored: (t) => ({ dueAt: t.inspectionDueAt }),
+  columns: (d) => ({ inspectionDueAt: new Date(d.dueAt) }),
+};
+
+export const inspection = { recordInspection, openInspectionWindow, markInspectionOverdue };

@@ -9,17 +9,18 @@ import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { tasks } from '../schema/index.js';
 
 /** The kinds of deadline a task waits under; an inbox row names the one open now. */
-export const DEADLINE_KINDS = ['claim', 'feedback', 'reinspection', 'rectification'] as const;
+export const DEADLINE_KINDS = ['claim', 'inspection', 'feedback', 'reinspection', 'rectification'] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
 
 /**
  * The status (workflows/contracts TASK_STATUSES; db/ does not import the contracts) in which each
- * kind of deadline is open, and its column. A claimed task has none:
- * no inspection deadline exists (the feedback window opens when the inspection is finished), and
+ * kind of deadline is open, and its column. A claimed task waits for its inspection (the policy's
+ * inspection window, or its supervision item's; none when neither sets one), and
  * a closed task waits for nothing.
  */
 const OPEN_IN: Record<DeadlineKind, { status: string; dueAt: AnyColumn }> = {
   claim: { status: 'awaiting-claim', dueAt: tasks.claimDueAt },
+  inspection: { status: 'claimed', dueAt: tasks.inspectionDueAt },
   feedback: { status: 'awaiting-feedback', dueAt: tasks.feedbackDueAt },
   reinspection: { status: 'awaiting-reinspection', dueAt: tasks.reinspectionDueAt },
   rectification: { status: 'rectifying', dueAt: tasks.rectificationDueAt },

@@ -79,6 +79,8 @@ export const deadlinePolicies = pgTable('deadline_policies', {
   rectificationPeriod: integer('rectification_period').notNull(),
   /** The rectification period in calendar months (民法典 arts. 200–203: "one month" of seed 002); null: `rectificationPeriod` in the policy's unit. */
   rectificationMonths: integer('rectification_months'),
+  /** Working days (minutes, in rehearsal) from the claim to the end of the inspection; null: no inspection deadline. A supervision item may set its own. */
+  inspectionWindow: integer('inspection_window'),
   officeTime: text('office_time').notNull().default('09:00'),
   claimLadder: jsonb('claim_ladder').$type<ReminderLadder>().notNull(),
   feedbackLadder: jsonb('feedback_ladder').$type<ReminderLadder>().notNull(),

@@ -119,8 +119,8 @@ export const dossiers = pgTable('dossiers', {
 });
 
 /** A task's next deadline whatever its kind, as an index expression (the inbox's sort key). */
-const nextDueOf = (t: { status: AnyPgColumn; claimDueAt: AnyPgColumn; feedbackDueAt: AnyPgColumn; reinspectionDueAt: AnyPgColumn; rectificationDueAt: AnyPgColumn }) =>
-  sql`(case ${t.status} when 'awaiting-claim' then ${t.claimDueAt} when 'awaiting-feedback' then ${t.feedbackDueAt} when 'awaiting-reinspection' then ${t.reinspectionDueAt} when 'rectifying' then ${t.rectificationDueAt} end)`;
+const nextDueOf = (t: { status: AnyPgColumn; claimDueAt: AnyPgColumn; inspectionDueAt: AnyPgColumn; feedbackDueAt: AnyPgColumn; reinspectionDueAt: AnyPgColumn; rectificationDueAt: AnyPgColumn }) =>
+  sql`(case ${t.status} when 'awaiting-claim' then ${t.claimDueAt} when 'claimed' then ${t.inspectionDueAt} when 'awaiting-feedback' then ${t.feedbackDueAt} when 'awaiting-reinspection' then ${t.reinspectionDueAt} when 'rectifying' then ${t.rectificationDueAt} end)`;
 
 export const tasks = pgTable(
   'tasks',
@@ -146,6 +146,8 @@ export const tasks = pgTable(
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
     /** When the formal urging notice (催办) goes out if the task is still unclaimed (set at the escalation; re-timed by calendar imports). */
     urgeAt: timestamp('urge_at', { withTimezone: true }),
+    /** The inspection's deadline after the claim (the policy's inspection window, or the supervision item's). */
+    inspectionDueAt: timestamp('inspection_due_at', { withTimezone: true }),
     inspectionFinishedAt: timestamp('inspection_finished_at', { withTimezone: true }),
     findings: text('findings'),
     feedbackDueAt: timestamp('feedback_due_at', { withTimezone: true }),

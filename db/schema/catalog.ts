@@ -13,6 +13,8 @@ export const approvalItems = pgTable('approval_items', {
   statutoryDays: integer('statutory_days').notNull(),
   commitmentAllowed: boolean('commitment_allowed').notNull().default(false),
   commitmentScenarios: jsonb('commitment_scenarios').$type<string[]>().notNull().default([]),
+  /** 材料核验: the materials checked against e-licences instead of handed in. */
+  verifiableMaterials: jsonb('verifiable_materials').$type<string[]>().notNull().default([]),
   commitmentPeriodDays: integer('commitment_period_days'),
   /** Lowest credit grade that may use commitment approval (published city rules: B). */
   commitmentMinimumGrade: text('commitment_minimum_grade').notNull().default('B'),
@@ -30,6 +32,8 @@ export const supervisionItems = pgTable('supervision_items', {
   divisionCode: text('division_code').references(() => divisions.code),
   inspectionMethod: text('inspection_method'),
   legalBasis: text('legal_basis'),
+  /** Its own inspection period after the claim (working days), over the policy's `inspectionWindow`. */
+  inspectionDays: integer('inspection_days'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

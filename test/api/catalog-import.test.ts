@@ -87,11 +87,11 @@ describe('catalog import', () => {
   it('imports a CSV file with a BOM, CRLF, quoted commas, quotes and line breaks, lists and 是/否', async () => {
     const prefix = uniqueId('IMPC');
     const csv =
-      '\uFEFFcode,name,subItem,type,departmentCode,regionCode,materials,statutoryDays,commitmentAllowed,commitmentScenarios,commitmentPeriodDays\r\n' +
-      `${prefix}-1,"食品经营许可，含""网络""经营, 新办","第一行\r\n第二行",行政许可,LYG-SPJ,320700,"申请书; 营业执照, 复印件 ;",10,否,,\r\n` +
-      `${prefix}-2,公共场所卫生许可,,行政许可,LYG-SPJ,320700,申请书,20,是,deferred-materials;verification,30\r\n` +
-      `${prefix}-3,酒类经营许可,,行政许可,LYG-SPJ,320700,,15,FALSE,,\r\n` +
-      ',,,,,,,,,,\r\n';
+      '\uFEFFcode,name,subItem,type,departmentCode,regionCode,materials,statutoryDays,commitmentAllowed,commitmentScenarios,commitmentPeriodDays,verifiableMaterials\r\n' +
+      `${prefix}-1,"食品经营许可，含""网络""经营, 新办","第一行\r\n第二行",行政许可,LYG-SPJ,320700,"申请书; 营业执照, 复印件 ;",10,否,,,\r\n` +
+      `${prefix}-2,公共场所卫生许可,,行政许可,LYG-SPJ,320700,申请书,20,是,deferred-materials;verification,30,卫生检测报告\r\n` +
+      `${prefix}-3,酒类经营许可,,行政许可,LYG-SPJ,320700,,15,FALSE,,,\r\n` +
+      ',,,,,,,,,,,\r\n';
     const r = await importCsv('approval', 'approver', csv);
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({ imported: 3, created: 3, updated: 0 });

@@ -215,7 +215,7 @@ describe('the inbox', () => {
   });
 
   it('refuses a deadline kind that does not exist', async () => {
-    const r = await app.inject({ method: 'GET', url: `/v1/tasks?deadline=inspection`, headers: { authorization: `Bearer ${tokens.food}` } });
+    const r = await app.inject({ method: 'GET', url: `/v1/tasks?deadline=lunch`, headers: { authorization: `Bearer ${tokens.food}` } });
     expect(r.statusCode).toBe(400);
   });
 

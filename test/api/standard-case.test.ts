@@ -102,7 +102,8 @@ describe('a case on the standard route, over HTTP', () => {
     expect(closed.tasks).toHaveLength(1);
 
     const events = (await call('GET', `/v1/applications/${no}/events`, tokens.approver)).json().items as Array<{ id: number; kind: string; actor: { sub: string } }>;
-    expect(events.map((e) => e.kind)).toEqual([
+    // The inspection window opens right after the claim; an inspection reported at once may close it first.
+    expect(events.map((e) => e.kind).filter((k) => k !== 'inspection-due')).toEqual([
       'submitted',
       'credit-checked',
       'routed',

@@ -30,6 +30,11 @@ async function workerWith(taskQueue: string, replace: (real: Activities) => Part
   const real = createActivities(deps);
   return createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, ...replace(real) } });
 }
+/**
+ * A claimed task opens its inspection window (an activity): a test lets it finish before its
+ * worker stops, or the time-skipping server waits for that activity and stops skipping.
+ */
+const inspectionOpened = (taskId: string) => waitFor(async () => (await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${taskId}:inspection-due`))).length === 1);
 const approvedCase = async (taskQueue: string) => {
   const r = await approveNewCase(env, taskQueue);
   running.push(r.caseHandle, r.task);
@@ -54,7 +59,8 @@ describe('claim window', () => {
       // Stage search attributes only where the case and the task come to rest; the task starts
       // awaiting its claim, with the deadline the push opened (no upsert for it).
       expect(await stageUpserts(caseHandle)).toEqual(['awaiting-decision', 'supervising']);
-      expect(await stageUpserts(task)).toEqual(['claimed', 'awaiting-feedback']);
+      // (claimed twice when the inspection's deadline is set before the inspection is reported)
+      expect((await stageUpserts(task)).filter((st, i, all) => st !== all[i - 1])).toEqual(['claimed', 'awaiting-feedback']);
       // One shape of each workflow: no patch markers.
       expect(await patchMarkers(caseHandle)).toBe(0);
       expect(await patchMarkers(task)).toBe(0);
@@ -62,7 +68,8 @@ describe('claim window', () => {
       // accepted the update (workflows/acts.ts `record`); the rest are activity tasks.
       const kinds = await activityKinds(task);
       expect(kinds.local).toEqual(handlerRecords);
-      expect(kinds.tasks).toEqual(['openTask', 'notify']);
+      // openInspectionWindow: the inspection's deadline from the claim (the seed's policy has one).
+      expect(kinds.tasks).toEqual(['openTask', 'notify', 'openInspectionWindow']);
       await keepHistory('approvalCase/standard-closed', caseHandle);
       await keepHistory('supervisionTask/claimed-compliant', task);
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
@@ -112,7 +119,8 @@ describe('claim window', () => {
       expect((await task.query(taskStateQuery)).status).toBe('claimed');
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
-      expect(await stageUpserts(task)).toEqual(['claimed']);
+      // Claimed, then claimed with the inspection's deadline.
+      expect(await stageUpserts(task)).toEqual(['claimed', 'claimed']);
     });
   });
 
@@ -135,6 +143,7 @@ describe('claim window', () => {
       const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
       expect(steps).toHaveLength(1);
       expect((await activityKinds(task)).local).toEqual(['recordClaim']);
+      await inspectionOpened(id);
     });
   });
 
@@ -190,6 +199,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
+      await inspectionOpened(id);
       await keepHistory('supervisionTask/overdue-urged-late-claim', task);
     });
   });
@@ -208,6 +218,7 @@ describe('claim window', () => {
       const keys = (await database().db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${id}:%`))).map((n) => n.k);
       expect(keys).toContain(`${id}:claim-escalation`);
       expect(keys).not.toContain(`${id}:claim-urging`);
+      await inspectionOpened(id);
     });
   });
 

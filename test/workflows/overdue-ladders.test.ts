@@ -50,6 +50,38 @@ async function overdueFeedback(feedbackInBetween: boolean) {
   });
 }
 
+describe('the inspection after the claim', () => {
+  it('has a deadline from the claim (the policy\'s window), a reminder, and the ladder when it passes', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const { task, taskId, caseHandle, input } = await approveNewCase(env, taskQueue);
+      await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+      const row = async () => (await db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0]!;
+      await waitFor(async () => (await row()).inspectionDueAt !== null);
+      const { claimedAt, inspectionDueAt: due, policy } = await row();
+      const calendar = new WorkingCalendar(regionData(await loadCalendarData(db), null));
+      // The seed's standard policy: 10 working days from the claim.
+      expect(policy!.inspectionWindow).toBe(10);
+      expect(due!.toISOString()).toBe(calendar.deadline(claimedAt!, 10).dueAt.toISOString());
+      await env.sleep(due!.getTime() - (await env.currentTimeMs()) + 60_000);
+      const sent = await sentFor(input.applicationNo);
+      expect(sent).toContain(`${taskId}:inspection-reminder:${due!.toISOString()}`);
+      await waitFor(async () => (await sentFor(input.applicationNo)).includes(`${taskId}:inspection-escalation`));
+      const climbAt = Date.parse(urgeAfter(calendar, policy!, due!));
+      await env.sleep(climbAt - (await env.currentTimeMs()) + 60_000);
+      await waitFor(async () => (await sentFor(input.applicationNo)).includes(`${taskId}:inspection-escalation:coordinating-office`));
+      // Finished late, the task goes on to its feedback window.
+      await task.executeUpdate(inspectionUpdate, { args: [{ actor: foodDivision, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '迟到的检查' }] });
+      await waitFor(async () => (await row()).status === 'awaiting-feedback');
+      await keepHistory('supervisionTask/inspection-overdue-escalated', task);
+      await task.terminate('test done');
+      await caseHandle.terminate('test done').catch(() => undefined);
+    });
+  });
+});
+
 describe('the ladder of a missed feedback deadline', () => {
   it('reaches the department head at the deadline and the coordinating office the next working day', () => overdueFeedback(false));
   it('stops climbing once the result comes in', () => overdueFeedback(true));

@@ -44,7 +44,9 @@ function chooseRoute(c: CaseRun, credit: Credit): Routing {
 /** 材料核验: the listed materials are checked against e-licence data; a mismatch falls back to the standard route. */
 async function verifyByElicence(c: CaseRun, routing: Routing): Promise<Routing> {
   c.moveTo('verifying', 'checking materials against e-licences (电子证照)');
-  const materials = c.input.commitment?.deferredMaterials ?? [];
+  // The materials the item's catalog entry names as verifiable: nothing listed, nothing verified.
+  const materials = c.item!.verifiableMaterials ?? [];
+  if (materials.length === 0) return { route: 'standard', reason: 'standard route: the item names no material verifiable against e-licences (材料核验)' };
   const v = await run('verifyMaterials', `verify ${materials.length} material(s) against e-licences`, { applicationNo: c.applicationNo, creditCode: c.input.applicant.creditCode, materials });
   if (v.allOk) return routing;
   const failed = v.results.filter((r) => !r.ok).map((r) => r.reason ?? r.material);

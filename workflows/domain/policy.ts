@@ -15,6 +15,8 @@ export interface PolicySnapshot {
   rectificationPeriod: number;
   /** When set, the rectification period in calendar months instead (民法典 arts. 200–203). */
   rectificationMonths?: number | null;
+  /** From the claim to the end of the inspection, in the policy's unit; null: no deadline. */
+  inspectionWindow?: number | null;
 }
 
 /** A claim window opened at the push: from when, until when, under which policy. */

@@ -64,7 +64,7 @@ export function handleFeedback(t: TaskRun): void {
  * The ladder of a missed feedback or re-inspection deadline (DOMAIN.md §4): the department
  * head at once, then — still open the next working day at office hours — the coordinating office.
  */
-export async function overdueLadder(t: TaskRun, kind: 'feedback' | 'reinspection', dueAt: string, isOpen: () => boolean, round?: number): Promise<void> {
+export async function overdueLadder(t: TaskRun, kind: 'inspection' | 'feedback' | 'reinspection', dueAt: string, isOpen: () => boolean, round?: number): Promise<void> {
   await send(t.notices.overdueEscalation(kind, 'department-head', dueAt, round));
   const { at } = await run('nextEscalationAt', `${kind} overdue: when to climb to the coordinating office`, { taskId: t.taskId, dueAt });
   if (!at || !isOpen()) return;

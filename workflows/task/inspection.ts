@@ -1,9 +1,12 @@
 // Supervision work finished (检查完成): it opens the feedback window, counted from when the work
 // finished, not from when it is reported.
-import { setHandler } from '@temporalio/workflow';
-import { recordLocally } from '../acts.js';
+import { condition, setHandler } from '@temporalio/workflow';
+import { recordLocally, run } from '../acts.js';
 import { FailureType, inspectionUpdate } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
+import { send } from '../notices.js';
+import { waitOutWindow } from '../window.js';
+import { overdueLadder } from './feedback.js';
 import { refuse, type TaskRun } from './state.js';
 
 /** Clock skew and rounding we tolerate on a caller's "finished at" (future, or before the claim). */
@@ -33,4 +36,34 @@ export function handleInspection(t: TaskRun): void {
       },
     },
   );
+}
+
+/**
+ * From the claim to the end of the inspection: a deadline (the supervision item's period, else
+ * the policy's), a reminder before it, and at it the ladder — the department head, then the
+ * coordinating office. None when neither sets a period.
+ */
+export async function inspectionPhase(t: TaskRun): Promise<void> {
+  if (t.status !== 'claimed' || !t.claimedAt) return;
+  const w = await run('openInspectionWindow', 'the inspection window from the claim', { taskId: t.taskId, applicationNo: t.applicationNo, claimedAt: t.claimedAt });
+  if (!w || t.status !== 'claimed') return;
+  t.inspectionDueAt = w.dueAt;
+  t.moveTo('claimed', `inspection due ${formatShanghai(w.dueAt)}`, w.dueAt);
+  const open = () => t.status === 'claimed';
+  const { expired, deadline } = await waitOutWindow(t.imports, {
+    label: 'inspection',
+    period: w.period,
+    deadline: { dueAt: w.dueAt, remindAt: w.remindAt },
+    isOpen: open,
+    retime: (importId, d) => t.retime('inspection', importId, d),
+    remind: (d) => send(t.notices.inspectionReminder(d.dueAt)),
+    moved: (d) => {
+      t.inspectionDueAt = d.dueAt;
+      if (open()) t.moveTo('claimed', `inspection due ${formatShanghai(d.dueAt)} (calendar updated)`, d.dueAt);
+    },
+  });
+  if (!expired) return;
+  await run('markInspectionOverdue', 'inspection deadline passed', { taskId: t.taskId, applicationNo: t.applicationNo, dueAt: deadline.dueAt });
+  await overdueLadder(t, 'inspection', deadline.dueAt, open);
+  await condition(() => !open());
 }

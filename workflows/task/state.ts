@@ -19,6 +19,8 @@ export class TaskRun {
   claimDueAt: string;
   claimOverdue = false;
   claimedAt?: string;
+  /** The inspection's deadline after the claim, when the policy or the supervision item sets one. */
+  inspectionDueAt?: string;
   feedbackDueAt?: string;
   feedbackRemindAt: string | null = null;
   feedbackPeriod = '';
@@ -81,7 +83,7 @@ export class TaskRun {
   }
 
   /** A window's deadline after a calendar import: the activity re-computes the window named. */
-  async retime(window: 'claim' | 'feedback' | 'rectification' | 'reinspection', importId: number, d: Deadline): Promise<Deadline> {
+  async retime(window: 'claim' | 'inspection' | 'feedback' | 'rectification' | 'reinspection', importId: number, d: Deadline): Promise<Deadline> {
     const r = await run('retimeTask', `re-compute the ${window} deadline after calendar import #${importId}`, { taskId: this.taskId, importId, window, dueAt: d.dueAt, remindAt: d.remindAt });
     return { dueAt: r.dueAt, remindAt: r.remindAt };
   }

@@ -25,7 +25,7 @@ export function writeApprovalItem(tx: Tx, i: z.output<typeof approvalItemSchema>
 }
 
 export function writeSupervisionItem(tx: Tx, i: z.output<typeof supervisionItemSchema>, actor: ChangeActor): Promise<{ created: boolean }> {
-  return upsertSupervisionItem(tx, { ...i, subItem: i.subItem ?? null, divisionCode: i.divisionCode ?? null, inspectionMethod: i.inspectionMethod ?? null, legalBasis: i.legalBasis ?? null }, actor);
+  return upsertSupervisionItem(tx, { ...i, subItem: i.subItem ?? null, divisionCode: i.divisionCode ?? null, inspectionMethod: i.inspectionMethod ?? null, legalBasis: i.legalBasis ?? null, inspectionDays: i.inspectionDays ?? null }, actor);
 }
 
 export const approvalCatalog: Catalog<typeof approvalItemSchema> = {

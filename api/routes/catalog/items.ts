@@ -14,7 +14,7 @@ import { departmentOf, errors, mayWrite } from './scope.js';
 
 type ItemView = z.infer<typeof itemView>;
 const itemView = approvalItemFields.extend({ version: z.number().int(), subItem: z.string().nullable(), commitmentPeriodDays: z.number().int().nullable(), deadlinePolicy: z.string().nullable() });
-const supervisionView = supervisionItemSchema.extend({ subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable() });
+const supervisionView = supervisionItemSchema.extend({ subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable(), inspectionDays: z.number().int().nullable() });
 const written = z.object({ code: z.string(), version: z.number().int() });
 const writtenSupervision = z.object({ code: z.string() });
 
