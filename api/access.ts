@@ -1,9 +1,11 @@
-// Read scope in one place (OWASP API1): who may SEE a case or a task. A route checks it before
-// anything else (404 for an object that does not exist, 403 for one that is not the caller's);
+// Read scope in one place (OWASP API1): who may SEE a case, a task or a document. A route checks
+// it before anything else (404 for an object that does not exist, 403 for one that is not the
+// caller's; a document not the caller's is 404 too);
 // whether the caller may ACT on what it sees is the workflow's update validator's to decide.
 import type { Db } from '../db/client.js';
 import { caseByNo, type CaseRow } from '../db/queries/cases.js';
 import { supervisorsOfCase, taskById, type TaskRow } from '../db/queries/tasks.js';
+import { documentById, supervisesDocument, type DocumentMeta } from '../db/queries/documents.js';
 import type { Principal } from './auth.js';
 import { forbidden, notFound } from './errors.js';
 
@@ -28,4 +30,20 @@ export async function taskForReader(db: Db, p: Principal, taskId: string): Promi
   if (p.role === 'operator') return row;
   if (p.role === 'supervision' && p.department === row.departmentCode && (!p.division || p.division === row.divisionCode)) return row;
   throw forbidden(`task ${taskId} belongs to division ${row.divisionCode} of ${row.departmentCode}`);
+}
+
+/**
+ * A document the caller may read: its department (the approval department that uploaded it and
+ * whose cases name it), a supervising department or division of a case whose dossier names it
+ * (the case read scope above), or an operator. To anyone else it does not exist: 404, the same
+ * answer as for an id that names nothing, so a file's existence is not revealed.
+ */
+export async function documentForReader(db: Db, p: Principal, id: string): Promise<DocumentMeta> {
+  const doc = await documentById(db, id);
+  const hidden = notFound(`document ${id}`);
+  if (!doc) throw hidden;
+  if (p.role === 'operator') return doc;
+  if (p.role === 'approval' && p.department === doc.departmentCode) return doc;
+  if (p.role === 'supervision' && p.department && (await supervisesDocument(db, id, p.department, p.division))) return doc;
+  throw hidden;
 }

@@ -7,10 +7,12 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../runtime/config.js';
 import type { Database } from '../db/client.js';
+import type { DocumentStore } from '../db/documents.js';
 import type { Verifier } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import database from './plugins/database.js';
 import temporal from './plugins/temporal.js';
+import documents from './plugins/documents.js';
 import authentication from './plugins/authentication.js';
 import security from './plugins/security.js';
 import metrics from './plugins/metrics.js';
@@ -29,13 +31,15 @@ export interface AppDeps {
   database?: Database;
   temporal?: Client;
   verifier?: Verifier;
+  /** Where uploaded files are kept; the default keeps them in PostgreSQL (db/documents.ts). */
+  documents?: DocumentStore;
 }
 
 export async function buildApp(deps: AppDeps, options: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: typeof options.logger === 'object' ? (options.logger as FastifyBaseLogger) : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
-    bodyLimit: 256 * 1024, // applications carry material names, not documents
+    bodyLimit: 256 * 1024, // applications carry material names and document ids; files have their own route and limit
     trustProxy: deps.config.env.TRUST_PROXY,
     ajv: { customOptions: { removeAdditional: false } },
     // The Temporal plugin may wait for a server that is not up yet (plugins/temporal.ts): the
@@ -51,6 +55,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
 
   await app.register(database, { config: deps.config, database: deps.database });
   await app.register(temporal, { config: deps.config, temporal: deps.temporal });
+  await app.register(documents, { documents: deps.documents });
   // The verifier is registered after the limit (authentication runs after it per request).
   await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX, verifier: () => (app.hasDecorator('verifier') ? app.verifier : undefined) });
   await app.register(authentication, { config: deps.config, verifier: deps.verifier });

@@ -128,6 +128,8 @@ const envSchema = z.object({
   CREDIT_PLATFORM_API_KEY: z.string().optional(),
   ELICENCE_URL: z.string().url().optional(),
   ELICENCE_API_KEY: z.string().optional(),
+  /** The largest file POST /v1/documents takes (bytes; 10 MiB by default): a scanned licence or a signed PDF, not an archive. */
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   ADAPTER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   ADAPTER_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
 });

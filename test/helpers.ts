@@ -127,7 +127,7 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
     applicationNo,
     itemCode: 'SP-FOOD-01',
     applicant: { creditCode: freshCreditCode(), name: '连云港测试食品有限公司', phone: '13700000001' },
-    materials: ['食品经营许可申请书'],
+    materials: [{ name: '食品经营许可申请书' }],
     route: 'auto',
     requestHash: `hash-${applicationNo}`,
     submittedBy: { sub: 'approval:clerk', role: 'approval', department: DEMO.approvalDepartment },

@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { cases, dossiers } from '../../db/schema/index.js';
 import { computeDeadline, dayBeforeReminder } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import type { Actor } from '../../workflows/contracts.js';
+import type { Actor, Material } from '../../workflows/contracts.js';
 import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import type { Ctx } from '../context.js';
 import type { CaseWindow } from '../retime.js';
@@ -47,12 +47,12 @@ export async function openCommitment({ db, clock, calendar: source }: Ctx, input
 }
 
 /** The deferred materials arrived: the commitment is kept and the licence issued in full. */
-export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo: string; materials: string[]; actor: Actor; at: string; onTime: boolean }) {
+export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo: string; materials: Material[]; actor: Actor; at: string; onTime: boolean }) {
   const at = new Date(input.at);
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ licenceStatus: 'issued', commitmentOutcome: 'kept', stage: 'licensed', updatedAt: clock() }).where(eq(cases.applicationNo, input.applicationNo));
     await tx.update(dossiers).set({ materials: sql`${dossiers.materials} || ${JSON.stringify(input.materials)}::jsonb` }).where(eq(dossiers.applicationNo, input.applicationNo));
-    const summary = `deferred materials received${input.onTime ? '' : ' (late)'}: ${input.materials.join('、')}; licence issued`;
+    const summary = `deferred materials received${input.onTime ? '' : ' (late)'}: ${input.materials.map((m) => m.name).join('、')}; licence issued`;
     await recordStep(tx, { key: `${input.applicationNo}:materials-received`, applicationNo: input.applicationNo, kind: 'materials-received', summary, actor: input.actor, detail: { materials: input.materials } }, at);
   });
 }

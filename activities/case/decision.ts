@@ -2,7 +2,7 @@
 // the licence (in full, or on commitment: 告知承诺) and stores the dossier the supervisors get.
 import { eq, sql } from 'drizzle-orm';
 import { cases, dossiers } from '../../db/schema/index.js';
-import type { Actor } from '../../workflows/contracts.js';
+import type { Actor, Material } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { writeWithStepOnce } from '../steps.js';
 
@@ -20,7 +20,7 @@ export interface DecisionInput {
   opinion: string;
   actor: Actor;
   decidedAt: string;
-  materials: string[];
+  materials: Material[];
   commitmentText?: string;
   licenceStatus?: 'issued' | 'granted-on-commitment';
 }

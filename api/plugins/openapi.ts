@@ -7,14 +7,18 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
 type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> };
 
-/** Moves every 4xx/5xx body from application/json to application/problem+json. */
+/**
+ * Declares every 4xx/5xx body as application/problem+json: moved from application/json, or from
+ * the media types a route produces on success (a file download's), which its errors are not.
+ */
 export function declareProblemBodies<T extends OpenApiDocument>(doc: T): T {
   for (const item of Object.values(doc.paths ?? {})) {
     for (const op of Object.values(item)) {
       for (const [status, response] of Object.entries(op?.responses ?? {})) {
         const content = response?.content;
-        if (!/^[45]/.test(status) || !content?.['application/json']) continue;
-        response.content = { 'application/problem+json': content['application/json'] };
+        const body = content?.['application/json'] ?? Object.values(content ?? {})[0];
+        if (!/^[45]/.test(status) || !body) continue;
+        response.content = { 'application/problem+json': body };
       }
     }
   }

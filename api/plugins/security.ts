@@ -10,6 +10,13 @@ import type { Verifier } from '../auth.js';
 import { HttpProblem } from '../errors.js';
 import { bearerToken } from './authentication.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The body is a file's bytes (a Buffer), exempt from the NUL check. */
+    binaryBody?: boolean;
+  }
+}
+
 /** The headers helmet sets with these options, as a plain map (helmet run once on a stand-in response). */
 function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -70,9 +77,11 @@ export default fp<{ rateLimitMax: number; verifier: () => Verifier | undefined }
     });
 
     // Refused here, once for every route, so it can never reach an activity (where it would be
-    // retried forever and stall the case).
+    // retried forever and stall the case). A file (POST /v1/documents) is bytes, NULs and all:
+    // it is stored as bytea and never reaches a text column or a workflow.
     app.addHook('preValidation', async (req) => {
-      const where = findNul({ body: req.body, query: req.query, params: req.params });
+      const body = req.routeOptions.config.binaryBody ? undefined : req.body;
+      const where = findNul({ body, query: req.query, params: req.params });
       if (where) throw new HttpProblem(400, 'validation', 'Invalid request', `${where}: contains a NUL character (U+0000)`);
     });
   },

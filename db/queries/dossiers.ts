@@ -1,10 +1,12 @@
 // The dossier pushed to supervision (seed 003 §9: 申请材料、办理意见、告知承诺内容) as a division
 // reads it on its task: the materials, the decision and who took it, the commitment, the
 // applicant and the item by name. Stored by the decision (activities/case/decision.ts); the
-// deferred materials (材料延期) are appended to it when they arrive.
+// deferred materials (材料延期) are appended to it when they arrive. A material with a stored
+// file comes with the file's metadata (db/queries/documents.ts), never its bytes.
 import { and, eq, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
 import { approvalItemVersions, approvalItems, auditEvents, cases, dossiers, type Actor } from '../schema/index.js';
+import { documentsByIds, type DocumentMeta } from './documents.js';
 import { pinnedItemName } from './tasks.js';
 
 /** The sub-item (业务办理项) as the case's pinned item version had it, else as it is now. */
@@ -38,7 +40,8 @@ const byApplication = preparedPerDb((db) =>
 );
 
 export interface DossierRow {
-  materials: string[];
+  /** In order: those handed in, then the deferred ones; `document` null for a material named only (or a file no longer kept). */
+  materials: Array<{ name: string; document: DocumentMeta | null }>;
   opinion: string | null;
   commitmentText: string | null;
   pushedAt: Date;
@@ -55,5 +58,8 @@ export interface DossierRow {
 
 /** The dossier of an approved case; undefined before the decision stored it. */
 export async function dossierOf(db: Db, applicationNo: string): Promise<DossierRow | undefined> {
-  return (await byApplication(db).execute({ no: applicationNo }))[0];
+  const [row] = await byApplication(db).execute({ no: applicationNo });
+  if (!row) return undefined;
+  const files = await documentsByIds(db, [...new Set(row.materials.flatMap((m) => (m.documentId ? [m.documentId] : [])))]);
+  return { ...row, materials: row.materials.map((m) => ({ name: m.name, document: (m.documentId && files.get(m.documentId)) || null })) };
 }

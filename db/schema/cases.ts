@@ -108,15 +108,26 @@ export const resultReceipts = pgTable(
   (t) => [index('result_receipts_application_idx').on(t.applicationNo, t.receivedAt)],
 );
 
+/** A material of the dossier: its name, and the stored file (documents.id) where it has one (the contracts' Material). */
+export interface DossierMaterial {
+  name: string;
+  documentId?: string;
+}
+
 /** The dossier pushed to supervision: kept here, referenced by id in workflow payloads. */
-export const dossiers = pgTable('dossiers', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  applicationNo: text('application_no').notNull().unique().references(() => cases.applicationNo),
-  materials: jsonb('materials').$type<string[]>().notNull(),
-  opinion: text('opinion'),
-  commitmentText: text('commitment_text'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const dossiers = pgTable(
+  'dossiers',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    applicationNo: text('application_no').notNull().unique().references(() => cases.applicationNo),
+    materials: jsonb('materials').$type<DossierMaterial[]>().notNull(),
+    opinion: text('opinion'),
+    commitmentText: text('commitment_text'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Which dossiers name a document (`materials @> '[{"documentId": …}]'`): who besides its owner may read it.
+  (t) => [index('dossiers_materials_idx').using('gin', t.materials.op('jsonb_path_ops'))],
+);
 
 /** A task's next deadline whatever its kind, as an index expression (the inbox's sort key). */
 const nextDueOf = (t: { status: AnyPgColumn; claimDueAt: AnyPgColumn; inspectionDueAt: AnyPgColumn; feedbackDueAt: AnyPgColumn; reinspectionDueAt: AnyPgColumn; rectificationDueAt: AnyPgColumn }) =>

@@ -4,3 +4,4 @@ export * from './cases.js';
 export * from './audit.js';
 export * from './calendar.js';
 export * from './effects.js';
+export * from './documents.js';

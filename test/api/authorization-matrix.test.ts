@@ -20,12 +20,14 @@
 //              received                                  → POST /results/{taskId}/acknowledge
 //   materials  SP-MEDDEV-01, 材料延期, awaiting materials   → POST /materials
 //   linkages   a proposed one (confirm), another (dispute), a disputed one (settle)
+//   document   a PDF of LYG-SPJ that every case above names as a material → GET /v1/documents/{id}, /meta
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, resultReceipts, tasks } from '../../db/schema/index.js';
 import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { pdfFile } from '../document-files.js';
 import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -52,13 +54,14 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '' };
+const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '' };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
 const MISSING_NO = uniqueId('NOPE');
 const MISSING_TASK = `task-${MISSING_NO}.${DEMO.market}`;
 const MISSING_LINKAGE = 2_147_483_000;
+const MISSING_DOCUMENT = '00000000-0000-4000-8000-000000000000';
 const HARMLESS_YEAR = 2031;
 
 beforeAll(async () => {
@@ -71,8 +74,9 @@ beforeAll(async () => {
 
 afterAll(() => harness?.stop());
 
-const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown) =>
-  app.inject({ method, url, headers: who === 'anonymous' ? {} : { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
+/** An object payload is sent as JSON; a file (a Buffer) with its `contentType`. */
+const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown, contentType?: string) =>
+  app.inject({ method, url, headers: { ...(who !== 'anonymous' && { authorization: `Bearer ${tokens[who]}` }), ...(contentType && { 'content-type': contentType }) }, payload: payload as never });
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const start = Date.now();
@@ -92,9 +96,11 @@ async function ok(r: LightMyRequestResponse, status = 200) {
 const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 
 async function setUpObjects() {
+  o.document = (await ok(await call('POST', `/v1/documents?fileName=${encodeURIComponent('营业执照.pdf')}`, 'approver', pdfFile(), 'application/pdf'), 201)).documentId;
   const submit = async (itemCode = 'SP-FOOD-01', extra: Record<string, unknown> = {}) => {
     const applicationNo = applicationNoOf('AUTHZ');
-    const body = { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '越权测试食品有限公司', phone: '13700000031' }, materials: ['食品经营许可申请书'], ...extra };
+    const materials = ['食品经营许可申请书', { name: '营业执照', documentId: o.document }];
+    const body = { applicationNo, itemCode, applicant: { creditCode: freshCreditCode(), name: '越权测试食品有限公司', phone: '13700000031' }, materials, ...extra };
     const created = await ok(await call('POST', '/v1/applications', 'approver', body), 201);
     return { applicationNo, route: created.route as string };
   };
@@ -159,6 +165,7 @@ async function dbState() {
       (select count(*)::int from notifications) as notifications,
       (select count(*)::int from credit_records) as credit_records,
       (select count(*)::int from dossiers) as dossiers,
+      (select count(*)::int from documents) as documents,
       (select count(*)::int from linkages) as linkages,
       (select count(*)::int from catalog_changes) as catalog_changes,
       (select count(*)::int from approval_items) as approval_items,
@@ -192,6 +199,8 @@ interface Route {
   missingUrl?: () => string;
   /** For a 404 cell of a route that names its objects in the body. */
   missingBody?: () => unknown;
+  /** The body's content type when it is a file (a Buffer), not JSON. */
+  contentType?: string;
   /** The owner's view of the object's workflow state, compared before and after. */
   view?: () => Promise<unknown>;
   /** GET /v1/tasks: a stranger with the role gets 200 with the task not listed. */
@@ -457,6 +466,36 @@ const routes: Route[] = [
     allowed: ['operator'],
   },
   {
+    name: 'POST /v1/documents',
+    method: 'POST',
+    url: () => '/v1/documents',
+    body: () => pdfFile(),
+    contentType: 'application/pdf',
+    roles: ['approval'],
+    // Any approval department stores files of its own; the matrix's refusals store nothing.
+    allowed: ['approver', 'otherApprover'],
+  },
+  {
+    name: 'GET /v1/documents/{id}',
+    method: 'GET',
+    url: () => `/v1/documents/${o.document}`,
+    roles: ['approval', 'supervision', 'operator'],
+    // Its department, the supervisors of a case whose dossier names it, the operator; to anyone
+    // else with the role it does not exist.
+    allowed: ['approver', 'food', 'marketHead', 'operator'],
+    missingUrl: () => `/v1/documents/${MISSING_DOCUMENT}`,
+    hidden: true,
+  },
+  {
+    name: 'GET /v1/documents/{id}/meta',
+    method: 'GET',
+    url: () => `/v1/documents/${o.document}/meta`,
+    roles: ['approval', 'supervision', 'operator'],
+    allowed: ['approver', 'food', 'marketHead', 'operator'],
+    missingUrl: () => `/v1/documents/${MISSING_DOCUMENT}/meta`,
+    hidden: true,
+  },
+  {
     name: 'GET /v1/applicants/{creditCode}',
     method: 'GET',
     url: () => `/v1/applicants/${o.claimCredit}`,
@@ -521,7 +560,7 @@ describe('authorization matrix: route × principal', () => {
   it.each(cells.map((c) => [c.label, c] as const))('%s', async (_label, { route, who, missing, status, objectStatus }) => {
     const before = await cellState(route);
     const body = missing && route.missingBody ? route.missingBody() : route.body?.();
-    const r = await call(route.method, missing && route.missingUrl ? route.missingUrl() : route.url(), who, body);
+    const r = await call(route.method, missing && route.missingUrl ? route.missingUrl() : route.url(), who, body, route.contentType);
     expect(r.statusCode, r.body).toBe(status);
     if (status >= 400) {
       expectProblem(r, status);
@@ -580,8 +619,26 @@ describe('the rightful owner can do each action once', () => {
     }
     for (const who of ['food', 'marketHead', 'operator'] as const) {
       // The task's readers read the dossier pushed with it.
-      expect(await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).toMatchObject({ taskId: taskOf(o.claim), dossier: { decision: { outcome: 'approve', opinion: '准予许可' }, materials: ['食品经营许可申请书'] } });
+      expect(await ok(await call('GET', `/v1/tasks/${taskOf(o.claim)}`, who))).toMatchObject({
+        taskId: taskOf(o.claim),
+        dossier: { decision: { outcome: 'approve', opinion: '准予许可' }, materials: [{ name: '食品经营许可申请书', document: null }, { name: '营业执照', document: { documentId: o.document } }] },
+      });
       expect((await ok(await call('GET', `/v1/tasks?applicationNo=${o.claim}`, who))).items.map((t: { taskId: string }) => t.taskId)).toEqual([taskOf(o.claim)]);
+    }
+  });
+
+  it("a document: its department stores one, and it, the case's supervisors and the operator read it", async () => {
+    for (const who of ['approver', 'otherApprover'] as const) {
+      const file = pdfFile();
+      expect(await ok(await call('POST', '/v1/documents', who, file, 'application/pdf'), 201)).toMatchObject({ size: file.length, departmentCode: people[who].department });
+    }
+    const meta = await ok(await call('GET', `/v1/documents/${o.document}/meta`, 'approver'));
+    expect(meta).toMatchObject({ documentId: o.document, mediaType: 'application/pdf', fileName: '营业执照.pdf' });
+    for (const who of ['approver', 'food', 'marketHead', 'operator'] as const) {
+      const r = await call('GET', `/v1/documents/${o.document}`, who);
+      expect(r.statusCode, who).toBe(200);
+      expect(r.rawPayload.length).toBe(meta.size);
+      expect(await ok(await call('GET', `/v1/documents/${o.document}/meta`, who))).toEqual(meta);
     }
   });
 

@@ -57,7 +57,7 @@ describe('the dossier on the task', () => {
     expect(task).toMatchObject({ applicantName: applicant.name, itemCode: 'SP-BUILD-01', itemName: '建筑工程施工许可' });
     expect(task.dossier).toEqual({
       pushedAt: expect.any(String),
-      materials: ['许可申请书', '营业执照复印件'],
+      materials: [{ name: '许可申请书', document: null }, { name: '营业执照复印件', document: null }],
       decision: { outcome: 'approve', opinion: '材料齐全，准予许可', decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), decidedBy: { sub: approver.sub, role: 'approval', department: DEMO.approvalDepartment } },
       commitment: { scenario: 'post-verification', text },
       applicant: { creditCode: applicant.creditCode, name: applicant.name },

@@ -75,9 +75,9 @@ describe('材料延期 (deferred materials)', () => {
       await env.sleep(120_000);
       await waitFor(async () => (await sentFor(no)).includes(`${no}:commitment-reminder:${due.toISOString()}`));
 
-      const wrongDept = await handle.executeUpdate(materialsUpdate, { args: [{ materials: ['质量管理制度'], actor: { ...approver, department: 'OTHER' } }] }).catch((e: unknown) => e);
+      const wrongDept = await handle.executeUpdate(materialsUpdate, { args: [{ materials: [{ name: '质量管理制度' }], actor: { ...approver, department: 'OTHER' } }] }).catch((e: unknown) => e);
       expect(refusalType(wrongDept)).toBe(FailureType.Forbidden);
-      await handle.executeUpdate(materialsUpdate, { args: [{ materials: ['质量管理制度'], actor: approver }] });
+      await handle.executeUpdate(materialsUpdate, { args: [{ materials: [{ name: '质量管理制度' }], actor: approver }] });
       await waitFor(async () => (await db().select().from(tasks).where(eq(tasks.applicationNo, no))).length === 1);
       expect(await caseRow(no)).toMatchObject({ licenceStatus: 'issued', commitmentOutcome: 'kept' });
       expect((await db().select().from(creditRecords).where(eq(creditRecords.businessKey, `${no}:credit:commitment-kept`)))[0]).toMatchObject({ kind: 'commitment-kept', status: 'accepted' });

@@ -11,6 +11,7 @@ import {
   type CommitmentScenario,
   type DecisionArgs,
   type LicenceStatus,
+  type Material,
   type RevocationArgs,
 } from '../contracts.js';
 import { run } from '../acts.js';
@@ -36,7 +37,7 @@ export class CaseRun {
   decidedAt = '';
   dossierId: number | null = null;
   licenceStatus: LicenceStatus = 'none';
-  materialsReceived?: { materials: string[]; at: string };
+  materialsReceived?: { materials: Material[]; at: string };
   pendingRevocation?: { allowExtend: boolean };
   revocationDecision?: RevocationArgs;
   linkagesChanged = false;

@@ -2,11 +2,20 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, Applicant, RequestedRoute, Route } from './common.js';
 
+/**
+ * A material (申请材料) by name, with the file stored for it (POST /v1/documents) where one was
+ * uploaded: the case carries ids and names, never the bytes.
+ */
+export interface Material {
+  name: string;
+  documentId?: string;
+}
+
 export interface ApprovalCaseInput {
   applicationNo: string;
   itemCode: string;
   applicant: Applicant;
-  materials: string[];
+  materials: Material[];
   route: RequestedRoute;
   commitment?: CommitmentRequest;
   /** sha-256 of the canonical request body: the same number with another body is a conflict. */
@@ -65,7 +74,7 @@ export interface DecisionResult {
 
 /** 材料延期: the deferred materials arrived. */
 export interface MaterialsArgs {
-  materials: string[];
+  materials: Material[];
   actor: Actor;
 }
 

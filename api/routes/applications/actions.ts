@@ -10,6 +10,7 @@ import { decideUpdate, materialsUpdate, revocationUpdate } from '../../../workfl
 import { actorOf } from '../../auth.js';
 import { caseForReader } from '../../access.js';
 import { workflowProblems } from '../../errors.js';
+import { material, ownMaterials } from '../../materials.js';
 import { applicationParam, caseStage, isoInstant, licenceStatus, shortText } from '../../schemas.js';
 import type { Principal } from '../../auth.js';
 
@@ -22,7 +23,7 @@ async function caseWorkflow(app: FastifyInstance, p: Principal, applicationNo: s
 const roles = ['approval'] as const;
 
 const decision = z.object({ outcome: z.enum(['approve', 'reject']), opinion: shortText(2000) }).strict();
-const materials = z.object({ materials: z.array(shortText(200)).min(1).max(100) }).strict();
+const materials = z.object({ materials: z.array(material).min(1).max(100) }).strict();
 const revocation = z.union([z.object({ reason: shortText(2000) }).strict(), z.object({ extend: z.object({ deadline: isoInstant, reason: shortText(2000) }).strict() }).strict()]);
 
 const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -54,8 +55,10 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const handle = await caseWorkflow(app, req.principal, req.params.applicationNo);
-      const r = await handle.executeUpdate(materialsUpdate, { args: [{ materials: req.body.materials, actor: actorOf(req.principal) }] });
+      const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
+      // The case's department's own files only (422 before the update, nothing recorded).
+      const received = await ownMaterials(app.db, row.approvalDepartmentCode, req.body.materials);
+      const r = await app.temporal.workflow.getHandle(row.workflowId).executeUpdate(materialsUpdate, { args: [{ materials: received, actor: actorOf(req.principal) }] });
       return { applicationNo: r.applicationNo, stage: r.stage };
     },
   );

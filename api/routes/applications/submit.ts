@@ -7,10 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { approvalCase } from '../../../workflows/approvalCase.js';
-import { caseWorkflowId, submitUpdate, type ApprovalCaseInput, type CaseStage } from '../../../workflows/contracts.js';
+import { caseWorkflowId, submitUpdate, type ApprovalCaseInput, type CaseStage, type Material } from '../../../workflows/contracts.js';
 import { caseByNo, type CaseRow } from '../../../db/queries/cases.js';
 import { approvalItemByCode, type ApprovalItemRow } from '../../../db/queries/catalog.js';
 import { actorOf, type Principal } from '../../auth.js';
+import { material, ownMaterials } from '../../materials.js';
 import { conflict, forbidden, unprocessable, workflowProblems } from '../../errors.js';
 import { applicationNo, code, commitmentScenario, creditCode, mobile, outsideNumberSpace, shortText } from '../../schemas.js';
 import { links, submitted } from './view.js';
@@ -20,7 +21,7 @@ const submitBody = z
     applicationNo,
     itemCode: code,
     applicant: z.object({ creditCode, name: shortText(200), phone: mobile }).strict(),
-    materials: z.array(shortText(200)).max(100).default([]),
+    materials: z.array(material).max(100).default([]),
     route: z.enum(['auto', 'standard', 'commitment']).default('auto'),
     commitment: z
       .object({
@@ -58,8 +59,8 @@ async function submittableItem(app: FastifyInstance, body: SubmitBody, p: Princi
 }
 
 /** Starts the case and waits for its registration (credit pre-check and routing). */
-function startCase(app: FastifyInstance, body: SubmitBody, item: ApprovalItemRow, hash: string, p: Principal) {
-  const input: ApprovalCaseInput = { ...body, requestHash: hash, submittedBy: actorOf(p) };
+function startCase(app: FastifyInstance, body: SubmitBody, materials: Material[], item: ApprovalItemRow, hash: string, p: Principal) {
+  const input: ApprovalCaseInput = { ...body, materials, requestHash: hash, submittedBy: actorOf(p) };
   return app.temporal.workflow.executeUpdateWithStart(submitUpdate, {
     args: [{ requestHash: hash }],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof approvalCase>('approvalCase', {
@@ -107,12 +108,14 @@ const submitRoutes: FastifyPluginAsyncZod = async (app) => {
       const existing = await caseByNo(app.db, body.applicationNo);
       if (existing) return reply.code(200).send(existingAnswer(existing, hash, p.department));
       const item = await submittableItem(app, body, p);
+      // Before the start: a document of another department (or none) is 422 and no case.
+      const materials = await ownMaterials(app.db, item.departmentCode, body.materials);
       if (body.route === 'commitment' && !item.commitmentAllowed) {
         // Honoured only where allowed (DOMAIN.md §3.1): the case still starts, on the standard route.
         req.log.info({ applicationNo: body.applicationNo }, 'commitment route requested for an item that does not allow it');
       }
       try {
-        const r = await startCase(app, body, item, hash, p);
+        const r = await startCase(app, body, materials, item, hash, p);
         const answer = { applicationNo: body.applicationNo, status: r.stage, route: r.route, routeReason: r.routeReason, links: links(body.applicationNo) };
         return reply.code(201).header('location', answer.links.self).send(answer);
       } catch (err) {

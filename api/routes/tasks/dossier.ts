@@ -4,12 +4,17 @@
 import { z } from 'zod';
 import type { CommitmentScenario } from '../../../workflows/contracts.js';
 import type { DossierRow } from '../../../db/queries/dossiers.js';
-import { actorSchema, commitmentScenario, iso } from '../../schemas.js';
+import { actorSchema, commitmentScenario, iso, pick } from '../../schemas.js';
+import { documentView, viewOfDocument } from '../documents/view.js';
+
+const dossierDocument = documentView.pick({ documentId: true, sha256: true, mediaType: true, size: true, fileName: true, href: true });
 
 export const dossierView = z
   .object({
     pushedAt: z.string(),
-    materials: z.array(z.string()).describe('the materials (申请材料) by name, as stored: those handed in, then deferred ones as they arrived'),
+    materials: z
+      .array(z.object({ name: z.string(), document: dossierDocument.nullable().describe('the stored file (GET its href for the bytes); null for a material named only') }))
+      .describe('the materials (申请材料) as stored: those handed in, then deferred ones as they arrived'),
     decision: z.object({
       outcome: z.string().nullable().describe('approve: a dossier is stored for an approved case only'),
       opinion: z.string().nullable().describe('办理意见'),
@@ -30,7 +35,7 @@ export function dossierOfRow(d: DossierRow | undefined): z.infer<typeof dossierV
   if (!d) return null;
   return {
     pushedAt: d.pushedAt.toISOString(),
-    materials: d.materials,
+    materials: d.materials.map((m) => ({ name: m.name, document: m.document && pick(dossierDocument, viewOfDocument(m.document)) })),
     decision: { outcome: d.decision, opinion: d.opinion, decidedAt: iso(d.decidedAt), decidedBy: d.decidedBy },
     // The text is kept even when a requested commitment was routed to the standard route; it binds only on the commitment route.
     commitment: d.commitmentScenario ? { scenario: d.commitmentScenario as CommitmentScenario, text: d.commitmentText } : null,
