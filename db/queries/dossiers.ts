@@ -23,6 +23,8 @@ const byApplication = preparedPerDb((db) =>
       decidedAt: cases.decidedAt,
       // The case row keeps when, the trail keeps who: the decision's step names its actor.
       decidedBy: auditEvents.actor,
+      // 材料核验: the e-licence check made at registration, as the trail has it.
+      verified: sql<VerificationDetail | null>`(select v.detail from ${auditEvents} v where v.event_key = ${cases.applicationNo} || ':materials-verified')`,
       commitmentScenario: cases.commitmentScenario,
       applicantCreditCode: cases.applicantCreditCode,
       applicantName: cases.applicantName,
@@ -39,6 +41,13 @@ const byApplication = preparedPerDb((db) =>
     .prepare('dossier_by_application'),
 );
 
+/** The materials-verified step's detail (activities/effects.ts verifyMaterials). */
+export interface VerificationDetail {
+  at: string;
+  allOk: boolean;
+  results: Array<{ material: string; ok: boolean; reason?: string; licenceNo?: string }>;
+}
+
 export interface DossierRow {
   /** In order: those handed in, then the deferred ones; `document` null for a material named only (or a file no longer kept). */
   materials: Array<{ name: string; document: DocumentMeta | null }>;
@@ -48,6 +57,7 @@ export interface DossierRow {
   decision: string | null;
   decidedAt: Date | null;
   decidedBy: Actor | null;
+  verified: VerificationDetail | null;
   commitmentScenario: string | null;
   applicantCreditCode: string;
   applicantName: string;

@@ -242,6 +242,19 @@ describe('the training policy', () => {
     expect((await call('POST', '/v1/approval-items', 'trainingApprover', item('TRAIN-320700', DEMO.training.approvalDepartment))).statusCode).toBe(201);
   });
 
+  it('an item on 材料核验 names the materials it verifies; a supervision item may set its own inspection period', async () => {
+    const base = { code: uniqueId('VER'), name: '核验事项', type: '行政许可', departmentCode: 'LYG-SPJ', regionCode: '320700', statutoryDays: 10, commitmentAllowed: true, commitmentScenarios: ['verification'] };
+    const bare = await call('POST', '/v1/approval-items', 'approver', base);
+    expect(bare.statusCode).toBe(400);
+    expect(bare.body).toMatch(/材料核验 \(verification\) needs the materials/);
+    expect((await call('POST', '/v1/approval-items', 'approver', { ...base, verifiableMaterials: ['卫生检测报告'] })).statusCode).toBe(201);
+    const listed = (await call('GET', '/v1/approval-items?departmentCode=LYG-SPJ', 'approver')).json().items.find((i: { code: string }) => i.code === base.code);
+    expect(listed.verifiableMaterials).toEqual(['卫生检测报告']);
+    const si = { code: uniqueId('JG'), name: '检查事项', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, inspectionDays: 15 };
+    expect((await call('POST', '/v1/supervision-items', 'market', si)).statusCode).toBe(201);
+    expect((await call('GET', `/v1/supervision-items?departmentCode=${DEMO.market}`, 'market')).json().items.find((i: { code: string }) => i.code === si.code).inspectionDays).toBe(15);
+  });
+
   it('rehearsal and live work never meet: no rehearsal item of a live department, no linkage across (培训演练 apart)', async () => {
     // A live department cannot hold an item of the rehearsal region, by one item or by import.
     const mixed = { code: uniqueId('MIX'), name: '演练事项', type: '行政许可', departmentCode: 'LYG-SPJ', regionCode: DEMO.trainingRegion, statutoryDays: 10 };

@@ -92,6 +92,8 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await sent()).includes(`${id}:claim-urging`));
         expect(await sent()).toHaveLength(escalations + 1);
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
+        // Claimed, it opens its inspection window: let that activity finish while the worker runs.
+        await waitFor(async () => (await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:inspection-due`))).length === 1);
         await keepHistory('supervisionTask/urging-retimed', task);
       });
     });

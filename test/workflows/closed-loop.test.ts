@@ -2,7 +2,8 @@
 // at their exact times, and refusals of the wrong party and the wrong state.
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { cases, creditRecords, elicenceRecords, tasks } from '../../db/schema/index.js';
+import { approvalItems, cases, creditRecords, elicenceRecords, tasks } from '../../db/schema/index.js';
+import { dossierOf } from '../../db/queries/dossiers.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import {
@@ -12,7 +13,7 @@ import {
   materialsUpdate,
   revocationUpdate,
 } from '../../workflows/contracts.js';
-import { approver, caseInput, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, approver, caseInput, useTimeSkippingEnv, useFileWorker, sentFor, refusalType, startCaseAwaitingDecision, database, keepHistory, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
@@ -129,12 +130,22 @@ describe('材料核验 (verification)', () => {
       const { handle } = await startCaseAwaitingDecision(env, tq, ok);
       const okState = await handle.query(caseStateQuery);
       expect(okState, JSON.stringify(okState)).toMatchObject({ route: 'commitment' });
+      // The dossier pushed to supervision shows each check with its licence (its source: e-licences).
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '材料核验通过', actor: approver }] });
+      await waitFor(async () => (await dossierOf(db(), ok.applicationNo)) !== undefined);
+      expect((await dossierOf(db(), ok.applicationNo))!.verified).toMatchObject({ allOk: true, results: [{ material: '卫生检测报告', ok: true, licenceNo: 'WS-2026-001' }] });
       await keepHistory('approvalCase/verification-matched', handle);
 
       const { handle: mismatch } = await startCaseAwaitingDecision(env, tq, verification('卫生检测报告'));
       const state = await mismatch.query(caseStateQuery);
       expect(state.route).toBe('standard');
       expect(state.routeReason).toBe('standard route: e-licence verification failed (no e-licence for 卫生检测报告)');
+
+      // An item that names no verifiable material verifies nothing: an empty list never passes.
+      const bare = uniqueId('VERIFY');
+      await db().insert(approvalItems).values({ code: bare, name: '无核验清单事项', type: '行政许可', departmentCode: DEMO.approvalDepartment, regionCode: DEMO.region, statutoryDays: 10, commitmentAllowed: true, commitmentScenarios: ['verification'] });
+      const { handle: empty } = await startCaseAwaitingDecision(env, tq, { ...verification('卫生检测报告'), itemCode: bare });
+      expect((await empty.query(caseStateQuery)).routeReason).toBe('standard route: the item names no material verifiable against e-licences (材料核验)');
     });
   });
 });

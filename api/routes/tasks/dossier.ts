@@ -25,6 +25,14 @@ export const dossierView = z
       .object({ scenario: commitmentScenario, text: z.string().nullable().describe('告知承诺内容: what the applicant committed to') })
       .nullable()
       .describe('null unless the case was decided on the commitment route (告知承诺)'),
+    verification: z
+      .object({
+        checkedAt: z.string(),
+        source: z.literal('e-licence').describe('电子证照: the e-licence service the materials were checked against'),
+        results: z.array(z.object({ material: z.string(), ok: z.boolean(), licenceNo: z.string().nullable(), reason: z.string().nullable() })),
+      })
+      .nullable()
+      .describe('材料核验: each material checked against e-licences instead of handed in, with the licence that covers it; null when none was checked'),
     applicant: z.object({ creditCode: z.string(), name: z.string() }),
     item: z.object({ code: z.string(), name: z.string().nullable(), subItem: z.string().nullable() }),
   })
@@ -39,6 +47,9 @@ export function dossierOfRow(d: DossierRow | undefined): z.infer<typeof dossierV
     decision: { outcome: d.decision, opinion: d.opinion, decidedAt: iso(d.decidedAt), decidedBy: d.decidedBy },
     // The text is kept even when a requested commitment was routed to the standard route; it binds only on the commitment route.
     commitment: d.commitmentScenario ? { scenario: d.commitmentScenario as CommitmentScenario, text: d.commitmentText } : null,
+    verification: d.verified
+      ? { checkedAt: d.verified.at, source: 'e-licence', results: d.verified.results.map((r) => ({ material: r.material, ok: r.ok, licenceNo: r.licenceNo ?? null, reason: r.reason ?? null })) }
+      : null,
     applicant: { creditCode: d.applicantCreditCode, name: d.applicantName },
     item: { code: d.itemCode, name: d.itemName, subItem: d.itemSubItem },
   };
