@@ -60,6 +60,7 @@ describe('the dossier on the task', () => {
       materials: [{ name: '许可申请书', document: null }, { name: '营业执照复印件', document: null }],
       decision: { outcome: 'approve', opinion: '材料齐全，准予许可', decidedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), decidedBy: { sub: approver.sub, role: 'approval', department: DEMO.approvalDepartment } },
       commitment: { scenario: 'post-verification', text },
+      verification: null, // 材料核验 is not this case's scenario
       applicant: { creditCode: applicant.creditCode, name: applicant.name },
       item: { code: 'SP-BUILD-01', name: '建筑工程施工许可', subItem: '建筑工程施工许可证核发' },
     });

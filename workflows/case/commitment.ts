@@ -1,7 +1,7 @@
 // 材料延期 (告知承诺 with deferred materials): the materials within the commitment period, the
 // applicant reminded the working day before; overdue, the approval department revokes or
 // extends. A kept commitment and a broken one both go to the credit platform.
-import { setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import { run } from '../acts.js';
 import { FailureType, materialsUpdate } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
@@ -17,13 +17,16 @@ export function handleMaterials(c: CaseRun): void {
       const at = new Date().toISOString();
       c.materialsReceived = { materials, at };
       c.licenceStatus = 'issued';
+      // Accepted while the period is being opened (the read model says so a moment before the
+      // workflow does): recorded once it is open, so its record follows the period's.
+      await condition(() => c.stage !== 'awaiting-decision');
       await run('recordMaterials', 'deferred materials received', { applicationNo: c.applicationNo, materials, actor, at, onTime: true });
       return c.state();
     },
     {
       validator: ({ actor, materials }) => {
         c.ownDepartment(actor.department);
-        if (c.stage !== 'awaiting-materials' || c.materialsReceived) refuse(FailureType.InvalidState, `case ${c.applicationNo} is ${c.stage}: deferred materials are received while the commitment is open`);
+        if ((c.stage !== 'awaiting-materials' && !c.commitmentOpening) || c.materialsReceived) refuse(FailureType.InvalidState, `case ${c.applicationNo} is ${c.stage}: deferred materials are received while the commitment is open`);
         if (materials.length === 0) refuse(FailureType.Invalid, 'no materials given');
       },
     },
@@ -34,7 +37,9 @@ export function handleMaterials(c: CaseRun): void {
 export async function commitmentPhase(c: CaseRun): Promise<boolean> {
   const { applicationNo, input } = c;
   const { creditCode } = input.applicant;
+  c.commitmentOpening = true;
   let opened = await run('openCommitment', 'open the commitment period', { applicationNo, itemCode: input.itemCode, from: c.decidedAt });
+  c.commitmentOpening = false;
   for (let round = 1; ; round++) {
     c.moveTo('awaiting-materials', `deferred materials due ${formatShanghai(opened.dueAt)}`, opened.dueAt);
     const { expired, deadline } = await waitOutWindow(c.imports, {

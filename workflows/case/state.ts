@@ -38,6 +38,8 @@ export class CaseRun {
   dossierId: number | null = null;
   licenceStatus: LicenceStatus = 'none';
   materialsReceived?: { materials: Material[]; at: string };
+  /** The commitment period is being opened: the read model may already say awaiting-materials. */
+  commitmentOpening = false;
   pendingRevocation?: { allowExtend: boolean };
   revocationDecision?: RevocationArgs;
   linkagesChanged = false;
