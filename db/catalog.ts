@@ -2,7 +2,7 @@
 // approval item or its linkages makes a new version of the item with a routing snapshot.
 import { eq, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { approvalItems, approvalItemVersions, catalogChanges, linkages, supervisionItems, type ItemSnapshot } from './schema/index.js';
+import { approvalItems, approvalItemVersions, catalogChanges, linkages, supervisionItemVersions, supervisionItems, type ItemSnapshot } from './schema/index.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type Writer = Db | Tx;
@@ -73,10 +73,20 @@ export async function upsertApprovalItem(tx: Tx, input: ApprovalItemInput, actor
   return { created: !before, version };
 }
 
-export async function upsertSupervisionItem(tx: Tx, input: SupervisionItemInput, actor: ChangeActor): Promise<{ created: boolean }> {
+/** Creates or updates a supervision item; either way a new version (tasks pushed before keep theirs). */
+export async function upsertSupervisionItem(tx: Tx, input: SupervisionItemInput, actor: ChangeActor): Promise<{ created: boolean; version: number }> {
   const [before] = await tx.select().from(supervisionItems).where(eq(supervisionItems.code, input.code));
-  if (before) await tx.update(supervisionItems).set({ ...input, updatedAt: new Date() }).where(eq(supervisionItems.code, input.code));
-  else await tx.insert(supervisionItems).values(input);
-  await recordChange(tx, { entity: 'supervision-item', key: input.code, action: before ? 'update' : 'create', actor, before: before ?? null, after: input });
-  return { created: !before };
+  const version = before ? before.version + 1 : 1;
+  const [row] = before
+    ? await tx.update(supervisionItems).set({ ...input, version, updatedAt: new Date() }).where(eq(supervisionItems.code, input.code)).returning()
+    : await tx.insert(supervisionItems).values({ ...input, version }).returning();
+  await supervisionItemVersion(tx, row!, actor.sub);
+  await recordChange(tx, { entity: 'supervision-item', key: input.code, action: before ? 'update' : 'create', actor, before: before ?? null, after: { ...input, version } });
+  return { created: !before, version };
+}
+
+/** A supervision item's version row, as the item is now (once per version). */
+export async function supervisionItemVersion(tx: Writer, item: typeof supervisionItems.$inferSelect, by: string): Promise<void> {
+  const { updatedAt: _u, ...snapshot } = item;
+  await tx.insert(supervisionItemVersions).values({ itemCode: item.code, version: item.version, snapshot, createdBy: by }).onConflictDoNothing();
 }

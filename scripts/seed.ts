@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../db/client.js';
 import * as schema from '../db/schema/index.js';
 import { importCalendar } from '../db/calendar.js';
-import { newItemVersion } from '../db/catalog.js';
+import { newItemVersion, supervisionItemVersion } from '../db/catalog.js';
 import { projectRoot } from '../runtime/config.js';
 import type { ImportedDay } from '../workflows/domain/calendar-import.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
@@ -59,6 +59,7 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
       for (const item of await tx.select({ code: schema.approvalItems.code }).from(schema.approvalItems)) {
         if (!versioned.has(item.code)) await newItemVersion(tx, item.code, 'seeded', { sub: 'seed', role: 'system' });
       }
+      for (const item of await tx.select().from(schema.supervisionItems)) await supervisionItemVersion(tx, item, 'seed');
     });
     // The official schedules shipped with the code; a year an administrator has imported is left alone.
     const loaded = new Set((await db.select({ year: schema.calendarYears.year }).from(schema.calendarYears)).map((y) => y.year));

@@ -2,7 +2,7 @@
 // at the deadline it is marked overdue and escalated (督办), and urged (催办) the next working
 // day if still unclaimed.
 import { eq, sql } from 'drizzle-orm';
-import { tasks } from '../../db/schema/index.js';
+import { supervisionItems, tasks } from '../../db/schema/index.js';
 import { urgeAfter } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor, SupervisionTaskInput } from '../../workflows/contracts.js';
@@ -33,6 +33,7 @@ export async function openTask({ db }: Ctx, input: SupervisionTaskInput) {
         divisionCode: input.divisionCode,
         regionCode: input.regionCode,
         supervisionItemCode: input.supervisionItemCode ?? null,
+        supervisionItemVersion: input.supervisionItemCode ? sql`(select ${supervisionItems.version} from ${supervisionItems} where ${supervisionItems.code} = ${input.supervisionItemCode})` : null,
         applicantCreditCode: input.creditCode,
         status: 'awaiting-claim',
         policy,

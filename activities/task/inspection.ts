@@ -1,7 +1,7 @@
 // 监管检查: the division finished its inspection, which opens the feedback window (反馈) under
 // the task's policy from that moment.
-import { and, eq } from 'drizzle-orm';
-import { supervisionItems, tasks } from '../../db/schema/index.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { supervisionItemVersions, supervisionItems, tasks } from '../../db/schema/index.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
 import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
@@ -64,9 +64,11 @@ const inspectionDue = (calendar: WorkingCalendar, p: PolicySnapshot, from: Date)
  */
 export async function openInspectionWindow({ db, clock, calendar }: Ctx, input: { taskId: string; applicationNo: string; claimedAt: string }): Promise<{ dueAt: string; remindAt: string | null; period: string } | null> {
   const [row] = await db
-    .select({ policy: tasks.policy, regionCode: tasks.regionCode, itemDays: supervisionItems.inspectionDays })
+    .select({ policy: tasks.policy, regionCode: tasks.regionCode, itemDays: sql<number | null>`case when ${supervisionItemVersions.itemCode} is not null then (${supervisionItemVersions.snapshot}->>'inspectionDays')::int else ${supervisionItems.inspectionDays} end` })
     .from(tasks)
     .leftJoin(supervisionItems, eq(supervisionItems.code, tasks.supervisionItemCode))
+    // The version the task was pushed under: a later change of the item does not alter it.
+    .leftJoin(supervisionItemVersions, and(eq(supervisionItemVersions.itemCode, tasks.supervisionItemCode), eq(supervisionItemVersions.version, tasks.supervisionItemVersion)))
     .where(eq(tasks.taskId, input.taskId));
   if (!row?.policy) return null;
   const amount = row.itemDays ?? row.policy.inspectionWindow ?? null;

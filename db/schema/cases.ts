@@ -143,6 +143,8 @@ export const tasks = pgTable(
     /** The case's region: its working-day calendar (a region's own days) times the task's windows. */
     regionCode: text('region_code').notNull(),
     supervisionItemCode: text('supervision_item_code'),
+    /** The supervision item's version at the push: its terms (the inspection period) are that version's. */
+    supervisionItemVersion: integer('supervision_item_version'),
     applicantCreditCode: text('applicant_credit_code').notNull(),
     status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed
     /** The deadline policy as it was when the task was pushed (see db/policies.ts). */

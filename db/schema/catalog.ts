@@ -34,8 +34,23 @@ export const supervisionItems = pgTable('supervision_items', {
   legalBasis: text('legal_basis'),
   /** Its own inspection period after the claim (working days), over the policy's `inspectionWindow`. */
   inspectionDays: integer('inspection_days'),
+  /** Versioned like approval items: a task keeps the version it was pushed under. */
+  version: integer('version').notNull().default(1),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Every version of a supervision item as it was (its terms: division, method, inspection period). */
+export const supervisionItemVersions = pgTable(
+  'supervision_item_versions',
+  {
+    itemCode: text('item_code').notNull().references(() => supervisionItems.code),
+    version: integer('version').notNull(),
+    snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.itemCode, t.version] })],
+);
 
 export const linkageStatus = pgEnum('linkage_status', ['proposed', 'confirmed', 'disputed', 'rejected']);
 

@@ -200,7 +200,7 @@ describe('catalog import', () => {
     ];
     const r = await importJson('supervision', 'market', rows);
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json()).toEqual({ imported: 2, created: 2, updated: 0, items: [{ code: `${prefix}-1`, created: true }, { code: `${prefix}-2`, created: true }] });
+    expect(r.json()).toEqual({ imported: 2, created: 2, updated: 0, items: [{ code: `${prefix}-1`, created: true, version: 1 }, { code: `${prefix}-2`, created: true, version: 1 }] });
     const bad = await importJson('supervision', 'market', [{ ...rows[1], divisionCode: DEMO.healthDivision }]);
     expect(bad.statusCode).toBe(422);
     expect(fields(bad.json())).toEqual({ 'items[0].divisionCode': `division ${DEMO.healthDivision} belongs to department ${DEMO.health}, not to ${DEMO.market}` });

@@ -251,8 +251,26 @@ describe('the training policy', () => {
     const listed = (await call('GET', '/v1/approval-items?departmentCode=LYG-SPJ', 'approver')).json().items.find((i: { code: string }) => i.code === base.code);
     expect(listed.verifiableMaterials).toEqual(['卫生检测报告']);
     const si = { code: uniqueId('JG'), name: '检查事项', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, inspectionDays: 15 };
-    expect((await call('POST', '/v1/supervision-items', 'market', si)).statusCode).toBe(201);
-    expect((await call('GET', `/v1/supervision-items?departmentCode=${DEMO.market}`, 'market')).json().items.find((i: { code: string }) => i.code === si.code).inspectionDays).toBe(15);
+    expect((await call('POST', '/v1/supervision-items', 'market', si)).json()).toEqual({ code: si.code, version: 1 });
+    expect((await call('GET', `/v1/supervision-items?departmentCode=${DEMO.market}`, 'market')).json().items.find((i: { code: string }) => i.code === si.code)).toMatchObject({ inspectionDays: 15, version: 1 });
+
+    // Versioned like approval items: a task pushed under version 1 keeps its inspection period.
+    const item = await newItem();
+    const id = (await call('POST', '/v1/linkages', 'approver', { approvalItemCode: item, supervisionDepartmentCode: DEMO.market })).json().id;
+    await call('POST', `/v1/linkages/${id}/confirm`, 'market', { supervisionItemCode: si.code, divisionCode: DEMO.marketFoodDivision });
+    const no = await submitAndApprove(item);
+    expect((await approve(no)).statusCode).toBe(200);
+    const taskId = `task-${no}.${DEMO.market}`;
+    await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0] ?? null);
+    expect((await call('POST', '/v1/supervision-items', 'market', { ...si, inspectionDays: 2 })).json()).toEqual({ code: si.code, version: 2 });
+    expect((await call('POST', `/v1/tasks/${taskId}/claim`, 'food')).statusCode).toBe(200);
+    const [task] = await waitFor(async () => {
+      const rows = await database().db.select().from(tasks).where(eq(tasks.taskId, taskId));
+      return rows[0]?.inspectionDueAt ? rows : null;
+    });
+    expect(task!.supervisionItemVersion).toBe(1);
+    expect(task!.policy!.inspectionWindow).toBe(15);
+    expect(task!.inspectionDueAt!.getTime() - task!.claimedAt!.getTime()).toBeGreaterThan(14 * 86_400_000);
   });
 
   it('rehearsal and live work never meet: no rehearsal item of a live department, no linkage across (培训演练 apart)', async () => {

@@ -24,7 +24,7 @@ export function writeApprovalItem(tx: Tx, i: z.output<typeof approvalItemSchema>
   return upsertApprovalItem(tx, { ...i, subItem: i.subItem ?? null, commitmentPeriodDays: i.commitmentPeriodDays ?? null, deadlinePolicy: i.deadlinePolicy ?? null }, actor);
 }
 
-export function writeSupervisionItem(tx: Tx, i: z.output<typeof supervisionItemSchema>, actor: ChangeActor): Promise<{ created: boolean }> {
+export function writeSupervisionItem(tx: Tx, i: z.output<typeof supervisionItemSchema>, actor: ChangeActor): Promise<{ created: boolean; version: number }> {
   return upsertSupervisionItem(tx, { ...i, subItem: i.subItem ?? null, divisionCode: i.divisionCode ?? null, inspectionMethod: i.inspectionMethod ?? null, legalBasis: i.legalBasis ?? null, inspectionDays: i.inspectionDays ?? null }, actor);
 }
 

@@ -45,7 +45,7 @@ const importResult = z.object({
   imported: z.number().int(),
   created: z.number().int(),
   updated: z.number().int(),
-  items: z.array(z.object({ code: z.string(), created: z.boolean(), version: z.number().int().optional().describe('approval items: the version this import made') })),
+  items: z.array(z.object({ code: z.string(), created: z.boolean(), version: z.number().int().optional().describe('the version this import made') })),
 });
 
 /** A CSV body decoded: UTF-8 (a BOM is dropped by the parser), or GB18030 when the charset says so. */

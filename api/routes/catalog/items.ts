@@ -14,9 +14,9 @@ import { departmentOf, errors, mayWrite } from './scope.js';
 
 type ItemView = z.infer<typeof itemView>;
 const itemView = approvalItemFields.extend({ version: z.number().int(), subItem: z.string().nullable(), commitmentPeriodDays: z.number().int().nullable(), deadlinePolicy: z.string().nullable() });
-const supervisionView = supervisionItemSchema.extend({ subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable(), inspectionDays: z.number().int().nullable() });
+const supervisionView = supervisionItemSchema.extend({ version: z.number().int(), subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable(), inspectionDays: z.number().int().nullable() });
 const written = z.object({ code: z.string(), version: z.number().int() });
-const writtenSupervision = z.object({ code: z.string() });
+const writtenSupervision = z.object({ code: z.string(), version: z.number().int() });
 
 const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
   const approvalQuery = z.object({ departmentCode: code.optional(), regionCode: code.optional() }).strict();
@@ -57,7 +57,7 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
     if (owner && owner !== dept.code) mayWrite(req.principal, await departmentOf(app, owner));
     if (b.divisionCode && (await divisionByCode(app.db, b.divisionCode))?.departmentCode !== dept.code) throw unprocessable(`division ${b.divisionCode} is not a division of ${dept.code}`);
     const r = await app.db.transaction((tx) => writeSupervisionItem(tx, b, changeActorOf(req.principal)));
-    return reply.code(r.created ? 201 : 200).send({ code: b.code });
+    return reply.code(r.created ? 201 : 200).send({ code: b.code, version: r.version });
   });
 };
 
