@@ -71,6 +71,8 @@ describe('a case on the standard route, over HTTP', () => {
       return r.json().total === 1 && r.json().items.length === 1 ? (r.json() as { items: Array<Record<string, unknown>> }) : null;
     });
     expect(inbox.items[0]).toMatchObject({ taskId, status: 'awaiting-claim', divisionCode: DEMO.marketFoodDivision, claimOverdue: false });
+    // Every wait's ladder, from the policy the task was pushed under (DOMAIN.md §4).
+    expect(inbox.items[0]!.ladder).toEqual({ policy: 'standard', unit: 'working-day', claimWindow: 3, inspectionWindow: 10, feedbackWindow: 5, remindBefore: { claim: 1, feedback: 1 }, escalateTo: ['department-head', 'coordinating-office'] });
     await waitFor(async () => ((await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`)))[0]?.status === 'sent' ? true : null));
 
     // Another division of the same department may neither see nor claim it.

@@ -14,7 +14,20 @@ const nextDeadline = z
     overdue: z.boolean().describe('the deadline has passed, by the clock (whether or not the workflow has marked it yet)'),
   })
   .nullable()
-  .describe('the deadline the task waits under now: claim (awaiting-claim), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when claimed (no inspection deadline exists) or closed');
+  .describe('the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed');
+
+/** The ladder every wait of the task climbs, from the policy it was pushed under (DOMAIN.md §4). */
+const ladder = z
+  .object({
+    policy: z.string(),
+    unit: z.enum(['working-day', 'minute']),
+    claimWindow: z.number().int(),
+    inspectionWindow: z.number().int().nullable(),
+    feedbackWindow: z.number().int(),
+    remindBefore: z.object({ claim: z.number().int(), feedback: z.number().int() }),
+    escalateTo: z.array(z.enum(['department-head', 'coordinating-office'])).describe('a missed claim, inspection, feedback or re-inspection climbs to these, in order'),
+  })
+  .nullable();
 
 export const taskView = z.object({
   taskId: z.string(),
@@ -22,6 +35,8 @@ export const taskView = z.object({
   departmentCode: z.string(),
   divisionCode: z.string(),
   supervisionItemCode: z.string().nullable(),
+  supervisionItemVersion: z.number().int().nullable().describe('the supervision item version the task was pushed under'),
+  ladder,
   applicantCreditCode: z.string(),
   applicantName: z.string(),
   itemCode: z.string(),
@@ -35,6 +50,7 @@ export const taskView = z.object({
   claimedBy: z.string().nullable(),
   claimOverdue: z.boolean().describe('the claim deadline was missed: marked by the workflow, or by the clock (unclaimed after it, or claimed after it)'),
   urgeAt: z.string().nullable().describe('set when the claim deadline passed unclaimed: when the urging notice (催办) goes out unless the task is claimed first'),
+  inspectionDueAt: z.string().nullable(),
   inspectionFinishedAt: z.string().nullable(),
   feedbackDueAt: z.string().nullable(),
   feedbackAt: z.string().nullable(),
@@ -48,7 +64,10 @@ export const taskView = z.object({
 });
 
 export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
-  ...pick(taskView, { ...t, nextDeadline: null }),
+  ...pick(taskView, { ...t, nextDeadline: null, ladder: null }),
+  ladder: t.policy
+    ? { policy: t.policy.code, unit: t.policy.unit, claimWindow: t.policy.claimWindow, inspectionWindow: t.policy.inspectionWindow ?? null, feedbackWindow: t.policy.feedbackWindow, remindBefore: { claim: t.policy.claimRemindBefore, feedback: t.policy.feedbackRemindBefore }, escalateTo: t.policy.claimEscalateTo }
+    : null,
   status: t.status as TaskStatus,
   result: t.result as FeedbackResult | null,
   outcome: t.outcome as TaskOutcome | null,
@@ -57,6 +76,7 @@ export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
   claimDueAt: t.claimDueAt.toISOString(),
   claimedAt: iso(t.claimedAt),
   urgeAt: iso(t.urgeAt),
+  inspectionDueAt: iso(t.inspectionDueAt),
   inspectionFinishedAt: iso(t.inspectionFinishedAt),
   feedbackDueAt: iso(t.feedbackDueAt),
   feedbackAt: iso(t.feedbackAt),
