@@ -28,7 +28,7 @@ import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
 import { caseStateQuery, decideUpdate, taskId as taskIdOf, type ApprovalCaseInput } from '../workflows/contracts.js';
 import type { approvalCase } from '../workflows/approvalCase.js';
 import { eq, like } from 'drizzle-orm';
-import { cases, notifications, tasks } from '../db/schema/index.js';
+import { auditEvents, cases, notifications, tasks } from '../db/schema/index.js';
 
 export { DEMO };
 
@@ -306,6 +306,20 @@ export async function approveNewCase(env: TestWorkflowEnvironment, taskQueue: st
   const id = taskIdOf(input.applicationNo, DEMO.market);
   await waitFor(async () => (await database().db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1 && (await notificationsFor(id)) === 1);
   return { input, caseHandle, task: env.client.workflow.getHandle(id), taskId: id };
+}
+
+/**
+ * A claimed task opens its inspection window (an activity): a test lets it finish, and the task
+ * take its answer (a workflow task completed after it), before its worker stops — or the
+ * time-skipping server waits for that work on a queue nobody polls and stops skipping.
+ */
+export async function inspectionOpened(task: WorkflowHandle, taskId: string): Promise<void> {
+  await waitFor(async () => (await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${taskId}:inspection-due`))).length === 1);
+  await waitFor(async () => {
+    const events = (await task.fetchHistory()).events ?? [];
+    const answered = events.map((e) => Boolean(e.activityTaskCompletedEventAttributes)).lastIndexOf(true);
+    return answered >= 0 && events.slice(answered).some((e) => e.workflowTaskCompletedEventAttributes);
+  });
 }
 
 /** A case row of item SP-FOOD-01 in the read model, for activity tests that start past registration. */

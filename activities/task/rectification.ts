@@ -52,6 +52,12 @@ export async function recordReinspection({ db, clock }: Ctx, input: { taskId: st
   });
 }
 
+/** The task's latest step of a kind on the trail: when, and its round (and detail). */
+async function latestStep({ db }: Ctx, taskId: string, kind: string) {
+  const [step] = await db.select({ at: auditEvents.at, detail: auditEvents.detail }).from(auditEvents).where(and(eq(auditEvents.taskId, taskId), eq(auditEvents.kind, kind))).orderBy(desc(auditEvents.id)).limit(1);
+  return step && { at: step.at, detail: (step.detail ?? {}) as { round?: number; ordered?: boolean } };
+}
+
 /**
  * The rectification period after a calendar import: from its order again, under the policy the
  * task keeps; a deadline the division set itself is a fixed date, and stays.
@@ -59,15 +65,9 @@ export async function recordReinspection({ db, clock }: Ctx, input: { taskId: st
 export const rectificationDeadline: TaskWindow = {
   status: 'rectifying',
   label: 'rectification deadline',
-  async opened({ db }, task) {
-    const [order] = await db
-      .select({ at: auditEvents.at, detail: auditEvents.detail })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.taskId, task.taskId), eq(auditEvents.kind, 'rectification-ordered')))
-      .orderBy(desc(auditEvents.id))
-      .limit(1);
-    const d = order?.detail as { round?: number; ordered?: boolean } | undefined;
-    return order && !d?.ordered ? { at: order.at, round: d?.round ?? task.rectificationRound } : null;
+  async opened(ctx, task) {
+    const order = await latestStep(ctx, task.taskId, 'rectification-ordered');
+    return order && !order.detail.ordered ? { at: order.at, round: order.detail.round ?? task.rectificationRound } : null;
   },
   due: rectificationDue,
   stored: (t) => ({ dueAt: t.rectificationDueAt }),
@@ -78,14 +78,9 @@ export const rectificationDeadline: TaskWindow = {
 export const reinspectionDeadline: TaskWindow = {
   status: 'awaiting-reinspection',
   label: 're-inspection deadline',
-  async opened({ db }, task) {
-    const [opened] = await db
-      .select({ at: auditEvents.at, detail: auditEvents.detail })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.taskId, task.taskId), eq(auditEvents.kind, 'reinspection-due')))
-      .orderBy(desc(auditEvents.id))
-      .limit(1);
-    return opened ? { at: opened.at, round: (opened.detail as { round?: number } | null)?.round ?? task.rectificationRound } : null;
+  async opened(ctx, task) {
+    const due = await latestStep(ctx, task.taskId, 'reinspection-due');
+    return due ? { at: due.at, round: due.detail.round ?? task.rectificationRound } : null;
   },
   due: feedbackDue,
   stored: (t) => ({ dueAt: t.reinspectionDueAt }),

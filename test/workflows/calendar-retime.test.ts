@@ -15,7 +15,7 @@ import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, fe
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, inspectionOpened, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -92,8 +92,7 @@ describe('calendar import re-times running deadlines', () => {
         await waitFor(async () => (await sent()).includes(`${id}:claim-urging`));
         expect(await sent()).toHaveLength(escalations + 1);
         await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
-        // Claimed, it opens its inspection window: let that activity finish while the worker runs.
-        await waitFor(async () => (await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:inspection-due`))).length === 1);
+        await inspectionOpened(task, id);
         await keepHistory('supervisionTask/urging-retimed', task);
       });
     });
@@ -104,16 +103,7 @@ describe('calendar import re-times running deadlines', () => {
     const taskQueue = uniqueId('tq');
     const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
     await worker.runUntil(async () => {
-      const input = caseInput({ itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
-      const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
-      const id = taskIdOf(input.applicationNo, DEMO.housing);
-      await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
-      const task = env.client.workflow.getHandle(id);
-      const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
-      await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
-      await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+      const { handle, task, id, housing } = await inspectedCommitmentTask(taskQueue);
       // No deadline of the division's own: the policy's one calendar month.
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符' }] });
       const [ordered] = await db.select().from(auditEvents).where(and(eq(auditEvents.taskId, id), eq(auditEvents.kind, 'rectification-ordered')));
@@ -146,16 +136,7 @@ describe('calendar import re-times running deadlines', () => {
     const taskQueue = uniqueId('tq');
     const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
     await worker.runUntil(async () => {
-      const input = caseInput({ itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
-      const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
-      await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
-      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
-      const id = taskIdOf(input.applicationNo, DEMO.housing);
-      await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
-      const task = env.client.workflow.getHandle(id);
-      const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
-      await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
-      await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+      const { handle, task, id, housing } = await inspectedCommitmentTask(taskQueue);
       const rectifyBy = new Date((await env.currentTimeMs()) + 2 * 86_400_000).toISOString();
       await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符', rectificationDeadline: rectifyBy }] });
       await env.sleep(Date.parse(rectifyBy) - (await env.currentTimeMs()) + 60_000);
@@ -315,6 +296,22 @@ describe('calendar import re-times running deadlines', () => {
     });
   });
 });
+
+/** A 事后核查 case of SP-BUILD-01, approved; its housing task claimed and inspected, awaiting the feedback. */
+async function inspectedCommitmentTask(taskQueue: string) {
+  const { db } = database();
+  const input = caseInput({ itemCode: 'SP-BUILD-01', route: 'commitment', commitment: { scenario: 'post-verification', text: '承诺具备施工条件' } });
+  const handle = await env.client.workflow.start<typeof approvalCase>('approvalCase', { workflowId: `case-${input.applicationNo}`, taskQueue, args: [input] });
+  await waitFor(async () => (await handle.query(caseStateQuery)).stage === 'awaiting-decision');
+  await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', opinion: '当场发证', actor: approver }] });
+  const id = taskIdOf(input.applicationNo, DEMO.housing);
+  await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, id))).length === 1);
+  const task = env.client.workflow.getHandle(id);
+  const housing = { sub: 'supervision:housing', role: 'supervision' as const, department: DEMO.housing, division: DEMO.housingDivision };
+  await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] });
+  await task.executeUpdate(inspectionUpdate, { args: [{ actor: housing, finishedAt: new Date(await env.currentTimeMs()).toISOString(), findings: '承诺不实' }] });
+  return { handle, task, id, housing };
+}
 
 const deferred: Partial<ApprovalCaseInput> = { itemCode: 'SP-MEDDEV-01', route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } };
 

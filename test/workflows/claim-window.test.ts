@@ -9,7 +9,7 @@ import { auditEvents, notifications, smsGatewayMessages, tasks } from '../../db/
 import { createActivities, type Activities } from '../../activities/index.js';
 import { WorkingCalendar, dayOf, shanghaiTimeOn } from '../../workflows/domain/working-days.js';
 import { loadCalendarData } from '../../db/calendar.js';
-import { DEMO, activityKinds, approveNewCase, approver, startCaseAwaitingDecision, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
+import { DEMO, inspectionOpened, activityKinds, approveNewCase, approver, startCaseAwaitingDecision, notificationsFor as notifications_for, waitFor, useTimeSkippingEnv, keepHistory, createTestWorker, database, foodDivision, stageUpserts, testDeps, uniqueId } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -30,11 +30,6 @@ async function workerWith(taskQueue: string, replace: (real: Activities) => Part
   const real = createActivities(deps);
   return createTestWorker(env.nativeConnection, taskQueue, deps, { activities: { ...real, ...replace(real) } });
 }
-/**
- * A claimed task opens its inspection window (an activity): a test lets it finish before its
- * worker stops, or the time-skipping server waits for that activity and stops skipping.
- */
-const inspectionOpened = (taskId: string) => waitFor(async () => (await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${taskId}:inspection-due`))).length === 1);
 const approvedCase = async (taskQueue: string) => {
   const r = await approveNewCase(env, taskQueue);
   running.push(r.caseHandle, r.task);
@@ -143,7 +138,7 @@ describe('claim window', () => {
       const steps = await database().db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:claimed`));
       expect(steps).toHaveLength(1);
       expect((await activityKinds(task)).local).toEqual(['recordClaim']);
-      await inspectionOpened(id);
+      await inspectionOpened(task, id);
     });
   });
 
@@ -199,7 +194,7 @@ describe('claim window', () => {
       // A late claim is still accepted, and recorded as late.
       const claimed = await task.executeUpdate(claimUpdate, { args: [{ actor: foodDivision }] });
       expect(claimed.status).toBe('claimed');
-      await inspectionOpened(id);
+      await inspectionOpened(task, id);
       await keepHistory('supervisionTask/overdue-urged-late-claim', task);
     });
   });
@@ -218,7 +213,7 @@ describe('claim window', () => {
       const keys = (await database().db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${id}:%`))).map((n) => n.k);
       expect(keys).toContain(`${id}:claim-escalation`);
       expect(keys).not.toContain(`${id}:claim-urging`);
-      await inspectionOpened(id);
+      await inspectionOpened(task, id);
     });
   });
 
