@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { TLSConfig } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/domain/search-attributes.js';
 import { ACTIVITY_START_TO_CLOSE_MS, ACTIVITY_WRITE_MARGIN_MS, adapterBudgetMs } from '../workflows/domain/limits.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,23 +17,16 @@ const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 10s
 
 const searchAttributeType = z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']);
 
+/**
+ * temporal.yaml: what is this application's own (task queue, worker tuning, search attributes,
+ * the UI's address and the local dev server). Where the server is and how to reach it
+ * (address, namespace, TLS, API key) is not here: it comes from Temporal's own configuration
+ * (temporalConnection below).
+ */
 export const temporalFileSchema = z
   .object({
-    address: z.string().regex(/^[^\s:]+:\d+$/, 'host:port'),
-    namespace: z.string().min(1),
     taskQueue: z.string().min(1),
     uiUrl: z.string().url(),
-    apiKey: z.string().min(1).optional(),
-    tls: z
-      .object({
-        enabled: z.boolean().default(false),
-        clientCertPath: z.string().optional(),
-        clientKeyPath: z.string().optional(),
-        serverRootCaPath: z.string().optional(),
-        serverName: z.string().optional(),
-      })
-      .strict()
-      .default({ enabled: false }),
     worker: z
       .object({
         maxCachedWorkflows: z.number().int().positive(),
@@ -52,7 +48,114 @@ export const temporalFileSchema = z
   })
   .strict();
 
-export type TemporalConfig = z.infer<typeof temporalFileSchema>;
+/** Where the local dev server listens, and so where a process looks when nothing says otherwise. */
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/**
+ * The connection, as @temporalio/envconfig resolves it from Temporal's standard sources: the
+ * TOML file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml), its profile
+ * (TEMPORAL_PROFILE, else `default`), then the TEMPORAL_* variables over it (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, …,
+ * TEMPORAL_GRPC_META_*). The same names Temporal's CLI and every SDK read, so one profile serves
+ * the CLI, the worker and the API alike.
+ */
+export interface TemporalConnection {
+  address: string;
+  namespace: string;
+  apiKey?: string;
+  /** Certificates already read from their files (or given inline as *_DATA). */
+  tls?: TLSConfig | boolean;
+  /** gRPC headers on every call (TEMPORAL_GRPC_META_<NAME>). */
+  metadata?: Record<string, string>;
+  /** The profile it came from, for messages. */
+  profile: string;
+}
+
+export type TemporalConfig = z.infer<typeof temporalFileSchema> &
+  TemporalConnection & {
+    /** TLS or an API key: a server of someone else's, not a local dev server. */
+    secured: boolean;
+  };
+
+/**
+ * TEMPORAL_TLS_* names that Temporal's configuration does not read: each stops the process
+ * naming the standard one (a variable that is silently ignored means no TLS at all). The first
+ * four are this project's own former names.
+ */
+const RENAMED_TEMPORAL_ENV: Record<string, string> = {
+  TEMPORAL_TLS_CERT: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  TEMPORAL_TLS_ENABLED: 'TEMPORAL_TLS',
+  TEMPORAL_TLS_CA_CERT_PATH: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  TEMPORAL_TLS_CERT_PATH: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_SERVER_NAME_OVERRIDE: 'TEMPORAL_TLS_SERVER_NAME',
+};
+const STANDARD_TLS_ENV = [
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+];
+
+/** Refuses every TEMPORAL_TLS_* variable that Temporal's configuration would ignore. */
+function checkTemporalTlsNames(environment: NodeJS.ProcessEnv): void {
+  const wrong = Object.keys(environment)
+    .filter((k) => k.startsWith('TEMPORAL_TLS') && !STANDARD_TLS_ENV.includes(k))
+    .map((k) =>
+      RENAMED_TEMPORAL_ENV[k]
+        ? `environment: ${k}: not a Temporal setting; use ${RENAMED_TEMPORAL_ENV[k]}`
+        : k === 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION'
+          ? `environment: ${k}: the TypeScript SDK does not support it (it would be ignored); set TEMPORAL_TLS_SERVER_NAME to the name in the server's certificate`
+          : `environment: ${k}: not a Temporal setting; the TLS settings are ${STANDARD_TLS_ENV.join(', ')}`,
+    );
+  if (wrong.length) throw new ConfigError(wrong.join('\n'));
+}
+
+/** envconfig reads the certificates as Uint8Arrays; the worker's native connection wants Buffers. */
+function asBuffers(tls: TLSConfig | boolean | undefined): TLSConfig | boolean | undefined {
+  if (!tls || typeof tls !== 'object') return tls;
+  const b = (u?: Uint8Array): Buffer | undefined => (u ? Buffer.from(u) : undefined);
+  return {
+    ...tls,
+    serverRootCACertificate: b(tls.serverRootCACertificate),
+    clientCertPair: tls.clientCertPair && { crt: Buffer.from(tls.clientCertPair.crt), key: Buffer.from(tls.clientCertPair.key) },
+  };
+}
+
+/** The connection from Temporal's standard sources (see TemporalConnection); bad files or values are a ConfigError. */
+export function temporalConnection(environment: NodeJS.ProcessEnv): TemporalConnection {
+  checkTemporalTlsNames(environment);
+  const env = Object.fromEntries(Object.entries(environment).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const profileName = env.TEMPORAL_PROFILE || 'default';
+  let connect: ReturnType<typeof toClientOptions>;
+  try {
+    const profile = loadClientConfigProfile({ overrideEnvVars: env, configFileStrict: true });
+    // Else the SDK drops the half pair without a word, and the server sees no client certificate.
+    if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) throw new Error('tls: the client certificate and its key go together (TEMPORAL_TLS_CLIENT_CERT_* and TEMPORAL_TLS_CLIENT_KEY_*)');
+    connect = toClientOptions(profile); // reads the certificate files
+  } catch (err) {
+    const file = env.TEMPORAL_CONFIG_FILE ?? 'the Temporal config file (~/.config/temporalio/temporal.toml, if any)';
+    throw new ConfigError(`Temporal connection (profile ${profileName}, ${file}): ${(err as Error).message}`);
+  }
+  const o = connect.connectionOptions;
+  const address = o.address || DEFAULT_TEMPORAL_ADDRESS;
+  if (!/^[^\s:]+:\d+$/.test(address)) throw new ConfigError(`Temporal connection (profile ${profileName}): address: host:port, not ${JSON.stringify(address)}`);
+  const tls = asBuffers(o.tls as TLSConfig | boolean | undefined);
+  return {
+    address,
+    namespace: connect.namespace || 'default',
+    ...(o.apiKey && { apiKey: o.apiKey }),
+    ...(tls !== undefined && { tls }),
+    ...(o.metadata && Object.keys(o.metadata).length > 0 && { metadata: o.metadata as Record<string, string> }),
+    profile: profileName,
+  };
+}
 
 const envSchema = z.object({
   // Production unless a local run says otherwise: a deploy that forgets it gets no dev key.
@@ -103,14 +206,10 @@ const envSchema = z.object({
   CODEC_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TIMEZONE: z.literal('Asia/Shanghai').default('Asia/Shanghai'),
   TEMPORAL_CONFIG: z.string().default(path.join(projectRoot, 'temporal.yaml')),
-  TEMPORAL_ADDRESS: z.string().optional(),
-  TEMPORAL_NAMESPACE: z.string().optional(),
+  // The connection (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
+  // TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE, TEMPORAL_GRPC_META_*) is Temporal's own
+  // configuration, read by temporalConnection().
   TEMPORAL_TASK_QUEUE: z.string().optional(),
-  TEMPORAL_API_KEY: z.string().optional(),
-  TEMPORAL_TLS_CERT: z.string().optional(),
-  TEMPORAL_TLS_KEY: z.string().optional(),
-  TEMPORAL_TLS_CA: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   /** How long the worker and the API wait at start for an unreachable Temporal server (ms). */
   TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   TEMPORAL_UI_URL: z.string().optional(),
@@ -165,25 +264,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       `environment: ADAPTER_TIMEOUT_MS × ADAPTER_ATTEMPTS (with backoff: ${budget} ms) must stay under ${ACTIVITY_START_TO_CLOSE_MS - ACTIVITY_WRITE_MARGIN_MS} ms, the activity attempt's ${ACTIVITY_START_TO_CLOSE_MS} ms less ${ACTIVITY_WRITE_MARGIN_MS} ms for its writes`,
     );
   }
-  const merged = structuredClone(raw ?? {}) as Record<string, unknown> & { tls?: Record<string, unknown>; devServer?: Record<string, unknown> };
+  const merged = structuredClone(raw ?? {}) as Record<string, unknown> & { devServer?: Record<string, unknown> };
   const set = (key: string, value: unknown) => {
     if (value !== undefined && value !== '') merged[key] = value;
   };
-  set('address', e.TEMPORAL_ADDRESS);
-  set('namespace', e.TEMPORAL_NAMESPACE);
   set('taskQueue', e.TEMPORAL_TASK_QUEUE);
-  set('apiKey', e.TEMPORAL_API_KEY);
   set('uiUrl', e.TEMPORAL_UI_URL);
-  if (e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME) {
-    merged.tls = {
-      ...(merged.tls ?? {}),
-      enabled: true,
-      ...(e.TEMPORAL_TLS_CERT && { clientCertPath: e.TEMPORAL_TLS_CERT }),
-      ...(e.TEMPORAL_TLS_KEY && { clientKeyPath: e.TEMPORAL_TLS_KEY }),
-      ...(e.TEMPORAL_TLS_CA && { serverRootCaPath: e.TEMPORAL_TLS_CA }),
-      ...(e.TEMPORAL_TLS_SERVER_NAME && { serverName: e.TEMPORAL_TLS_SERVER_NAME }),
-    };
-  }
   if (merged.devServer && typeof merged.devServer === 'object') {
     if (e.TEMPORAL_DEV_PORT) merged.devServer.port = e.TEMPORAL_DEV_PORT;
     if (e.TEMPORAL_DEV_UI_PORT) merged.devServer.uiPort = e.TEMPORAL_DEV_UI_PORT;
@@ -191,11 +277,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   }
   const temporal = temporalFileSchema.safeParse(merged);
   if (!temporal.success) throw new ConfigError(describeIssues(file, temporal.error));
-  const t = temporal.data;
-  if (t.tls.enabled && Boolean(t.tls.clientCertPath) !== Boolean(t.tls.clientKeyPath)) {
-    throw new ConfigError(`${file}: tls: clientCertPath and clientKeyPath go together`);
-  }
-  return { env: e, temporal: t };
+  // Registered from the file, written by the code's typed keys: the two must agree.
+  const declared = Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, k.type]));
+  const registered = Object.fromEntries(Object.entries(temporal.data.searchAttributes).map(([n, t]) => [n, t.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()]));
+  const drift = [...new Set([...Object.keys(declared), ...Object.keys(registered)])].filter((n) => declared[n] !== registered[n]);
+  if (drift.length) throw new ConfigError(`${file}: searchAttributes: ${drift.map((n) => `${n} is ${registered[n] ?? 'missing'} here, ${declared[n] ?? 'unknown'} in workflows/domain/search-attributes.ts`).join('; ')}`);
+  const connection = temporalConnection(environment);
+  return { env: e, temporal: { ...temporal.data, ...connection, secured: Boolean(connection.tls || connection.apiKey) } };
 }
 
 /** For process entries: load the config or print what is wrong and exit. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import type { AppConfig, TemporalConfig } from './config.js';
+import type { AppConfig, TemporalConnection } from './config.js';
 import { EncryptionCodec, payloadKeys } from './codec.js';
 
 /**
@@ -22,24 +22,14 @@ export function dataConverter(config: AppConfig): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(payloadKeys(config.env))], failureConverterPath };
 }
 
-/** Connection options for client and worker alike: address, TLS (mTLS) and API key. */
-export function connectionOptions(t: TemporalConfig): ConnectionOptions {
-  const options: ConnectionOptions = { address: t.address };
-  if (t.tls.enabled) {
-    options.tls = {
-      serverNameOverride: t.tls.serverName,
-      serverRootCACertificate: t.tls.serverRootCaPath ? readFileSync(t.tls.serverRootCaPath) : undefined,
-      clientCertPair:
-        t.tls.clientCertPath && t.tls.clientKeyPath
-          ? { crt: readFileSync(t.tls.clientCertPath), key: readFileSync(t.tls.clientKeyPath) }
-          : undefined,
-    };
-  }
-  if (t.apiKey) {
-    options.apiKey = t.apiKey;
-    options.tls ??= true; // Temporal Cloud API keys always travel over TLS
-  }
-  return options;
+/** Connection options for client and worker alike, from Temporal's own configuration (runtime/config.ts temporalConnection). */
+export function connectionOptions(t: TemporalConnection): ConnectionOptions {
+  return {
+    address: t.address,
+    ...(t.tls !== undefined && { tls: t.tls }),
+    ...(t.apiKey && { apiKey: t.apiKey }),
+    ...(t.metadata && { metadata: t.metadata }),
+  };
 }
 
 /**

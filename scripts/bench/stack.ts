@@ -18,6 +18,7 @@ import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { DEMO } from '../seed.js';
 import { startStack, type Stack } from '../stack/stack.js';
+import { SgApplicationNo, SgCreditCode, SgDepartment, SgDivision, SgItemCode, SgRegion, stageAttributes } from '../../workflows/domain/search-attributes.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const argValue = (argv: string[], name: string): number | undefined => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : undefined);
@@ -170,11 +171,11 @@ export async function startBenchTasks(database: Database, client: Client, b: Tas
       taskId: taskId(g), applicationNo: no, caseWorkflowId: `case-${no}`, dossierId: g, creditCode, applicantName: `企业${g}`, claimWindow,
       departmentCode: side.market, divisionCode: side.division, supervisionItemCode: side.item, itemCode: b.itemCode, itemName: b.itemName, regionCode: b.regionCode,
     };
-    const searchAttributes = {
-      SgApplicationNo: [no], SgCreditCode: [creditCode], SgItemCode: [b.itemCode], SgRegion: [b.regionCode], SgDepartment: [side.market],
-      SgDivision: [side.division], SgStage: ['awaiting-claim'], SgDueAt: [new Date(claimWindow.dueAt)],
-    };
-    await client.workflow.start('supervisionTask', { taskQueue: b.taskQueue, workflowId: input.taskId, args: [input], searchAttributes });
+    const typedSearchAttributes = [
+      { key: SgApplicationNo, value: no }, { key: SgCreditCode, value: creditCode }, { key: SgItemCode, value: b.itemCode }, { key: SgRegion, value: b.regionCode },
+      { key: SgDepartment, value: side.market }, { key: SgDivision, value: side.division }, ...stageAttributes('awaiting-claim', claimWindow.dueAt),
+    ];
+    await client.workflow.start('supervisionTask', { taskQueue: b.taskQueue, workflowId: input.taskId, args: [input], typedSearchAttributes });
   });
   return taskId;
 }

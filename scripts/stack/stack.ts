@@ -58,8 +58,12 @@ export class Interrupted extends Error {}
 export type { App };
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** A developer's shell may point at a real cluster; a dev server the stack started is plain. */
-const CLUSTER_ENV = ['TEMPORAL_API_KEY', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'];
+/**
+ * A developer's shell (or ~/.config/temporalio/temporal.toml) may point at a real cluster; a
+ * dev server the stack started is plain: its processes get a Temporal profile of their own
+ * (<dir>/temporal.toml) and none of these.
+ */
+const isClusterEnv = (k: string): boolean => k === 'TEMPORAL_API_KEY' || k === 'TEMPORAL_PROFILE' || k.startsWith('TEMPORAL_TLS') || k.startsWith('TEMPORAL_GRPC_META_');
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const stack = new Stack(options);
@@ -172,7 +176,12 @@ export class Stack {
     const [host, port] = [api.host ?? '127.0.0.1', api.port ?? (this.o.api ? await findFreePort() : 0)];
     this.apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env };
-    if (this.dev) for (const k of CLUSTER_ENV) delete env[k];
+    if (this.dev) {
+      for (const k of Object.keys(env)) if (isClusterEnv(k)) delete env[k];
+      const profile = path.join(this.dir, 'temporal.toml');
+      fs.writeFileSync(profile, `# The Temporal profile of this stack's own dev server (scripts/stack/stack.ts).\n[profile.default]\naddress = ${JSON.stringify(this.temporalAddress)}\nnamespace = ${JSON.stringify(this.temporalOptions.namespace ?? 'default')}\n`);
+      env.TEMPORAL_CONFIG_FILE = profile;
+    }
     Object.assign(env, {
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
@@ -261,7 +270,7 @@ export class Stack {
     this.save({ reused: { ...this.record.reused, temporal: address } });
     this.cli = existingTemporalCli(projectRoot) ?? undefined;
     const t = this.config.temporal;
-    if (!this.cli || t.tls.enabled || t.apiKey) return this.say('search attributes not checked (no CLI, or TLS / an API key): register them on the cluster yourself');
+    if (!this.cli || t.secured) return this.say('search attributes not checked (no CLI, or TLS / an API key): register them on the cluster yourself');
     await registerSearchAttributes(this.cli, address, this.temporalOptions.namespace ?? 'default', t.searchAttributes).catch((e: Error) =>
       this.say(`could not check the search attributes on ${address}: ${e.message.split('\n')[0]}`),
     );

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ConfigError, loadConfig, projectRoot } from '../../runtime/config.js';
 
-const base = { TEMPORAL_CONFIG: path.join(projectRoot, 'temporal.yaml') };
+const base = { TEMPORAL_CONFIG: path.join(projectRoot, 'temporal.yaml'), HOME: '/nonexistent' };
 
 function withYaml(edit: (text: string) => string): Record<string, string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sg-config-'));
@@ -17,17 +17,11 @@ describe('configuration', () => {
   it('reads temporal.yaml, and the environment overrides it', () => {
     expect(loadConfig(base).temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'shenguan' });
     const c = loadConfig({ ...base, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'prod', TEMPORAL_API_KEY: 'k', PORT: '8080' });
-    expect(c.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'prod', apiKey: 'k' });
+    expect(c.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'prod', apiKey: 'k', secured: true });
     expect(c.env.PORT).toBe(8080);
     expect(c.temporal.searchAttributes.SgCreditCode).toBe('Keyword');
     // Production unless NODE_ENV says otherwise: a deploy that forgets it gets no dev key.
     expect(loadConfig(base).env.NODE_ENV).toBe('production');
-  });
-
-  it('turns on mTLS when certificate paths are given', () => {
-    const c = loadConfig({ ...base, TEMPORAL_TLS_CERT: '/etc/c.crt', TEMPORAL_TLS_KEY: '/etc/c.key' });
-    expect(c.temporal.tls).toMatchObject({ enabled: true, clientCertPath: '/etc/c.crt', clientKeyPath: '/etc/c.key' });
-    expect(() => loadConfig({ ...base, TEMPORAL_TLS_CERT: '/etc/c.crt' })).toThrow(/clientCertPath and clientKeyPath go together/);
   });
 
   it('stops on a bad value and names it', () => {
@@ -39,7 +33,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, JWT_ISSUER: '' })).toThrow(/JWT_ISSUER: must not be empty/);
     expect(() => loadConfig({ ...base, JWT_AUDIENCE: '' })).toThrow(/JWT_AUDIENCE: must not be empty/);
     expect(() => loadConfig(withYaml((t) => t.replace('SgStage: Keyword', 'SgStage: Keywrd')))).toThrow(/searchAttributes\.SgStage/);
+    // The file registers what the code's typed keys write: a type or a name that drifts stops the process.
+    expect(() => loadConfig(withYaml((t) => t.replace('SgStage: Keyword', 'SgStage: Text')))).toThrow(/SgStage is TEXT here, KEYWORD in workflows\/domain\/search-attributes.ts/);
+    expect(() => loadConfig(withYaml((t) => t.replace('  SgStage: Keyword\n', '')))).toThrow(/SgStage is missing here/);
     expect(() => loadConfig(withYaml((t) => t.replace('taskQueue: shenguan', 'taskQueue: shenguan\nunknownSetting: 1')))).toThrow(/unknownSetting/);
+    // The connection is Temporal's own configuration, no longer temporal.yaml's: an old file says so.
+    expect(() => loadConfig(withYaml((t) => t.replace('taskQueue: shenguan', 'taskQueue: shenguan\naddress: 127.0.0.1:7233')))).toThrow(/address/);
     expect(() => loadConfig(withYaml((t) => t.replace('shutdownGraceTime: 10s', 'shutdownGraceTime: ten')))).toThrow(/worker\.shutdownGraceTime/);
   });
 

@@ -15,6 +15,7 @@ import {
   type RevocationArgs,
 } from '../contracts.js';
 import { run } from '../acts.js';
+import { stageAttributes } from '../domain/search-attributes.js';
 import { caseNotices, type CaseNotices } from '../notices.js';
 import { CalendarImports, type Deadline } from '../window.js';
 
@@ -76,7 +77,7 @@ export class CaseRun {
 
   moveTo(next: CaseStage, details: string, dueAt?: string): void {
     this.stage = next;
-    if (WAITING_STAGES.has(next)) upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (WAITING_STAGES.has(next)) upsertSearchAttributes(stageAttributes(next, dueAt));
     setCurrentDetails(`**${next}** — ${details}`);
   }
 

@@ -8,6 +8,7 @@ import { supervisionTask } from '../supervisionTask.js';
 import { revocationPhase, tellLinkedDepartments } from './revocation.js';
 import type { Linkage } from './routing.js';
 import type { CaseRun } from './state.js';
+import { SgApplicationNo, SgCreditCode, SgDepartment, SgDivision, SgItemCode, SgRegion, stageAttributes } from '../domain/search-attributes.js';
 
 type Child = { result(): Promise<SupervisionTaskResult> };
 
@@ -21,16 +22,15 @@ function startTask(c: CaseRun, link: Linkage, claimWindow: ClaimWindow) {
     parentClosePolicy: ParentClosePolicy.TERMINATE,
     staticSummary: `supervision of ${applicationNo} by ${link.departmentCode} / ${link.divisionCode}`,
     staticDetails: `item ${input.itemCode}, applicant ${input.applicant.creditCode}`,
-    searchAttributes: {
-      SgApplicationNo: [applicationNo],
-      SgCreditCode: [input.applicant.creditCode],
-      SgItemCode: [input.itemCode],
-      SgRegion: [item.regionCode],
-      SgDepartment: [link.departmentCode],
-      SgDivision: [link.divisionCode],
-      SgStage: ['awaiting-claim'],
-      SgDueAt: [new Date(claimWindow.dueAt)],
-    },
+    typedSearchAttributes: [
+      { key: SgApplicationNo, value: applicationNo },
+      { key: SgCreditCode, value: input.applicant.creditCode },
+      { key: SgItemCode, value: input.itemCode },
+      { key: SgRegion, value: item.regionCode },
+      { key: SgDepartment, value: link.departmentCode },
+      { key: SgDivision, value: link.divisionCode },
+      ...stageAttributes('awaiting-claim', claimWindow.dueAt),
+    ],
     args: [
       {
         taskId: id,

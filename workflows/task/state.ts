@@ -5,6 +5,7 @@ import { FailureType, type Actor, type FeedbackResult, type SupervisionTaskInput
 import { run } from '../acts.js';
 import { taskNotices, type TaskNotices } from '../notices.js';
 import { CalendarImports, type Deadline } from '../window.js';
+import { stageAttributes } from '../domain/search-attributes.js';
 
 export function refuse(type: FailureType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -71,7 +72,7 @@ export class TaskRun {
    */
   moveTo(next: TaskStatus, details: string, dueAt?: string): void {
     this.status = next;
-    if (dueAt !== undefined || next === 'claimed') upsertSearchAttributes({ SgStage: [next], ...(dueAt && { SgDueAt: [new Date(dueAt)] }) });
+    if (dueAt !== undefined || next === 'claimed') upsertSearchAttributes(stageAttributes(next, dueAt));
     setCurrentDetails(`**${next}** — ${details}`);
   }
 

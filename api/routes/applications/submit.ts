@@ -15,6 +15,7 @@ import { material, ownMaterials } from '../../materials.js';
 import { conflict, forbidden, unprocessable, workflowProblems } from '../../errors.js';
 import { applicationNo, code, commitmentScenario, creditCode, mobile, outsideNumberSpace, shortText } from '../../schemas.js';
 import { links, submitted } from './view.js';
+import { SgApplicationNo, SgCreditCode, SgDepartment, SgItemCode, SgRegion, stageAttributes } from '../../../workflows/domain/search-attributes.js';
 
 const submitBody = z
   .object({
@@ -74,14 +75,14 @@ function startCase(app: FastifyInstance, body: SubmitBody, materials: Material[]
       // No name or phone: summaries are shown in clear in the Temporal UI (payloads are encrypted).
       staticSummary: `${item.name}: ${body.applicant.creditCode}`,
       staticDetails: `application ${body.applicationNo}, item ${item.code} v${item.version}, department ${item.departmentCode}, region ${item.regionCode}`,
-      searchAttributes: {
-        SgApplicationNo: [body.applicationNo],
-        SgCreditCode: [body.applicant.creditCode],
-        SgItemCode: [item.code],
-        SgRegion: [item.regionCode],
-        SgDepartment: [item.departmentCode],
-        SgStage: ['submitted'],
-      },
+      typedSearchAttributes: [
+        { key: SgApplicationNo, value: body.applicationNo },
+        { key: SgCreditCode, value: body.applicant.creditCode },
+        { key: SgItemCode, value: item.code },
+        { key: SgRegion, value: item.regionCode },
+        { key: SgDepartment, value: item.departmentCode },
+        ...stageAttributes('submitted'),
+      ],
     }),
   });
 }
