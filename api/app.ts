@@ -2,6 +2,7 @@
 // one error handler, route modules. server.ts is the one place that calls listen(); tests build
 // the same app and call inject() or listen themselves, handing in services they own.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -18,6 +19,14 @@ import security from './plugins/security.js';
 import metrics from './plugins/metrics.js';
 import openapi from './plugins/openapi.js';
 import routes from './routes/index.js';
+import { flushTracing, tracingOn } from '../runtime/tracing.js';
+
+const httpTracing = new FastifyOtelInstrumentation({
+  registerOnInitialization: false,
+  // The request's own span and its handler's; the lifecycle hooks' spans would only be noise.
+  instrumentHooks: false,
+  ignorePaths: ({ url }) => url === '/healthz' || url === '/readyz' || url === '/metrics',
+});
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,6 +61,12 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', deps.config);
   installErrorHandler(app);
+  if (tracingOn()) {
+    // A span per request, the parent of its Temporal call and SQL statements (runtime/tracing.ts);
+    // registered first, so it sees every route. Not registered at all while tracing is off.
+    await app.register(httpTracing.plugin());
+    app.addHook('onClose', () => flushTracing());
+  }
 
   await app.register(database, { config: deps.config, database: deps.database });
   await app.register(temporal, { config: deps.config, temporal: deps.temporal });

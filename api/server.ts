@@ -6,10 +6,13 @@ import { loadConfigOrExit, projectRoot } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { buildApp } from './app.js';
 import { startRetiming } from './routes/calendar.js';
+import { startTracing } from '../runtime/tracing.js';
 
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config.env.LOG_LEVEL, 'api');
+  // Before the app is built: its HTTP spans and the client's are recorded from the first request.
+  if (startTracing('shenguan-api')) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: exporting spans over OTLP');
   const app = await buildApp({ config }, { logger: log });
 
   let closing = false;

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DrizzleQueryError, sql as statement } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
@@ -37,7 +38,7 @@ function wrapClient(sql: postgres.Sql, prepare: boolean, onQuery?: (query: strin
         if (prop === 'unsafe') {
           return (query: string, params?: unknown[], options?: Record<string, unknown>) => {
             onQuery?.(query);
-            return fn.call(target, query, params, prepare ? { ...options, prepare: true } : options);
+            return statementSpans(fn.call(target, query, params, prepare ? { ...options, prepare: true } : options) as postgres.PendingQuery<postgres.Row[]>, query);
           };
         }
         if (prop === 'begin' || prop === 'savepoint') {
@@ -53,6 +54,41 @@ function wrapClient(sql: postgres.Sql, prepare: boolean, onQuery?: (query: strin
       },
     });
   return wrap(sql);
+}
+
+const sqlTracer = trace.getTracer('shenguan-db');
+
+/**
+ * The statement's execution in a span of its own (runtime/tracing.ts), a child of whatever is
+ * active (the HTTP request, the activity): its text and verb, never its parameters (they are
+ * names, phones and credit codes). postgres.js runs a query when it is first awaited (after
+ * drizzle has chosen `.values()` or not), so the span starts there, not here. Outside a
+ * recorded span (tracing off) the query is handed back untouched.
+ */
+function statementSpans<T extends postgres.PendingQuery<postgres.Row[]>>(q: T, statement: string): T {
+  // Only inside a recorded trace (a request, an activity): no root spans of lone statements, and
+  // nothing at all to do while tracing is off.
+  if (!trace.getSpan(context.active())?.isRecording()) return q;
+  const then = q.then.bind(q) as (f?: (v: unknown) => unknown, r?: (e: unknown) => unknown) => Promise<unknown>;
+  let span: ReturnType<typeof sqlTracer.startSpan> | undefined;
+  const end = (err?: unknown): void => {
+    if (!span?.isRecording()) return;
+    if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as { code?: string }).code ?? 'failed' });
+    span.end();
+  };
+  (q as { then: unknown }).then = (onValue?: (v: unknown) => unknown, onError?: (e: unknown) => unknown) => {
+    const verb = /^\s*(\w+)/.exec(statement)?.[1]?.toLowerCase() ?? 'sql';
+    span ??= sqlTracer.startSpan(`SQL ${verb}`, { attributes: { 'db.system': 'postgresql', 'db.operation': verb, 'db.statement': statement.slice(0, 2000) } });
+    return then(
+      (v) => (end(), onValue ? onValue(v) : v),
+      (e) => {
+        end(e);
+        if (onError) return onError(e);
+        throw e;
+      },
+    );
+  };
+  return q;
 }
 
 /**

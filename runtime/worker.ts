@@ -16,6 +16,7 @@ import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } fro
 import { connectionOptions, connectPatiently, dataConverter } from './temporal.js';
 import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 import { ADAPTER_BACKOFF_MS } from '../workflows/domain/limits.js';
+import { clientInterceptors, startTracing, stopTracing, tracingActivityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
@@ -41,7 +42,7 @@ export function productionDeps(database: Database, temporal: Client, config?: Ap
 export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection, temporal: Client): Promise<Worker> {
   const t = config.temporal;
   const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.env.WORKFLOW_BUNDLE_PATH
-    ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production
+    ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production (scripts/build-bundle.ts: the interceptors are in it)
     : { workflowsPath };
   return Worker.create({
     connection,
@@ -53,9 +54,21 @@ export async function createWorker(config: AppConfig, database: Database, connec
     maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
     shutdownGraceTime: t.worker.shutdownGraceTime as WorkerOptions['shutdownGraceTime'],
-    interceptors: { activity: [redactingActivityInterceptors] },
+    ...workerInterceptors(!config.env.WORKFLOW_BUNDLE_PATH),
     dataConverter: dataConverter(config),
   });
+}
+
+/**
+ * Every worker's interceptors and sinks: tracing (runtime/tracing.ts: the activity's span, the
+ * workflow's spans through the `exporter` sink), then redaction, so a span records the failure
+ * as redacted. `withWorkflowModules`: bundling at start (a pre-built bundle has them in it).
+ */
+export function workerInterceptors(withWorkflowModules = true): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: { activity: [tracingActivityInterceptors, redactingActivityInterceptors], ...(withWorkflowModules && { workflowModules: workflowInterceptorModules }) },
+    sinks: tracingSinks(),
+  };
 }
 
 /**
@@ -82,7 +95,7 @@ async function main(log: Logger) {
   const connection = await connectPatiently(() => NativeConnection.connect(connectionOptions(config.temporal) as Parameters<typeof NativeConnection.connect>[0]), patience);
   // Activities that signal other workflows (calendar re-timing) use an ordinary client.
   const clientConnection = await connectPatiently(() => Connection.connect(connectionOptions(config.temporal)), patience);
-  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: dataConverter(config), interceptors: clientInterceptors() });
   const worker = await createWorker(config, database, connection, temporal);
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
   // Worker.run() resolves after SIGINT/SIGTERM (the SDK installs the handlers) once in-flight
@@ -91,12 +104,14 @@ async function main(log: Logger) {
   await clientConnection.close();
   await connection.close();
   await database.close();
+  await stopTracing();
   log.info('worker stopped');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'runtime', 'worker.ts')) {
   const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'worker');
   installTemporalRuntimeLogger(log, process.env.WORKER_METRICS_ADDRESS);
+  if (startTracing('shenguan-worker')) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: exporting spans over OTLP');
   main(log).catch((err) => {
     log.fatal({ err }, 'worker failed');
     process.exit(1);

@@ -7,11 +7,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../runtime/config.js';
 import { failureConverterPath } from '../runtime/temporal.js';
 import { workflowsPath } from '../runtime/worker.js';
+import { workflowInterceptorModules } from '../runtime/tracing.js';
 
 /** Bundles the workflows into `out`; `quiet` keeps webpack's report off the console. Answers its size. */
 export async function buildWorkflowBundle(out: string, quiet = false): Promise<number> {
   const logger = quiet ? { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } : undefined;
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath });
+  // The tracing interceptors run inside the sandbox: a pre-built bundle must carry them (runtime/tracing.ts).
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger, failureConverterPath, workflowInterceptorModules });
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, code);
   return code.length;

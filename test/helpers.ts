@@ -22,6 +22,8 @@ import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, type Database } from '../db/client.js';
 import { loadConfig, projectRoot, type AppConfig } from '../runtime/config.js';
 import { dataConverter } from '../runtime/temporal.js';
+import { clientInterceptors } from '../runtime/tracing.js';
+import { workerInterceptors } from '../runtime/worker.js';
 import { signDevToken, type Principal } from '../api/auth.js';
 import { DEMO, demoCreditCode } from '../scripts/seed.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
@@ -85,7 +87,7 @@ export function testDeps(db: Database, overrides: Partial<ActivityDeps> = {}): A
 export const testDataConverter = () => dataConverter(testConfig());
 
 /** A client as the product's processes make them (encrypting payloads). */
-export const testClient = (connection: Connection, namespace = testConfig().temporal.namespace) => new Client({ connection, namespace, dataConverter: testDataConverter() });
+export const testClient = (connection: Connection, namespace = testConfig().temporal.namespace) => new Client({ connection, namespace, dataConverter: testDataConverter(), interceptors: clientInterceptors() });
 
 export async function createTestWorker(connection: NativeConnection, taskQueue: string, deps: ActivityDeps, extra: Partial<WorkerOptions> = {}): Promise<Worker> {
   return Worker.create({
@@ -94,6 +96,8 @@ export async function createTestWorker(connection: NativeConnection, taskQueue: 
     workflowBundle: { codePath: bundlePath },
     activities: createActivities(deps),
     dataConverter: testDataConverter(),
+    // As production workers have them: tracing and redaction (the bundle has the workflow side).
+    ...workerInterceptors(false),
     ...extra,
   });
 }
@@ -261,7 +265,8 @@ export async function stageUpserts(handle: WorkflowHandle): Promise<string[]> {
   const out: string[] = [];
   for (const e of history.events ?? []) {
     const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.SgStage;
-    if (field?.data) out.push(...(JSON.parse(new TextDecoder().decode(field.data)) as string[]));
+    // A typed Keyword is one string; the untyped form was a list of them.
+    if (field?.data) out.push(...([] as string[]).concat(JSON.parse(new TextDecoder().decode(field.data)) as string | string[]));
   }
   return out;
 }

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from '../../runtime/config.js';
 import { connectionOptions, connectPatiently, dataConverter } from '../../runtime/temporal.js';
+import { clientInterceptors } from '../../runtime/tracing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +23,7 @@ export default fp<{ config: AppConfig; temporal?: Client }>(
       timeoutMs: config.env.TEMPORAL_CONNECT_TIMEOUT_MS,
       onRetry: (attempt, delayMs, err) => app.log.warn({ address: config.temporal.address, attempt, retryInMs: delayMs, err: err.message }, 'Temporal not reachable yet; waiting for it'),
     });
-    app.decorate('temporal', new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) }));
+    app.decorate('temporal', new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config), interceptors: clientInterceptors() }));
     app.addHook('onClose', () => connection.close());
   },
   { name: 'temporal' },

@@ -71,7 +71,7 @@ describe('claim window', () => {
       expect(row).toMatchObject({ status: 'closed', claimOverdue: false, result: 'compliant', claimedBy: foodDivision.sub });
       const started = (await task.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
       const decode = (f: { data?: Uint8Array | null } | undefined) => JSON.parse(new TextDecoder().decode(f!.data!)) as unknown;
-      expect(decode(started.SgStage)).toEqual(['awaiting-claim']);
+      expect(decode(started.SgStage)).toEqual('awaiting-claim'); // a typed Keyword: one string
       expect(new Date(decode(started.SgDueAt) as string).toISOString()).toBe(row!.claimDueAt.toISOString());
       // Exactly one SMS in effect, at our outbox and at the gateway.
       expect(await notifications_for(id)).toBe(1);
