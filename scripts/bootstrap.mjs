@@ -11,7 +11,7 @@
 //    SIGINT / SIGTERM / SIGHUP to it (and stays alive until it has exited, so Ctrl-C lets the
 //    entry clean up; losing the parent process counts as SIGTERM), and exits with the
 //    entry's exit code.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,7 @@ function resolveEntry([cmd, ...rest]) {
 
 const mtimeMs = (file) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : null);
 
-function ensureDependencies() {
+async function ensureDependencies() {
   const lockTime = mtimeMs(path.join(root, 'package-lock.json'));
   const installedTime = mtimeMs(path.join(root, 'node_modules', '.package-lock.json'));
   const haveTsx = fs.existsSync(path.join(root, 'node_modules', 'tsx', 'package.json'));
@@ -53,16 +53,24 @@ function ensureDependencies() {
   // The npm that runs us (npm_execpath under `npm run`), else `npm` from PATH.
   const execPath = process.env.npm_execpath;
   const [npm, pre] = execPath && /\.c?js$/.test(execPath) && fs.existsSync(execPath) ? [process.execPath, [execPath]] : ['npm', []];
-  // npm's stdout goes to our stderr, so the stdout of `npm run token` & co. stays clean.
-  const res = spawnSync(npm, [...pre, verb, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
+  // npm's stdout goes to our stderr, so the stdout of `npm run token` & co. stays clean. Away
+  // from a terminal npm prints nothing until it is done, so a heartbeat says it still works (the
+  // same as heartbeat() of scripts/stack/proc.ts, which cannot be imported before tsx is there).
+  const beat = setInterval(() => console.error(`[bootstrap] still running npm ${verb} … ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+  const res = await new Promise((resolve) => {
+    const child = spawn(npm, [...pre, verb, '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
+    child.once('error', (error) => resolve({ error }));
+    child.once('exit', (status, signal) => resolve({ status, signal }));
+  });
+  clearInterval(beat);
   if (res.error) fail(`npm ${verb} could not start: ${res.error.message}`, 69);
   if (res.status !== 0) fail(`npm ${verb} failed (exit ${res.status ?? res.signal})`, res.status || 1);
   console.error(`[bootstrap] npm ${verb} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function main() {
+async function main() {
   const { entry, args } = resolveEntry(process.argv.slice(2));
-  ensureDependencies();
+  await ensureDependencies();
 
   // Resolved from this file, not the cwd, so `run` works from any directory.
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, ...args], { stdio: 'inherit' });
@@ -94,4 +102,4 @@ function main() {
   });
 }
 
-main();
+await main();

@@ -8,12 +8,11 @@
  * TEST_RUN_DIR), NODE_ENV=test and LOG_LEVEL warn unless set. The stack is stopped afterwards,
  * also on Ctrl-C; the exit code is vitest's.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { newRunDir, projectRoot } from './stack/record.js';
 import { Interrupted, startStack, type Stack } from './stack/stack.js';
-import { findFreePort, runChild, timed } from './stack/proc.js';
+import { findFreePort, run, runChild, timed, withHeartbeat } from './stack/proc.js';
 
 const say = (msg: string): void => console.log(`[test] ${msg}`);
 
@@ -26,12 +25,16 @@ async function ensureChromium(): Promise<void> {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (fs.existsSync(chromium) && fs.existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc')) return;
   if (process.getuid?.() !== 0) return say(`Chromium (${chromium}) or a CJK font is missing and this is not root: install chromium and fonts-wqy-zenhei`);
-  await timed('[test]', 'Chromium and a CJK font installed (apt-get)', async () => {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-    const install = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-wqy-zenhei'], { stdio: 'ignore', env });
-    if (update.status !== 0 || install.status !== 0) throw new Error('apt-get install chromium fonts-wqy-zenhei failed');
-  });
+  say('Chromium or a CJK font is missing; installing chromium and fonts-wqy-zenhei (apt-get) ...');
+  // Asynchronously, so the stack starts meanwhile and the heartbeat gets its turns.
+  await timed('[test]', 'Chromium and a CJK font installed (apt-get)', () =>
+    withHeartbeat('[test]', 'installing chromium and fonts-wqy-zenhei (apt-get)', async () => {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      const update = await run('apt-get', ['update', '-qq'], { env, timeoutMs: 10 * 60_000 });
+      const install = update.code === 0 ? await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-wqy-zenhei'], { env, timeoutMs: 15 * 60_000 }) : update;
+      if (install.code !== 0) throw new Error(`apt-get install chromium fonts-wqy-zenhei failed (exit ${install.code}): ${install.stderr.slice(-2000)}`);
+    }),
+  );
 }
 
 async function main(): Promise<number> {

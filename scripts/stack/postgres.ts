@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
-import { isExecutable, isOurProcess, run, tailFile, waitForPort, which } from './proc.js';
+import { isExecutable, isOurProcess, run, tailFile, waitForPort, which, withHeartbeat } from './proc.js';
 
 const hasPgTools = (dir: string): boolean => ['initdb', 'pg_ctl', 'postgres'].every((t) => isExecutable(path.join(dir, t)));
 
@@ -35,8 +35,10 @@ async function ensurePgBin(): Promise<string> {
   if (isRoot() && which('apt-get')) {
     console.log('[stack] PostgreSQL server binaries not found; installing the Debian "postgresql" package (apt-get) ...');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['update', '-qq'], { env, timeoutMs: 10 * 60_000, check: true });
-    await run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env, timeoutMs: 15 * 60_000, check: true });
+    await withHeartbeat('[stack]', 'installing postgresql (apt-get)', async () => {
+      await run('apt-get', ['update', '-qq'], { env, timeoutMs: 10 * 60_000, check: true });
+      await run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env, timeoutMs: 15 * 60_000, check: true });
+    });
     const again = findPgBin();
     if (again) return again;
   }

