@@ -1,14 +1,25 @@
 // Configuration is parsed once, with zod, at start (STYLE.md §10). temporal.yaml holds the
 // Temporal settings; environment variables override them. A missing or malformed value stops
 // the process with a message that names it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ACTIVITY_START_TO_CLOSE_MS, ACTIVITY_WRITE_MARGIN_MS, adapterBudgetMs } from '../workflows/domain/limits.js';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's root (package.json, temporal.yaml, .data/): the nearest folder above this
+ * module's with a package.json — the same from runtime/config.ts and from the compiled
+ * dist/runtime/config.js (docs/production.md).
+ */
+export const projectRoot = ((): string => {
+  const start = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+})();
 
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 10s, 5m or 1h');
 

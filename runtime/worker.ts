@@ -1,6 +1,8 @@
 // The worker process: bundled workflows + activities on one task queue. Run N of them against
 // the same task queue to spread the load; Temporal hands each task to one of them.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -18,6 +20,14 @@ import { createLogger, installTemporalRuntimeLogger } from './logger.js';
 import { ADAPTER_BACKOFF_MS } from '../workflows/domain/limits.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+
+/**
+ * Compiled (node dist/runtime/worker.js) the worker has no TypeScript sources to bundle: it
+ * loads the bundle `npm run build` wrote next to it (dist/workflow-bundle.js) unless
+ * WORKFLOW_BUNDLE_PATH names another. From source it bundles workflows/ at start.
+ */
+const here = fileURLToPath(import.meta.url);
+export const builtBundlePath = here.endsWith('.js') ? path.join(path.dirname(here), '..', 'workflow-bundle.js') : undefined;
 
 /** The embedded adapters by default; an HTTP adapter for each system whose URL is configured. */
 export function productionDeps(database: Database, temporal: Client, config?: AppConfig): ActivityDeps {
@@ -40,8 +50,10 @@ export function productionDeps(database: Database, temporal: Client, config?: Ap
 
 export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection, temporal: Client): Promise<Worker> {
   const t = config.temporal;
-  const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.env.WORKFLOW_BUNDLE_PATH
-    ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production
+  const codePath = config.env.WORKFLOW_BUNDLE_PATH ?? builtBundlePath;
+  if (codePath && !existsSync(codePath)) throw new Error(`workflow bundle ${codePath} not found: run \`npm run build\` (or npm run build:bundle) or set WORKFLOW_BUNDLE_PATH`);
+  const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = codePath
+    ? { workflowBundle: { codePath } } // pre-built for production
     : { workflowsPath };
   return Worker.create({
     connection,
@@ -94,7 +106,8 @@ async function main(log: Logger) {
   log.info('worker stopped');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'runtime', 'worker.ts')) {
+// Run as a program (tsx runtime/worker.ts, or node dist/runtime/worker.js), not when imported.
+if (process.argv[1] && path.resolve(process.argv[1]) === here) {
   const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'worker');
   installTemporalRuntimeLogger(log, process.env.WORKER_METRICS_ADDRESS);
   main(log).catch((err) => {
