@@ -65,7 +65,8 @@ export const temporalFileSchema = z
 
 export type TemporalConfig = z.infer<typeof temporalFileSchema>;
 
-const envSchema = z.object({
+/** The environment the processes read (`npm run env:example` writes .env.example from it). */
+export const envSchema = z.object({
   // Production unless a local run says otherwise: a deploy that forgets it gets no dev key.
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -74,7 +75,7 @@ const envSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
   /** Bearer token Prometheus scrapes /metrics with (else an operator JWT is needed). */
   METRICS_TOKEN: z.string().min(16).optional(),
-  /** host:port where the worker serves the Temporal SDK's Prometheus metrics; unset: off. */
+  /** host:port where the worker serves the Temporal SDK's Prometheus metrics and the deadline lag (npm start: 127.0.0.1:9464); unset: off. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
