@@ -11,6 +11,7 @@ import type { Database } from '../db/client.js';
 import type { DocumentStore } from '../db/documents.js';
 import type { Verifier } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { installRequestId, requestIdOf, REQUEST_ID_LOG_LABEL } from './request-id.js';
 import database from './plugins/database.js';
 import temporal from './plugins/temporal.js';
 import documents from './plugins/documents.js';
@@ -51,6 +52,11 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     bodyLimit: 256 * 1024, // applications carry material names and document ids; files have their own route and limit
     trustProxy: deps.config.env.TRUST_PROXY,
     ajv: { customOptions: { removeAdditional: false } },
+    // The caller's x-request-id when acceptable, else a new one (api/request-id.ts): not
+    // Fastify's requestIdHeader, which would trust any header as it is.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    requestIdLogLabel: REQUEST_ID_LOG_LABEL,
     // The Temporal plugin may wait for a server that is not up yet (plugins/temporal.ts): the
     // app is not ready before it connects, or gives up and says why.
     pluginTimeout: deps.temporal ? 10_000 : deps.config.env.TEMPORAL_CONNECT_TIMEOUT_MS + 10_000,
@@ -60,6 +66,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', deps.config);
+  installRequestId(app);
   installErrorHandler(app);
   if (tracingOn()) {
     // A span per request, the parent of its Temporal call and SQL statements (runtime/tracing.ts);

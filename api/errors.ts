@@ -14,6 +14,8 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  /** This occurrence: `urn:shenguan:request:<x-request-id>` (api/request-id.ts), for a report to name. */
+  instance: z.string().optional(),
 });
 export type Problem = z.infer<typeof problemSchema>;
 

@@ -1,7 +1,7 @@
 // Configuration is parsed once, with zod, at start (STYLE.md §10). temporal.yaml holds the
 // Temporal settings; environment variables override them. A missing or malformed value stops
 // the process with a message that names it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -11,7 +11,18 @@ import type { TLSConfig } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/domain/search-attributes.js';
 import { ACTIVITY_START_TO_CLOSE_MS, ACTIVITY_WRITE_MARGIN_MS, adapterBudgetMs } from '../workflows/domain/limits.js';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's root (package.json, temporal.yaml, .data/): the nearest folder above this
+ * module's with a package.json — the same from runtime/config.ts and from the compiled
+ * dist/runtime/config.js (docs/production.md).
+ */
+export const projectRoot = ((): string => {
+  const start = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+})();
 
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'a duration like 500ms, 10s, 5m or 1h');
 
@@ -157,7 +168,8 @@ export function temporalConnection(environment: NodeJS.ProcessEnv): TemporalConn
   };
 }
 
-const envSchema = z.object({
+/** The environment the processes read (`npm run env:example` writes .env.example from it). */
+export const envSchema = z.object({
   // Production unless a local run says otherwise: a deploy that forgets it gets no dev key.
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -166,7 +178,7 @@ const envSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
   /** Bearer token Prometheus scrapes /metrics with (else an operator JWT is needed). */
   METRICS_TOKEN: z.string().min(16).optional(),
-  /** host:port where the worker serves the Temporal SDK's Prometheus metrics; unset: off. */
+  /** host:port where the worker serves the Temporal SDK's Prometheus metrics and the deadline lag (npm start: 127.0.0.1:9464); unset: off. */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),

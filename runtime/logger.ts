@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { Runtime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { DEADLINE_LAG_BUCKETS, DEADLINE_LAG_METRIC } from '../activities/deadline-lag.js';
 
 export function createLogger(level: string, name: string): Logger {
   return pino({ level, name, base: { service: 'shenguan', process: name } });
@@ -30,8 +31,9 @@ export function installTemporalRuntimeLogger(logger: Logger, metricsAddress?: st
     },
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      // The SDK's own metrics (task latencies, slots, polls) for Prometheus, when asked for.
-      ...(metricsAddress && { metrics: { prometheus: { bindAddress: metricsAddress } } }),
+      // The SDK's own metrics (task latencies, slots, polls) for Prometheus, when asked for, and
+      // the product's own recorded through the SDK's meter (the deadline lag, in seconds).
+      ...(metricsAddress && { metrics: { prometheus: { bindAddress: metricsAddress, histogramBucketOverrides: { [DEADLINE_LAG_METRIC]: DEADLINE_LAG_BUCKETS } } } }),
     },
   });
 }

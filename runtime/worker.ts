@@ -1,6 +1,8 @@
 // The worker process: bundled workflows + activities on one task queue. Run N of them against
 // the same task queue to spread the load; Temporal hands each task to one of them.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -19,6 +21,14 @@ import { ADAPTER_BACKOFF_MS } from '../workflows/domain/limits.js';
 import { clientInterceptors, startTracing, stopTracing, tracingActivityInterceptors, tracingSinks, workflowInterceptorModules } from './tracing.js';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+
+/**
+ * Compiled (node dist/runtime/worker.js) the worker has no TypeScript sources to bundle: it
+ * loads the bundle `npm run build` wrote next to it (dist/workflow-bundle.js) unless
+ * WORKFLOW_BUNDLE_PATH names another. From source it bundles workflows/ at start.
+ */
+const here = fileURLToPath(import.meta.url);
+export const builtBundlePath = here.endsWith('.js') ? path.join(path.dirname(here), '..', 'workflow-bundle.js') : undefined;
 
 /** The embedded adapters by default; an HTTP adapter for each system whose URL is configured. */
 export function productionDeps(database: Database, temporal: Client, config?: AppConfig): ActivityDeps {
@@ -41,8 +51,10 @@ export function productionDeps(database: Database, temporal: Client, config?: Ap
 
 export async function createWorker(config: AppConfig, database: Database, connection: NativeConnection, temporal: Client): Promise<Worker> {
   const t = config.temporal;
-  const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = config.env.WORKFLOW_BUNDLE_PATH
-    ? { workflowBundle: { codePath: config.env.WORKFLOW_BUNDLE_PATH } } // pre-built for production (scripts/build-bundle.ts: the interceptors are in it)
+  const codePath = config.env.WORKFLOW_BUNDLE_PATH ?? builtBundlePath;
+  if (codePath && !existsSync(codePath)) throw new Error(`workflow bundle ${codePath} not found: run \`npm run build\` (or npm run build:bundle) or set WORKFLOW_BUNDLE_PATH`);
+  const bundle: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = codePath
+    ? { workflowBundle: { codePath } } // pre-built for production (scripts/build-bundle.ts: the tracing interceptors are in it)
     : { workflowsPath };
   return Worker.create({
     connection,
@@ -54,7 +66,7 @@ export async function createWorker(config: AppConfig, database: Database, connec
     maxConcurrentActivityTaskExecutions: t.worker.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: t.worker.maxConcurrentWorkflowTaskExecutions,
     shutdownGraceTime: t.worker.shutdownGraceTime as WorkerOptions['shutdownGraceTime'],
-    ...workerInterceptors(!config.env.WORKFLOW_BUNDLE_PATH),
+    ...workerInterceptors(!codePath),
     dataConverter: dataConverter(config),
   });
 }
@@ -108,7 +120,8 @@ async function main(log: Logger) {
   log.info('worker stopped');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.join(projectRoot, 'runtime', 'worker.ts')) {
+// Run as a program (tsx runtime/worker.ts, or node dist/runtime/worker.js), not when imported.
+if (process.argv[1] && path.resolve(process.argv[1]) === here) {
   const log = createLogger(process.env.LOG_LEVEL ?? 'info', 'worker');
   installTemporalRuntimeLogger(log, process.env.WORKER_METRICS_ADDRESS);
   if (startTracing('shenguan-worker')) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: exporting spans over OTLP');

@@ -33,6 +33,7 @@ function banner(title: string, urls: StackRecord['urls']): void {
       `    API docs      ${urls.docs}`,
       `    Temporal UI   ${urls.temporalUi}`,
       `    PostgreSQL    ${urls.database}`,
+      ...(urls.workerMetrics ? [`    Worker        ${urls.workerMetrics}  (Prometheus: the Temporal SDK's metrics, the deadline lag)`] : []),
       '',
       '    Get a token:  npm run token -- --role approval --department <code>',
       '    Stop:         Ctrl-C in the terminal running `npm start`, or `npm stop`',
@@ -106,13 +107,15 @@ async function main(): Promise<number> {
       // The UI decodes the encrypted payloads through the API's codec server (runtime/codec.ts).
       temporal: { address: t.address, port: t.devServer.port, uiPort: t.devServer.uiPort, dataDir: path.resolve(projectRoot, t.devServer.dataDir), namespace: t.namespace, extraArgs: ['--ui-codec-endpoint', `http://${['0.0.0.0', '::'].includes(HOST) ? '127.0.0.1' : HOST}:${PORT}/codec`] },
       worker: true,
+      // 9464: the usual Prometheus exporter port; a free one when it is taken.
+      workerMetrics: { port: 9464 },
       api: { port: PORT, host: HOST },
       // The keys outlive the run: the next npm start reads every earlier case.
       // The dev server's UI has no login: the local demo's codec server answers it without a token.
       env: { NODE_ENV: 'development', CODEC_ALLOW_ANONYMOUS: 'true', JWT_DEV_KEY_FILE: config.env.JWT_DEV_KEY_FILE, PAYLOAD_DEV_KEY_FILE: config.env.PAYLOAD_DEV_KEY_FILE },
       onExit: (app) => (exited ??= app.exitError()?.message.split(';')[0] ?? `the ${app.name} exited`),
     });
-    const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@') };
+    const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@'), ...(stack.workerMetricsUrl && { workerMetrics: stack.workerMetricsUrl }) };
     stack.save({ ready: true, urls });
     banner('shenguan is running', urls);
     return await untilStop(stack, () => exited);

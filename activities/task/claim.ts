@@ -11,6 +11,7 @@ import { notify, type NotifyInput, type NotifyResult } from '../notify.js';
 import { claimDue, taskPolicy } from '../policy.js';
 import type { TaskWindow } from '../retime.js';
 import { importYear, movedStep, stepInsert, writeWithStep, writeWithStepOnce } from '../steps.js';
+import { recordDeadlineLag } from '../deadline-lag.js';
 
 const claimed = writeWithStepOnce<{ claimedAt: Date; claimedBy: string; now: Date; taskId: string }>((db, p) =>
   db.update(tasks).set({ status: 'claimed', claimedAt: p('claimedAt'), claimedBy: p('claimedBy'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
@@ -62,7 +63,7 @@ export async function recordClaim({ db, clock }: Ctx, input: { taskId: string; a
 /** The claim window passed unclaimed: marked overdue, escalation on the record. */
 async function markClaimOverdue({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; claimDueAt: string; urgeAt: string | null }) {
   const now = clock();
-  await writeWithStep(
+  const marked = await writeWithStep(
     db,
     db
       .update(tasks)
@@ -71,6 +72,7 @@ async function markClaimOverdue({ db, clock }: Ctx, input: { taskId: string; app
     { key: `${input.taskId}:claim-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'claim-overdue', summary: `not claimed by ${formatShanghai(input.claimDueAt)}: overdue, escalated to the department head`, detail: { claimDueAt: input.claimDueAt } },
     now,
   );
+  if (marked) recordDeadlineLag('claim', input.claimDueAt, now);
 }
 
 /**

@@ -7,6 +7,7 @@ import { urgeAfter } from '../../workflows/domain/deadlines.js';
 import type { Actor, FeedbackResult } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
+import { recordDeadlineLag } from '../deadline-lag.js';
 
 const fedBack = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; taskId: string }>((db, p) =>
   db.update(tasks).set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
@@ -32,10 +33,11 @@ export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string
 export async function markFeedbackOverdue({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; feedbackDueAt: string; step?: string }): Promise<void> {
   const now = clock();
   const summary = `no ${input.step ? 're-inspection' : 'feedback'} by ${formatShanghai(input.feedbackDueAt)}: overdue`;
-  await db.transaction(async (tx) => {
+  const marked = await db.transaction(async (tx) => {
     await tx.update(tasks).set({ feedbackOverdue: true, updatedAt: now }).where(eq(tasks.taskId, input.taskId));
-    await recordStep(tx, { key: `${input.taskId}:${input.step ?? 'feedback-overdue'}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback-overdue', summary, detail: { dueAt: input.feedbackDueAt } }, now);
+    return recordStep(tx, { key: `${input.taskId}:${input.step ?? 'feedback-overdue'}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback-overdue', summary, detail: { dueAt: input.feedbackDueAt } }, now);
   });
+  if (marked) recordDeadlineLag(input.step ? 'reinspection' : 'feedback', input.feedbackDueAt, now);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Ctx } from '../context.js';
 import type { TaskWindow } from '../retime.js';
 import { feedbackDue, taskPolicy, taskPolicyOrItems } from '../policy.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
+import { recordDeadlineLag } from '../deadline-lag.js';
 
 type InspectionValues = { finishedAt: Date; findings: string; dueAt: Date; provisional: boolean; remindAt: Date | null; now: Date; taskId: string };
 const inspected = writeWithStepOnce<InspectionValues>((db, p) =>
@@ -88,7 +89,9 @@ export async function openInspectionWindow({ db, clock, calendar }: Ctx, input: 
 
 /** The inspection deadline passed with the work not finished: on the record (the ladder escalates). */
 export async function markInspectionOverdue({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; dueAt: string }): Promise<void> {
-  await recordStep(db, { key: `${input.taskId}:inspection-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-overdue', summary: `inspection not finished by ${formatShanghai(input.dueAt)}: overdue`, detail: { dueAt: input.dueAt } }, clock());
+  const now = clock();
+  const marked = await recordStep(db, { key: `${input.taskId}:inspection-overdue`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-overdue', summary: `inspection not finished by ${formatShanghai(input.dueAt)}: overdue`, detail: { dueAt: input.dueAt } }, now);
+  if (marked) recordDeadlineLag('inspection', input.dueAt, now);
 }
 
 /** The inspection window after a calendar import: from the claim again. */

@@ -90,7 +90,7 @@ export type DomainFigures = {
   sms_failed: number;
 };
 
-/** The domain's gauges in one statement. */
+/** The domain's figures for /metrics in one statement. `cases` and `reminders` only grow (counters). */
 export async function domainFigures(db: Db): Promise<DomainFigures> {
   const [row] = await db.execute<DomainFigures>(sql`
     select
@@ -98,16 +98,7 @@ export async function domainFigures(db: Db): Promise<DomainFigures> {
       (select count(*) from cases where closed_at is null)::int as open_cases,
       (select count(*) from tasks where claim_overdue and status = 'awaiting-claim')::int as tasks_overdue,
       (select count(*) from tasks where feedback_overdue and status <> 'closed')::int as feedback_overdue,
-      (select count(*) from notifications where template like '%reminder%' and status in ('sent', 'delivered'))::int as reminders,
+      (select count(*) from notifications where template like '%reminder%' and sent_at is not null)::int as reminders,
       (select count(*) from notifications where status = 'failed')::int as sms_failed`);
   return row!;
-}
-
-/** Deadline lag = when the overdue mark was recorded − the deadline it marks, over the last day (seconds). */
-export async function deadlineLag(db: Db): Promise<{ p50: number; p99: number; max: number }> {
-  const [r] = await db.execute<{ p50: number | null; p99: number | null; max: number | null }>(sql`
-    select percentile_cont(0.5) within group (order by lag) as p50, percentile_cont(0.99) within group (order by lag) as p99, max(lag) as max
-    from (select extract(epoch from (at - (detail->>'claimDueAt')::timestamptz)) as lag
-          from audit_events where kind = 'claim-overdue' and at > now() - interval '1 day') l`);
-  return { p50: Number(r?.p50 ?? 0), p99: Number(r?.p99 ?? 0), max: Number(r?.max ?? 0) };
 }

@@ -19,7 +19,7 @@ export interface StackRecord {
   supervisor: { pid: number; entry: string };
   startedAt: string;
   ready: boolean;
-  urls: { api?: string; docs?: string; temporalUi?: string; database?: string };
+  urls: { api?: string; docs?: string; temporalUi?: string; database?: string; workerMetrics?: string };
   /** Only what the stack started itself; reused servers are named in `reused`. */
   api?: { pid: number };
   worker?: { pid: number };

@@ -42,6 +42,12 @@ export interface StackOptions {
   /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
   testServer?: boolean;
   worker?: boolean;
+  /**
+   * The worker serves the Temporal SDK's Prometheus metrics (and the deadline lag) on
+   * WORKER_METRICS_ADDRESS: the caller's when set, else `port` on loopback when free, else a
+   * free one (`stack.workerMetricsUrl`).
+   */
+  workerMetrics?: { port?: number };
   api?: boolean | { port?: number; host?: string };
   /** Added to the processes' environment last; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
@@ -85,6 +91,8 @@ export class Stack {
   cli?: string;
   testServer?: string;
   apiUrl = '';
+  /** The worker's Prometheus endpoint when `workerMetrics` asked for one; '' otherwise. */
+  workerMetricsUrl = '';
   worker?: App;
   api?: App;
   private dev?: RestartableDevServer;
@@ -192,8 +200,10 @@ export class Stack {
       ...(this.cli && { TEMPORAL_CLI_PATH: this.cli }),
       ...(this.testServer && { TEMPORAL_TEST_SERVER_PATH: this.testServer }),
       ...(this.o.api && { PORT: String(port), HOST: host }),
+      ...(this.o.worker && this.o.workerMetrics && { WORKER_METRICS_ADDRESS: process.env.WORKER_METRICS_ADDRESS || (await this.loopbackPort(this.o.workerMetrics.port)) }),
       ...this.o.env,
     });
+    if (env.WORKER_METRICS_ADDRESS && this.o.workerMetrics) this.workerMetricsUrl = `http://${env.WORKER_METRICS_ADDRESS.replace(/^(0\.0\.0\.0|\[?::\]?):/, '127.0.0.1:')}/metrics`;
     // The local stack's processes are a development run unless told otherwise: the product
     // itself defaults to production (runtime/config.ts).
     env.NODE_ENV ??= 'development';
@@ -203,6 +213,11 @@ export class Stack {
     // Before the API starts, so that it and the caller's tokens read one key.
     const { ensureDevKey } = await import('../../api/auth.js');
     await ensureDevKey(this.config.env.JWT_DEV_KEY_FILE);
+  }
+
+  /** `127.0.0.1:<port>` when nothing listens there, else a free loopback port. */
+  private async loopbackPort(port?: number): Promise<string> {
+    return `127.0.0.1:${port && !(await isPortOpen('127.0.0.1', port)) ? port : await findFreePort()}`;
   }
 
   private async startPostgres(): Promise<void> {
