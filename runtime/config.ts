@@ -114,6 +114,21 @@ const STANDARD_TLS_ENV = [
   'TEMPORAL_TLS_SERVER_NAME',
 ];
 
+/** Temporal's own connection variables (read by @temporalio/envconfig, as the CLI reads them), for .env.example. */
+export const TEMPORAL_CONNECTION_ENV: Record<string, string> = {
+  TEMPORAL_CONFIG_FILE: 'the TOML file of profiles (else ~/.config/temporalio/temporal.toml, if there is one)',
+  TEMPORAL_PROFILE: 'the profile in it (else `default`)',
+  TEMPORAL_ADDRESS: `host:port of the frontend (else the profile's, else ${DEFAULT_TEMPORAL_ADDRESS})`,
+  TEMPORAL_NAMESPACE: "the namespace (else the profile's, else `default`)",
+  TEMPORAL_API_KEY: 'an API key (Temporal Cloud); turns TLS on',
+  TEMPORAL_TLS: 'true / false: TLS on or off',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'mTLS: the client certificate (or TEMPORAL_TLS_CLIENT_CERT_DATA, the PEM itself)',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: 'mTLS: its key (or TEMPORAL_TLS_CLIENT_KEY_DATA)',
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: "the server's CA (or TEMPORAL_TLS_SERVER_CA_CERT_DATA)",
+  TEMPORAL_TLS_SERVER_NAME: "the name in the server's certificate, when it is not the address's host",
+  'TEMPORAL_GRPC_META_<NAME>': 'a gRPC header on every call',
+};
+
 /** Refuses every TEMPORAL_TLS_* variable that Temporal's configuration would ignore. */
 function checkTemporalTlsNames(environment: NodeJS.ProcessEnv): void {
   const wrong = Object.keys(environment)
@@ -218,9 +233,8 @@ export const envSchema = z.object({
   CODEC_ALLOW_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   TIMEZONE: z.literal('Asia/Shanghai').default('Asia/Shanghai'),
   TEMPORAL_CONFIG: z.string().default(path.join(projectRoot, 'temporal.yaml')),
-  // The connection (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
-  // TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE, TEMPORAL_GRPC_META_*) is Temporal's own
-  // configuration, read by temporalConnection().
+  // The task queue, else temporal.yaml's. (The connection itself is Temporal's own
+  // configuration, read by temporalConnection(): TEMPORAL_CONNECTION_ENV.)
   TEMPORAL_TASK_QUEUE: z.string().optional(),
   /** How long the worker and the API wait at start for an unreachable Temporal server (ms). */
   TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { envSchema, projectRoot } from '../runtime/config.js';
+import { envSchema, projectRoot, TEMPORAL_CONNECTION_ENV } from '../runtime/config.js';
 
 export const envExamplePath = path.join(projectRoot, '.env.example');
 const configSource = path.join(projectRoot, 'runtime', 'config.ts');
@@ -64,7 +64,8 @@ export function renderEnvExample(schema: z.ZodObject = envSchema, source = readF
   const out = [
     '# Generated from runtime/config.ts (envSchema) by `npm run env:example` — do not edit by hand.',
     '# Every variable may be left unset: the value shown is its default, or it is off when none is',
-    '# shown. temporal.yaml holds the Temporal settings the TEMPORAL_* variables override.',
+    '# shown. temporal.yaml holds the task queue, worker tuning and search attributes; the',
+    "# connection to Temporal is Temporal's own configuration (listed at the end).",
   ];
   for (const [name, field] of Object.entries(schema.shape)) {
     const d = describe(field as z.ZodType);
@@ -73,6 +74,11 @@ export function renderEnvExample(schema: z.ZodObject = envSchema, source = readF
     if (d.choices && d.choices.length > 1) out.push(`# One of: ${d.choices.join(', ')}.`);
     out.push(`# ${name}=${d.default === undefined ? '' : shown(d.default)}`);
   }
+  out.push('', "# ---- Temporal's own connection settings (docs/configuration.md), read as the temporal CLI reads them:");
+  for (const [name, what] of Object.entries(TEMPORAL_CONNECTION_ENV)) out.push('', `# ${what}.`, `# ${name}=`);
+  out.push('', '# ---- Tracing (docs/tracing.md): the standard OpenTelemetry exporter settings; unset: no spans recorded.');
+  out.push('', '# e.g. http://otel-collector:4318 (spans to <endpoint>/v1/traces over OTLP/HTTP).', '# OTEL_EXPORTER_OTLP_ENDPOINT=');
+  out.push('', '# Overrides shenguan-api / shenguan-worker.', '# OTEL_SERVICE_NAME=');
   return `${out.join('\n')}\n`;
 }
 
