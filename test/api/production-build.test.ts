@@ -3,6 +3,8 @@
 // bundle the build wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../runtime/config.js';
@@ -63,6 +65,35 @@ describe('the production build', () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready', postgres: true, temporal: true });
     api.child.kill('SIGTERM');
     expect(await api.exited, api.output()).toBe(0);
+  });
+
+  it('exports its spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (runtime/tracing.ts)', async () => {
+    // A collector on loopback: what an OpenTelemetry collector would receive.
+    const received: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (b: Buffer) => (body += b.toString()));
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    try {
+      const port = await findFreePort();
+      const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+      const api = node('api/server.js', { PORT: String(port), HOST: '127.0.0.1', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      await until('healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), api.output);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/tasks`)).status).toBe(401);
+      api.child.kill('SIGTERM'); // the close flushes the batch
+      expect(await api.exited, api.output()).toBe(0);
+      const traces = received.filter((r) => r.startsWith('POST /v1/traces '));
+      expect(traces.length, received.join('\n')).toBeGreaterThan(0);
+      expect(traces.join('\n')).toContain('shenguan-api');
+      expect(traces.join('\n')).toContain('/v1/tasks');
+    } finally {
+      collector.close();
+    }
   });
 
   it('runs node dist/runtime/worker.js on the built bundle, and stops on SIGTERM', async () => {
