@@ -17,12 +17,13 @@
  * Why these numbers: docs/cluster.md.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { stringify } from 'yaml';
-import { findFreePort, isExecutable, isOurProcess, isPidAlive, isPortOpen, killTree, run, seconds, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
+import { isExecutable, isOurProcess, isPidAlive, isPortOpen, killTree, run, seconds, sleep, spawnLogged, tailFile, terminate, waitForPort, waitUntil, which } from './proc.js';
 import { createDatabase } from './postgres.js';
 import { registerSearchAttributes, type SearchAttributeType } from './temporal.js';
 
@@ -143,6 +144,23 @@ function goInstall(go: string, pkg: string, gobin: string, log: string, say: (ms
   });
 }
 
+/**
+ * A free port under 32768: the server records its services' ports in the cluster_membership
+ * table as smallint, so a port of the kernel's ephemeral range (from 32768 up) stops it at start.
+ */
+async function freePortBelow32768(taken: number[]): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.includes(port) || (await isPortOpen('127.0.0.1', port, 300))) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen({ host: '127.0.0.1', port }, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** The ports of the four services in the one process (gRPC and ringpop membership each) and the frontend's HTTP API. */
 export interface ClusterPorts {
   frontend: number;
@@ -256,7 +274,7 @@ export class TemporalCluster {
 
   private async pickPorts(): Promise<ClusterPorts> {
     const ports = {} as ClusterPorts;
-    for (const k of Object.keys(DEFAULT_CLUSTER_PORTS) as Array<keyof ClusterPorts>) ports[k] = this.o.ports?.[k] ?? (await findFreePort());
+    for (const k of Object.keys(DEFAULT_CLUSTER_PORTS) as Array<keyof ClusterPorts>) ports[k] = this.o.ports?.[k] ?? (await freePortBelow32768(Object.values(ports)));
     return ports;
   }
 
@@ -271,7 +289,7 @@ export class TemporalCluster {
         defaultStore: 'postgres-default',
         visibilityStore: 'postgres-visibility',
         numHistoryShards: NUM_HISTORY_SHARDS,
-        datastores: { 'postgres-default': store(this.databases.default, 10), 'postgres-visibility': store(this.databases.visibility, 4) },
+        datastores: { 'postgres-default': store(this.databases.default, 8), 'postgres-visibility': store(this.databases.visibility, 2) },
       },
       global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
       services: {
