@@ -247,8 +247,8 @@ export class TemporalCluster {
       }
     }
     await this.ensureNamespace();
-    await registerSearchAttributes(this.o.cli, this.address, this.o.namespace, this.o.searchAttributes);
-    await this.untilSearchAttributesServed();
+    const created = await registerSearchAttributes(this.o.cli, this.address, this.o.namespace, this.o.searchAttributes);
+    if (created.length) await this.untilSearchAttributesServed();
     await this.startUi();
   }
 
@@ -392,6 +392,13 @@ export class TemporalCluster {
   killNow(): void {
     for (const pid of [this.uiPid, this.serverPid]) if (pid) killTree(pid, 'SIGKILL');
   }
+}
+
+/** The persistence store of the Temporal at `address` (`postgres12`, `sqlite`, ...), from `operator cluster describe`; null when it does not answer. */
+export async function persistenceStoreOf(cli: string, address: string): Promise<string | null> {
+  const res = await run(cli, ['operator', 'cluster', 'describe', '--address', address, '--output', 'json', '--command-timeout', '10s'], { timeoutMs: 30_000 });
+  if (res.code !== 0) return null;
+  return (JSON.parse(res.stdout) as { persistenceStore?: string }).persistenceStore ?? null;
 }
 
 /** For `npm stop` and the clean-up of a killed run: the recorded server and UI, if they are still ours. */

@@ -14,7 +14,7 @@ import { loadConfig, type AppConfig } from '../../runtime/config.js';
 import { spawnApp, type App } from './app.js';
 import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
 import { createDatabase, databaseUrl, LocalPostgres, removeCluster, stopLocalPostgresNow } from './postgres.js';
-import { DEFAULT_CLUSTER_PORTS, ensureClusterBinaries, TemporalCluster } from './cluster.js';
+import { DEFAULT_CLUSTER_PORTS, ensureClusterBinaries, persistenceStoreOf, TemporalCluster } from './cluster.js';
 import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
 import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
 
@@ -151,7 +151,9 @@ export class Stack {
     this.save();
     try {
       const pg = this.startPostgres();
+      // Built (or found) while PostgreSQL starts; awaited where a server starts (and handled if none does).
       const cluster = this.o.cluster || this.temporalOptions.engine === 'cluster' ? ensureClusterBinaries(this.say) : undefined;
+      cluster?.catch(() => undefined);
       const extra = this.o.cluster ? this.startCluster(pg, cluster!, false) : undefined;
       const parts = await Promise.allSettled([pg, this.startTemporal(pg, cluster), this.o.testServer ? ensureTestServer(projectRoot) : undefined, extra]);
       for (const p of parts) if (p.status === 'rejected') throw p.reason;
@@ -259,7 +261,10 @@ export class Stack {
     if (this.o.temporal === false) return;
     const t = this.o.temporal ?? {};
     const [host, port] = (t.address ?? ':').replace(/\[(.*)\]/, '$1').split(/:(?=\d+$)/);
-    if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
+    if (t.address && (await isPortOpen(host!, Number(port)))) {
+      if (t.engine === 'cluster') await this.checkReusedCluster(t.address);
+      return this.reuseTemporal(t.address);
+    }
     if (t.engine === 'cluster') return this.startCluster(pg, binaries!, true);
     if (t.address && !['127.0.0.1', 'localhost', '::1'].includes(host!)) throw new Error(`Temporal at ${t.address} is not reachable (a dev server is started only for a local address)`);
     this.cli = await ensureTemporalCli(projectRoot);
@@ -272,6 +277,12 @@ export class Stack {
     const dev = await this.step('Temporal dev server started, search attributes registered', () => this.dev!.start());
     [this.temporalAddress, this.temporalUiUrl] = [dev.address, dev.uiUrl];
     this.save();
+  }
+
+  /** Cluster mode reuses a Temporal already on its address only when that is a real server on SQL persistence, not a dev server. */
+  private async checkReusedCluster(address: string): Promise<void> {
+    const store = await persistenceStoreOf(await ensureTemporalCli(projectRoot), address);
+    if (!store?.startsWith('postgres')) throw new Error(`cluster mode: ${address} is already served by a Temporal ${store ? `on ${store} (a dev server?)` : 'that does not answer'}; stop it, or start without --cluster`);
   }
 
   /** The real server on the stack's own PostgreSQL, once both are there; `main`: it is the stack's Temporal. */
