@@ -205,6 +205,8 @@ export interface ClusterOptions {
   /** The API's codec server, for the UI to decode the encrypted payloads. */
   codecEndpoint?: string;
   logLevel?: string;
+  /** Told of each process the moment it is spawned (the stack records it: a run killed during start-up leaves nothing unknown). */
+  spawned?: () => void;
 }
 
 /** The real server and its UI: started (schema, config, namespace, search attributes), stopped. */
@@ -325,6 +327,7 @@ export class TemporalCluster {
     await sleep(0);
     if (!child.pid) throw this.exited ?? new Error(`failed to spawn ${this.o.binaries.server}`);
     this.serverPid = child.pid;
+    this.o.spawned?.();
     this.address = `${ip}:${p.frontend}`;
     this.uiUrl = `http://${ip}:${p.ui}`;
     this.uiPort = p.ui;
@@ -379,6 +382,7 @@ export class TemporalCluster {
     child.once('exit', (code, signal) => (exited = new Error(`the Temporal Web UI exited (code ${code}, signal ${signal}); last lines of ${logFile}:\n${tailFile(logFile)}`)));
     await sleep(0);
     this.uiPid = child.pid ?? 0;
+    this.o.spawned?.();
     await waitForPort('127.0.0.1', this.uiPort, 60_000, () => exited);
   }
 

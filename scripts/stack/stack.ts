@@ -295,7 +295,7 @@ export class Stack {
     const dir = path.resolve(t.dataDir ?? path.join(this.dir, 'temporal-cluster'));
     const ports = main && t.port ? { ...DEFAULT_CLUSTER_PORTS, frontend: t.port, ...(t.uiPort && { ui: t.uiPort }) } : {};
     const codecEndpoint = main ? t.codecEndpoint : this.o.cluster?.codecEndpoint;
-    this.cluster = new TemporalCluster({ dir, logsDir: this.logsDir, cli, binaries: bins, pgPort: this.pg!.port, ports, namespace: t.namespace ?? 'default', searchAttributes: this.config.temporal.searchAttributes, codecEndpoint });
+    this.cluster = new TemporalCluster({ dir, logsDir: this.logsDir, cli, binaries: bins, pgPort: this.pg!.port, ports, namespace: t.namespace ?? 'default', searchAttributes: this.config.temporal.searchAttributes, codecEndpoint, spawned: () => this.save() });
     try {
       await this.step(`Temporal server (PostgreSQL persistence) started on ${main ? (t.port ?? 'free ports') : 'free ports'}, search attributes registered, Web UI up`, () => this.cluster!.start(this.say));
     } finally {

@@ -34,12 +34,15 @@ afterAll(() => harness?.stop());
 const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload: payload as never });
 
 describe('the real Temporal server (cluster mode)', () => {
-  it('keeps its state in PostgreSQL, over several shards, and the namespace keeps a closed case a year', async () => {
+  it('keeps its state in PostgreSQL, over several shards, the namespace keeps a closed case a year, and its UI decodes through the codec', async () => {
     const res = await run(process.env.TEMPORAL_CLI_PATH!, ['operator', 'cluster', 'describe', '--address', address!, '--output', 'json'], { timeoutMs: 30_000, check: true });
     const cluster = JSON.parse(res.stdout) as { persistenceStore: string; visibilityStore: string; historyShardCount: number; serverVersion: string };
     expect(cluster).toMatchObject({ persistenceStore: 'postgres12', visibilityStore: 'postgres12', historyShardCount: NUM_HISTORY_SHARDS, serverVersion: '1.32.1' });
     const ns = await harness.client.workflowService.describeNamespace({ namespace });
     expect(Number(ns.config!.workflowExecutionRetentionTtl!.seconds)).toBe(RETENTION_DAYS * 24 * 3600);
+    // Its Web UI, told where the codec server decodes the encrypted payloads.
+    const ui = (await (await fetch(`${process.env.TEMPORAL_CLUSTER_UI_URL}/api/v1/settings`)).json()) as { Codec: { Endpoint: string }; Version: string };
+    expect(ui.Codec.Endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/codec$/);
   });
 
   it('runs a case on the standard route from application to a closed case, found by its search attributes', { timeout: 120_000 }, async () => {
