@@ -1,9 +1,13 @@
 /**
- * `npm start`: the whole local stack in the foreground (scripts/stack/stack.ts), until Ctrl-C
- * or `npm stop` from another terminal.
+ * `npm start [-- --cluster]`: the whole local stack in the foreground (scripts/stack/stack.ts),
+ * until Ctrl-C or `npm stop` from another terminal.
  *
  *   Temporal   whatever listens on temporal.yaml's `address`, else `temporal server start-dev`
- *              (SQLite under devServer.dataDir, UI on devServer.uiPort) with the search attributes.
+ *              (SQLite under devServer.dataDir, UI on devServer.uiPort) with the search attributes;
+ *              with --cluster, the real server instead (scripts/stack/cluster.ts, docs/cluster.md):
+ *              built once, PostgreSQL persistence in the databases temporal and
+ *              temporal_visibility of the local PostgreSQL, config in .data/temporal-cluster,
+ *              frontend on devServer.port, its Web UI on devServer.uiPort.
  *   PostgreSQL DATABASE_URL if set, else a local cluster in .data/pg on port 5433
  *              (PGPORT_LOCAL), database `shenguan`; reused if it runs already.
  *   then       migrations, demo seed, dev JWT signing key, worker and API, their output
@@ -70,7 +74,7 @@ async function untilStop(stack: Stack, exited: () => string | undefined): Promis
     if (stack.interrupted()) return 0;
     const why =
       exited() ??
-      (stack.temporalPid && !isPidAlive(stack.temporalPid) ? 'the Temporal dev server exited' : undefined) ??
+      (stack.temporalPid && !isPidAlive(stack.temporalPid) ? `the Temporal ${stack.cluster ? 'server' : 'dev server'} exited` : undefined) ??
       (pgDir && !livePostmaster(pgDir) ? 'PostgreSQL exited' : undefined);
     if (why) {
       say(`${why} (logs in .data/logs/); stopping the stack`);
@@ -80,6 +84,13 @@ async function untilStop(stack: Stack, exited: () => string | undefined): Promis
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--cluster');
+  if (unknown.length) {
+    say(`unknown argument ${unknown.join(' ')}; usage: npm start [-- --cluster]`);
+    return 64;
+  }
+  const cluster = args.includes('--cluster');
   const config = loadConfigOrExit();
   if (await earlierStack()) process.exit(0);
   const { PORT, HOST, DATABASE_URL } = config.env;
@@ -105,7 +116,15 @@ async function main(): Promise<number> {
       migrate: true,
       seed: true,
       // The UI decodes the encrypted payloads through the API's codec server (runtime/codec.ts).
-      temporal: { address: t.address, port: t.devServer.port, uiPort: t.devServer.uiPort, dataDir: path.resolve(projectRoot, t.devServer.dataDir), namespace: t.namespace, extraArgs: ['--ui-codec-endpoint', `http://${['0.0.0.0', '::'].includes(HOST) ? '127.0.0.1' : HOST}:${PORT}/codec`] },
+      temporal: {
+        engine: cluster ? 'cluster' : 'dev',
+        address: t.address,
+        port: t.devServer.port,
+        uiPort: t.devServer.uiPort,
+        dataDir: cluster ? path.join(dataRoot, 'temporal-cluster') : path.resolve(projectRoot, t.devServer.dataDir),
+        namespace: t.namespace,
+        codecEndpoint: `http://${['0.0.0.0', '::'].includes(HOST) ? '127.0.0.1' : HOST}:${PORT}/codec`,
+      },
       worker: true,
       // 9464: the usual Prometheus exporter port; a free one when it is taken.
       workerMetrics: { port: 9464 },
@@ -117,7 +136,7 @@ async function main(): Promise<number> {
     });
     const urls = { api: stack.apiUrl, docs: `${stack.apiUrl}/docs`, temporalUi: stack.temporalUiUrl, database: stack.databaseUrl.replace(/:[^:@/]*@/, ':***@'), ...(stack.workerMetricsUrl && { workerMetrics: stack.workerMetricsUrl }) };
     stack.save({ ready: true, urls });
-    banner('shenguan is running', urls);
+    banner(`shenguan is running${cluster ? ' (cluster mode: the Temporal server on PostgreSQL)' : ''}`, urls);
     return await untilStop(stack, () => exited);
   } catch (e) {
     if (e instanceof Interrupted) return 0;

@@ -1,7 +1,8 @@
 /**
  * `npm stop`: stops what `npm start` started, from any terminal (.data/stack.json): asks the
  * supervising `npm start` to stop its stack, then stops whatever recorded part still runs —
- * api and worker with SIGTERM (SIGKILL after a grace time), the dev server the same way,
+ * api and worker with SIGTERM (SIGKILL after a grace time), the dev server the same way (in
+ * cluster mode the Temporal server and its Web UI, scripts/stack/cluster.ts),
  * PostgreSQL with `pg_ctl stop -m fast`. Without a record, a PostgreSQL running on .data/pg.
  */
 import path from 'node:path';

@@ -3,8 +3,10 @@
  * from anything `npm start` runs: under .data/test/run-<pid> (run dirs of dead runs are
  * cleared first), PostgreSQL with fsync off and a fresh migrated database `shenguan_test`, a
  * dev server on free ports with the search attributes registered, the time-skipping test
- * server. Then `vitest run [args]` with the stack's environment (DATABASE_URL,
- * TEMPORAL_ADDRESS, TEMPORAL_TEST_SERVER_PATH, TEMPORAL_CLI_PATH, JWT_DEV_KEY_FILE,
+ * server, and beside them the real Temporal server on the same PostgreSQL (cluster mode,
+ * scripts/stack/cluster.ts; built once per machine, docs/cluster.md) for test/cluster/. Then
+ * `vitest run [args]` with the stack's environment (DATABASE_URL, TEMPORAL_ADDRESS,
+ * TEMPORAL_CLUSTER_ADDRESS, TEMPORAL_TEST_SERVER_PATH, TEMPORAL_CLI_PATH, JWT_DEV_KEY_FILE,
  * TEST_RUN_DIR), NODE_ENV=test and LOG_LEVEL warn unless set. The stack is stopped afterwards,
  * also on Ctrl-C; the exit code is vitest's.
  */
@@ -52,9 +54,12 @@ async function main(): Promise<number> {
       name: 'test',
       ephemeral: true,
       signals: 'flag',
-      postgres: { database: 'shenguan_test', fast: true, fresh: true },
+      // Room for the Temporal server's pools beside the tests' own.
+      postgres: { database: 'shenguan_test', fast: true, fresh: true, settings: { max_connections: 200 } },
       migrate: true,
-      temporal: { extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}/codec`] },
+      temporal: { codecEndpoint: `http://127.0.0.1:${codecPort}/codec` },
+      // Started side by side with the dev server: it adds seconds, not minutes (once built).
+      cluster: { codecEndpoint: `http://127.0.0.1:${codecPort}/codec` },
       testServer: true,
       env: { NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'warn', TEST_RUN_DIR: dir, CODEC_TEST_PORT: String(codecPort) },
     });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOurProcess, isPidAlive, terminate, waitForExit } from './proc.js';
+import { liveClusterParts } from './cluster.js';
 import { livePostmaster, removeCluster, stopLocalPostgres } from './postgres.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,6 +25,8 @@ export interface StackRecord {
   api?: { pid: number };
   worker?: { pid: number };
   temporal?: { pid: number; dataDir: string };
+  /** The real server (cluster mode) and its Web UI, each known by its generated config. */
+  cluster?: { pid: number; uiPid: number; configFile: string; uiConfigDir: string };
   postgres?: { pid: number; dataDir: string };
   reused?: { temporal?: string; postgres?: string };
 }
@@ -54,6 +57,7 @@ export function liveParts(rec: StackRecord): Array<{ name: string; stop: () => P
     isOurProcess(rec.api?.pid, APP_ENTRY.api) && { name: 'api', stop: () => terminate(rec.api!.pid, 10_000, true) },
     isOurProcess(rec.worker?.pid, APP_ENTRY.worker) && { name: 'worker', stop: () => terminate(rec.worker!.pid, 20_000, true) },
     !!rec.temporal && isOurProcess(rec.temporal.pid, 'start-dev', rec.temporal.dataDir) && { name: 'Temporal dev server', stop: () => terminate(rec.temporal!.pid, 10_000) },
+    ...(rec.cluster ? liveClusterParts(rec.cluster) : []),
     !!rec.postgres && livePostmaster(rec.postgres.dataDir)?.pid === rec.postgres.pid && { name: 'PostgreSQL', stop: () => stopLocalPostgres(rec.postgres!.dataDir) },
   ];
   return parts.filter((p) => p !== false);

@@ -1,7 +1,8 @@
 /**
  * startStack: the one way every script (start, test, fuzz, crash-test, bench) brings up
  * PostgreSQL (a given URL, or a local cluster) and Temporal (whatever listens on an address, or
- * the dev server with temporal.yaml's settings and search attributes), migrations and the demo
+ * the dev server with temporal.yaml's settings and search attributes, or the real server in
+ * cluster mode, scripts/stack/cluster.ts), migrations and the demo
  * seed, and the worker and API when asked, with their environment (`stack.env`) pointing at
  * this stack only. `stop()` stops what it started (never what it reused) in the order api,
  * worker, Temporal, PostgreSQL; on SIGINT / SIGTERM / SIGHUP too, and as a synchronous last
@@ -13,6 +14,7 @@ import { loadConfig, type AppConfig } from '../../runtime/config.js';
 import { spawnApp, type App } from './app.js';
 import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
 import { createDatabase, databaseUrl, LocalPostgres, removeCluster, stopLocalPostgresNow } from './postgres.js';
+import { DEFAULT_CLUSTER_PORTS, ensureClusterBinaries, persistenceStoreOf, TemporalCluster } from './cluster.js';
 import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
 import { projectRoot, removeRecord, writeRecord, type StackRecord } from './record.js';
 
@@ -37,8 +39,18 @@ export interface StackOptions {
    * local), start the dev server: on fixed `port` / `uiPort` or free ones, SQLite in `dataDir`
    * (default <dir>/temporal; emptied first when `fresh`), namespace default 'default',
    * `extraArgs` after temporal.yaml's own (`--headless`, `--dynamic-config-value K=V`, ...).
+   * `engine: 'cluster'`: the real server instead (scripts/stack/cluster.ts), on the stack's local
+   * PostgreSQL, its frontend on `port`, its UI on `uiPort` (the other services on their fixed
+   * defaults when `port` is given, else free ones), config and state under `dataDir` (default
+   * <dir>/temporal-cluster). `codecEndpoint`: where the UI decodes payloads.
    */
-  temporal?: false | { address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[] };
+  temporal?: false | { engine?: 'dev' | 'cluster'; address?: string; port?: number; uiPort?: number; dataDir?: string; fresh?: boolean; namespace?: string; extraArgs?: string[]; codecEndpoint?: string };
+  /**
+   * The real server as well, beside the dev server (npm test's cluster cases): on free ports and
+   * the stack's local PostgreSQL (databases temporal, temporal_visibility), `stack.cluster`,
+   * TEMPORAL_CLUSTER_ADDRESS / _NAMESPACE / _UI_URL in `env`.
+   */
+  cluster?: { codecEndpoint?: string };
   /** Find (or install) the time-skipping test server: `stack.testServer`, TEMPORAL_TEST_SERVER_PATH. */
   testServer?: boolean;
   worker?: boolean;
@@ -96,6 +108,8 @@ export class Stack {
   worker?: App;
   api?: App;
   private dev?: RestartableDevServer;
+  /** The real server: Temporal itself (`engine: 'cluster'`), or the one beside the dev server (`cluster`). */
+  cluster?: TemporalCluster;
   private pg?: LocalPostgres;
   private signal?: NodeJS.Signals;
   private stopping?: Promise<void>;
@@ -120,7 +134,7 @@ export class Stack {
   get postgresPid(): number { return this.pg?.pid ?? 0; }
   get postgresPort(): number { return this.pg?.port ?? 0; }
   get ownPostgresDir(): string | undefined { return this.pg?.owned ? this.pg.o.dataDir : undefined; }
-  get temporalPid(): number { return this.dev?.server?.pid ?? 0; }
+  get temporalPid(): number { return this.dev?.server?.pid ?? (this.temporalOptions.engine === 'cluster' ? (this.cluster?.serverPid ?? 0) : 0); }
   /** The signal that asked the stack to stop, if one did. */
   interrupted = (): NodeJS.Signals | undefined => this.signal;
   /** Throws Interrupted once a signal arrived: start-up ends after the current step. */
@@ -136,6 +150,7 @@ export class Stack {
       api: this.api && { pid: this.api.pid },
       worker: this.worker && { pid: this.worker.pid },
       temporal: this.dev?.server && { pid: this.dev.server.pid, dataDir: this.temporalDataDir() },
+      cluster: this.cluster?.serverPid ? { pid: this.cluster.serverPid, uiPid: this.cluster.uiPid, configFile: this.cluster.configFile, uiConfigDir: this.cluster.uiConfigDir } : undefined,
       postgres: this.pg?.owned ? { pid: this.pg.pid, dataDir: this.pg.o.dataDir } : undefined,
     });
     writeRecord(this.dir, this.record);
@@ -147,7 +162,12 @@ export class Stack {
     fs.mkdirSync(this.logsDir, { recursive: true });
     this.save();
     try {
-      const parts = await Promise.allSettled([this.startPostgres(), this.startTemporal(), this.o.testServer ? ensureTestServer(projectRoot) : undefined]);
+      const pg = this.startPostgres();
+      // Built (or found) while PostgreSQL starts; awaited where a server starts (and handled if none does).
+      const cluster = this.o.cluster || this.temporalOptions.engine === 'cluster' ? ensureClusterBinaries(this.say) : undefined;
+      cluster?.catch(() => undefined);
+      const extra = this.o.cluster ? this.startCluster(pg, cluster!, false) : undefined;
+      const parts = await Promise.allSettled([pg, this.startTemporal(pg, cluster), this.o.testServer ? ensureTestServer(projectRoot) : undefined, extra]);
       for (const p of parts) if (p.status === 'rejected') throw p.reason;
       this.testServer = (parts[2] as PromiseFulfilledResult<string | undefined>).value;
       this.checkpoint();
@@ -184,10 +204,10 @@ export class Stack {
     const [host, port] = [api.host ?? '127.0.0.1', api.port ?? (this.o.api ? await findFreePort() : 0)];
     this.apiUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env };
-    if (this.dev) {
+    if (this.dev || (this.cluster && this.temporalAddress === this.cluster.address)) {
       for (const k of Object.keys(env)) if (isClusterEnv(k)) delete env[k];
       const profile = path.join(this.dir, 'temporal.toml');
-      fs.writeFileSync(profile, `# The Temporal profile of this stack's own dev server (scripts/stack/stack.ts).\n[profile.default]\naddress = ${JSON.stringify(this.temporalAddress)}\nnamespace = ${JSON.stringify(this.temporalOptions.namespace ?? 'default')}\n`);
+      fs.writeFileSync(profile, `# The Temporal profile of this stack's own server (scripts/stack/stack.ts).\n[profile.default]\naddress = ${JSON.stringify(this.temporalAddress)}\nnamespace = ${JSON.stringify(this.temporalOptions.namespace ?? 'default')}\n`);
       env.TEMPORAL_CONFIG_FILE = profile;
     }
     Object.assign(env, {
@@ -195,6 +215,7 @@ export class Stack {
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: this.temporalOptions.namespace ?? 'default',
       TEMPORAL_UI_URL: this.temporalUiUrl,
+      ...(this.o.cluster && this.cluster && { TEMPORAL_CLUSTER_ADDRESS: this.cluster.address, TEMPORAL_CLUSTER_NAMESPACE: 'default', TEMPORAL_CLUSTER_UI_URL: this.cluster.uiUrl }),
       JWT_DEV_KEY_FILE: path.join(this.dir, 'dev-jwt.key'),
       PAYLOAD_DEV_KEY_FILE: path.join(this.dir, 'payload-keys'),
       ...(this.cli && { TEMPORAL_CLI_PATH: this.cli }),
@@ -260,22 +281,51 @@ export class Stack {
     return path.resolve(this.temporalOptions.dataDir ?? path.join(this.dir, 'temporal'));
   }
 
-  private async startTemporal(): Promise<void> {
+  private async startTemporal(pg: Promise<void>, binaries?: ReturnType<typeof ensureClusterBinaries>): Promise<void> {
     if (this.o.temporal === false) return;
     const t = this.o.temporal ?? {};
     const [host, port] = (t.address ?? ':').replace(/\[(.*)\]/, '$1').split(/:(?=\d+$)/);
-    if (t.address && (await isPortOpen(host!, Number(port)))) return this.reuseTemporal(t.address);
+    if (t.address && (await isPortOpen(host!, Number(port)))) {
+      if (t.engine === 'cluster') await this.checkReusedCluster(t.address);
+      return this.reuseTemporal(t.address);
+    }
+    if (t.engine === 'cluster') return this.startCluster(pg, binaries!, true);
     if (t.address && !['127.0.0.1', 'localhost', '::1'].includes(host!)) throw new Error(`Temporal at ${t.address} is not reachable (a dev server is started only for a local address)`);
     this.cli = await ensureTemporalCli(projectRoot);
     this.checkpoint();
     if (t.fresh) fs.rmSync(this.temporalDataDir(), { recursive: true, force: true });
     const namespace = t.namespace ?? 'default';
-    const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.extraArgs ?? [])];
+    const extraArgs = [...devServerArgs(this.config.temporal.devServer), ...(t.codecEndpoint ? ['--ui-codec-endpoint', t.codecEndpoint] : []), ...(t.extraArgs ?? [])];
     const logFile = path.join(this.logsDir, 'temporal.log');
     this.dev = new RestartableDevServer({ cli: this.cli, dataDir: this.temporalDataDir(), port: t.port, uiPort: t.uiPort, namespace, logFile, extraArgs, searchAttributes: this.config.temporal.searchAttributes, say: this.say, stopped: () => !!this.signal });
     const dev = await this.step('Temporal dev server started, search attributes registered', () => this.dev!.start());
     [this.temporalAddress, this.temporalUiUrl] = [dev.address, dev.uiUrl];
     this.save();
+  }
+
+  /** Cluster mode reuses a Temporal already on its address only when that is a real server on SQL persistence, not a dev server. */
+  private async checkReusedCluster(address: string): Promise<void> {
+    const store = await persistenceStoreOf(await ensureTemporalCli(projectRoot), address);
+    if (!store?.startsWith('postgres')) throw new Error(`cluster mode: ${address} is already served by a Temporal ${store ? `on ${store} (a dev server?)` : 'that does not answer'}; stop it, or start without --cluster`);
+  }
+
+  /** The real server on the stack's own PostgreSQL, once both are there; `main`: it is the stack's Temporal. */
+  private async startCluster(pg: Promise<void>, binaries: ReturnType<typeof ensureClusterBinaries>, main: boolean): Promise<void> {
+    const t = main ? this.temporalOptions : {};
+    if (this.o.postgres.url) throw new Error('cluster mode keeps the Temporal databases in the local PostgreSQL the stack starts: unset DATABASE_URL');
+    const [bins, cli] = await Promise.all([binaries, ensureTemporalCli(projectRoot), pg]);
+    this.cli = cli;
+    this.checkpoint();
+    const dir = path.resolve(t.dataDir ?? path.join(this.dir, 'temporal-cluster'));
+    const ports = main && t.port ? { ...DEFAULT_CLUSTER_PORTS, frontend: t.port, ...(t.uiPort && { ui: t.uiPort }) } : {};
+    const codecEndpoint = main ? t.codecEndpoint : this.o.cluster?.codecEndpoint;
+    this.cluster = new TemporalCluster({ dir, logsDir: this.logsDir, cli, binaries: bins, pgPort: this.pg!.port, ports, namespace: t.namespace ?? 'default', searchAttributes: this.config.temporal.searchAttributes, codecEndpoint, spawned: () => this.save() });
+    try {
+      await this.step(`Temporal server (PostgreSQL persistence) started on ${main ? (t.port ?? 'free ports') : 'free ports'}, search attributes registered, Web UI up`, () => this.cluster!.start(this.say));
+    } finally {
+      this.save();
+    }
+    if (main) [this.temporalAddress, this.temporalUiUrl] = [this.cluster.address, this.cluster.uiUrl];
   }
 
   /** Something already serves Temporal there: use it, and check the search attributes where we can. */
@@ -326,6 +376,7 @@ export class Stack {
       if (this.api) await part('API stopped', () => this.api!.stop(10_000));
       if (this.worker) await part('worker stopped', () => this.worker!.stop(20_000));
       if (this.dev?.server) await part('Temporal dev server stopped', () => this.dev!.stop());
+      if (this.cluster?.serverPid) await part('Temporal server and Web UI stopped', () => this.cluster!.stop());
       if (this.pg) await part('PostgreSQL stopped', () => this.pg!.stop());
       process.removeListener('exit', this.exitHook);
       for (const s of SIGNALS) process.removeListener(s, this.onSignal);
@@ -341,6 +392,7 @@ export class Stack {
   /** Last resort on process exit (synchronous): nothing the stack started outlives it. */
   private killNow(): void {
     for (const pid of [this.api?.pid, this.worker?.pid, this.dev?.server?.pid]) if (pid) killTree(pid, 'SIGKILL');
+    this.cluster?.killNow();
     if (this.pg?.owned) stopLocalPostgresNow(this.pg.o.dataDir);
   }
 }
