@@ -9,7 +9,7 @@ import globals from 'globals';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.venv/**', 'db/migrations/**', 'test-output/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.venv/**', 'db/migrations/**', 'test-output/**', 'client/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: globals.node } },

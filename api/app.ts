@@ -81,8 +81,9 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   // The verifier is registered after the limit (authentication runs after it per request).
   await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX, verifier: () => (app.hasDecorator('verifier') ? app.verifier : undefined) });
   await app.register(authentication, { config: deps.config, verifier: deps.verifier });
-  await app.register(metrics, { scrapeToken: deps.config.env.METRICS_TOKEN });
+  // Before every route it documents (GET /metrics too): the document is made of the routes registered after it.
   await app.register(openapi);
+  await app.register(metrics, { scrapeToken: deps.config.env.METRICS_TOKEN });
   await app.register(routes);
   return app;
 }

@@ -44,7 +44,7 @@ export const pagination = {
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** An actor as the audit trail records it. */
-export const actorSchema = z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() });
+export const actorSchema = z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() }).meta({ id: 'Actor' });
 
 /** The fields a response schema names, taken from a row: an answer holds what its contract says, nothing more. */
 export function pick<S extends z.ZodRawShape, R extends { [K in keyof S]: unknown }>(schema: z.ZodObject<S>, row: R): { [K in keyof S]: R[K] } {
@@ -53,9 +53,9 @@ export function pick<S extends z.ZodRawShape, R extends { [K in keyof S]: unknow
 
 // The contracts' lists as schemas: the routes never re-type a status, stage or result. A row of
 // the read model is checked against them when it is answered.
-export const caseStage = z.enum(CASE_STAGES);
-export const licenceStatus = z.enum(LICENCE_STATUSES);
-export const commitmentScenario = z.enum(COMMITMENT_SCENARIOS);
-export const taskStatus = z.enum(TASK_STATUSES);
-export const taskOutcome = z.enum(TASK_OUTCOMES);
-export const feedbackResult = z.enum(FEEDBACK_RESULTS);
+export const caseStage = z.enum(CASE_STAGES).meta({ id: 'CaseStage' });
+export const licenceStatus = z.enum(LICENCE_STATUSES).meta({ id: 'LicenceStatus' });
+export const commitmentScenario = z.enum(COMMITMENT_SCENARIOS).meta({ id: 'CommitmentScenario' });
+export const taskStatus = z.enum(TASK_STATUSES).meta({ id: 'TaskStatus' });
+export const taskOutcome = z.enum(TASK_OUTCOMES).meta({ id: 'TaskOutcome' });
+export const feedbackResult = z.enum(FEEDBACK_RESULTS).meta({ id: 'FeedbackResult' });

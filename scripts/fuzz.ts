@@ -7,8 +7,10 @@
  * (scripts/fuzz/fixtures.ts); scripts/fuzz/hooks.py feeds their identifiers to the generated
  * requests. Then one `schemathesis run <api>/openapi.json` per role (a bearer token for each,
  * plus one run without a token), checking `not_a_server_error` and
- * `response_schema_conformance`. Prints a summary per role and exits 1 if any run found a
- * failure or an error (a request that timed out, the API gone). The stack is stopped at the
+ * `response_schema_conformance`, in the examples, coverage, fuzzing and stateful phases (the
+ * last follows the document's OpenAPI links; scripts/fuzz/schemathesis.toml). Prints a summary
+ * per role and exits 1 if any run found a failure or an error (a request that timed out, the
+ * API gone). The stack is stopped at the
  * end (also on Ctrl-C); the reports, schemathesis output and API / worker logs of the last run
  * stay in .data/fuzz/last/.
  *
@@ -38,6 +40,8 @@ const CHECKS = ['not_a_server_error', 'response_schema_conformance'];
 /** Per request: one the API never answers is an error of the run. */
 const REQUEST_TIMEOUT_S = 15;
 const lastDir = path.join(dataRoot, 'fuzz', 'last');
+/** The settings the command line has no flag for: the stateful phase's (links only, steps per scenario). */
+const CONFIG_FILE = path.join(projectRoot, 'scripts', 'fuzz', 'schemathesis.toml');
 
 /** The callers fuzzed, one schemathesis run each; null = no Authorization header. */
 const ROLES: Record<string, Principal | null> = {
@@ -97,11 +101,11 @@ async function ensureSchemathesis(): Promise<string> {
 
 function schemathesisArgs(o: Options, base: string, token: string | null, roleDir: string): string[] {
   const report = ['--report', 'json,junit', '--report-dir', roleDir, '--report-json-path', path.join(roleDir, 'report.json'), '--report-junit-path', path.join(roleDir, 'junit.xml')];
-  // The stateful phase follows OpenAPI links, which the document does not declare; what it
-  // would infer costs more than it finds here. Examples, coverage and fuzzing run per operation.
-  const phases = ['--phases', 'examples,coverage,fuzzing', '--generation-database', 'none'];
+  // Examples, coverage and fuzzing per operation, then the stateful phase along the document's
+  // links (api/openapi-links.ts; nothing inferred, see scripts/fuzz/schemathesis.toml).
+  const phases = ['--phases', 'examples,coverage,fuzzing,stateful', '--generation-database', 'none'];
   const limits = ['--max-examples', String(o.maxExamples), '--seed', String(o.seed), '--workers', String(o.workers), '--request-timeout', String(REQUEST_TIMEOUT_S)];
-  return ['run', `${base}/openapi.json`, '--checks', CHECKS.join(','), ...limits, ...phases, ...report, '--no-color', ...(token ? ['--header', `Authorization: Bearer ${token}`] : []), ...o.extra];
+  return ['--config-file', CONFIG_FILE, 'run', `${base}/openapi.json`, '--checks', CHECKS.join(','), ...limits, ...phases, ...report, '--no-color', ...(token ? ['--header', `Authorization: Bearer ${token}`] : []), ...o.extra];
 }
 
 /** A role's run: schemathesis' exit code, time, and what its report says. */

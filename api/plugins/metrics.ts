@@ -6,10 +6,11 @@
 // with the Temporal SDK's own metrics (WORKER_METRICS_ADDRESS; activities/deadline-lag.ts).
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { domainFigures, type DomainFigures } from '../../db/queries/stats.js';
 import type { Principal } from '../auth.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, problems, unauthorized } from '../errors.js';
 import { bearerToken } from './authentication.js';
 
 /**
@@ -86,7 +87,7 @@ export default fp<{ scrapeToken?: string }>(
     });
 
     // For Prometheus: an operator token, or the scrape token when METRICS_TOKEN is set.
-    app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    app.get('/metrics', { schema: { operationId: 'getMetrics', tags: ['service'], summary: 'Prometheus metrics (text exposition format): an operator token, or the scrape token (METRICS_TOKEN) as bearer', response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: z.string() } } }, ...problems(401, 403) } } }, async (req, reply) => {
       const token = bearerToken(req.headers.authorization) ?? '';
       if (!(scrapeToken && token === scrapeToken)) {
         const principal: Principal | undefined = token ? await app.verifier.verify(token).catch(() => undefined) : undefined;

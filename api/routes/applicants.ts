@@ -15,7 +15,7 @@ const portrait = z.object({
   cases: z.array(z.object({ applicationNo: z.string(), itemCode: z.string(), stage: caseStage, route: z.string().nullable(), licenceStatus, commitmentScenario: commitmentScenario.nullable(), commitmentOutcome: z.string().nullable(), createdAt: z.string(), closedAt: z.string().nullable() })),
   tasks: z.array(z.object({ taskId: z.string(), applicationNo: z.string(), departmentCode: z.string(), status: taskStatus, result: feedbackResult.nullable(), outcome: taskOutcome.nullable(), claimOverdue: z.boolean() })),
   creditRecords: z.array(z.object({ businessKey: z.string(), kind: z.string(), summary: z.string(), status: z.string(), createdAt: z.string() })),
-});
+}).meta({ id: 'ApplicantPortrait' });
 
 /** The portrait of a credit code from its records; commitments counted over its commitment cases. */
 function portraitOf(code: string, r: Awaited<ReturnType<typeof applicantRecords>>): z.infer<typeof portrait> {
@@ -42,7 +42,7 @@ const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
       // For those with a part in the enterprise (a case or task of it), its region's admin and
       // the operator; to anyone else it does not exist (404: not even that it is on file).
       config: { roles: ['approval', 'supervision', 'regional-admin', 'operator'] },
-      schema: { tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
+      schema: { operationId: 'getApplicant', tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
     },
     async (req) => {
       const { creditCode: code } = req.params;

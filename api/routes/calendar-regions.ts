@@ -27,7 +27,7 @@ const regionImported = imported.extend({ regionCode: z.string() });
 const calendarRegionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/calendar/:year/regions/:regionCode',
-    { config: { roles: ROLES }, schema: { tags: ['calendar'], summary: "A region's working-day schedule of a year: the national one with the region's own days over it", params, response: { 200: regionYear, ...errors } } },
+    { config: { roles: ROLES }, schema: { operationId: 'getRegionCalendar', tags: ['calendar'], summary: "A region's working-day schedule of a year: the national one with the region's own days over it", params, response: { 200: regionYear, ...errors } } },
     async (req) => {
       const { year, regionCode } = req.params;
       if (!(await regionExists(app.db, regionCode))) throw notFound(`region ${regionCode}`);
@@ -51,6 +51,7 @@ const calendarRegionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['regional-admin'] },
       schema: {
+        operationId: 'importRegionCalendar',
         tags: ['calendar'],
         summary: "Set a region's own days of a year (local holidays, local make-up workdays); that region's running deadlines are re-timed",
         description: "Replaces the region's own days of the year (an empty list removes them). The regional admin of that region only. A day listed here wins over the national schedule in this region; no other region's deadline moves.",

@@ -83,6 +83,7 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ROLES },
       schema: {
+        operationId: 'computeDeadline',
         tags: ['calendar'],
         summary: 'The deadline instant for a period of working days, by the legal convention',
         description: 'The start day is not counted; the deadline is 24:00 Asia/Shanghai of the n-th working day after it.',
@@ -97,7 +98,7 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/v1/calendar/:year', { config: { roles: ROLES }, schema: { tags: ['calendar'], summary: "A year's working-day schedule", params: yearParam, response: { 200: yearView, ...errors } } }, async (req) => {
+  app.get('/v1/calendar/:year', { config: { roles: ROLES }, schema: { operationId: 'getCalendar', tags: ['calendar'], summary: "A year's working-day schedule", params: yearParam, response: { 200: yearView, ...errors } } }, async (req) => {
     const { year } = req.params;
     const { meta, days } = await calendarYear(app.db, year);
     return {
@@ -116,6 +117,7 @@ const calendarRoutes: FastifyPluginAsyncZod = async (app) => {
       // operator's alone, never a regional admin's (a region's own days are not this schedule).
       config: { roles: ['operator'] },
       schema: {
+        operationId: 'importCalendar',
         tags: ['calendar'],
         summary: "Import a year's official (national) schedule; running deadlines it touches are re-timed",
         description: 'Replaces the year. Dates of December of the previous year may be listed too (a notice can move them). Every running deadline that falls on or after a changed day, or that was provisional, is re-computed, and its case history says so.',

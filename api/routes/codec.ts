@@ -48,12 +48,12 @@ const codecRoutes: FastifyPluginAsyncZod = async (app) => {
     if (p.role !== 'operator') throw forbidden('decoding payloads is for operators');
   };
 
-  const schema = (summary: string) => ({ tags: ['service'], summary, body, response: { 200: body, ...problems(400, 401, 403) } });
-  app.post('/codec/decode', { schema: schema('Decode payloads for the Temporal UI (operators)') }, async (req) => {
+  const schema = (operationId: string, summary: string) => ({ operationId, tags: ['service'], summary, body, response: { 200: body, ...problems(400, 401, 403) } });
+  app.post('/codec/decode', { schema: schema('decodePayloads', 'Decode payloads for the Temporal UI (operators)') }, async (req) => {
     await operatorOnly(req.headers.authorization);
     return { payloads: (await codec.decode(req.body.payloads.map(toPayload))).map(toWire) };
   });
-  app.post('/codec/encode', { schema: schema('Encode payloads for the Temporal UI and CLI (operators)') }, async (req) => {
+  app.post('/codec/encode', { schema: schema('encodePayloads', 'Encode payloads for the Temporal UI and CLI (operators)') }, async (req) => {
     await operatorOnly(req.headers.authorization);
     return { payloads: (await codec.encode(req.body.payloads.map(toPayload))).map(toWire) };
   });

@@ -31,9 +31,9 @@ const notificationView = z.object({
   createdAt: z.string(),
   sentAt: z.string().nullable(),
   deliveredAt: z.string().nullable(),
-});
+}).meta({ id: 'Notification' });
 const outboxQuery = z.object({ applicationNo: z.string().max(64).optional(), recipient: mobile.optional(), status: z.enum(NOTIFICATION_STATUSES).optional(), ...pagination }).strict();
-const outboxPage = z.object({ items: z.array(notificationView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+const outboxPage = z.object({ items: z.array(notificationView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id: 'NotificationPage' });
 
 const receipt = z
   .object({
@@ -101,7 +101,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/notifications',
     {
       config: { roles: ['operator'] },
-      schema: { tags: ['notifications'], summary: 'The notification outbox: each message with its business key and delivery status', querystring: outboxQuery, response: { 200: outboxPage, ...problems(400, 401, 403, 404) } },
+      schema: { operationId: 'listNotifications', tags: ['notifications'], summary: 'The notification outbox: each message with its business key and delivery status', querystring: outboxQuery, response: { 200: outboxPage, ...problems(400, 401, 403, 404) } },
     },
     async (req) => {
       const { limit, offset, ...filter } = req.query;
@@ -115,6 +115,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['operator'] },
       schema: {
+        operationId: 'resendNotification',
         tags: ['notifications'],
         summary: 'Send again (补发) a message that failed for good, under a key of its own; on the case trail with who and why',
         params: z.object({ businessKey: z.string().min(1).max(300) }),
@@ -147,6 +148,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/sms/receipts',
     {
       schema: {
+        operationId: 'receiveSmsReceipts',
         tags: ['notifications'],
         summary: "The SMS provider's delivery reports; header x-receipt-token carries the shared secret",
         security: [],

@@ -11,8 +11,8 @@ import { departmentSchema, divisionSchema } from '../catalog-schemas.js';
 import { forbidden, problems, unprocessable } from '../errors.js';
 import { pick } from '../schemas.js';
 
-const department = z.object({ code: z.string(), name: z.string(), regionCode: z.string(), side: departmentSchema.shape.side, headName: z.string().nullable() });
-const division = z.object({ code: z.string(), departmentCode: z.string(), name: z.string(), adminName: z.string() });
+const department = z.object({ code: z.string(), name: z.string(), regionCode: z.string(), side: departmentSchema.shape.side, headName: z.string().nullable() }).meta({ id: 'Department' });
+const division = z.object({ code: z.string(), departmentCode: z.string(), name: z.string(), adminName: z.string() }).meta({ id: 'Division' });
 const errors = problems(400, 401, 403, 422);
 const tags = ['organization'];
 const writers = { roles: ['regional-admin'] as const };
@@ -51,10 +51,10 @@ async function divisionWrite(app: FastifyInstance, p: Principal, b: z.infer<type
 
 const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   const departments = z.object({ items: z.array(department) });
-  app.get('/v1/departments', { config: { roles: ROLES }, schema: { tags, summary: 'Departments with their side', response: { 200: departments, ...errors } } }, async () => ({ items: await listDepartments(app.db) }));
+  app.get('/v1/departments', { config: { roles: ROLES }, schema: { operationId: 'listDepartments', tags, summary: 'Departments with their side', response: { 200: departments, ...errors } } }, async () => ({ items: await listDepartments(app.db) }));
 
   const assignDepartment = 'Create or change a department and assign its side (区划管理员)';
-  app.post('/v1/departments', { config: writers, schema: { tags, summary: assignDepartment, body: departmentSchema, response: { 200: department, 201: department, ...errors } } }, async (req, reply) => {
+  app.post('/v1/departments', { config: writers, schema: { operationId: 'saveDepartment', tags, summary: assignDepartment, body: departmentSchema, response: { 200: department, 201: department, ...errors } } }, async (req, reply) => {
     const before = await departmentWrite(app, req.principal, req.body);
     const values = { ...req.body, headName: req.body.headName ?? null, headPhone: req.body.headPhone ?? null };
     await saveDepartment(app.db, values, before, { sub: req.principal.sub, role: req.principal.role });
@@ -62,10 +62,10 @@ const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   const divisions = z.object({ items: z.array(division) });
-  app.get('/v1/divisions', { config: { roles: ROLES }, schema: { tags, summary: 'Divisions with their admin', response: { 200: divisions, ...errors } } }, async () => ({ items: await listDivisions(app.db) }));
+  app.get('/v1/divisions', { config: { roles: ROLES }, schema: { operationId: 'listDivisions', tags, summary: 'Divisions with their admin', response: { 200: divisions, ...errors } } }, async () => ({ items: await listDivisions(app.db) }));
 
   const assignDivision = 'Create or change a division and its admin (处室管理员), who receives task SMS';
-  app.post('/v1/divisions', { config: writers, schema: { tags, summary: assignDivision, body: divisionSchema, response: { 200: division, 201: division, ...errors } } }, async (req, reply) => {
+  app.post('/v1/divisions', { config: writers, schema: { operationId: 'saveDivision', tags, summary: assignDivision, body: divisionSchema, response: { 200: division, 201: division, ...errors } } }, async (req, reply) => {
     const before = await divisionWrite(app, req.principal, req.body);
     await saveDivision(app.db, req.body, before, { sub: req.principal.sub, role: req.principal.role });
     return reply.code(before ? 200 : 201).send(pick(division, req.body));

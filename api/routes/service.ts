@@ -6,11 +6,11 @@ const health = z.object({ status: z.literal('ok') });
 const readiness = z.object({ status: z.enum(['ready', 'not-ready']), postgres: z.boolean(), temporal: z.boolean() });
 
 const serviceRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/healthz', { schema: { tags: ['service'], summary: 'The process is up', security: [], response: { 200: health } } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['service'], summary: 'The process is up', security: [], response: { 200: health } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
     '/readyz',
-    { schema: { tags: ['service'], summary: 'PostgreSQL and Temporal are reachable', security: [], response: { 200: readiness, 503: readiness } } },
+    { schema: { operationId: 'getReadiness', tags: ['service'], summary: 'PostgreSQL and Temporal are reachable', security: [], response: { 200: readiness, 503: readiness } } },
     async (_req, reply) => {
       const [postgres, temporal] = await Promise.all([databaseReachable(app.db), app.temporal.workflowService.getSystemInfo({}).then(() => true, () => false)]);
       const ready = postgres && temporal;

@@ -54,6 +54,7 @@ const statsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['operator', 'regional-admin'] },
       schema: {
+        operationId: 'getTimelinessStats',
         tags: ['statistics'],
         summary: 'Claim and feedback timeliness per department and division, for assessment (考核督查)',
         description: 'Tasks pushed from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time" means at or before the deadline the task had. A regional admin sees the departments of its region.',
@@ -77,6 +78,7 @@ const statsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['operator', 'regional-admin'] },
       schema: {
+        operationId: 'getApprovalTimelinessStats',
         tags: ['statistics'],
         summary: 'Decisions and revocation decisions on time and late, per approval department (考核督查)',
         description: 'Cases routed, and revocations pending, from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time": at or before the deadline the case had (a revocation\'s as a calendar import left it). A regional admin sees the departments of its region.',

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
+import { prepare, type PreparedRequest } from '../../client/index.js';
 import { createVerifier, signDevToken } from '../../api/auth.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
@@ -31,7 +32,7 @@ type Figure = { seconds: number; lat: number[] };
 const measure = (n: number, fn: (i: number) => Promise<unknown>): Promise<Figure> => timedPool(n, CONCURRENCY, fn);
 
 /** Runs the requests from the load-generator process (its CPU is not the API's). */
-async function measureHttp(base: string, token: string, requests: Array<{ method: 'GET' | 'POST'; url: string; body?: unknown }>): Promise<Figure> {
+async function measureHttp(base: string, token: string, requests: PreparedRequest[]): Promise<Figure> {
   const driver = path.join(path.dirname(new URL(import.meta.url).pathname), 'http-driver.ts');
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), driver], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify({ base, token, concurrency: CONCURRENCY, requests }));
@@ -58,20 +59,23 @@ async function routes(stack: BenchStack, t: Temporal, ours: Awaited<ReturnType<t
   const actor = { sub: 'bench:food', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision } satisfies Actor;
   const token = await signDevToken(config, actor);
   const finishedAt = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-  const http = (n: number, f: (i: number) => { method: 'GET' | 'POST'; url: string; body?: unknown }) => measureHttp(base, token, Array.from({ length: n }, (_, i) => f(i)));
+  // Each request built by the typed client (client/index.ts), so the bench cannot drift from the contract.
+  const http = async (n: number, f: (i: number) => Promise<PreparedRequest>) => measureHttp(base, token, await Promise.all(Array.from({ length: n }, (_, i) => f(i))));
+  const task = (i: number) => ({ params: { path: { taskId: taskId(i) } } });
   const byClient = (f: (h: WorkflowHandle) => Promise<unknown>) => measure(ACTED, (i) => f(t.client.workflow.getHandle(taskId(ACTED + i))));
 
   const inboxCpu = cpuSplit(stack);
-  const inbox = await http(READS, () => ({ method: 'GET', url: '/v1/tasks?status=awaiting-claim&limit=50' }));
+  const inboxRead = await prepare((api) => api.GET('/v1/tasks', { params: { query: { status: 'awaiting-claim', limit: 50 } } }));
+  const inbox = await http(READS, async () => inboxRead);
   const inboxUsed = perItem(inboxCpu(), READS);
   const inboxSql = await measure(READS, () => database.sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`);
   const claimCpu = cpuSplit(stack);
-  const claim = await http(ACTED, (i) => ({ method: 'POST', url: `/v1/tasks/${taskId(i)}/claim` }));
+  const claim = await http(ACTED, (i) => prepare((api) => api.POST('/v1/tasks/{taskId}/claim', task(i))));
   const claimUsed = perItem(claimCpu(), ACTED);
   const claimCl = await byClient((h) => h.executeUpdate(claimUpdate, { args: [{ actor }] }));
-  const insp = await http(ACTED, (i) => ({ method: 'POST', url: `/v1/tasks/${taskId(i)}/inspection`, body: { finishedAt: finishedAt(), findings: '现场检查符合要求' } }));
+  const insp = await http(ACTED, (i) => prepare((api) => api.POST('/v1/tasks/{taskId}/inspection', { ...task(i), body: { finishedAt: finishedAt(), findings: '现场检查符合要求' } })));
   const inspCl = await byClient((h) => h.executeUpdate(inspectionUpdate, { args: [{ actor, finishedAt: finishedAt(), findings: '现场检查符合要求' }] }));
-  const fb = await http(ACTED, (i) => ({ method: 'POST', url: `/v1/tasks/${taskId(i)}/feedback`, body: { result: 'compliant', note: '符合要求' } }));
+  const fb = await http(ACTED, (i) => prepare((api) => api.POST('/v1/tasks/{taskId}/feedback', { ...task(i), body: { result: 'compliant', note: '符合要求' } })));
   const fbCl = await byClient((h) => h.executeUpdate(feedbackUpdate, { args: [{ actor, result: 'compliant', note: '符合要求' }] }));
   await app.close();
   return { inbox, inboxUsed, inboxSql, claim, claimUsed, claimCl, insp, inspCl, fb, fbCl };

@@ -1,13 +1,15 @@
 // The load generator of bench:api, in its own process so that its CPU is not the API's: reads a
-// JSON spec on stdin ({ base, token, concurrency, requests: [{ method, url, body? }] }), sends
+// JSON spec on stdin ({ base, token, concurrency, requests }: requests as the typed client makes
+// them, client/index.ts `prepare`, so every one is built against the contract), sends
 // every request once through autocannon (one keep-alive connection per caller, one request in
 // flight on each: a fixed concurrency), and writes { seconds, lat: number[] } (ms per request,
 // autocannon's own timing at full resolution) on stdout. Any non-200 answer, socket error or
 // timeout fails the run.
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { apiClient, type PreparedRequest } from '../../client/index.js';
 
-type Spec = { base: string; token: string; concurrency: number; requests: Array<{ method: 'GET' | 'POST'; url: string; body?: unknown }> };
+export type Spec = { base: string; token: string; concurrency: number; requests: PreparedRequest[] };
 
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -36,9 +38,8 @@ async function drive(requests: Spec['requests']): Promise<{ seconds: number; lat
             // Once per request sent (each connection stops at its share of `amount`): every entry goes out once.
             setupRequest: (req) => {
               const r = requests[next++]!;
-              return r.body === undefined
-                ? { ...req, method: r.method, path: r.url }
-                : { ...req, method: r.method, path: r.url, body: JSON.stringify(r.body), headers: { ...req.headers, 'content-type': 'application/json' } };
+              const method = r.method as autocannon.Request['method'];
+              return r.body === undefined ? { ...req, method, path: r.url } : { ...req, method, path: r.url, body: r.body, headers: { ...req.headers, ...r.headers } };
             },
             onResponse: (status, body) => {
               if (status !== 200 && failures.length < 3) failures.push(`${status} ${body.slice(0, 300)}`);
@@ -64,6 +65,9 @@ async function drive(requests: Spec['requests']): Promise<{ seconds: number; lat
 // Warm-up: connections and the API's JIT on the reads, not measured.
 const reads = spec.requests.filter((r) => r.method === 'GET').slice(0, spec.concurrency);
 if (reads.length) await drive(reads);
+// The API answers the caller as the contract says: the token works and the inbox is its own.
+const { data: inbox, response } = await apiClient(spec.base, { token: spec.token }).GET('/v1/tasks', { params: { query: { limit: 1 } } });
+if (!inbox) throw new Error(`GET /v1/tasks as the bench's caller answered ${response.status}`);
 
 const { seconds, lat } = await drive(spec.requests);
 process.stdout.write(JSON.stringify({ seconds, lat }));

@@ -15,6 +15,7 @@ schema.
 
 import json
 import os
+import re
 
 import schemathesis
 from hypothesis import strategies as st
@@ -70,7 +71,22 @@ def flatmap_headers(context, headers):
     return _strategy(headers)
 
 
+# A new case's number must be in the caller department's own space ("LYG-SPJ-…", as the
+# fixtures' numbers are): a random one is refused (403) before anything runs, and the stateful
+# phase would never get a case of its own to follow links from. Half of them are moved there.
+SPACE = next((n.rsplit("-FUZZ-", 1)[0] + "-" for n in KNOWN.get("applicationNo", []) if "-FUZZ-" in n), None)
+
+
+def _own_space(body, rnd):
+    no = body.get("applicationNo") if isinstance(body, dict) else None
+    if not SPACE or not isinstance(no, str) or rnd.random() >= 0.5:
+        return body
+    return {**body, "applicationNo": (SPACE + "FZ-" + re.sub(r"[^A-Za-z0-9_-]", "", no))[:64]}
+
+
 @schemathesis.hook
 def flatmap_body(context, body):
     # A body's applicationNo names a new case (POST /v1/applications): a known one is a 409.
-    return _strategy(body, keep=("applicationNo",))
+    if not isinstance(body, dict):
+        return _strategy(body, keep=("applicationNo",))
+    return st.randoms(use_true_random=False).map(lambda rnd: _own_space(_swap(body, rnd, keep=("applicationNo",)), rnd))

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
+import { apiClient, type ApiClient } from '../../client/index.js';
 import { createVerifier } from '../../api/auth.js';
 import type { AppConfig } from '../../runtime/config.js';
 import type { ActivityDeps } from '../../activities/index.js';
@@ -38,6 +39,25 @@ export async function startApiHarness(config: AppConfig, deps: Partial<ActivityD
     },
   };
 }
+
+/**
+ * A fetch answered by `app.inject`: the typed client (client/index.ts) over the app in this
+ * process, through the whole request cycle (hooks, validation, serialization) but no socket.
+ */
+export function injectFetch(app: FastifyInstance): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const url = new URL(request.url);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    const r = await app.inject({ method: request.method as 'GET', url: url.pathname + url.search, headers: Object.fromEntries(request.headers), payload: body });
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(r.headers)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) headers.append(k, String(x));
+    // A Response of these statuses may have no body at all.
+    return new Response([204, 205, 304].includes(r.statusCode) ? null : r.rawPayload, { status: r.statusCode, headers });
+  };
+}
+
+/** The typed client of the app, as the caller whose bearer `token` it sends (none: no Authorization header). */
+export const typedClient = (app: FastifyInstance, token?: string): ApiClient => apiClient('http://shenguan.test', { token, fetch: injectFetch(app) });
 
 /**
  * Waits until `read` (a snapshot of the database) answers the same twice in a row, 600 ms apart:

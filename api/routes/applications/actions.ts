@@ -22,9 +22,9 @@ async function caseWorkflow(app: FastifyInstance, p: Principal, applicationNo: s
 
 const roles = ['approval'] as const;
 
-const decision = z.object({ outcome: z.enum(['approve', 'reject']), opinion: shortText(2000) }).strict();
-const materials = z.object({ materials: z.array(material).min(1).max(100) }).strict();
-const revocation = z.union([z.object({ reason: shortText(2000) }).strict(), z.object({ extend: z.object({ deadline: isoInstant, reason: shortText(2000) }).strict() }).strict()]);
+const decision = z.object({ outcome: z.enum(['approve', 'reject']), opinion: shortText(2000) }).strict().meta({ id: 'Decision', examples: [{ outcome: 'approve', opinion: '材料齐全，符合法定条件，准予许可' }] });
+const materials = z.object({ materials: z.array(material).min(1).max(100) }).strict().meta({ id: 'DeferredMaterials' });
+const revocation = z.union([z.object({ reason: shortText(2000) }).strict(), z.object({ extend: z.object({ deadline: isoInstant, reason: shortText(2000) }).strict() }).strict()]).meta({ id: 'Revocation', examples: [{ reason: '复查未整改，依法撤销许可' }] });
 
 const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -32,6 +32,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles },
       schema: {
+        operationId: 'decideApplication',
         tags: ['cases'],
         summary: 'Decide the application (approve issues the licence and pushes the dossier)',
         params: applicationParam,
@@ -47,6 +48,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles },
       schema: {
+        operationId: 'receiveMaterials',
         tags: ['cases'],
         summary: '材料延期: the deferred materials arrived; the licence is issued and the dossier pushed',
         params: applicationParam,
@@ -68,6 +70,7 @@ const caseActionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles },
       schema: {
+        operationId: 'executeRevocation',
         tags: ['cases'],
         summary: 'Execute a pending revocation (撤销许可), or extend an overdue commitment where allowed',
         description: 'A revocation is pending when supervision requested it after a failed re-inspection, or when deferred materials are overdue. `extend` is only for the latter.',

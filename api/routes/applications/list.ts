@@ -79,8 +79,8 @@ const worklistItem = z.object({
   nextDeadline: nextDeadline.nullable().describe('what the case waits on now; null in a stage with no deadline of the approval side'),
   submittedAt: z.string(),
   results: z.array(resultView),
-});
-const worklistPage = z.object({ items: z.array(worklistItem), nextCursor: z.string().nullable().describe('null on the last page') });
+}).meta({ id: 'WorklistItem' });
+const worklistPage = z.object({ items: z.array(worklistItem), nextCursor: z.string().nullable().describe('null on the last page') }).meta({ id: 'WorklistPage' });
 
 const viewOfResult = (r: ResultReceiptRow): z.infer<typeof resultView> => ({
   taskId: r.taskId,
@@ -121,7 +121,7 @@ const worklistRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/applications',
     {
       config: { roles: ['approval', 'operator'] },
-      schema: { tags: ['cases'], summary: "The approval side's worklist: its cases, nearest deadline first, by cursor", querystring: listQuery, response: { 200: worklistPage, ...problems(400, 401, 403, 503) } },
+      schema: { operationId: 'listApplications', tags: ['cases'], summary: "The approval side's worklist: its cases, nearest deadline first, by cursor", querystring: listQuery, response: { 200: worklistPage, ...problems(400, 401, 403, 503) } },
     },
     async (req) => {
       const q = req.query;
@@ -137,6 +137,7 @@ const worklistRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['approval'] },
       schema: {
+        operationId: 'acknowledgeTaskResult',
         tags: ['cases'],
         summary: 'Acknowledge a result supervision fed back (双向推送); a repeat answers the same acknowledgement',
         params: applicationParam.extend(taskIdParam.shape),

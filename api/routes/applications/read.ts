@@ -24,7 +24,7 @@ const trailCheck = z.object({
 const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/applications/:applicationNo',
-    { config: { roles }, schema: { tags: ['cases'], summary: 'A case: stage, route, credit, licence, deadlines, tasks', params: applicationParam, response: { 200: caseDetail, ...workflowProblems } } },
+    { config: { roles }, schema: { operationId: 'getApplication', tags: ['cases'], summary: 'A case: stage, route, credit, licence, deadlines, tasks', params: applicationParam, response: { 200: caseDetail, ...workflowProblems } } },
     async (req) => {
       const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
       const [taskRows, training] = await Promise.all([tasksOfCase(app.db, row.applicationNo), isRehearsal(app.db, row.applicationNo)]);
@@ -36,7 +36,7 @@ const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/applications/:applicationNo/events',
     {
       config: { roles },
-      schema: { tags: ['cases'], summary: 'The audit trail of a case: every step, actor, time and notification', params: applicationParam, response: { 200: z.object({ items: z.array(event) }), ...workflowProblems } },
+      schema: { operationId: 'listApplicationEvents', tags: ['cases'], summary: 'The audit trail of a case: every step, actor, time and notification', params: applicationParam, response: { 200: z.object({ items: z.array(event) }), ...workflowProblems } },
     },
     async (req) => {
       const row = await caseForReader(app.db, req.principal, req.params.applicationNo);
@@ -49,7 +49,7 @@ const caseReadRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/applications/:applicationNo/events/verify',
     {
       config: { roles },
-      schema: { tags: ['cases'], summary: "Recompute the trail's hash chain (全程留痕): intact, or the first event that was altered or follows a removed one", params: applicationParam, response: { 200: trailCheck, ...workflowProblems } },
+      schema: { operationId: 'verifyApplicationTrail', tags: ['cases'], summary: "Recompute the trail's hash chain (全程留痕): intact, or the first event that was altered or follows a removed one", params: applicationParam, response: { 200: trailCheck, ...workflowProblems } },
     },
     async (req) => {
       const row = await caseForReader(app.db, req.principal, req.params.applicationNo);

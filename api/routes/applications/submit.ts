@@ -33,7 +33,8 @@ const submitBody = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'Application', examples: [{ applicationNo: 'LYG-SPJ-2026-0001', itemCode: 'SP-FOOD-01', applicant: { creditCode: '91320700MA1N000019', name: '连云港示例食品店', phone: '13700000001' }, materials: ['申请书', '营业执照复印件'] }] });
 type SubmitBody = z.infer<typeof submitBody>;
 
 /** sha-256 over the parsed body with sorted keys: equal requests hash equal however they are spelled. */
@@ -93,6 +94,7 @@ const submitRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['approval'] },
       schema: {
+        operationId: 'submitApplication',
         tags: ['cases'],
         summary: 'Accept an application and start its case',
         description: 'Idempotent by applicationNo: the same body again answers 200 with the same case; another body under the same number is 409.',

@@ -6,11 +6,11 @@ import type { TaskRow } from '../../../db/queries/tasks.js';
 import { actorSchema, caseStage, commitmentScenario, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../../schemas.js';
 
 export const links = (no: string) => ({ self: `/v1/applications/${no}`, events: `/v1/applications/${no}/events`, decision: `/v1/applications/${no}/decision` });
-const linksSchema = z.object({ self: z.string(), events: z.string(), decision: z.string() });
+const linksSchema = z.object({ self: z.string(), events: z.string(), decision: z.string() }).meta({ id: 'CaseLinks' });
 
-export const submitted = z.object({ applicationNo: z.string(), status: caseStage, route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema });
+export const submitted = z.object({ applicationNo: z.string(), status: caseStage, route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema }).meta({ id: 'ApplicationAccepted', examples: [{ applicationNo: 'LYG-SPJ-2026-0001', status: 'awaiting-decision', route: 'standard', routeReason: 'standard route requested', links: { self: '/v1/applications/LYG-SPJ-2026-0001', events: '/v1/applications/LYG-SPJ-2026-0001/events', decision: '/v1/applications/LYG-SPJ-2026-0001/decision' } }] });
 
-const deadline = z.object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean() });
+const deadline = z.object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean() }).meta({ id: 'CaseDeadline' });
 const taskSummary = z.object({
   taskId: z.string(),
   departmentCode: z.string(),
@@ -22,7 +22,7 @@ const taskSummary = z.object({
   feedbackDueAt: z.string().nullable(),
   result: feedbackResult.nullable(),
   outcome: taskOutcome.nullable(),
-});
+}).meta({ id: 'CaseTask' });
 export const caseDetail = z.object({
   applicationNo: z.string(),
   itemCode: z.string(),
@@ -59,7 +59,7 @@ export const caseDetail = z.object({
   closedAt: z.string().nullable(),
   closeReason: z.string().nullable(),
   links: linksSchema,
-});
+}).meta({ id: 'Case' });
 export const event = z.object({
   id: z.number().int(),
   at: z.string(),
@@ -68,7 +68,7 @@ export const event = z.object({
   taskId: z.string().nullable(),
   actor: actorSchema,
   detail: z.record(z.string(), z.unknown()),
-});
+}).meta({ id: 'CaseEvent' });
 
 /** The open deadlines of a case and its tasks, as the detail lists them. */
 function deadlinesOf(row: CaseRow, taskRows: TaskRow[]): Array<z.infer<typeof deadline>> {

@@ -12,6 +12,7 @@ const alertRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles: ['regional-admin', 'operator'] },
       schema: {
+        operationId: 'listAlerts',
         tags: ['catalog'],
         summary: 'Routing exceptions: cases approved for an item with no confirmed linkage (unrouted)',
         querystring: z.object({ open: z.enum(['true', 'false']).default('true') }).strict(),

@@ -12,6 +12,8 @@ export type RowSchema = typeof approvalItemSchema | typeof supervisionItemSchema
 
 export interface Catalog<S extends RowSchema> {
   url: string;
+  /** The import route's operationId in the OpenAPI document. */
+  operationId: string;
   noun: string;
   side: 'approval' | 'supervision';
   schema: S;
@@ -30,6 +32,7 @@ export function writeSupervisionItem(tx: Tx, i: z.output<typeof supervisionItemS
 
 export const approvalCatalog: Catalog<typeof approvalItemSchema> = {
   url: '/v1/approval-items/import',
+  operationId: 'importApprovalItems',
   noun: 'approval items',
   side: 'approval',
   schema: approvalItemSchema,
@@ -40,6 +43,7 @@ export const approvalCatalog: Catalog<typeof approvalItemSchema> = {
 
 export const supervisionCatalog: Catalog<typeof supervisionItemSchema> = {
   url: '/v1/supervision-items/import',
+  operationId: 'importSupervisionItems',
   noun: 'supervision items',
   side: 'supervision',
   schema: supervisionItemSchema,

@@ -12,6 +12,12 @@ import { MAX_ROWS, cellKinds, checkRows, csvRows, pathOf } from './import-rows.j
 const BODY_LIMIT = 2 * 1024 * 1024; // 2000 rows of a few hundred bytes each
 type FieldProblem = NonNullable<Problem['errors']>[number];
 
+/** A row as the document shows it; the named types in it ($defs) are the document's own input components. */
+function rowJsonSchema(schema: RowSchema): unknown {
+  const { $schema: _dialect, $defs: _named, ...row } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+  return JSON.parse(JSON.stringify(row).replace(/"#\/\$defs\/([^"]+)"/g, '"#/components/schemas/$1Input"'));
+}
+
 const jsonImport = (catalog: Catalog<RowSchema>) =>
   z
     .object({
@@ -21,7 +27,7 @@ const jsonImport = (catalog: Catalog<RowSchema>) =>
         .max(MAX_ROWS)
         // Rows are validated one by one in the handler so that every problem of every row is
         // reported; the document still shows what a row is.
-        .meta({ items: z.toJSONSchema(catalog.schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) }),
+        .meta({ items: rowJsonSchema(catalog.schema) }),
     })
     .strict();
 
@@ -100,6 +106,7 @@ const catalogImportRoutes: FastifyPluginAsyncZod = async (app) => {
         config: { roles: catalog.roles },
         bodyLimit: BODY_LIMIT,
         schema: {
+          operationId: catalog.operationId,
           tags: ['catalog'],
           summary: `Import ${catalog.noun} in bulk (JSON or CSV), all or nothing`,
           description: `Up to ${MAX_ROWS} ${catalog.noun}, each as a single entry is written. Every row is checked (schema, duplicate codes, departments, regions, divisions, deadline policies, the caller's scope) before anything is written; any problem rejects the whole file with 422 listing every problem of every row, or 403 when every problem is a row outside the caller's scope. A regional admin imports for departments of its region; a department for itself. Each item is created or replaced whole, in one transaction, and the change log records it.`,

@@ -13,20 +13,20 @@ import { writeApprovalItem, writeSupervisionItem } from './entries.js';
 import { departmentOf, errors, mayWrite } from './scope.js';
 
 type ItemView = z.infer<typeof itemView>;
-const itemView = approvalItemFields.extend({ version: z.number().int(), subItem: z.string().nullable(), commitmentPeriodDays: z.number().int().nullable(), deadlinePolicy: z.string().nullable() });
-const supervisionView = supervisionItemSchema.extend({ version: z.number().int(), subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable(), inspectionDays: z.number().int().nullable() });
+const itemView = approvalItemFields.extend({ version: z.number().int(), subItem: z.string().nullable(), commitmentPeriodDays: z.number().int().nullable(), deadlinePolicy: z.string().nullable() }).meta({ id: 'ApprovalItem' });
+const supervisionView = supervisionItemSchema.extend({ version: z.number().int(), subItem: z.string().nullable(), divisionCode: z.string().nullable(), inspectionMethod: z.string().nullable(), legalBasis: z.string().nullable(), inspectionDays: z.number().int().nullable() }).meta({ id: 'SupervisionItem' });
 const written = z.object({ code: z.string(), version: z.number().int() });
 const writtenSupervision = z.object({ code: z.string(), version: z.number().int() });
 
 const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
   const approvalQuery = z.object({ departmentCode: code.optional(), regionCode: code.optional() }).strict();
-  app.get('/v1/approval-items', { config: { roles: ROLES }, schema: { tags: ['catalog'], summary: 'Approval items (审批事项)', querystring: approvalQuery, response: { 200: z.object({ items: z.array(itemView) }), ...errors } } }, async (req) => {
+  app.get('/v1/approval-items', { config: { roles: ROLES }, schema: { operationId: 'listApprovalItems', tags: ['catalog'], summary: 'Approval items (审批事项)', querystring: approvalQuery, response: { 200: z.object({ items: z.array(itemView) }), ...errors } } }, async (req) => {
     const rows = await listApprovalItems(app.db, req.query);
     return { items: rows.map(({ updatedAt: _u, ...r }) => ({ ...r, type: r.type as ItemView['type'], commitmentScenarios: r.commitmentScenarios as ItemView['commitmentScenarios'], commitmentMinimumGrade: r.commitmentMinimumGrade as ItemView['commitmentMinimumGrade'] })) };
   });
 
   const approvalSummary = 'Create or change an approval item (a new version; running cases keep theirs)';
-  app.post('/v1/approval-items', { config: { roles: ['regional-admin', 'approval'] }, schema: { tags: ['catalog'], summary: approvalSummary, body: approvalItemSchema, response: { 200: written, 201: written, ...errors } } }, async (req, reply) => {
+  app.post('/v1/approval-items', { config: { roles: ['regional-admin', 'approval'] }, schema: { operationId: 'saveApprovalItem', tags: ['catalog'], summary: approvalSummary, body: approvalItemSchema, response: { 200: written, 201: written, ...errors } } }, async (req, reply) => {
     const b = req.body;
     const dept = await departmentOf(app, b.departmentCode, 'approval');
     mayWrite(req.principal, dept);
@@ -44,12 +44,12 @@ const catalogItemRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   const supervisionQuery = z.object({ departmentCode: code.optional() }).strict();
-  app.get('/v1/supervision-items', { config: { roles: ROLES }, schema: { tags: ['catalog'], summary: 'Supervision items (监管事项)', querystring: supervisionQuery, response: { 200: z.object({ items: z.array(supervisionView) }), ...errors } } }, async (req) => ({
+  app.get('/v1/supervision-items', { config: { roles: ROLES }, schema: { operationId: 'listSupervisionItems', tags: ['catalog'], summary: 'Supervision items (监管事项)', querystring: supervisionQuery, response: { 200: z.object({ items: z.array(supervisionView) }), ...errors } } }, async (req) => ({
     items: (await listSupervisionItems(app.db, req.query)).map(({ updatedAt: _u, ...r }) => r),
   }));
 
   const supervisionBody = { body: supervisionItemSchema, response: { 200: writtenSupervision, 201: writtenSupervision, ...errors } };
-  app.post('/v1/supervision-items', { config: { roles: ['regional-admin', 'supervision'] }, schema: { tags: ['catalog'], summary: 'Create or change a supervision item', ...supervisionBody } }, async (req, reply) => {
+  app.post('/v1/supervision-items', { config: { roles: ['regional-admin', 'supervision'] }, schema: { operationId: 'saveSupervisionItem', tags: ['catalog'], summary: 'Create or change a supervision item', ...supervisionBody } }, async (req, reply) => {
     const b = req.body;
     const dept = await departmentOf(app, b.departmentCode, 'supervision');
     mayWrite(req.principal, dept);

@@ -62,10 +62,10 @@ const summaries = {
   dispute: 'Dispute a linkage (either side), with the reason; an arbiter settles it',
   settle: 'Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法)',
 };
-const schema = <B>(summary: string, body: B) => ({ tags: ['linkages'], summary, params: idParam, body, response: { 200: linkageView, ...errors } });
+const schema = <B>(operationId: string, summary: string, body: B) => ({ operationId, tags: ['linkages'], summary, params: idParam, body, response: { 200: linkageView, ...errors } });
 
 const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.post('/v1/linkages/:id/confirm', { config: { roles: ['supervision'] }, schema: schema(summaries.confirm, confirmation) }, async (req) => {
+  app.post('/v1/linkages/:id/confirm', { config: { roles: ['supervision'] }, schema: schema('confirmLinkage', summaries.confirm, confirmation) }, async (req) => {
     const l = await linkageOr404(app, req.params.id);
     if (req.principal.department !== l.supervisionDepartmentCode) throw forbidden(`linkage ${l.id} names department ${l.supervisionDepartmentCode}; only it confirms`);
     if (l.status !== 'proposed') throw conflict(`linkage ${l.id} is ${l.status}, not proposed`);
@@ -78,7 +78,7 @@ const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     return view(row);
   });
 
-  app.post('/v1/linkages/:id/dispute', { config: { roles: ['approval', 'supervision'] }, schema: schema(summaries.dispute, dispute) }, async (req) => {
+  app.post('/v1/linkages/:id/dispute', { config: { roles: ['approval', 'supervision'] }, schema: schema('disputeLinkage', summaries.dispute, dispute) }, async (req) => {
     const l = await linkageOr404(app, req.params.id);
     const p = req.principal;
     const party = p.role === 'approval' ? p.department === (await approvalItemByCode(app.db, l.approvalItemCode))?.departmentCode : p.department === l.supervisionDepartmentCode;
@@ -90,7 +90,7 @@ const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     return view(await changeLinkage(app.db, l, { set, action: 'dispute', actor: changeActorOf(p), newVersion: () => (l.status === 'confirmed' ? `linkage ${l.id} disputed` : undefined) }));
   });
 
-  app.post('/v1/linkages/:id/settle', { config: { roles: ['arbiter'] }, schema: schema(summaries.settle, settlement) }, async (req) => {
+  app.post('/v1/linkages/:id/settle', { config: { roles: ['arbiter'] }, schema: schema('settleLinkage', summaries.settle, settlement) }, async (req) => {
     const l = await linkageOr404(app, req.params.id);
     // An arbiter (编办 / 司法) settles the disputes of its own region only.
     const item = await approvalItemByCode(app.db, l.approvalItemCode);

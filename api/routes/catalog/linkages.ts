@@ -10,10 +10,10 @@ import { code } from '../../schemas.js';
 import { departmentOf, errors, linkageView, sameWorld, view } from './scope.js';
 
 const listQuery = z.object({ approvalItemCode: code.optional(), departmentCode: code.optional(), status: linkageView.shape.status.optional() }).strict();
-const proposal = z.object({ approvalItemCode: code, supervisionDepartmentCode: code }).strict();
+const proposal = z.object({ approvalItemCode: code, supervisionDepartmentCode: code }).strict().meta({ id: 'LinkageProposal' });
 
 const linkageRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/v1/linkages', { config: { roles: ROLES }, schema: { tags: ['linkages'], summary: 'The linkage catalog', querystring: listQuery, response: { 200: z.object({ items: z.array(linkageView) }), ...errors } } }, async (req) => ({
+  app.get('/v1/linkages', { config: { roles: ROLES }, schema: { operationId: 'listLinkages', tags: ['linkages'], summary: 'The linkage catalog', querystring: listQuery, response: { 200: z.object({ items: z.array(linkageView) }), ...errors } } }, async (req) => ({
     items: (await listLinkages(app.db, req.query)).map(view),
   }));
 
@@ -21,7 +21,7 @@ const linkageRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/linkages',
     {
       config: { roles: ['approval'] },
-      schema: { tags: ['linkages'], summary: 'Propose the supervising department of an approval item (谁审批谁负责)', body: proposal, response: { 201: linkageView, ...errors } },
+      schema: { operationId: 'proposeLinkage', tags: ['linkages'], summary: 'Propose the supervising department of an approval item (谁审批谁负责)', body: proposal, response: { 201: linkageView, ...errors } },
     },
     async (req, reply) => {
       const { approvalItemCode, supervisionDepartmentCode } = req.body;

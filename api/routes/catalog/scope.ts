@@ -63,6 +63,6 @@ export const linkageView = z.object({
   disputedBy: z.string().nullable(),
   settledBy: z.string().nullable(),
   settlement: z.string().nullable(),
-});
+}).meta({ id: 'Linkage' });
 
 export const view = (l: LinkageRow): z.infer<typeof linkageView> => pick(linkageView, l);

@@ -17,6 +17,7 @@ const documentReadRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { roles },
       schema: {
+        operationId: 'getDocument',
         tags: ['documents'],
         summary: 'The file, as it was uploaded',
         description: `${readers} Answered with its media type, content-disposition (attachment, the original file name) and its sha-256 as the ETag.`,
@@ -44,7 +45,7 @@ const documentReadRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/documents/:documentId/meta',
     {
       config: { roles },
-      schema: { tags: ['documents'], summary: "The file's metadata: sha-256, size, media type, name", description: readers, params: documentIdParam, response: { 200: documentView, ...refusals } },
+      schema: { operationId: 'getDocumentMeta', tags: ['documents'], summary: "The file's metadata: sha-256, size, media type, name", description: readers, params: documentIdParam, response: { 200: documentView, ...refusals } },
     },
     async (req) => viewOfDocument(await documentForReader(app.db, req.principal, req.params.documentId)),
   );

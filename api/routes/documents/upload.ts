@@ -32,6 +32,7 @@ const uploadRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { roles: ['approval'], binaryBody: true },
       bodyLimit: limit,
       schema: {
+        operationId: 'uploadDocument',
         tags: ['documents'],
         summary: "Store a material's file (PDF, OFD, JPEG or PNG); the caller's department owns it",
         description: `The body is the file, with its media type as content-type; the bytes must be of that type (their signature is checked: a file that is not what it claims is 415), at most ${limit} bytes (413). The same bytes from the same department again answer 200 with the document already stored. Materials then name it as {"name", "documentId"}.`,

@@ -17,7 +17,7 @@ export const documentView = z.object({
   departmentCode: z.string().describe('the approval department that uploaded it: only its cases may name it'),
   createdAt: z.string(),
   href: z.string().describe('GET it for the bytes'),
-});
+}).meta({ id: 'Document' });
 
 export function viewOfDocument(d: DocumentMeta): z.infer<typeof documentView> {
   return {

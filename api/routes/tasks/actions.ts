@@ -34,7 +34,7 @@ const claimResult = z.object({
   status: z.number().int().describe("what POST /v1/tasks/{taskId}/claim would answer: 200 claimed; 403 not the caller's division's; 404 no such task; 409 already claimed or no longer awaiting the claim; 503/504 the workflow service or the database did not take it"),
   detail: z.string().optional().describe('why not, when not 200'),
   task: taskView.optional().describe('with 200: the task as the claim left it'),
-});
+}).meta({ id: 'ClaimResult' });
 type ClaimResult = z.infer<typeof claimResult>;
 
 /** One task of a bulk claim, through the same path as a single claim; a refusal is its answer, not the request's. */
@@ -61,19 +61,20 @@ async function claimEach(app: FastifyInstance, log: FastifyBaseLogger, p: Princi
 
 const instant = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
 const note = z.string().trim().max(4000).default('');
-const action = (summary: string) => ({ tags: ['tasks'], summary, params: taskIdParam, response: { 200: taskView, ...workflowProblems } });
+const action = (operationId: string, summary: string) => ({ operationId, tags: ['tasks'], summary, params: taskIdParam, response: { 200: taskView, ...workflowProblems } });
 const roles = ['supervision'] as const;
 
-const inspection = z.object({ finishedAt: isoInstant, findings: shortText(4000) }).strict();
+const inspection = z.object({ finishedAt: isoInstant, findings: shortText(4000) }).strict().meta({ id: 'Inspection', examples: [{ finishedAt: '2026-03-02T10:30:00+08:00', findings: '现场检查符合要求' }] });
 const feedback = z
   .object({
     result: feedbackResult,
     note,
     rectificationDeadline: isoInstant.optional().describe("with rectification or commitment-untrue: the order's deadline; default the policy's rectification period"),
   })
-  .strict();
-const reinspection = z.object({ rectified: z.boolean(), note, rectificationDeadline: isoInstant.optional() }).strict();
-const bulkClaim = z.object({ taskIds: z.array(taskIdParam.shape.taskId).min(1).max(BULK_CLAIM_MAX) }).strict();
+  .strict()
+  .meta({ id: 'Feedback', examples: [{ result: 'compliant', note: '经营场所与许可一致' }, { result: 'rectification', note: '消毒记录不全', rectificationDeadline: '2026-03-20T00:00:00+08:00' }] });
+const reinspection = z.object({ rectified: z.boolean(), note, rectificationDeadline: isoInstant.optional() }).strict().meta({ id: 'Reinspection', examples: [{ rectified: true, note: '已整改到位' }] });
+const bulkClaim = z.object({ taskIds: z.array(taskIdParam.shape.taskId).min(1).max(BULK_CLAIM_MAX) }).strict().meta({ id: 'BulkClaim' });
 const bulkClaimSummary = `Claim (认领) up to ${BULK_CLAIM_MAX} tasks, each as POST /v1/tasks/{taskId}/claim would, answered each with its own status in order`;
 
 const taskActionRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -81,22 +82,22 @@ const taskActionRoutes: FastifyPluginAsyncZod = async (app) => {
   // no task id anyway (task-<applicationNo>.<department>).
   app.post(
     '/v1/tasks/claim',
-    { config: { roles }, schema: { tags: ['tasks'], summary: bulkClaimSummary, body: bulkClaim, response: { 200: z.object({ results: z.array(claimResult) }), ...problems(400, 401, 403) } } },
+    { config: { roles }, schema: { operationId: 'claimTasks', tags: ['tasks'], summary: bulkClaimSummary, body: bulkClaim, response: { 200: z.object({ results: z.array(claimResult) }), ...problems(400, 401, 403) } } },
     async (req) => ({ results: await claimEach(app, req.log, req.principal, req.body.taskIds) }),
   );
 
-  app.post('/v1/tasks/:taskId/claim', { config: { roles }, schema: action('Claim (认领) the task; once') }, async (req) => act(app, req.principal, req.params.taskId, claimUpdate, {}));
+  app.post('/v1/tasks/:taskId/claim', { config: { roles }, schema: action('claimTask', 'Claim (认领) the task; once') }, async (req) => act(app, req.principal, req.params.taskId, claimUpdate, {}));
 
-  app.post('/v1/tasks/:taskId/inspection', { config: { roles }, schema: { ...action('Supervision finished: opens the 5-working-day feedback window'), body: inspection } }, async (req) =>
+  app.post('/v1/tasks/:taskId/inspection', { config: { roles }, schema: { ...action('recordInspection', 'Supervision finished: opens the 5-working-day feedback window'), body: inspection } }, async (req) =>
     act(app, req.principal, req.params.taskId, inspectionUpdate, { finishedAt: instant(req.body.finishedAt)!, findings: req.body.findings }),
   );
 
-  app.post('/v1/tasks/:taskId/feedback', { config: { roles }, schema: { ...action('Feed the supervision result back'), body: feedback } }, async (req) =>
+  app.post('/v1/tasks/:taskId/feedback', { config: { roles }, schema: { ...action('recordFeedback', 'Feed the supervision result back'), body: feedback } }, async (req) =>
     act(app, req.principal, req.params.taskId, feedbackUpdate, { result: req.body.result, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline) }),
   );
 
   const reinspectionSummary = '复查 after a rectification order: rectified closes the task; not rectified requests revocation from the case (or orders another round with a new deadline)';
-  app.post('/v1/tasks/:taskId/reinspection', { config: { roles }, schema: { ...action(reinspectionSummary), body: reinspection } }, async (req) =>
+  app.post('/v1/tasks/:taskId/reinspection', { config: { roles }, schema: { ...action('recordReinspection', reinspectionSummary), body: reinspection } }, async (req) =>
     act(app, req.principal, req.params.taskId, reinspectionUpdate, { rectified: req.body.rectified, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline) }),
   );
 };

@@ -37,7 +37,8 @@ export const dossierView = z
     item: z.object({ code: z.string(), name: z.string().nullable(), subItem: z.string().nullable() }),
   })
   .nullable()
-  .describe('the dossier pushed with the task; null if none was stored');
+  .describe('the dossier pushed with the task; null if none was stored')
+  .meta({ id: 'Dossier' });
 
 export function dossierOfRow(d: DossierRow | undefined): z.infer<typeof dossierView> {
   if (!d) return null;

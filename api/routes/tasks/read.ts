@@ -11,7 +11,7 @@ import { actorSchema, applicationNo, creditCode, pagination, taskIdParam, taskSt
 import { dossierOfRow, dossierView } from './dossier.js';
 import { deadlineKind, taskView, view } from './view.js';
 
-const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: actorSchema });
+const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: actorSchema }).meta({ id: 'TaskHistoryEntry' });
 
 const inboxQuery = z
   .object({
@@ -30,7 +30,9 @@ const inboxPage = z.object({
   totalExact: z.boolean().describe(`false when more than ${INBOX_TOTAL_CAP} match`),
   limit: z.number().int(),
   offset: z.number().int(),
-});
+}).meta({ id: 'TaskPage' });
+
+const detail = taskView.extend({ history: z.array(historyItem), dossier: dossierView }).meta({ id: 'TaskDetail' });
 
 const inboxSummary = "Inbox: a division's tasks (a department head sees the department), nearest next deadline first, tasks with none last";
 
@@ -39,7 +41,7 @@ const taskReadRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/tasks',
     {
       config: { roles: ['supervision', 'operator'] },
-      schema: { tags: ['tasks'], summary: inboxSummary, querystring: inboxQuery, response: { 200: inboxPage, ...workflowProblems } },
+      schema: { operationId: 'listTasks', tags: ['tasks'], summary: inboxSummary, querystring: inboxQuery, response: { 200: inboxPage, ...workflowProblems } },
     },
     async (req) => {
       const { principal: p, query: q } = req;
@@ -52,12 +54,11 @@ const taskReadRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const detail = taskView.extend({ history: z.array(historyItem), dossier: dossierView });
   app.get(
     '/v1/tasks/:taskId',
     {
       config: { roles: ['supervision', 'operator'] },
-      schema: { tags: ['tasks'], summary: 'A task with its deadlines, history and the dossier pushed with it', params: taskIdParam, response: { 200: detail, ...workflowProblems } },
+      schema: { operationId: 'getTask', tags: ['tasks'], summary: 'A task with its deadlines, history and the dossier pushed with it', params: taskIdParam, response: { 200: detail, ...workflowProblems } },
     },
     async (req) => {
       const t = await taskForReader(app.db, req.principal, req.params.taskId);

@@ -14,7 +14,8 @@ const nextDeadline = z
     overdue: z.boolean().describe('the deadline has passed, by the clock (whether or not the workflow has marked it yet)'),
   })
   .nullable()
-  .describe('the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed');
+  .describe('the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed')
+  .meta({ id: 'TaskDeadline' });
 
 /** The ladder every wait of the task climbs, from the policy it was pushed under (DOMAIN.md §4). */
 const ladder = z
@@ -27,7 +28,8 @@ const ladder = z
     remindBefore: z.object({ claim: z.number().int(), feedback: z.number().int() }),
     escalateTo: z.array(z.enum(['department-head', 'coordinating-office'])).describe('a missed claim, inspection, feedback or re-inspection climbs to these, in order'),
   })
-  .nullable();
+  .nullable()
+  .meta({ id: 'Ladder' });
 
 export const taskView = z.object({
   taskId: z.string(),
@@ -61,7 +63,7 @@ export const taskView = z.object({
   rectificationDueAt: z.string().nullable(),
   reinspectionDueAt: z.string().nullable(),
   outcome: taskOutcome.nullable(),
-});
+}).meta({ id: 'Task' });
 
 export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
   ...pick(taskView, { ...t, nextDeadline: null, ladder: null }),
