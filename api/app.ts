@@ -1,7 +1,7 @@
 // The Fastify application: shared services as plugins (each closes what it opened in onClose),
 // one error handler, route modules. server.ts is the one place that calls listen(); tests build
 // the same app and call inject() or listen themselves, handing in services they own.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
     // Fastify's requestIdHeader, which would trust any header as it is.
     requestIdHeader: false,
     genReqId: requestIdOf,
-    requestIdLogLabel: REQUEST_ID_LOG_LABEL,
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
     // The Temporal plugin may wait for a server that is not up yet (plugins/temporal.ts): the
     // app is not ready before it connects, or gives up and says why.
     pluginTimeout: deps.temporal ? 10_000 : deps.config.env.TEMPORAL_CONNECT_TIMEOUT_MS + 10_000,

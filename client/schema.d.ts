@@ -932,6 +932,7 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            instance?: string;
         };
         Actor: {
             sub: string;
