@@ -981,6 +981,8 @@ export interface components {
             kind: string;
             dueAt: string;
             provisional: boolean;
+            /** @description passed by the clock: the deadline is still open, so it was missed (the workflow's notices follow their own timers) */
+            overdue: boolean;
         };
         CaseTask: {
             taskId: string;

@@ -274,10 +274,14 @@ describe('overdue', () => {
     const no = `${base}-SOON`;
     const soon = freshCreditCode();
     await database().db.insert(cases).values({ applicationNo: no, workflowId: `case-${no}`, itemCode: 'SP-FOOD-01', itemVersion: 1, approvalDepartmentCode: DEMO.approvalDepartment, regionCode: DEMO.region, applicantCreditCode: soon, applicantName: '逾期测试店', applicantPhone: PHONE, requestedRoute: 'auto', requestHash: 'h', stage: 'awaiting-decision', submittedBy: 'test', decisionDueAt: new Date(Date.now() + 3000) });
+    const inDetail = async () => ((await call('GET', `/v1/applications/${no}`, 'approver')).json().deadlines as Array<{ kind: string; overdue: boolean }>).find((d) => d.kind === 'decision')!.overdue;
     expect((await list('approver', `creditCode=${soon}`)).items[0]!.nextDeadline!.overdue).toBe(false);
     expect((await list('approver', `creditCode=${soon}&overdue=true`)).items).toEqual([]);
+    expect(await inDetail()).toBe(false);
     await new Promise((r) => setTimeout(r, 3500));
     expect((await list('approver', `creditCode=${soon}`)).items[0]!.nextDeadline!.overdue).toBe(true);
+    // The case's detail says so too, by the same clock.
+    expect(await inDetail()).toBe(true);
     expect(keysOf((await list('approver', `creditCode=${soon}&overdue=true`)).items)).toEqual([no]);
     // Nothing marked it: the case has no trail at all.
     expect(await database().db.select().from(auditEvents).where(eq(auditEvents.applicationNo, no))).toEqual([]);

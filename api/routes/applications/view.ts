@@ -10,7 +10,9 @@ const linksSchema = z.object({ self: z.string(), events: z.string(), decision: z
 
 export const submitted = z.object({ applicationNo: z.string(), status: caseStage, route: z.string().nullable(), routeReason: z.string().nullable(), links: linksSchema }).meta({ id: 'ApplicationAccepted', examples: [{ applicationNo: 'LYG-SPJ-2026-0001', status: 'awaiting-decision', route: 'standard', routeReason: 'standard route requested', links: { self: '/v1/applications/LYG-SPJ-2026-0001', events: '/v1/applications/LYG-SPJ-2026-0001/events', decision: '/v1/applications/LYG-SPJ-2026-0001/decision' } }] });
 
-const deadline = z.object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean() }).meta({ id: 'CaseDeadline' });
+const deadline = z
+  .object({ kind: z.string(), dueAt: z.string(), provisional: z.boolean(), overdue: z.boolean().describe('passed by the clock: the deadline is still open, so it was missed (the workflow\'s notices follow their own timers)') })
+  .meta({ id: 'CaseDeadline' });
 const taskSummary = z.object({
   taskId: z.string(),
   departmentCode: z.string(),
@@ -71,13 +73,14 @@ export const event = z.object({
 }).meta({ id: 'CaseEvent' });
 
 /** The open deadlines of a case and its tasks, as the detail lists them. */
-function deadlinesOf(row: CaseRow, taskRows: TaskRow[]): Array<z.infer<typeof deadline>> {
+function deadlinesOf(row: CaseRow, taskRows: TaskRow[], now = Date.now()): Array<z.infer<typeof deadline>> {
   const out: Array<z.infer<typeof deadline>> = [];
-  if (row.decisionDueAt && !row.decision) out.push({ kind: 'decision', dueAt: row.decisionDueAt.toISOString(), provisional: row.decisionDueProvisional });
-  if (row.commitmentDueAt && row.stage === 'awaiting-materials') out.push({ kind: 'commitment', dueAt: row.commitmentDueAt.toISOString(), provisional: false });
+  const open = (kind: string, dueAt: Date, provisional: boolean) => out.push({ kind, dueAt: dueAt.toISOString(), provisional, overdue: dueAt.getTime() < now });
+  if (row.decisionDueAt && !row.decision) open('decision', row.decisionDueAt, row.decisionDueProvisional);
+  if (row.commitmentDueAt && row.stage === 'awaiting-materials') open('commitment', row.commitmentDueAt, false);
   for (const t of taskRows) {
-    if (!t.claimedAt) out.push({ kind: `claim:${t.taskId}`, dueAt: t.claimDueAt.toISOString(), provisional: t.claimDueProvisional });
-    if (t.feedbackDueAt && !t.feedbackAt) out.push({ kind: `feedback:${t.taskId}`, dueAt: t.feedbackDueAt.toISOString(), provisional: t.feedbackDueProvisional });
+    if (!t.claimedAt) open(`claim:${t.taskId}`, t.claimDueAt, t.claimDueProvisional);
+    if (t.feedbackDueAt && !t.feedbackAt) open(`feedback:${t.taskId}`, t.feedbackDueAt, t.feedbackDueProvisional);
   }
   return out;
 }
