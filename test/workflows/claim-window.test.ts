@@ -114,7 +114,9 @@ describe('claim window', () => {
       expect((await task.query(taskStateQuery)).status).toBe('claimed');
       const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, id));
       expect(row).toMatchObject({ status: 'claimed', claimedBy: foodDivision.sub });
-      // Claimed, then claimed with the inspection's deadline.
+      // Claimed, then claimed with the inspection's deadline (once its activity has answered:
+      // read before that, the second upsert may not be in the history yet).
+      await inspectionOpened(task, id);
       expect(await stageUpserts(task)).toEqual(['claimed', 'claimed']);
     });
   });
