@@ -18,12 +18,13 @@ async function runDays(days: string[], regions: string[]) {
   const taskQueue = uniqueId('report-tq');
   let now = new Date();
   const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { clock: () => now }));
-  const runs: Array<Awaited<ReturnType<typeof monthlyReports>>> = [];
+  const runs: Array<Awaited<ReturnType<typeof monthlyReports>> & { workflowId: string }> = [];
   await worker.runUntil(async () => {
     for (const day of days) {
       now = new Date(`${day}T09:00:00+08:00`);
-      const r = await env.client.workflow.execute<typeof monthlyReports>('monthlyReports', { workflowId: uniqueId(`monthly-reports-${day}`), taskQueue, args: [{ regions }] });
-      runs.push(r);
+      const workflowId = uniqueId(`monthly-reports-${day}`);
+      const r = await env.client.workflow.execute<typeof monthlyReports>('monthlyReports', { workflowId, taskQueue, args: [{ regions }] });
+      runs.push({ ...r, workflowId });
       // Each report started finishes (on this day's clock) before the next day's run.
       for (const region of r.started) await env.client.workflow.getHandle<typeof monthlyReport>(monthlyReportWorkflowId(region, r.month)).result();
     }
@@ -65,6 +66,9 @@ describe('the monthly 通报 on its schedule', () => {
       expect(await database().db.select().from(smsGatewayMessages).where(eq(smsGatewayMessages.outId, notices[0]!.businessKey))).toHaveLength(1);
     }
     await keepHistory('monthlyReport/produced-and-announced', env.client.workflow.getHandle(monthlyReportWorkflowId(a.region, '2025-11')));
+    await keepHistory('monthlyReports/first-working-day', env.client.workflow.getHandle(runs[3]!.workflowId));
+    await keepHistory('monthlyReports/already-started', env.client.workflow.getHandle(runs[4]!.workflowId));
+    await keepHistory('monthlyReports/not-due', env.client.workflow.getHandle(runs[0]!.workflowId));
   });
 
   it('after the National Day holidays, on 8 October: the first working day of October 2026', async () => {
