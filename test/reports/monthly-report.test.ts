@@ -110,6 +110,15 @@ describe('the monthly 通报 as JSON', () => {
     expect((await get(url(), tokens.operator, 'image/png')).statusCode).toBe(406);
   });
 
+  it('is in the OpenAPI document as getMonthlyReport, with its media types and refusals', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const op = doc.paths['/v1/reports/monthly'].get;
+    expect(op).toMatchObject({ operationId: 'getMonthlyReport', tags: ['statistics'] });
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '404', '406', '422', '503']);
+    expect(Object.keys(op.responses['200'].content).sort()).toEqual(['application/json', 'application/pdf', 'text/html']);
+    for (const status of ['403', '404', '422']) expect(Object.keys(op.responses[status].content), status).toEqual(['application/problem+json']);
+  });
+
   it('negotiates by Accept: JSON by default, q-values respected', () => {
     expect(negotiate(undefined)).toBe('application/json');
     expect(negotiate('*/*')).toBe('application/json');
