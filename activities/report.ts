@@ -23,7 +23,7 @@ export interface ReportsDue {
   today: string;
   /** The month being reported: the one before today's. */
   month: string;
-  /** The regions for which today is the first working day of the month. */
+  /** The regions whose first working day of the month has come and whose report of `month` is not kept yet. */
   due: string[];
 }
 
@@ -34,19 +34,25 @@ export interface MonthlyReportInput {
 
 const notFound = (what: string) => ApplicationFailure.create({ type: FailureType.CatalogError, message: `${what} not found`, nonRetryable: true });
 
-/** Is today the first working day of this month in each region's calendar (its own days over the national)? */
+/**
+ * The regions whose report of last month is due: the first working day of this month in the
+ * region's calendar (its own days over the national) has come, and no report is kept yet. "Has
+ * come", not "is today": a day the schedule could not run (the server or the worker down past
+ * the catch-up window) is made up by the next day's run; the kept row ends it for the month.
+ */
 async function reportsDueToday(ctx: Ctx, input: ReportsDueInput): Promise<ReportsDue> {
   const today = shanghaiDayOf(ctx.clock());
   const date = dateOf(today);
+  const month = addMonths(date.slice(0, 7), -1);
   const live = await liveRegionCodes(ctx.db);
   const regions = input.regions ? live.filter((r) => input.regions!.includes(r)) : live;
   const firstOfMonth = dayOf(`${date.slice(0, 7)}-01`);
   const due: string[] = [];
   for (const region of regions) {
     const calendar = await ctx.calendar.current(region);
-    if (calendar.nthWorkingDayAfter(firstOfMonth - 1, 1) === today) due.push(region);
+    if (today >= calendar.nthWorkingDayAfter(firstOfMonth - 1, 1) && !(await keptReport(ctx.db, region, month))) due.push(region);
   }
-  return { today: date, month: addMonths(date.slice(0, 7), -1), due };
+  return { today: date, month, due };
 }
 
 /** Produces the region's report of the month and keeps it, once: a retry gets the kept one. */

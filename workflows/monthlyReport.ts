@@ -1,8 +1,8 @@
 // The monthly 通报 (seed 003 §21), produced by the workflows themselves on the first working day
 // of each month. A Temporal Schedule starts `monthlyReports` every day at 09:00 Asia/Shanghai
-// (api/report-schedule.ts); an activity asks the working-day calendar whether today is the first
-// working day of the month in each region (the clock and the calendar are activities' to read,
-// never the workflow's), and each region due gets one `monthlyReport` child, whose id is the
+// (api/report/schedule.ts); an activity asks the working-day calendar whether the first working
+// day of the month has come in each region and its report is not kept yet (the clock and the
+// calendar are activities' to read, never the workflow's), and each region due gets one `monthlyReport` child, whose id is the
 // region and the month: a second firing the same day, a retry or a restarted schedule starts no
 // second one (REJECT_DUPLICATE), and the kept report's (region, month) key stands behind it.
 import { log, proxyActivities, setCurrentDetails, startChild, ParentClosePolicy } from '@temporalio/workflow';
