@@ -18,9 +18,11 @@ import { claim } from './task/claim.js';
 import { inspection } from './task/inspection.js';
 import { feedback } from './task/feedback.js';
 import { rectification } from './task/rectification.js';
+import { report } from './report.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
+export type { MonthlyReportInput, ReportsDue, ReportsDueInput } from './report.js';
 
 export function createActivities(given: ActivityDeps) {
   // Built once: a rehearsal's effects always have the embedded adapters to go to.
@@ -36,6 +38,7 @@ export function createActivities(given: ActivityDeps) {
     ...inspection,
     ...feedback,
     ...rectification,
+    ...report,
     ...effects,
     notify,
     resendNotification,

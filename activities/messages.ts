@@ -21,6 +21,7 @@ const TEMPLATES = {
   'decision-reminder': '【审管联动】{department}：案件{applicationNo}（{applicant}）的法定办结期限为{dueAt}，请及时作出审批决定。',
   'notice-failed': '【审管联动】督办：监管任务{taskId}（{applicant}）的派单短信未能送达{division}管理员，请督促其于{claimDue}前认领。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',
+  'monthly-report': '【审管联动】{office}：{region}{month}审管联动运行情况通报已生成：接收监管任务{received}件，按时认领率{rate}，当前超期未办结{overdue}项，请登录系统查阅。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;
 

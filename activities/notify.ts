@@ -51,7 +51,7 @@ export interface NotifyResult {
 const notFound = (what: string) => ApplicationFailure.create({ type: FailureType.CatalogError, message: `${what} not found`, nonRetryable: true });
 
 /** The recipient's name and phone; phone null when none is on file (the message then fails, on the record). */
-async function resolveRecipient({ db }: Ctx, r: Recipient): Promise<{ phone: string | null; name: string }> {
+export async function resolveRecipient({ db }: Ctx, r: Recipient): Promise<{ phone: string | null; name: string }> {
   if (r.kind === 'division-admin') {
     const [d] = await division(db).execute({ code: r.divisionCode });
     if (!d) throw notFound(`division ${r.divisionCode}`);

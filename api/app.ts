@@ -15,6 +15,7 @@ import { installRequestId, requestIdOf, REQUEST_ID_LOG_LABEL } from './request-i
 import database from './plugins/database.js';
 import temporal from './plugins/temporal.js';
 import documents from './plugins/documents.js';
+import pdf, { type PdfPrinter } from './plugins/pdf.js';
 import authentication from './plugins/authentication.js';
 import security from './plugins/security.js';
 import metrics from './plugins/metrics.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   verifier?: Verifier;
   /** Where uploaded files are kept; the default keeps them in PostgreSQL (db/documents.ts). */
   documents?: DocumentStore;
+  /** What prints PDFs (the monthly 通报); the default launches Chromium on first use (plugins/pdf.ts). */
+  pdf?: PdfPrinter;
 }
 
 export async function buildApp(deps: AppDeps, options: { logger?: Logger | boolean } = {}): Promise<FastifyInstance> {
@@ -78,6 +81,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(database, { config: deps.config, database: deps.database });
   await app.register(temporal, { config: deps.config, temporal: deps.temporal });
   await app.register(documents, { documents: deps.documents });
+  await app.register(pdf, { pdf: deps.pdf });
   // The verifier is registered after the limit (authentication runs after it per request).
   await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX, verifier: () => (app.hasDecorator('verifier') ? app.verifier : undefined) });
   await app.register(authentication, { config: deps.config, verifier: deps.verifier });

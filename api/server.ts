@@ -9,6 +9,7 @@ import { loadConfigOrExit } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { buildApp } from './app.js';
 import { startRetiming } from './routes/calendar.js';
+import { ensureReportSchedule } from './report/schedule.js';
 import { startTracing } from '../runtime/tracing.js';
 
 /** How long a close may take (in-flight requests, the pool, the Temporal connection) before the process gives up on it. */
@@ -49,6 +50,8 @@ async function main() {
   // An import whose re-timing never started (the seed's, or one whose API died in between)
   // is started now; one running or done is left alone (same workflow id).
   await startRetiming(app).catch((err: unknown) => log.warn({ err }, 'could not start the re-timing of earlier calendar imports; the next import retries'));
+  // The monthly 通报's daily check (docs/reports.md); an existing schedule is left as it is.
+  await ensureReportSchedule(app.temporal, app.config.temporal.taskQueue).catch((err: unknown) => log.warn({ err }, 'could not create the monthly report schedule; the next API start retries'));
 }
 
 // Run as a program (tsx api/server.ts, or node dist/api/server.js), not when imported.

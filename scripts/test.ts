@@ -22,19 +22,20 @@ const say = (msg: string): void => console.log(`[test] ${msg}`);
  * The Temporal UI test drives Debian's Chromium (a test tool's own browser download does not
  * work here), and a CJK font lets its screenshots show the Chinese case data: installed with
  * apt-get when missing and running as root, else the UI test fails saying what is missing.
+ * The monthly report's test reads the PDF it prints with poppler-utils (pdfinfo, pdftotext).
  */
 async function ensureChromium(): Promise<void> {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (fs.existsSync(chromium) && fs.existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc')) return;
-  if (process.getuid?.() !== 0) return say(`Chromium (${chromium}) or a CJK font is missing and this is not root: install chromium and fonts-wqy-zenhei`);
-  say('Chromium or a CJK font is missing; installing chromium and fonts-wqy-zenhei (apt-get) ...');
+  if (fs.existsSync(chromium) && fs.existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc') && fs.existsSync('/usr/bin/pdftotext')) return;
+  if (process.getuid?.() !== 0) return say(`Chromium (${chromium}), a CJK font or poppler-utils is missing and this is not root: install chromium, fonts-wqy-zenhei and poppler-utils`);
+  say('Chromium, a CJK font or poppler-utils is missing; installing chromium, fonts-wqy-zenhei and poppler-utils (apt-get) ...');
   // Asynchronously, so the stack starts meanwhile and the heartbeat gets its turns.
-  await timed('[test]', 'Chromium and a CJK font installed (apt-get)', () =>
-    withHeartbeat('[test]', 'installing chromium and fonts-wqy-zenhei (apt-get)', async () => {
+  await timed('[test]', 'Chromium, a CJK font and poppler-utils installed (apt-get)', () =>
+    withHeartbeat('[test]', 'installing chromium, fonts-wqy-zenhei and poppler-utils (apt-get)', async () => {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       const update = await run('apt-get', ['update', '-qq'], { env, timeoutMs: 10 * 60_000 });
-      const install = update.code === 0 ? await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-wqy-zenhei'], { env, timeoutMs: 15 * 60_000 }) : update;
-      if (install.code !== 0) throw new Error(`apt-get install chromium fonts-wqy-zenhei failed (exit ${install.code}): ${install.stderr.slice(-2000)}`);
+      const install = update.code === 0 ? await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-wqy-zenhei', 'poppler-utils'], { env, timeoutMs: 15 * 60_000 }) : update;
+      if (install.code !== 0) throw new Error(`apt-get install chromium fonts-wqy-zenhei poppler-utils failed (exit ${install.code}): ${install.stderr.slice(-2000)}`);
     }),
   );
 }

@@ -3,3 +3,4 @@ export { approvalCase } from './approvalCase.js';
 export { supervisionTask } from './supervisionTask.js';
 export { calendarRetime } from './calendarRetime.js';
 export { resendNotification } from './resendNotification.js';
+export { monthlyReports, monthlyReport } from './monthlyReport.js';

@@ -19,12 +19,13 @@ import catalogImport from './catalog/import.js';
 import applicants from './applicants.js';
 import notifications from './notifications.js';
 import stats from './stats.js';
+import reports from './reports.js';
 import codec from './codec.js';
 import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
     await app.register(plugin);
   }
 };

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './calendar.js';
 export * from './effects.js';
 export * from './documents.js';
+export * from './reports.js';

@@ -504,6 +504,15 @@ const routes: Route[] = [
     allowed: ['approver', 'food', 'marketHead', 'admin', 'operator'],
     hidden: true,
   },
+  {
+    name: 'GET /v1/reports/monthly',
+    method: 'GET',
+    url: () => `/v1/reports/monthly?region=${DEMO.region}&month=2025-11`,
+    roles: ['operator', 'regional-admin'],
+    // The 通报 of a region: the operator's, and that region's admin's (not another region's).
+    allowed: ['admin', 'operator'],
+    missingUrl: () => '/v1/reports/monthly?region=NOPE-REGION&month=2025-11',
+  },
 ];
 
 interface Cell {
@@ -692,6 +701,15 @@ describe('the rightful owner can do each action once', () => {
     await ok(await call('POST', '/v1/supervision-items', 'admin', supervisionItem()), 201);
     await ok(await call('POST', '/v1/departments', 'admin', routes.find((r) => r.name === 'POST /v1/departments')!.body!()), 201);
     await ok(await call('POST', '/v1/divisions', 'admin', routes.find((r) => r.name === 'POST /v1/divisions')!.body!()), 201);
+  });
+
+  it("the monthly 通报: the region's admin and the operator read it, as JSON and as a page", async () => {
+    for (const who of ['admin', 'operator'] as const) {
+      expect(await ok(await call('GET', `/v1/reports/monthly?region=${DEMO.region}&month=2025-11`, who))).toMatchObject({ region: { code: DEMO.region }, month: '2025-11' });
+      const page = await app.inject({ method: 'GET', url: `/v1/reports/monthly?region=${DEMO.region}&month=2025-11`, headers: { authorization: `Bearer ${tokens[who]}`, accept: 'text/html' } });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+    }
   });
 
   it('calendar: an operator imports a year (a far one, so no running deadline moves)', async () => {

@@ -65,3 +65,18 @@ export const taskId = (applicationNo: string, departmentCode: string) => `task-$
 
 /** A calendar import may have moved this workflow's open deadline: re-compute it (a system event, so a Signal). */
 export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');
+
+/** The scheduled check (daily): produce the 通报 of the month before for each region whose first working day of the month is today. */
+export interface MonthlyReportsInput {
+  /** Only these regions (tests); absent: every live region. */
+  regions?: string[];
+}
+/** One region's 通报 of one month (YYYY-MM, Asia/Shanghai): produced, kept and announced once. */
+export interface MonthlyReportInput {
+  regionCode: string;
+  month: string;
+}
+/** The id makes the report of a region and month one workflow, whatever fires it how often. */
+export const monthlyReportWorkflowId = (regionCode: string, month: string) => `monthly-report-${regionCode}-${month}`;
+/** The Temporal Schedule that starts `monthlyReports` every day at 09:00 Asia/Shanghai. */
+export const MONTHLY_REPORT_SCHEDULE_ID = 'monthly-reports';
