@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: Logger | boole
   await app.register(database, { config: deps.config, database: deps.database });
   await app.register(temporal, { config: deps.config, temporal: deps.temporal });
   await app.register(documents, { documents: deps.documents });
-  await app.register(pdf, { pdf: deps.pdf });
+  await app.register(pdf, { pdf: deps.pdf, chromiumPath: deps.config.env.CHROMIUM_PATH });
   // The verifier is registered after the limit (authentication runs after it per request).
   await app.register(security, { rateLimitMax: deps.config.env.RATE_LIMIT_MAX, verifier: () => (app.hasDecorator('verifier') ? app.verifier : undefined) });
   await app.register(authentication, { config: deps.config, verifier: deps.verifier });

@@ -685,6 +685,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A region's monthly 通报: per department and division, the trend, and what is overdue — as JSON, an HTML page or an A4 PDF
+         * @description Content negotiation by `Accept`: `application/json` (default; the schema below), `text/html` (the page with its charts, SVG drawn on the server), `application/pdf` (the same page printed for A4; 503 when the server has no browser). Figures: the supervision tasks pushed in the calendar month (Asia/Shanghai), with the definitions of `GET /v1/stats/timeliness`; training regions have no 通报. A month the scheduled workflow published answers what it kept (`kept` names its hash). An operator reads any region; a regional admin its own.
+         */
+        get: operations["getMonthlyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/codec/decode": {
         parameters: {
             query?: never;
@@ -5363,6 +5383,563 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonthlyReport: {
+        parameters: {
+            query: {
+                /** @description the region (区划 code, e.g. 320700) */
+                region: string;
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        region: {
+                            code: string;
+                            name: string;
+                        };
+                        month: string;
+                        period: {
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            timeZone: "Asia/Shanghai";
+                        };
+                        /** @description the figures as they stood at this instant */
+                        asOf: string;
+                        totals: {
+                            /** @description tasks pushed in the month */
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            /** @description not claimed, and the claim deadline has passed */
+                            unclaimedPastDeadline: number;
+                            /** @description not claimed, deadline not passed yet */
+                            unclaimedOpen: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            /** @description no feedback yet, and the feedback deadline has passed */
+                            feedbackOverdue: number;
+                            /** @description tasks whose feedback ordered a rectification (限期整改) */
+                            rectificationsOrdered: number;
+                            rectified: number;
+                            /** @description re-inspected not rectified: a revocation was requested */
+                            notRectified: number;
+                            rectificationOpen: number;
+                            /** @description tasks that ended in a revocation request to the approval department */
+                            revocationsRequested: number;
+                            /** @description of those, licences the approval department has revoked */
+                            licencesRevoked: number;
+                            /** @description reminders (提醒) sent about these tasks */
+                            remindersSent: number;
+                            /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                            escalationsSent: number;
+                            /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                            claimOnTimeRate: number | null;
+                        };
+                        departments: {
+                            code: string;
+                            name: string;
+                            totals: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                            };
+                            divisions: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                                code: string;
+                                name: string;
+                                medianClaimWorkingHours: number | null;
+                            }[];
+                        }[];
+                        ranking: {
+                            rank: number;
+                            departmentCode: string;
+                            name: string;
+                            claimOnTimeRate: number | null;
+                            received: number;
+                            /** @description claimed late, or unclaimed past the deadline */
+                            late: number;
+                        }[];
+                        /** @description the twelve months ending with this one */
+                        trend: {
+                            month: string;
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            unclaimedPastDeadline: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            claimOnTimeRate: number | null;
+                        }[];
+                        change: {
+                            previousMonth: string;
+                            received: number;
+                            claimOnTimeRatePoints: number | null;
+                        };
+                        /** @description open now and past a deadline: who owes what since when */
+                        overdue: {
+                            /** @enum {string} */
+                            kind: "claim" | "inspection" | "feedback" | "reinspection" | "rectification" | "decision" | "commitment" | "revocation";
+                            applicationNo: string;
+                            applicantName: string;
+                            taskId: string | null;
+                            dueAt: string;
+                            departmentCode: string;
+                            departmentName: string;
+                            divisionCode: string | null;
+                            divisionName: string | null;
+                        }[];
+                        overdueTotal: number;
+                        /** @description the published 通报 this is, as kept; null: counted now, not published */
+                        kept: {
+                            /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
+                            sha256: string;
+                            producedAt: string;
+                        } | null;
+                    };
+                    "text/html": {
+                        region: {
+                            code: string;
+                            name: string;
+                        };
+                        month: string;
+                        period: {
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            timeZone: "Asia/Shanghai";
+                        };
+                        /** @description the figures as they stood at this instant */
+                        asOf: string;
+                        totals: {
+                            /** @description tasks pushed in the month */
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            /** @description not claimed, and the claim deadline has passed */
+                            unclaimedPastDeadline: number;
+                            /** @description not claimed, deadline not passed yet */
+                            unclaimedOpen: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            /** @description no feedback yet, and the feedback deadline has passed */
+                            feedbackOverdue: number;
+                            /** @description tasks whose feedback ordered a rectification (限期整改) */
+                            rectificationsOrdered: number;
+                            rectified: number;
+                            /** @description re-inspected not rectified: a revocation was requested */
+                            notRectified: number;
+                            rectificationOpen: number;
+                            /** @description tasks that ended in a revocation request to the approval department */
+                            revocationsRequested: number;
+                            /** @description of those, licences the approval department has revoked */
+                            licencesRevoked: number;
+                            /** @description reminders (提醒) sent about these tasks */
+                            remindersSent: number;
+                            /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                            escalationsSent: number;
+                            /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                            claimOnTimeRate: number | null;
+                        };
+                        departments: {
+                            code: string;
+                            name: string;
+                            totals: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                            };
+                            divisions: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                                code: string;
+                                name: string;
+                                medianClaimWorkingHours: number | null;
+                            }[];
+                        }[];
+                        ranking: {
+                            rank: number;
+                            departmentCode: string;
+                            name: string;
+                            claimOnTimeRate: number | null;
+                            received: number;
+                            /** @description claimed late, or unclaimed past the deadline */
+                            late: number;
+                        }[];
+                        /** @description the twelve months ending with this one */
+                        trend: {
+                            month: string;
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            unclaimedPastDeadline: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            claimOnTimeRate: number | null;
+                        }[];
+                        change: {
+                            previousMonth: string;
+                            received: number;
+                            claimOnTimeRatePoints: number | null;
+                        };
+                        /** @description open now and past a deadline: who owes what since when */
+                        overdue: {
+                            /** @enum {string} */
+                            kind: "claim" | "inspection" | "feedback" | "reinspection" | "rectification" | "decision" | "commitment" | "revocation";
+                            applicationNo: string;
+                            applicantName: string;
+                            taskId: string | null;
+                            dueAt: string;
+                            departmentCode: string;
+                            departmentName: string;
+                            divisionCode: string | null;
+                            divisionName: string | null;
+                        }[];
+                        overdueTotal: number;
+                        /** @description the published 通报 this is, as kept; null: counted now, not published */
+                        kept: {
+                            /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
+                            sha256: string;
+                            producedAt: string;
+                        } | null;
+                    };
+                    "application/pdf": {
+                        region: {
+                            code: string;
+                            name: string;
+                        };
+                        month: string;
+                        period: {
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            timeZone: "Asia/Shanghai";
+                        };
+                        /** @description the figures as they stood at this instant */
+                        asOf: string;
+                        totals: {
+                            /** @description tasks pushed in the month */
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            /** @description not claimed, and the claim deadline has passed */
+                            unclaimedPastDeadline: number;
+                            /** @description not claimed, deadline not passed yet */
+                            unclaimedOpen: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            /** @description no feedback yet, and the feedback deadline has passed */
+                            feedbackOverdue: number;
+                            /** @description tasks whose feedback ordered a rectification (限期整改) */
+                            rectificationsOrdered: number;
+                            rectified: number;
+                            /** @description re-inspected not rectified: a revocation was requested */
+                            notRectified: number;
+                            rectificationOpen: number;
+                            /** @description tasks that ended in a revocation request to the approval department */
+                            revocationsRequested: number;
+                            /** @description of those, licences the approval department has revoked */
+                            licencesRevoked: number;
+                            /** @description reminders (提醒) sent about these tasks */
+                            remindersSent: number;
+                            /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                            escalationsSent: number;
+                            /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                            claimOnTimeRate: number | null;
+                        };
+                        departments: {
+                            code: string;
+                            name: string;
+                            totals: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                            };
+                            divisions: {
+                                /** @description tasks pushed in the month */
+                                received: number;
+                                claimedOnTime: number;
+                                claimedLate: number;
+                                /** @description not claimed, and the claim deadline has passed */
+                                unclaimedPastDeadline: number;
+                                /** @description not claimed, deadline not passed yet */
+                                unclaimedOpen: number;
+                                feedbackOnTime: number;
+                                feedbackLate: number;
+                                /** @description no feedback yet, and the feedback deadline has passed */
+                                feedbackOverdue: number;
+                                /** @description tasks whose feedback ordered a rectification (限期整改) */
+                                rectificationsOrdered: number;
+                                rectified: number;
+                                /** @description re-inspected not rectified: a revocation was requested */
+                                notRectified: number;
+                                rectificationOpen: number;
+                                /** @description tasks that ended in a revocation request to the approval department */
+                                revocationsRequested: number;
+                                /** @description of those, licences the approval department has revoked */
+                                licencesRevoked: number;
+                                /** @description reminders (提醒) sent about these tasks */
+                                remindersSent: number;
+                                /** @description urging and escalation notices (催办, 督办) sent about these tasks */
+                                escalationsSent: number;
+                                /** @description claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due */
+                                claimOnTimeRate: number | null;
+                                code: string;
+                                name: string;
+                                medianClaimWorkingHours: number | null;
+                            }[];
+                        }[];
+                        ranking: {
+                            rank: number;
+                            departmentCode: string;
+                            name: string;
+                            claimOnTimeRate: number | null;
+                            received: number;
+                            /** @description claimed late, or unclaimed past the deadline */
+                            late: number;
+                        }[];
+                        /** @description the twelve months ending with this one */
+                        trend: {
+                            month: string;
+                            received: number;
+                            claimedOnTime: number;
+                            claimedLate: number;
+                            unclaimedPastDeadline: number;
+                            feedbackOnTime: number;
+                            feedbackLate: number;
+                            claimOnTimeRate: number | null;
+                        }[];
+                        change: {
+                            previousMonth: string;
+                            received: number;
+                            claimOnTimeRatePoints: number | null;
+                        };
+                        /** @description open now and past a deadline: who owes what since when */
+                        overdue: {
+                            /** @enum {string} */
+                            kind: "claim" | "inspection" | "feedback" | "reinspection" | "rectification" | "decision" | "commitment" | "revocation";
+                            applicationNo: string;
+                            applicantName: string;
+                            taskId: string | null;
+                            dueAt: string;
+                            departmentCode: string;
+                            departmentName: string;
+                            divisionCode: string | null;
+                            divisionName: string | null;
+                        }[];
+                        overdueTotal: number;
+                        /** @description the published 通报 this is, as kept; null: counted now, not published */
+                        kept: {
+                            /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
+                            sha256: string;
+                            producedAt: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -253,6 +253,8 @@ export const envSchema = z.object({
   CREDIT_PLATFORM_API_KEY: z.string().optional(),
   ELICENCE_URL: z.string().url().optional(),
   ELICENCE_API_KEY: z.string().optional(),
+  /** The headless browser the API prints the monthly report's PDF with (docs/reports.md); absent: PDF requests are 503. */
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** The largest file POST /v1/documents takes (bytes; 10 MiB by default): a scanned licence or a signed PDF, not an archive. */
   DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   ADAPTER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),

@@ -2,7 +2,7 @@
 // playwright-core. One browser per API process, launched on the first PDF asked for (most API
 // processes never print one) and closed with the app. Where no browser is installed, or it
 // does not start, a PDF request is answered 503 with the reason; HTML and JSON still answer.
-// CHROMIUM_PATH names the browser (default: Debian's /usr/bin/chromium) — docs/reports.md.
+// CHROMIUM_PATH (runtime/config.ts) names the browser (default: Debian's /usr/bin/chromium) — docs/reports.md.
 import { existsSync } from 'node:fs';
 import fp from 'fastify-plugin';
 import type { Browser } from 'playwright-core';
@@ -20,12 +20,10 @@ declare module 'fastify' {
   }
 }
 
-export const chromiumPath = () => process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
 const unavailable = (why: string) => new HttpProblem(503, 'pdf-unavailable', 'PDF rendering unavailable', `no PDF can be printed on this server: ${why}; ask for text/html or application/json instead`, 60);
 
 /** The printer over a lazily launched, shared Chromium. */
-export function chromiumPrinter(executablePath = chromiumPath()): PdfPrinter {
+export function chromiumPrinter(executablePath: string): PdfPrinter {
   let browser: Promise<Browser> | undefined;
   let closed = false;
   const launch = async (): Promise<Browser> => {
@@ -62,9 +60,9 @@ export function chromiumPrinter(executablePath = chromiumPath()): PdfPrinter {
   };
 }
 
-export default fp<{ pdf?: PdfPrinter }>(
-  async (app, { pdf }) => {
-    const printer = pdf ?? chromiumPrinter();
+export default fp<{ pdf?: PdfPrinter; chromiumPath: string }>(
+  async (app, { pdf, chromiumPath }) => {
+    const printer = pdf ?? chromiumPrinter(chromiumPath);
     app.decorate('pdf', printer);
     if (!pdf) app.addHook('onClose', () => printer.close());
   },
