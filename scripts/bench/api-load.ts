@@ -1,10 +1,11 @@
-// npm run bench:api [-- --quick] [-- --tasks N] [-- --cache N]
+// npm run bench:api [-- --quick] [-- --engine dev|cluster] [-- --tasks N] [-- --cache N]
 // The API under load over real HTTP: N open supervision tasks (default 10,000, quick 200; real
 // workflows of SP-FOOD-01, worker in-process) and 20 concurrent callers from a load generator in
 // its own process (http-driver.ts, autocannon) on the inbox, claim, inspection and feedback.
 // Throughput and p50/p99 per route against, in the same run, the inbox's bare SQL, the same
-// Updates sent with the Temporal client, and the dev server's floor for an Update at the same
-// concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one).
+// Updates sent with the Temporal client, and the server's floor for an Update at the same
+// concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one),
+// all on the one server of the engine (`--engine`).
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
@@ -15,10 +16,12 @@ import { createVerifier, signDevToken } from '../../api/auth.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
+import { engineLabel, engineOf } from './engine.js';
 import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
 import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
+const engine = engineOf(argv);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--tasks') ?? (quick ? 200 : 10_000);
 // The worker's workflow cache: a claim on a task not cached replays its history first, as a claim days after the push does.
@@ -105,7 +108,7 @@ async function floor(stack: BenchStack, t: Temporal) {
   return { local, localUsed, noop };
 }
 
-const stack = await startBenchStack();
+const stack = await startBenchStack(engine);
 try {
   const t = await connectTemporal(stack);
   const ours = await startOurWorker(stack, t, { taskQueue: `bench-api-${process.pid}`, cache });
@@ -122,7 +125,7 @@ try {
   const r = await routes(stack, t, ours, taskId);
   const f = await floor(stack, t);
 
-  console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
+  console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run, ${engineLabel(engine)}: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
   const u = r.inboxUsed;
   line(['GET /v1/tasks (inbox, limit 50)', r.inbox], ['  baseline: the inbox query, bare SQL', r.inboxSql]);
   console.log(`  CPU ms per inbox read: ${cpuLine(u)}   load generator and the rest ${(u.machine - u.node - u.postgres - u.temporal).toFixed(2)}`);

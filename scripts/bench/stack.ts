@@ -1,6 +1,7 @@
-// What the Temporal benchmarks share: startStack with the bench's own dev-server options (a
+// What the Temporal benchmarks share: startStack with the bench's own Temporal options (a
 // throwaway stack under .data/bench/run-<pid>: PostgreSQL with fsync off, migrated and seeded,
-// and a Temporal dev server with production's search-attribute cache), both workflow bundles,
+// and Temporal on the engine of `--engine`: a dev server with production's search-attribute
+// cache, or the real server on that PostgreSQL), both workflow bundles,
 // our worker and the bare one, and bench tasks started as the push starts them.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { DEMO } from '../seed.js';
 import { startStack, type Stack } from '../stack/stack.js';
+import { engineLabel, type Engine } from './engine.js';
 import { SgApplicationNo, SgCreditCode, SgDepartment, SgDivision, SgItemCode, SgRegion, stageAttributes } from '../../workflows/domain/search-attributes.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,10 +49,17 @@ export async function timedPool(n: number, concurrency: number, fn: (i: number) 
   return { seconds: (performance.now() - t0) / 1000, lat };
 }
 
-/** The stack, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
-export type BenchStack = Stack & { bundles: { ours: string; bare: string } };
+/** The stack, its engine, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
+export type BenchStack = Stack & { engine: Engine; bundles: { ours: string; bare: string } };
 
-export async function startBenchStack(): Promise<BenchStack> {
+/**
+ * The bench's stack on `engine` (`--engine`, engine.ts). Both engines get the search attributes
+ * before anything starts and serve them from a cache, as a production cluster does: the dev
+ * server through its start-up flags (below), the real server by the stack registering them on
+ * its namespace and with its default `system.forceSearchAttributesCacheRefreshOnRead=false`
+ * (no dynamic config file needed; docs/benchmarks.md, "Engines").
+ */
+export async function startBenchStack(engine: Engine = 'dev'): Promise<BenchStack> {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') }); // a benchmark prints its own figures
   } catch {
@@ -64,28 +73,32 @@ export async function startBenchStack(): Promise<BenchStack> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(bundles.ours, o!.code);
   fs.writeFileSync(bundles.bare, b!.code);
-  console.log(`[bench] workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`[bench] workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${engineLabel(engine)}`);
   const searchAttributes = loadConfig(process.env).temporal.searchAttributes;
   const stack = await startStack({
     dir,
     name: 'bench',
     ephemeral: true,
+    // Room for the real server's pools (persistence 8 + visibility 2 per service) beside the bench's.
     postgres: { database: 'bench', fast: true, settings: { max_connections: 200 } },
     migrate: true,
     seed: true,
-    temporal: {
-      // The dev server re-reads its search attributes from SQLite on every use unless told
-      // otherwise (a testing switch "not to be turned on in production"): a tax on using them
-      // that no cluster charges (docs/benchmarks.md, "Measured evenly"). Given at start-up, the
-      // cache has them from the first read.
-      extraArgs: [
-        ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-        ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
-      ],
-    },
+    temporal:
+      engine === 'cluster'
+        ? { engine: 'cluster' }
+        : {
+            // The dev server re-reads its search attributes from SQLite on every use unless told
+            // otherwise (a testing switch "not to be turned on in production"): a tax on using them
+            // that no cluster charges (docs/benchmarks.md, "Measured evenly"). Given at start-up, the
+            // cache has them from the first read.
+            extraArgs: [
+              ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+              ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
+            ],
+          },
     env: { WORKFLOW_BUNDLE_PATH: bundles.ours, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'silent' },
   });
-  return Object.assign(stack, { bundles });
+  return Object.assign(stack, { engine, bundles });
 }
 
 // --- Temporal clients and workers ---------------------------------------------------------
