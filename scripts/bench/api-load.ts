@@ -6,9 +6,7 @@
 // Updates sent with the Temporal client, and the server's floor for an Update at the same
 // concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one),
 // all on the one server of the engine (`--engine`).
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawn } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
 import { prepare, type PreparedRequest } from '../../client/index.js';
@@ -17,7 +15,7 @@ import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor } from '../..
 import { DEMO } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
 import { engineLabel, engineOf } from './engine.js';
-import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
+import { argValue, connectTemporal, countOf, driveHttp, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
 import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
@@ -35,16 +33,7 @@ type Figure = { seconds: number; lat: number[] };
 const measure = (n: number, fn: (i: number) => Promise<unknown>): Promise<Figure> => timedPool(n, CONCURRENCY, fn);
 
 /** Runs the requests from the load-generator process (its CPU is not the API's). */
-async function measureHttp(base: string, token: string, requests: PreparedRequest[]): Promise<Figure> {
-  const driver = path.join(path.dirname(new URL(import.meta.url).pathname), 'http-driver.ts');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), driver], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.end(JSON.stringify({ base, token, concurrency: CONCURRENCY, requests }));
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
-  return JSON.parse(out) as Figure;
-}
+const measureHttp = (base: string, token: string, requests: PreparedRequest[]): Promise<Figure> => driveHttp(base, token, CONCURRENCY, requests);
 
 /** A route's line, then its baselines' (indented). */
 const line = (...rows: Array<[string, Figure]>) => {

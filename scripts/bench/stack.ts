@@ -3,6 +3,7 @@
 // and Temporal on the engine of `--engine`: a dev server with production's search-attribute
 // cache, or the real server on that PostgreSQL), both workflow bundles,
 // our worker and the bare one, and bench tasks started as the push starts them.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { databaseCalendar } from '../../activities/calendar.js';
+import type { PreparedRequest } from '../../client/index.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
@@ -35,6 +37,22 @@ export async function pool(n: number, concurrency: number, fn: (i: number) => Pr
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
     while (next < n) await fn(next++);
   }));
+}
+
+/**
+ * Sends `requests` (built by the typed client, client/index.ts `prepare`) to the API at `base`
+ * from a load generator in its own process (http-driver.ts: autocannon, `concurrency` callers),
+ * so that its CPU is not the API's: the whole in seconds, and each request's latency in ms.
+ */
+export async function driveHttp(base: string, token: string, concurrency: number, requests: PreparedRequest[]): Promise<{ seconds: number; lat: number[] }> {
+  const driver = path.join(path.dirname(new URL(import.meta.url).pathname), 'http-driver.ts');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), driver], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(JSON.stringify({ base, token, concurrency, requests }));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
+  return JSON.parse(out) as { seconds: number; lat: number[] };
 }
 
 /** `pool`, timed: the whole in seconds, and each call's latency in ms. */
