@@ -7,7 +7,9 @@
 // inspection and feedback on every task over HTTP, 20 callers in all from load generators in
 // their own processes (http-driver.ts), split evenly over the APIs. Prints req/s and p50/p99 per
 // route and layout side by side, and the ratio two ÷ one. On a 2-core machine every process
-// shares the same two cores: the figures show what spreading costs, not a speed-up.
+// shares the same two cores: a second worker and API bring no CPU, so the figures show what
+// spreading costs or saves there (one Node process is one event loop), not a cluster's speed-up.
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { signDevToken } from '../../api/auth.js';
 import { prepare, type PreparedRequest } from '../../client/index.js';
@@ -99,7 +101,7 @@ try {
   await stack.restartTemporal({ fresh: true });
   const two = await layout(stack, 2);
   console.log(`\nscale-out, ${quick ? 'quick' : 'full'} run, ${engineLabel(engine)}: ${N.toLocaleString('en')} open tasks per layout, ${CALLERS} callers over HTTP split evenly over the APIs; 1 worker + 1 API, then 2 workers + 2 APIs on one task queue, each on a fresh server`);
-  console.log(`(on ${(await import('node:os')).availableParallelism()} cores every process shares the same CPUs: this shows the overhead of spreading, not a speed-up)`);
+  console.log(`(on ${availableParallelism()} cores every process shares the same CPUs: a second worker and API add no CPU, only the spreading; on a shared machine more processes also get a larger share of it from the scheduler)`);
   const cell = (f: Figure) => `${(f.lat.length / f.seconds).toFixed(1).padStart(7)} req/s  p50 ${pct(f.lat, 50).toFixed(0).padStart(5)}  p99 ${pct(f.lat, 99).toFixed(0).padStart(5)} ms`;
   console.log(`${'route'.padEnd(34)} ${'1 worker + 1 API'.padEnd(38)} ${'2 workers + 2 APIs'.padEnd(38)} two ÷ one: req/s, p99`);
   ROUTES.forEach((route, r) => {
