@@ -1,13 +1,12 @@
-// npm run bench:api [-- --quick] [-- --tasks N] [-- --cache N]
+// npm run bench:api [-- --quick] [-- --engine dev|cluster] [-- --tasks N] [-- --cache N]
 // The API under load over real HTTP: N open supervision tasks (default 10,000, quick 200; real
 // workflows of SP-FOOD-01, worker in-process) and 20 concurrent callers from a load generator in
 // its own process (http-driver.ts, autocannon) on the inbox, claim, inspection and feedback.
 // Throughput and p50/p99 per route against, in the same run, the inbox's bare SQL, the same
-// Updates sent with the Temporal client, and the dev server's floor for an Update at the same
-// concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one).
-import path from 'node:path';
+// Updates sent with the Temporal client, and the server's floor for an Update at the same
+// concurrency (a bare workflow's Update with one local INSERT, as ours records, and a no-op one),
+// all on the one server of the engine (`--engine`).
 import { performance } from 'node:perf_hooks';
-import { spawn } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildApp } from '../../api/app.js';
 import { prepare, type PreparedRequest } from '../../client/index.js';
@@ -15,10 +14,12 @@ import { createVerifier, signDevToken } from '../../api/auth.js';
 import { claimUpdate, feedbackUpdate, inspectionUpdate, type Actor } from '../../workflows/contracts.js';
 import { DEMO } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
-import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
+import { engineLabel, engineOf } from './engine.js';
+import { argValue, connectTemporal, countOf, driveHttp, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, timedPool, type BenchStack, type Temporal } from './stack.js';
 import { bareClaim, bareInspection, type Shape } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
+const engine = engineOf(argv);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--tasks') ?? (quick ? 200 : 10_000);
 // The worker's workflow cache: a claim on a task not cached replays its history first, as a claim days after the push does.
@@ -32,16 +33,7 @@ type Figure = { seconds: number; lat: number[] };
 const measure = (n: number, fn: (i: number) => Promise<unknown>): Promise<Figure> => timedPool(n, CONCURRENCY, fn);
 
 /** Runs the requests from the load-generator process (its CPU is not the API's). */
-async function measureHttp(base: string, token: string, requests: PreparedRequest[]): Promise<Figure> {
-  const driver = path.join(path.dirname(new URL(import.meta.url).pathname), 'http-driver.ts');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), driver], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.end(JSON.stringify({ base, token, concurrency: CONCURRENCY, requests }));
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
-  return JSON.parse(out) as Figure;
-}
+const measureHttp = (base: string, token: string, requests: PreparedRequest[]): Promise<Figure> => driveHttp(base, token, CONCURRENCY, requests);
 
 /** A route's line, then its baselines' (indented). */
 const line = (...rows: Array<[string, Figure]>) => {
@@ -68,7 +60,9 @@ async function routes(stack: BenchStack, t: Temporal, ours: Awaited<ReturnType<t
   const inboxRead = await prepare((api) => api.GET('/v1/tasks', { params: { query: { status: 'awaiting-claim', limit: 50 } } }));
   const inbox = await http(READS, async () => inboxRead);
   const inboxUsed = perItem(inboxCpu(), READS);
-  const inboxSql = await measure(READS, () => database.sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim' order by pushed_at desc, task_id limit 50`);
+  // In the inbox's order, as bench:read-model's: the next deadline whatever its kind (the expression of the inbox indexes), then the task id.
+  const inboxSql = await measure(READS, () => database.sql`select * from tasks where department_code = ${DEMO.market} and division_code = ${DEMO.marketFoodDivision} and status = 'awaiting-claim'
+    order by (case status when 'awaiting-claim' then claim_due_at when 'awaiting-feedback' then feedback_due_at when 'awaiting-reinspection' then reinspection_due_at when 'rectifying' then rectification_due_at end), task_id limit 50`);
   const claimCpu = cpuSplit(stack);
   const claim = await http(ACTED, (i) => prepare((api) => api.POST('/v1/tasks/{taskId}/claim', task(i))));
   const claimUsed = perItem(claimCpu(), ACTED);
@@ -105,7 +99,7 @@ async function floor(stack: BenchStack, t: Temporal) {
   return { local, localUsed, noop };
 }
 
-const stack = await startBenchStack();
+const stack = await startBenchStack(engine);
 try {
   const t = await connectTemporal(stack);
   const ours = await startOurWorker(stack, t, { taskQueue: `bench-api-${process.pid}`, cache });
@@ -122,7 +116,7 @@ try {
   const r = await routes(stack, t, ours, taskId);
   const f = await floor(stack, t);
 
-  console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
+  console.log(`\nAPI under load, ${quick ? 'quick' : 'full'} run, ${engineLabel(engine)}: ${N.toLocaleString('en')} open tasks, concurrency ${CONCURRENCY}, HTTP on 127.0.0.1 from a load generator in its own process (API, worker, Temporal and PostgreSQL share the other CPU time)`);
   const u = r.inboxUsed;
   line(['GET /v1/tasks (inbox, limit 50)', r.inbox], ['  baseline: the inbox query, bare SQL', r.inboxSql]);
   console.log(`  CPU ms per inbox read: ${cpuLine(u)}   load generator and the rest ${(u.machine - u.node - u.postgres - u.temporal).toFixed(2)}`);

@@ -1,16 +1,19 @@
-// npm run bench:burst [-- --quick] [-- --tasks N] [-- --cache N]
+// npm run bench:burst [-- --quick] [-- --engine dev|cluster] [-- --tasks N] [-- --cache N]
 // A deadline burst: N open supervision tasks (default 10,000, quick 300; real supervisionTask
 // workflows, real activities) started as the push starts them, each with the training policy's
 // 3-minute claim window opened 3 minutes before one shared instant. Measures the time until
 // every claim-overdue event is recorded, the deadline lag (audit `at` − claimDueAt), this
 // process's RSS and CPU (worker, client and pollers), the server's and PostgreSQL's CPU; then the
-// same for N bare timers (sleep until an instant, then one INSERT) in the same run.
+// same for N bare timers (sleep until an instant, then one INSERT) in the same run, on the same
+// server of the engine (`--engine`).
 import { performance } from 'node:perf_hooks';
 import { DEMO } from '../seed.js';
 import { cpuSplit } from './cpu.js';
+import { engineLabel, engineOf } from './engine.js';
 import { argValue, connectTemporal, countOf, pct, pool, sleep, startBareWorker, startBenchStack, startBenchTasks, startOurWorker, type BenchStack, type Temporal } from './stack.js';
 
 const argv = process.argv.slice(2);
+const engine = engineOf(argv);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--tasks') ?? (quick ? 300 : 10_000);
 const cache = argValue(argv, '--cache');
@@ -45,9 +48,9 @@ async function runOurs(stack: BenchStack, t: Temporal): Promise<Figures> {
   const sql = ours.database.sql;
   const like = `task-${prefix}-%`;
   // Every task must be pushed (openTask done, its timer set) before the shared instant. On the
-  // 2-core machine the dev server pushes ~40 tasks/s while it also starts them; the default
-  // leaves room for 20 tasks/s.
-  const dueAt = lead(argValue(argv, '--lead-ms-per-task') ?? 50);
+  // 2-core machine the dev server pushes ~40 tasks/s while it also starts them, the real server
+  // ~8 (2026-12-03, loaded); the defaults leave room for 20 and 7 tasks/s.
+  const dueAt = lead(argValue(argv, '--lead-ms-per-task') ?? (engine === 'cluster' ? 150 : 50));
   const t0 = performance.now();
   const batch = { prefix, n: N, itemCode: 'TR-FOOD-01', itemName: '食品经营许可（演练）', regionCode: DEMO.trainingRegion, creditTag: 'BU', taskQueue };
   const taskId = await startBenchTasks(ours.database, t.client, batch, () => new Date(dueAt - CLAIM_WINDOW_MS));
@@ -79,7 +82,7 @@ async function runBare(stack: BenchStack, t: Temporal): Promise<Figures> {
   const bare = await startBareWorker(stack, t, { taskQueue, cache });
   // Started at ~250/s on an idle, fast machine, each timer set by its first workflow task;
   // --bare-lead-ms-per-timer for a slower one (the run says when the starts overran the instant).
-  const dueAt = lead(argValue(argv, '--bare-lead-ms-per-timer') ?? 8);
+  const dueAt = lead(argValue(argv, '--bare-lead-ms-per-timer') ?? (engine === 'cluster' ? 20 : 8));
   const t0 = performance.now();
   await pool(N, 50, (g) => t.client.workflow.start('bareTimer', { taskQueue, workflowId: `bare-timer-${prefix}-${g}`, args: [`${prefix}-${g}`, dueAt] }));
   const startSeconds = (performance.now() - t0) / 1000;
@@ -92,7 +95,7 @@ async function runBare(stack: BenchStack, t: Temporal): Promise<Figures> {
 }
 
 function report(ours: Figures, bare: Figures): void {
-  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process, workflow cache ${cache ?? stack.config.temporal.worker.maxCachedWorkflows}`);
+  console.log(`\ndeadline burst, ${quick ? 'quick' : 'full'} run, ${engineLabel(engine)}: ${N.toLocaleString('en')} claim deadlines at one instant (training policy), worker in-process, workflow cache ${cache ?? stack.config.temporal.worker.maxCachedWorkflows}`);
   for (const f of [ours, bare]) {
     const ms = (x: number) => x.toFixed(0).padStart(6);
     const share = (s: number) => `${((100 * s) / f.wallS).toFixed(0)}%`;
@@ -107,7 +110,7 @@ function report(ours: Figures, bare: Figures): void {
   console.log(`ratio ours/bare: time to all recorded ${(ours.doneAfterDueS / bare.doneAfterDueS).toFixed(2)}   lag p50 ${ratio(50)}   p99 ${ratio(99)}   CPU ${(ours.cpuS / bare.cpuS).toFixed(2)}`);
 }
 
-const stack = await startBenchStack();
+const stack = await startBenchStack(engine);
 try {
   const t = await connectTemporal(stack);
   report(await runOurs(stack, t), await runBare(stack, t));

@@ -1,10 +1,12 @@
-// npm run bench:deadline [-- --quick]
+// npm run bench:deadline [-- --quick] [-- --engine dev|cluster: accepted, changes nothing]
 // Cost of one deadline computation (WorkingCalendar.deadline) over the real 2024-2026 schedules,
-// against a day-by-day walk measured in the same run. Prints figures; asserts nothing.
+// against a day-by-day walk measured in the same run. Prints figures; asserts nothing. Pure
+// computation: no Temporal, so the same on both engines.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../../runtime/config.js';
+import { noEngineLabel } from './engine.js';
 import { CALENDAR_YEARS } from '../seed.js';
 import { WorkingCalendar, endOfShanghaiDay, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { expandYear, exceptionsOf, type ImportedDay } from '../../workflows/domain/calendar-import.js';
@@ -47,7 +49,7 @@ function measure(name: string, fn: (i: number) => number): number {
   return ns;
 }
 
-console.log(`deadline computation, ${quick ? 'quick' : 'full'} run, node ${process.version}`);
+console.log(`deadline computation, ${quick ? 'quick' : 'full'} run, node ${process.version}, ${noEngineLabel(process.argv.slice(2))}`);
 for (const [label, set] of [['1-30 working days', shortPeriods], ['60-250 working days', longPeriods]] as const) {
   periods = set;
   console.log(`\n${label}`);

@@ -1,8 +1,9 @@
-// npm run bench:loop [-- --quick] [-- --cases N] [-- --rounds N] [-- --concurrency N]
+// npm run bench:loop [-- --quick] [-- --engine dev|cluster] [-- --cases N] [-- --rounds N] [-- --concurrency N]
 // The whole standard route: N cases of TR-FOOD-01 (default 500, quick 30) through the real API
 // (buildApp + inject) and worker in-process, 50 at a time: submit, decide, claim, inspection,
 // feedback, closed. Then, in the same run, the bare workflows of the same shape (bare-workflows.ts)
-// driven the same way with client.workflow calls, each side on a fresh dev server. Prints
+// driven the same way with client.workflow calls, each side on a fresh server of the engine
+// (`--engine`: dev, an empty SQLite file; cluster, the real server on emptied databases). Prints
 // cases/s, p50/p99, round trips (WorkflowTaskCompleted + ActivityTaskCompleted in a sample's
 // histories), history bytes and CPU per case by process and thread, ours' statements, the ratios.
 import { createRequire } from 'node:module';
@@ -12,10 +13,12 @@ import { buildApp } from '../../api/app.js';
 import { createVerifier, signDevToken } from '../../api/auth.js';
 import { DEMO, demoCreditCode } from '../seed.js';
 import { cpuSplit, perItem, type CpuSplit } from './cpu.js';
+import { engineLabel, engineOf } from './engine.js';
 import { argValue, connectTemporal, pct, sleep, timedPool, startBareWorker, startBenchStack, startOurWorker, type BenchStack } from './stack.js';
 import { bareClaim, bareDecide, bareFeedback, bareInspection, bareSubmit, type Shape, type bareCase } from './bare-workflows.js';
 
 const argv = process.argv.slice(2);
+const engine = engineOf(argv);
 const quick = argv.includes('--quick');
 const N = argValue(argv, '--cases') ?? (quick ? 30 : 500);
 const CONCURRENCY = argValue(argv, '--concurrency') ?? 50;
@@ -160,7 +163,7 @@ async function runBare(stack: BenchStack, round: number, shape: Shape): Promise<
 }
 
 function report(ours: Result, bare: Result): void {
-  console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
+  console.log(`\nwhole loop, ${quick ? 'quick' : 'full'} run, ${engineLabel(engine)}: ${N} cases of TR-FOOD-01, concurrency ${CONCURRENCY}; round trips from ${SAMPLE} sampled cases (case + task histories)`);
   for (const r of [ours, bare]) {
     const trips = `round trips/case ${(r.wft + r.act).toFixed(1)} (workflow tasks ${r.wft.toFixed(1)} + activity tasks ${r.act.toFixed(1)}; local activities ${r.local.toFixed(1)})`;
     console.log(`${r.name.padEnd(44)} ${(N / r.seconds).toFixed(2).padStart(8)} cases/s   p50 ${pct(r.latencies, 50).toFixed(0).padStart(6)} ms   p99 ${pct(r.latencies, 99).toFixed(0).padStart(6)} ms   ${trips}`);
@@ -175,10 +178,10 @@ function report(ours: Result, bare: Result): void {
   console.log(`ratio ours/bare: cases/s ${(bare.seconds / ours.seconds).toFixed(2)}   p50 ${ratio(50)}   p99 ${ratio(99)}   round trips ${((ours.wft + ours.act) / (bare.wft + bare.act)).toFixed(2)}`);
 }
 
-const stack = await startBenchStack();
+const stack = await startBenchStack(engine);
 try {
-  // Each side on a fresh dev server: on one server it would run over the other's histories in
-  // the same SQLite file, which costs the server more per case (docs/benchmarks.md).
+  // Each side on a fresh server: on one server it would run over the other's histories in the
+  // same SQLite file (or tables), which costs the server more per case (docs/benchmarks.md).
   const ratios: number[] = [];
   let shape: Shape | undefined;
   const side = async (which: 'ours' | 'bare', round: number): Promise<Result> => {
@@ -199,7 +202,7 @@ try {
   if (ROUNDS > 1) {
     const s = [...ratios].sort((a, b) => a - b);
     const median = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    console.log(`\nratio ours/bare, cases/s, by round: ${ratios.map((r) => r.toFixed(2)).join(', ')}   median ${median.toFixed(2)}   mean ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)}`);
+    console.log(`\n${engineLabel(engine)}\nratio ours/bare, cases/s, by round: ${ratios.map((r) => r.toFixed(2)).join(', ')}   median ${median.toFixed(2)}   mean ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)}`);
   }
 } finally {
   await stack.stop();

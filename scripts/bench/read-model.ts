@@ -1,7 +1,8 @@
-// npm run bench:read-model [-- --quick] [-- --tasks N]
+// npm run bench:read-model [-- --quick] [-- --tasks N] [-- --engine dev|cluster: accepted, changes nothing]
 // The read model at scale: N supervision tasks (default 1,000,000) in PostgreSQL; the inbox and a
 // month's timeliness statistics through the real API (app.inject: auth, zod, SQL, serialisation),
 // p50/p99, against the inbox's bare SQL in the same run. Targets: p99 < 20 ms; statistics < 1 s.
+// No Temporal runs (the routes read PostgreSQL only), so its figures are the same on both engines.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +11,7 @@ import { createVerifier, signDevToken } from '../../api/auth.js';
 import { createDatabase } from '../../db/client.js';
 import { projectRoot } from '../../runtime/config.js';
 import { startStack } from '../stack/stack.js';
+import { noEngineLabel } from './engine.js';
 import { argValue, pct, timedPool } from './stack.js';
 
 const argv = process.argv.slice(2);
@@ -49,7 +51,7 @@ try {
                                (array['LYG-SJJ-SPJY','LYG-SJJ-TZSB','LYG-WJW-GGWS','LYG-ZJJ-JZSC','LYG-SJJ-YLQX','LYG-WJW-GGWS'])[1 + g % 6] as div) d`);
   // As autovacuum keeps a live table: statistics and the visibility map (index-only scans).
   await database.sql.unsafe('vacuum analyze');
-  console.log(`read model at scale, ${quick ? 'quick' : 'full'} run: ${N.toLocaleString('en')} tasks loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`read model at scale, ${quick ? 'quick' : 'full'} run, ${noEngineLabel(argv)}: ${N.toLocaleString('en')} tasks loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const config = stack.config;
   const app = await buildApp({ config, database, temporal: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), verifier: await createVerifier(config) });

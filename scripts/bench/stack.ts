@@ -1,7 +1,9 @@
-// What the Temporal benchmarks share: startStack with the bench's own dev-server options (a
+// What the Temporal benchmarks share: startStack with the bench's own Temporal options (a
 // throwaway stack under .data/bench/run-<pid>: PostgreSQL with fsync off, migrated and seeded,
-// and a Temporal dev server with production's search-attribute cache), both workflow bundles,
+// and Temporal on the engine of `--engine`: a dev server with production's search-attribute
+// cache, or the real server on that PostgreSQL), both workflow bundles,
 // our worker and the bare one, and bench tasks started as the push starts them.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { databaseCalendar } from '../../activities/calendar.js';
+import type { PreparedRequest } from '../../client/index.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { itemTerms, snapshotOf } from '../../db/policies.js';
 import { loadConfig, projectRoot } from '../../runtime/config.js';
@@ -18,6 +21,7 @@ import type { SupervisionTaskInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { DEMO } from '../seed.js';
 import { startStack, type Stack } from '../stack/stack.js';
+import { engineLabel, type Engine } from './engine.js';
 import { SgApplicationNo, SgCreditCode, SgDepartment, SgDivision, SgItemCode, SgRegion, stageAttributes } from '../../workflows/domain/search-attributes.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,6 +39,22 @@ export async function pool(n: number, concurrency: number, fn: (i: number) => Pr
   }));
 }
 
+/**
+ * Sends `requests` (built by the typed client, client/index.ts `prepare`) to the API at `base`
+ * from a load generator in its own process (http-driver.ts: autocannon, `concurrency` callers),
+ * so that its CPU is not the API's: the whole in seconds, and each request's latency in ms.
+ */
+export async function driveHttp(base: string, token: string, concurrency: number, requests: PreparedRequest[]): Promise<{ seconds: number; lat: number[] }> {
+  const driver = path.join(path.dirname(new URL(import.meta.url).pathname), 'http-driver.ts');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), driver], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin.end(JSON.stringify({ base, token, concurrency, requests }));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
+  return JSON.parse(out) as { seconds: number; lat: number[] };
+}
+
 /** `pool`, timed: the whole in seconds, and each call's latency in ms. */
 export async function timedPool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<{ seconds: number; lat: number[] }> {
   const lat: number[] = [];
@@ -47,10 +67,17 @@ export async function timedPool(n: number, concurrency: number, fn: (i: number) 
   return { seconds: (performance.now() - t0) / 1000, lat };
 }
 
-/** The stack, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
-export type BenchStack = Stack & { bundles: { ours: string; bare: string } };
+/** The stack, its engine, and the pre-built bundles of our workflows (the stack's WORKFLOW_BUNDLE_PATH) and of bare-workflows.ts. */
+export type BenchStack = Stack & { engine: Engine; bundles: { ours: string; bare: string } };
 
-export async function startBenchStack(): Promise<BenchStack> {
+/**
+ * The bench's stack on `engine` (`--engine`, engine.ts). Both engines get the search attributes
+ * before anything starts and serve them from a cache, as a production cluster does: the dev
+ * server through its start-up flags (below), the real server by the stack registering them on
+ * its namespace and with its default `system.forceSearchAttributesCacheRefreshOnRead=false`
+ * (no dynamic config file needed; docs/benchmarks.md, "Engines").
+ */
+export async function startBenchStack(engine: Engine = 'dev'): Promise<BenchStack> {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') }); // a benchmark prints its own figures
   } catch {
@@ -64,28 +91,32 @@ export async function startBenchStack(): Promise<BenchStack> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(bundles.ours, o!.code);
   fs.writeFileSync(bundles.bare, b!.code);
-  console.log(`[bench] workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`[bench] workflow bundles built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${engineLabel(engine)}`);
   const searchAttributes = loadConfig(process.env).temporal.searchAttributes;
   const stack = await startStack({
     dir,
     name: 'bench',
     ephemeral: true,
+    // Room for the real server's pools (persistence 8 + visibility 2 per service) beside the bench's.
     postgres: { database: 'bench', fast: true, settings: { max_connections: 200 } },
     migrate: true,
     seed: true,
-    temporal: {
-      // The dev server re-reads its search attributes from SQLite on every use unless told
-      // otherwise (a testing switch "not to be turned on in production"): a tax on using them
-      // that no cluster charges (docs/benchmarks.md, "Measured evenly"). Given at start-up, the
-      // cache has them from the first read.
-      extraArgs: [
-        ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-        ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
-      ],
-    },
+    temporal:
+      engine === 'cluster'
+        ? { engine: 'cluster' }
+        : {
+            // The dev server re-reads its search attributes from SQLite on every use unless told
+            // otherwise (a testing switch "not to be turned on in production"): a tax on using them
+            // that no cluster charges (docs/benchmarks.md, "Measured evenly"). Given at start-up, the
+            // cache has them from the first read.
+            extraArgs: [
+              ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+              ...['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'],
+            ],
+          },
     env: { WORKFLOW_BUNDLE_PATH: bundles.ours, RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'silent' },
   });
-  return Object.assign(stack, { bundles });
+  return Object.assign(stack, { engine, bundles });
 }
 
 // --- Temporal clients and workers ---------------------------------------------------------

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type AppConfig } from '../../runtime/config.js';
 import { spawnApp, type App } from './app.js';
-import { findFreePort, httpOk, isPortOpen, killTree, timed, waitUntil } from './proc.js';
+import { findFreePort, httpOk, isPortOpen, killTree, sleep, timed, waitUntil } from './proc.js';
 import { createDatabase, databaseUrl, LocalPostgres, removeCluster, stopLocalPostgresNow } from './postgres.js';
 import { DEFAULT_CLUSTER_PORTS, ensureClusterBinaries, persistenceStoreOf, TemporalCluster } from './cluster.js';
 import { devServerArgs, ensureTemporalCli, ensureTestServer, existingTemporalCli, registerSearchAttributes, RestartableDevServer } from './temporal.js';
@@ -341,11 +341,33 @@ export class Stack {
     );
   }
 
-  /** Stops the stack's dev server (SIGTERM, or SIGKILL as a crash), pauses, starts it again on the same ports and SQLite file, or an empty one (`fresh`). */
+  /**
+   * Stops the stack's dev server (SIGTERM, or SIGKILL as a crash), pauses, starts it again on the
+   * same ports and SQLite file, or an empty one (`fresh`). In cluster mode the real server
+   * instead: on its fixed ports, or on new free ones (`temporalAddress` and `env` follow), and
+   * with `fresh` on emptied Temporal databases (dropped and set up again).
+   */
   async restartTemporal(o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean } = {}): Promise<void> {
+    if (this.cluster && this.temporalAddress === this.cluster.address) return this.restartCluster(this.cluster, o);
     if (!this.dev) throw new Error('restartTemporal: the stack did not start a dev server');
     await this.dev.restart(o);
     this.save();
+  }
+
+  private async restartCluster(cluster: TemporalCluster, o: { signal?: 'SIGTERM' | 'SIGKILL'; downMs?: number; fresh?: boolean }): Promise<void> {
+    if (o.signal === 'SIGKILL') cluster.killNow();
+    await cluster.stop();
+    if (o.downMs) await sleep(o.downMs);
+    if (o.fresh) for (const db of Object.values(cluster.databases)) await createDatabase(this.pg!.port, db, true);
+    try {
+      await this.step(`Temporal server restarted${o.fresh ? ' on empty databases' : ''}`, () => cluster.start(this.say));
+    } finally {
+      this.save();
+    }
+    [this.temporalAddress, this.temporalUiUrl] = [cluster.address, cluster.uiUrl];
+    Object.assign(this.env, { TEMPORAL_ADDRESS: this.temporalAddress, TEMPORAL_UI_URL: this.temporalUiUrl });
+    if (this.env.TEMPORAL_CONFIG_FILE) fs.writeFileSync(this.env.TEMPORAL_CONFIG_FILE, fs.readFileSync(this.env.TEMPORAL_CONFIG_FILE, 'utf8').replace(/^address = .*$/m, `address = ${JSON.stringify(this.temporalAddress)}`));
+    this.config = loadConfig(this.env);
   }
 
   /** Starts the worker (again: a worker killed on purpose is replaced). */
