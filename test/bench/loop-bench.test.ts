@@ -37,7 +37,7 @@ describe('bench:loop --quick --engine cluster', () => {
     expect(out).toMatch(/engine cluster \(Temporal server v[\d.]+, PostgreSQL persistence, 4 history shards\): 10 cases of TR-FOOD-01/);
     for (const who of ['ours', 'bare']) expect(out).toMatch(new RegExp(`^${who} .*${num} cases/s\\s+p50\\s+${num} ms`, 'm'));
     expect(out).toMatch(new RegExp(`ratio ours/bare: cases/s ${num}`));
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('bench:burst --quick', () => {
