@@ -65,8 +65,21 @@ export interface ClaimArgs {
   actor: Actor;
 }
 
+/**
+ * A result recorded on another supervision platform (互联网+监管, market supervision, law
+ * enforcement) and posted here: its own record id is the idempotency key, and the trail keeps it.
+ */
+export interface ExternalRecord {
+  platform: string;
+  recordId: string;
+  /** sha-256 of the posted result: the same record id with another body is refused (409). */
+  requestHash: string;
+}
+
 export interface InspectionArgs {
   actor: Actor;
+  /** The inspection came with a result from another platform. */
+  external?: ExternalRecord;
   /** ISO instant the supervision work finished; opens the 5-working-day feedback window. */
   finishedAt: string;
   findings: string;
@@ -74,6 +87,8 @@ export interface InspectionArgs {
 
 export interface FeedbackArgs {
   actor: Actor;
+  /** The result came from another platform: its record on the trail, and the key of its repeat. */
+  external?: ExternalRecord;
   result: FeedbackResult;
   note: string;
   /** With rectification: the deadline set in the order (ISO instant); else the policy's period. */
