@@ -17,6 +17,7 @@ import { supervision } from './case/supervision.js';
 import { claim } from './task/claim.js';
 import { inspection } from './task/inspection.js';
 import { feedback } from './task/feedback.js';
+import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 
 export type { ActivityDeps } from './context.js';
@@ -36,6 +37,7 @@ export function createActivities(given: ActivityDeps) {
     ...inspection,
     ...feedback,
     ...rectification,
+    ...transfer,
     ...effects,
     notify,
     resendNotification,

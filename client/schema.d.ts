@@ -529,7 +529,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法) */
+        /** Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法); an assignment confirmed at once moves the running tasks of the linkage to the new department (移交) */
         post: operations["settleLinkage"];
         delete?: never;
         options?: never;
@@ -996,7 +996,7 @@ export interface components {
         /** @enum {string} */
         TaskStatus: "awaiting-claim" | "claimed" | "awaiting-feedback" | "rectifying" | "awaiting-reinspection" | "closed";
         /** @enum {string} */
-        TaskOutcome: "compliant" | "rectified" | "unreachable" | "revocation-requested";
+        TaskOutcome: "compliant" | "rectified" | "unreachable" | "revocation-requested" | "transferred";
         /** @enum {string} */
         FeedbackResult: "compliant" | "rectification" | "commitment-untrue" | "unreachable";
         CaseLinks: {

@@ -55,7 +55,8 @@ export interface TaskState {
 }
 
 /** How a task ended, as the case sees it. */
-export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested'] as const;
+/** `transferred`: an arbiter reassigned the linkage; a task of the new department goes on in its place. */
+export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested', 'transferred'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
 export const FEEDBACK_RESULTS = ['compliant', 'rectification', 'commitment-untrue', 'unreachable'] as const;
@@ -117,5 +118,18 @@ export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspe
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
 export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
+/**
+ * 移交: an arbiter's settlement reassigned the task's linkage; the case closes this task and
+ * pushes a new one to the department named. A Signal: the case (a workflow) sends it and needs
+ * no answer — the task's end comes back to it as the child's result.
+ */
+export interface TaskTransferArgs {
+  linkageId: number;
+  toDepartment: string;
+  toTaskId: string;
+  actor: Actor;
+  reason: string;
+}
+export const taskTransferSignal = defineSignal<[TaskTransferArgs]>('transfer');
 /** The SMS provider reported that a message of this task failed (delivery receipt). */
 export const notificationFailedSignal = defineSignal<[{ businessKey: string; error?: string }]>('notificationFailed');
