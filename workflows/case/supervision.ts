@@ -113,8 +113,14 @@ async function transfer(c: CaseRun, t: TransferArgs, children: Child[], links: L
   if (i < 0 || c.tasks.some((x) => x.departmentCode === t.to.departmentCode)) return undefined;
   const from = c.tasks[i]!.taskId;
   const to = taskId(c.applicationNo, t.to.departmentCode);
+  try {
+    await children[i]!.signal(taskTransferSignal, { linkageId: t.linkageId, toDepartment: t.to.departmentCode, toTaskId: to, actor: t.actor, reason: t.reason });
+  } catch {
+    return undefined; // the task had ended by itself: its result stands, nothing to move
+  }
+  // Only a task that did close as transferred is replaced: one whose result came first keeps it.
+  if ((await children[i]!.result()).outcome !== 'transferred') return undefined;
   const { claimWindow } = await run('recordTransfer', `linkage ${t.linkageId} reassigned: ${from} → ${to}`, { applicationNo: c.applicationNo, linkageId: t.linkageId, fromTaskId: from, toTaskId: to, toDepartment: t.to.departmentCode, actor: t.actor, reason: t.reason });
-  await children[i]!.signal(taskTransferSignal, { linkageId: t.linkageId, toDepartment: t.to.departmentCode, toTaskId: to, actor: t.actor, reason: t.reason });
   const link = { departmentCode: t.to.departmentCode, divisionCode: t.to.divisionCode, supervisionItemCode: t.to.supervisionItemCode };
   links.push(link);
   return startTask(c, link, claimWindow);
