@@ -17,6 +17,7 @@ import { supervision } from './case/supervision.js';
 import { claim } from './task/claim.js';
 import { inspection } from './task/inspection.js';
 import { feedback } from './task/feedback.js';
+import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
 
@@ -39,6 +40,7 @@ export function createActivities(given: ActivityDeps) {
     ...feedback,
     ...rectification,
     ...report,
+    ...transfer,
     ...effects,
     notify,
     resendNotification,

@@ -33,6 +33,19 @@ export async function taskForReader(db: Db, p: Principal, taskId: string): Promi
 }
 
 /**
+ * A task another supervision platform may post a result for: one of the region its token serves
+ * and, when the token names a department, of that department. The workflow's validator checks
+ * the same before it acts (workflows/task/state.ts ownDivisionOrPlatform).
+ */
+export async function taskForPlatform(db: Db, p: Principal, taskId: string): Promise<TaskRow> {
+  const row = await taskById(db, taskId);
+  if (!row) throw notFound(`task ${taskId}`);
+  if (p.role === 'platform' && p.region === row.regionCode && (!p.department || p.department === row.departmentCode)) return row;
+  if (p.region !== row.regionCode) throw forbidden(`task ${taskId} is in region ${row.regionCode ?? '(none)'}: platform ${p.platform ?? '(none)'} serves ${p.region ?? '(none)'}`);
+  throw forbidden(`task ${taskId} belongs to ${row.departmentCode}: platform ${p.platform ?? '(none)'} carries only ${p.department}'s results`);
+}
+
+/**
  * A document the caller may read: its department (the approval department that uploaded it and
  * whose cases name it), a supervising department or division of a case whose dossier names it
  * (the case read scope above), or an operator. To anyone else it does not exist: 404, the same

@@ -9,20 +9,37 @@ import type { AppConfig } from '../runtime/config.js';
 import type { Actor } from '../workflows/contracts.js';
 import type { ChangeActor } from '../db/catalog.js';
 
+/** The back office's own people: every route that "all" may read admits these. */
 export const ROLES = ['approval', 'supervision', 'regional-admin', 'arbiter', 'operator'] as const;
-export type Role = (typeof ROLES)[number];
+/**
+ * The other supervision platforms (seeds 003 §10, §13) whose results flow back into a task: the
+ * provincial 互联网+监管 platform, the market-supervision platform, the law-enforcement platform.
+ */
+export const PLATFORMS = ['internet-plus-supervision', 'market-supervision', 'law-enforcement'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+/** A token's roles: the staff's, and `platform` — a system, admitted only where a route names it. */
+export const TOKEN_ROLES = [...ROLES, 'platform'] as const;
+export type Role = (typeof TOKEN_ROLES)[number];
 
-const claimsSchema = z.object({
-  sub: z.string().min(1).max(128),
-  role: z.enum(ROLES),
-  department: z.string().min(1).max(64).optional(),
-  division: z.string().min(1).max(64).optional(),
-  region: z.string().min(1).max(16).optional(),
-});
+const claimsSchema = z
+  .object({
+    sub: z.string().min(1).max(128),
+    role: z.enum(TOKEN_ROLES),
+    department: z.string().min(1).max(64).optional(),
+    division: z.string().min(1).max(64).optional(),
+    region: z.string().min(1).max(16).optional(),
+    /** With role platform: which platform it is (one platform cannot post as another). */
+    platform: z.enum(PLATFORMS).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.role === 'platform' && (!c.platform || !c.region)) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'a platform token names its platform and the region it serves' });
+    if (c.role !== 'platform' && c.platform) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'only a platform token names a platform' });
+  });
 
 export type Principal = z.infer<typeof claimsSchema>;
 
 export function actorOf(p: Principal): Actor {
+  if (p.role === 'platform') return { sub: p.sub, role: p.role, platform: p.platform, region: p.region, ...(p.department && { department: p.department }) };
   return { sub: p.sub, role: p.role, department: p.department, division: p.division };
 }
 

@@ -44,7 +44,9 @@ export const pagination = {
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** An actor as the audit trail records it. */
-export const actorSchema = z.object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional() }).meta({ id: 'Actor' });
+export const actorSchema = z
+  .object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional(), platform: z.string().optional().describe('role platform: which other platform'), region: z.string().optional() })
+  .meta({ id: 'Actor' });
 
 /** The fields a response schema names, taken from a row: an answer holds what its contract says, nothing more. */
 export function pick<S extends z.ZodRawShape, R extends { [K in keyof S]: unknown }>(schema: z.ZodObject<S>, row: R): { [K in keyof S]: R[K] } {

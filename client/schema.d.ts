@@ -317,6 +317,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{taskId}/external-result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A result recorded on another supervision platform (互联网+监管, market supervision, law enforcement): the inspection and the feedback, once per record id */
+        post: operations["receiveExternalResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/departments": {
         parameters: {
             query?: never;
@@ -512,7 +529,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法) */
+        /** Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法); an assignment confirmed at once moves the running tasks of the linkage to the new department (移交) */
         post: operations["settleLinkage"];
         delete?: never;
         options?: never;
@@ -930,6 +947,33 @@ export interface components {
         BulkClaimInput: {
             taskIds: string[];
         };
+        /**
+         * @example {
+         *       "recordId": "ZFJD-2026-000123",
+         *       "finishedAt": "2026-03-02T10:30:00+08:00",
+         *       "findings": "执法检查：经营场所与许可一致",
+         *       "result": "compliant",
+         *       "note": "省执法监管平台记录"
+         *     }
+         */
+        ExternalResultInput: {
+            /** @description the platform's own id of the record: the idempotency key */
+            recordId: string;
+            /**
+             * Format: date-time
+             * @description when the supervision work recorded there finished: opens the feedback window as an inspection does
+             */
+            finishedAt: string;
+            findings: string;
+            result: components["schemas"]["FeedbackResultInput"];
+            /** @default  */
+            note?: string;
+            /**
+             * Format: date-time
+             * @description with rectification or commitment-untrue: the order's deadline; default the policy's rectification period
+             */
+            rectificationDeadline?: string;
+        };
         LinkageProposalInput: {
             approvalItemCode: string;
             supervisionDepartmentCode: string;
@@ -959,6 +1003,9 @@ export interface components {
             role: string;
             department?: string;
             division?: string;
+            /** @description role platform: which other platform */
+            platform?: string;
+            region?: string;
         };
         /** @enum {string} */
         CaseStage: "submitted" | "credit-check" | "verifying" | "awaiting-decision" | "rejected" | "awaiting-materials" | "licensed" | "unrouted" | "supervising" | "revocation-pending" | "revoked" | "closed";
@@ -969,7 +1016,7 @@ export interface components {
         /** @enum {string} */
         TaskStatus: "awaiting-claim" | "claimed" | "awaiting-feedback" | "rectifying" | "awaiting-reinspection" | "closed";
         /** @enum {string} */
-        TaskOutcome: "compliant" | "rectified" | "unreachable" | "revocation-requested";
+        TaskOutcome: "compliant" | "rectified" | "unreachable" | "revocation-requested" | "transferred";
         /** @enum {string} */
         FeedbackResult: "compliant" | "rectification" | "commitment-untrue" | "unreachable";
         CaseLinks: {
@@ -1312,6 +1359,14 @@ export interface components {
             detail?: string;
             /** @description with 200: the task as the claim left it */
             task?: components["schemas"]["Task"];
+        };
+        ExternalResultReceipt: {
+            /** @enum {string} */
+            platform: "internet-plus-supervision" | "market-supervision" | "law-enforcement";
+            recordId: string;
+            /** @description true: this record was received before with the same body, and nothing was done again */
+            repeated: boolean;
+            task: components["schemas"]["Task"];
         };
         Department: {
             code: string;
@@ -2985,6 +3040,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveExternalResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExternalResultInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalResultReceipt"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExternalResultReceipt"];
                 };
             };
             /** @description Bad Request */

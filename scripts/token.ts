@@ -1,9 +1,10 @@
-// npm run token -- --role <role> [--department <code>] [--division <code>] [--region <code>] [--sub <id>] [--expires 12h]
+// npm run token -- --role <role> [--department <code>] [--division <code>] [--region <code>] [--platform <id>] [--sub <id>] [--expires 12h]
+// A platform's token: --role platform --platform market-supervision --region 320700 [--department LYG-SJJ].
 // Prints a bearer token signed with the local development key (.data/dev-jwt.key).
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfigOrExit } from '../runtime/config.js';
-import { ROLES, signDevToken } from '../api/auth.js';
+import { PLATFORMS, TOKEN_ROLES, signDevToken } from '../api/auth.js';
 
 const { values } = parseArgs({
   options: {
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     department: { type: 'string' },
     division: { type: 'string' },
     region: { type: 'string' },
+    platform: { type: 'string' },
     sub: { type: 'string' },
     expires: { type: 'string', default: '12h' },
   },
@@ -18,19 +20,21 @@ const { values } = parseArgs({
 
 const args = z
   .object({
-    role: z.enum(ROLES, { message: `--role must be one of ${ROLES.join(', ')}` }),
+    role: z.enum(TOKEN_ROLES, { message: `--role must be one of ${TOKEN_ROLES.join(', ')}` }),
     department: z.string().optional(),
     division: z.string().optional(),
     region: z.string().optional(),
+    platform: z.enum(PLATFORMS, { message: `--platform must be one of ${PLATFORMS.join(', ')}` }).optional(),
     sub: z.string().optional(),
     expires: z.string().regex(/^\d+[smhd]$/, '--expires like 30m, 12h or 7d'),
   })
+  .refine((a) => (a.role === 'platform') === Boolean(a.platform) && (a.role !== 'platform' || a.region), { message: '--role platform goes with --platform <id> and --region <code>, and --platform only with it' })
   .safeParse(values);
 if (!args.success) {
-  process.stderr.write(`${args.error.issues.map((i) => i.message).join('\n')}\nusage: npm run token -- --role <${ROLES.join('|')}> [--department CODE] [--division CODE] [--region CODE]\n`);
+  process.stderr.write(`${args.error.issues.map((i) => i.message).join('\n')}\nusage: npm run token -- --role <${TOKEN_ROLES.join('|')}> [--department CODE] [--division CODE] [--region CODE] [--platform ${PLATFORMS.join('|')}]\n`);
   process.exit(2);
 }
 const config = loadConfigOrExit();
 const a = args.data;
-const sub = a.sub ?? `${a.role}:${a.division ?? a.department ?? a.region ?? 'local'}`;
-process.stdout.write(`${await signDevToken(config, { sub, role: a.role, department: a.department, division: a.division, region: a.region }, a.expires)}\n`);
+const sub = a.sub ?? `${a.role}:${a.platform ?? a.division ?? a.department ?? a.region ?? 'local'}`;
+process.stdout.write(`${await signDevToken(config, { sub, role: a.role, department: a.department, division: a.division, region: a.region, platform: a.platform }, a.expires)}\n`);

@@ -3,14 +3,14 @@
 // supervisionTask child per confirmed linkage → closed when every task is closed.
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { run } from './acts.js';
-import { caseStateQuery, type ApprovalCaseInput, type ApprovalCaseResult, type CaseStage } from './contracts.js';
+import { caseStateQuery, type ApprovalCaseInput, type ApprovalCaseResult, type CaseStage, type TransferArgs } from './contracts.js';
 import { commitmentPhase, handleMaterials } from './case/commitment.js';
 import { decisionPhase, handleDecision } from './case/decision.js';
 import { handleSubmit, register } from './case/registration.js';
 import { handleRevocation } from './case/revocation.js';
 import { listenForLinkages, routeToSupervisors } from './case/routing.js';
 import { CaseRun } from './case/state.js';
-import { pushTasks, superviseUntilClosed } from './case/supervision.js';
+import { listenForTransfers, pushTasks, superviseUntilClosed } from './case/supervision.js';
 
 export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCaseResult> {
   const c = new CaseRun(input);
@@ -20,6 +20,9 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   handleMaterials(c);
   handleRevocation(c);
   listenForLinkages(c);
+  // An arbiter's reassignment (移交) queued until the case supervises; handled there in order.
+  const transfers: TransferArgs[] = [];
+  listenForTransfers(c, transfers);
 
   const deadline = await register(c);
   const decision = await decisionPhase(c, deadline);
@@ -30,7 +33,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   c.moveTo('licensed', 'licence issued; pushing the dossier to supervision');
   const links = await routeToSupervisors(c);
   const children = await pushTasks(c, links);
-  const revoked = await superviseUntilClosed(c, children, links);
+  const revoked = await superviseUntilClosed(c, children, links, transfers);
   if (c.scenario === 'post-verification' && !revoked) {
     const { applicationNo } = c;
     await run('pushCreditRecord', 'credit record: commitment kept', { businessKey: `${applicationNo}:credit:commitment-kept`, creditCode: input.applicant.creditCode, kind: 'commitment-kept', applicationNo, summary: `commitment of ${applicationNo} verified by supervision` });

@@ -9,6 +9,7 @@ import { feedbackPhase, handleFeedback } from './task/feedback.js';
 import { handleInspection, inspectionPhase } from './task/inspection.js';
 import { handleReinspection, rectificationPhase } from './task/rectification.js';
 import { TaskRun } from './task/state.js';
+import { handleTransfer } from './task/transfer.js';
 
 export async function supervisionTask(input: SupervisionTaskInput): Promise<SupervisionTaskResult> {
   const t = new TaskRun(input);
@@ -17,6 +18,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   handleInspection(t);
   handleFeedback(t);
   handleReinspection(t);
+  handleTransfer(t);
 
   if (input.resume) {
     // A later rectification round, in a fresh run.

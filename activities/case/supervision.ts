@@ -4,10 +4,10 @@
 import { eq } from 'drizzle-orm';
 import { auditEvents, cases, resultReceipts } from '../../db/schema/index.js';
 import { caseTerms, snapshotOf } from '../../db/policies.js';
-import type { ClaimWindow } from '../../workflows/contracts.js';
+import type { Actor, ClaimWindow } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { claimDue } from '../policy.js';
-import { writeWithStepOnce } from '../steps.js';
+import { recordStep, writeWithStepOnce } from '../steps.js';
 
 const caseStage = writeWithStepOnce<{ stage: string; now: Date; applicationNo: string }>((db, p) =>
   db.update(cases).set({ stage: p('stage'), updatedAt: p('now') }).where(eq(cases.applicationNo, p('applicationNo'))),
@@ -64,4 +64,18 @@ export async function recordResultReceipt({ db, clock }: Ctx, input: { applicati
   await resultReceived(db, { ...input, receivedAt: now }, step, now);
 }
 
-export const supervision = { recordCaseStage, recordPush, recordResultReceipt };
+/**
+ * 移交: an arbiter reassigned a linkage of the case: on the case's trail, and the claim window of
+ * the task that replaces the old one — opened at the transfer, as a push opens it (a retry
+ * answers the window of the first attempt's instant).
+ */
+export async function recordTransfer(ctx: Ctx, input: { applicationNo: string; linkageId: number; fromTaskId: string; toTaskId: string; toDepartment: string; actor: Actor; reason: string }): Promise<{ claimWindow: ClaimWindow }> {
+  const now = ctx.clock();
+  const key = `${input.applicationNo}:transfer:${input.fromTaskId}`;
+  const step = { key, applicationNo: input.applicationNo, taskId: input.fromTaskId, kind: 'task-transferred', summary: `linkage ${input.linkageId} reassigned by the arbiter: ${input.fromTaskId} moves to ${input.toDepartment} (${input.toTaskId}) — ${input.reason}`, actor: input.actor, detail: { linkageId: input.linkageId, fromTaskId: input.fromTaskId, toTaskId: input.toTaskId, toDepartment: input.toDepartment, reason: input.reason } };
+  if (await recordStep(ctx.db, step, now)) return { claimWindow: await openClaimWindow(ctx, input.applicationNo, now) };
+  const [first] = await ctx.db.select({ at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, key));
+  return { claimWindow: await openClaimWindow(ctx, input.applicationNo, first?.at ?? now) };
+}
+
+export const supervision = { recordCaseStage, recordPush, recordResultReceipt, recordTransfer };

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { tasks } from '../../db/schema/index.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { urgeAfter } from '../../workflows/domain/deadlines.js';
-import type { Actor, FeedbackResult } from '../../workflows/contracts.js';
+import { externalResultKey, type Actor, type ExternalRecord, type FeedbackResult } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
 import { recordDeadlineLag } from '../deadline-lag.js';
@@ -19,14 +19,26 @@ const fedBackClosed = writeWithStepOnce<{ at: Date; result: FeedbackResult; note
     .where(eq(tasks.taskId, p('taskId'))),
 );
 
-/** The result on the task; `closes` when it ends the task (compliant, or the applicant unreachable). */
-export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean }): Promise<void> {
+/**
+ * The result on the task; `closes` when it ends the task (compliant, or the applicant unreachable).
+ * A result from another platform also files its record (`external-result:<platform>:<record id>`,
+ * with the hash of what was posted): the key a repeated post of the record finds.
+ */
+export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean; external?: ExternalRecord }): Promise<void> {
   const at = new Date(input.at);
-  const summary = `supervision result: ${input.result}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`;
-  const step = { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary, actor: input.actor, detail: { result: input.result, note: input.note, onTime: input.onTime } };
+  const ext = input.external;
+  const from = ext ? ` (recorded on ${ext.platform}, record ${ext.recordId})` : '';
+  const summary = `supervision result: ${input.result}${from}${input.onTime ? '' : ' (after the feedback deadline)'}${input.note ? ` — ${input.note}` : ''}`;
+  const detail = { result: input.result, note: input.note, onTime: input.onTime, ...(ext && { external: { platform: ext.platform, recordId: ext.recordId } }) };
+  const step = { key: `${input.taskId}:feedback`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'feedback', summary, actor: input.actor, detail };
   const values = { at, result: input.result, note: input.note, now: clock(), taskId: input.taskId };
   if (input.closes) await fedBackClosed(db, { ...values, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }, step, at);
   else await fedBack(db, values, step, at);
+  // After the result: a retry of this activity writes it if a crash came between the two.
+  if (ext) {
+    const record = { key: externalResultKey(ext.platform, ext.recordId), applicationNo: input.applicationNo, taskId: input.taskId, kind: 'external-result', summary: `result ${input.result} received from ${ext.platform}, record ${ext.recordId}`, actor: input.actor, detail: { ...ext, result: input.result } };
+    await recordStep(db, record, at);
+  }
 }
 
 /** No feedback (or, with `step`, no re-inspection) by the deadline: overdue, on the record. */

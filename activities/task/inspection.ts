@@ -6,7 +6,7 @@ import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
 import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import type { Actor } from '../../workflows/contracts.js';
+import type { Actor, ExternalRecord } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import type { TaskWindow } from '../retime.js';
 import { feedbackDue, taskPolicy, taskPolicyOrItems } from '../policy.js';
@@ -22,7 +22,7 @@ const inspected = writeWithStepOnce<InspectionValues>((db, p) =>
 );
 
 /** Supervision finished: opens the feedback window (the policy's working days after `finishedAt`). */
-export async function recordInspection({ db, clock, calendar }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; finishedAt: string; findings: string }) {
+export async function recordInspection({ db, clock, calendar }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; finishedAt: string; findings: string; external?: ExternalRecord }) {
   const now = clock();
   const finishedAt = new Date(input.finishedAt);
   const [task] = await taskPolicy(db).execute({ id: input.taskId });
@@ -36,9 +36,9 @@ export async function recordInspection({ db, clock, calendar }: Ctx, input: { ta
       applicationNo: input.applicationNo,
       taskId: input.taskId,
       kind: 'inspection-finished',
-      summary: `supervision finished ${formatShanghai(finishedAt)}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`,
+      summary: `supervision finished ${formatShanghai(finishedAt)}${input.external ? ` (recorded on ${input.external.platform}, record ${input.external.recordId})` : ''}; feedback due ${formatShanghai(due.dueAt)} (${due.period}${due.provisional ? ', provisional' : ''})`,
       actor: input.actor,
-      detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional },
+      detail: { findings: input.findings, feedbackDueAt: due.dueAt, provisional: due.provisional, ...(input.external && { external: { platform: input.external.platform, recordId: input.external.recordId } }) },
     },
     now,
   );

@@ -8,6 +8,7 @@ import caseActions from './applications/actions.js';
 import worklist from './applications/list.js';
 import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
+import externalResults from './tasks/external.js';
 import organization from './organization.js';
 import calendar from './calendar.js';
 import calendarRegions from './calendar-regions.js';
@@ -25,7 +26,7 @@ import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
     await app.register(plugin);
   }
 };

@@ -167,3 +167,13 @@ export async function isAwaitingClaim(db: Db, taskId: string): Promise<boolean> 
   const [t] = await db.select({ status: tasks.status }).from(tasks).where(and(eq(tasks.taskId, taskId), eq(tasks.status, 'awaiting-claim')));
   return t !== undefined;
 }
+
+/** The running (not closed) tasks of an approval item at a department: what a reassignment of their linkage moves. */
+export async function runningTasksOf(db: Db, itemCode: string, departmentCode: string): Promise<Array<{ taskId: string; applicationNo: string }>> {
+  return db
+    .select({ taskId: tasks.taskId, applicationNo: tasks.applicationNo })
+    .from(tasks)
+    .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
+    .where(and(eq(cases.itemCode, itemCode), eq(tasks.departmentCode, departmentCode), sql`${tasks.status} <> 'closed'`))
+    .orderBy(asc(tasks.taskId));
+}

@@ -1,7 +1,8 @@
 // The trail's hash chain (db/migrations/0008_audit_chain.sql), checked in the database by the
 // same function that made it, so the check and the chain cannot disagree on the encoding.
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { auditEvents } from '../schema/index.js';
 
 export interface TrailCheck {
   applicationNo: string;
@@ -24,4 +25,10 @@ export async function brokenTrails(db: Db): Promise<{ checked: number; broken: T
   );
   const broken = rows.filter((r) => r.broken !== null).map((r) => ({ applicationNo: r.application_no, events: Number(r.events), firstBrokenId: Number(r.broken) }));
   return { checked: rows.length, broken };
+}
+
+/** One step of the trail by its business key (e.g. a platform's result record), or undefined. */
+export async function stepByKey(db: Db, eventKey: string): Promise<{ taskId: string | null; detail: Record<string, unknown>; at: Date } | undefined> {
+  const [row] = await db.select({ taskId: auditEvents.taskId, detail: auditEvents.detail, at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, eventKey));
+  return row;
 }

@@ -7,6 +7,8 @@ export interface Actor {
   role: string;
   department?: string;
   division?: string;
+  platform?: string;
+  region?: string;
 }
 
 export const auditEvents = pgTable(

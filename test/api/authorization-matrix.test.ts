@@ -16,6 +16,7 @@
 //   inspect    task claimed                              → POST /inspection
 //   feedback   task awaiting feedback                    → POST /feedback
 //   reinspect  task rectifying                           → POST /reinspection
+//   external   task claimed                              → POST /external-result (the market-supervision platform)
 //   revoke     task not rectified; revocation pending    → POST /revocation, and its task's result
 //              received                                  → POST /results/{taskId}/acknowledge
 //   materials  SP-MEDDEV-01, 材料延期, awaiting materials   → POST /materials
@@ -47,6 +48,9 @@ const people = {
   arbiter: { sub: 'arbiter:bianban', role: 'arbiter', region: '320700' },
   otherArbiter: { sub: 'arbiter:nanjing', role: 'arbiter', region: '320100' },
   operator: { sub: 'operator:ops', role: 'operator' },
+  platform: { sub: 'platform:market-supervision', role: 'platform', platform: 'market-supervision', region: DEMO.region, department: DEMO.market },
+  otherPlatform: { sub: 'platform:law-enforcement', role: 'platform', platform: 'law-enforcement', region: DEMO.region, department: DEMO.health },
+  farPlatform: { sub: 'platform:internet-plus-320100', role: 'platform', platform: 'internet-plus-supervision', region: '320100' },
 } satisfies Record<string, Principal>;
 type Who = keyof typeof people;
 type Caller = Who | 'anonymous';
@@ -54,9 +58,9 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '' };
+const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '' };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
-const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials];
+const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
 const MISSING_NO = uniqueId('NOPE');
 const MISSING_TASK = `task-${MISSING_NO}.${DEMO.market}`;
@@ -104,22 +108,22 @@ async function setUpObjects() {
     const created = await ok(await call('POST', '/v1/applications', 'approver', body), 201);
     return { applicationNo, route: created.route as string };
   };
-  const standard = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(() => submit()));
-  [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke] = standard.map((s) => s.applicationNo) as [string, string, string, string, string, string, string];
+  const standard = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => submit()));
+  [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external] = standard.map((s) => s.applicationNo) as [string, string, string, string, string, string, string, string];
   const deferred = await submit('SP-MEDDEV-01', { route: 'commitment', commitment: { scenario: 'deferred-materials', deferredMaterials: ['质量管理制度'], text: '承诺20个工作日内补交' } });
   expect(deferred.route).toBe('commitment');
   o.materials = deferred.applicationNo;
 
-  await Promise.all([o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
-  const open = [o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke];
+  await Promise.all([o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external, o.materials].map(async (no) => ok(await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))));
+  const open = [o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external];
   // Waits for the claim notice, not just the task row, so the set-up's workflows are at rest
   // before the matrix runs (a claim before it would stand: test/workflows/claim-window.test.ts).
   await Promise.all(open.map((no) => waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
   await Promise.all(
-    [o.inspect, o.feedback, o.reinspect, o.revoke].map(async (no) => {
+    [o.inspect, o.feedback, o.reinspect, o.revoke, o.external].map(async (no) => {
       const id = taskOf(no);
       await ok(await call('POST', `/v1/tasks/${id}/claim`, 'food'));
-      if (no === o.inspect) return;
+      if (no === o.inspect || no === o.external) return;
       await ok(await call('POST', `/v1/tasks/${id}/inspection`, 'food', { finishedAt: now(), findings: '现场检查' }));
       if (no === o.feedback) return;
       await ok(await call('POST', `/v1/tasks/${id}/feedback`, 'food', { result: 'rectification', note: '限期整改' }));
@@ -363,6 +367,17 @@ const routes: Route[] = [
     allowed: ['food'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/reinspection`,
     view: () => ownerTask(o.reinspect),
+  },
+  {
+    name: 'POST /v1/tasks/{id}/external-result',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.external)}/external-result`,
+    body: () => ({ recordId: 'AUTHZ-REC-1', finishedAt: now(), findings: '越权结果', result: 'compliant', note: '' }),
+    roles: ['platform'],
+    // The platform serving the task's region and department; not another department's, not another region's.
+    allowed: ['platform'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/external-result`,
+    view: () => ownerTask(o.external),
   },
   {
     name: 'POST /v1/linkages',
@@ -683,6 +698,13 @@ describe('the rightful owner can do each action once', () => {
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.feedback)}/feedback`, 'food', { result: 'compliant', note: '符合要求' }))).toMatchObject({ status: 'closed', result: 'compliant' });
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.reinspect)}/reinspection`, 'food', { rectified: true, note: '已整改' }))).toMatchObject({ status: 'closed', outcome: 'rectified' });
     expect((await call('POST', `/v1/tasks/${taskOf(o.claim)}/claim`, 'food')).statusCode).toBe(409);
+  });
+
+  it('the platform serving the task: posts a result recorded there, once per record id', async () => {
+    const body = { recordId: 'AUTHZ-REC-1', finishedAt: now(), findings: '执法检查，符合要求', result: 'compliant', note: '' };
+    const url = `/v1/tasks/${taskOf(o.external)}/external-result`;
+    expect(await ok(await call('POST', url, 'platform', body), 201)).toMatchObject({ repeated: false, task: { status: 'closed', result: 'compliant' } });
+    expect(await ok(await call('POST', url, 'platform', body))).toMatchObject({ repeated: true });
   });
 
   it('linkages: the approving department proposes, the named department confirms or disputes, an arbiter settles', async () => {

@@ -111,3 +111,18 @@ export const materialsUpdate = defineUpdate<CaseState, [MaterialsArgs]>('materia
 export const revocationUpdate = defineUpdate<RevocationResult, [RevocationArgs]>('revocation');
 /** A linkage was confirmed for this case's item: an unrouted case tries to route again. */
 export const linkagesChangedSignal = defineSignal<[{ itemCode: string }]>('linkagesChanged');
+
+/**
+ * 移交: an arbiter settled a reassignment of a linkage of the case's item: the case's running
+ * task of `fromDepartment` closes as transferred and a new task goes to `to`, with its own claim
+ * window and SMS, as a push does. A Signal from the settling request (it needs no answer: the
+ * trail shows both tasks).
+ */
+export interface TransferArgs {
+  linkageId: number;
+  fromDepartment: string;
+  to: { departmentCode: string; divisionCode: string; supervisionItemCode?: string };
+  actor: Actor;
+  reason: string;
+}
+export const transferSignal = defineSignal<[TransferArgs]>('transfer');

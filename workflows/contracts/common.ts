@@ -19,9 +19,13 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 export interface Actor {
   sub: string;
-  role: 'approval' | 'supervision' | 'regional-admin' | 'arbiter' | 'operator' | 'system';
+  role: 'approval' | 'supervision' | 'regional-admin' | 'arbiter' | 'operator' | 'platform' | 'system';
   department?: string;
   division?: string;
+  /** role platform: the other supervision platform (互联网+监管, market supervision, law enforcement). */
+  platform?: string;
+  /** role platform: the region it serves. */
+  region?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { sub: 'system', role: 'system' };
@@ -62,6 +66,12 @@ export const caseWorkflowId = (applicationNo: string) => `case-${applicationNo}`
  * so no two pairs give one id (with `-`, A-B + C and A + B-C did).
  */
 export const taskId = (applicationNo: string, departmentCode: string) => `task-${applicationNo}.${departmentCode}`;
+
+/**
+ * The trail's key of a result another platform posted: the platform's own record id, per
+ * platform (one platform's ids say nothing of another's). A repeated post finds it.
+ */
+export const externalResultKey = (platform: string, recordId: string) => `external-result:${platform}:${recordId}`;
 
 /** A calendar import may have moved this workflow's open deadline: re-compute it (a system event, so a Signal). */
 export const calendarChangedSignal = defineSignal<[{ importId: number; year: number }]>('calendarChanged');

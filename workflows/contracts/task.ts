@@ -55,7 +55,8 @@ export interface TaskState {
 }
 
 /** How a task ended, as the case sees it. */
-export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested'] as const;
+/** `transferred`: an arbiter reassigned the linkage; a task of the new department goes on in its place. */
+export const TASK_OUTCOMES = ['compliant', 'rectified', 'unreachable', 'revocation-requested', 'transferred'] as const;
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
 export const FEEDBACK_RESULTS = ['compliant', 'rectification', 'commitment-untrue', 'unreachable'] as const;
@@ -65,8 +66,21 @@ export interface ClaimArgs {
   actor: Actor;
 }
 
+/**
+ * A result recorded on another supervision platform (互联网+监管, market supervision, law
+ * enforcement) and posted here: its own record id is the idempotency key, and the trail keeps it.
+ */
+export interface ExternalRecord {
+  platform: string;
+  recordId: string;
+  /** sha-256 of the posted result: the same record id with another body is refused (409). */
+  requestHash: string;
+}
+
 export interface InspectionArgs {
   actor: Actor;
+  /** The inspection came with a result from another platform. */
+  external?: ExternalRecord;
   /** ISO instant the supervision work finished; opens the 5-working-day feedback window. */
   finishedAt: string;
   findings: string;
@@ -74,6 +88,8 @@ export interface InspectionArgs {
 
 export interface FeedbackArgs {
   actor: Actor;
+  /** The result came from another platform: its record on the trail, and the key of its repeat. */
+  external?: ExternalRecord;
   result: FeedbackResult;
   note: string;
   /** With rectification: the deadline set in the order (ISO instant); else the policy's period. */
@@ -102,5 +118,18 @@ export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspe
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
 export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
+/**
+ * 移交: an arbiter's settlement reassigned the task's linkage; the case closes this task and
+ * pushes a new one to the department named. A Signal: the case (a workflow) sends it and needs
+ * no answer — the task's end comes back to it as the child's result.
+ */
+export interface TaskTransferArgs {
+  linkageId: number;
+  toDepartment: string;
+  toTaskId: string;
+  actor: Actor;
+  reason: string;
+}
+export const taskTransferSignal = defineSignal<[TaskTransferArgs]>('transfer');
 /** The SMS provider reported that a message of this task failed (delivery receipt). */
 export const notificationFailedSignal = defineSignal<[{ businessKey: string; error?: string }]>('notificationFailed');

@@ -24,10 +24,10 @@ export function checkOrderDeadline(deadline: string | undefined, allowed: boolea
 export function handleFeedback(t: TaskRun): void {
   setHandler(
     feedbackUpdate,
-    async ({ actor, result, note, rectificationDeadline }) => {
+    async ({ actor, result, note, rectificationDeadline, external }) => {
       const at = new Date().toISOString();
       const onTime = t.feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(t.feedbackDueAt);
-      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime };
+      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime, external };
       t.result = result;
       if (result === 'rectification' || result === 'commitment-untrue') {
         // Not the end: a rectification order, then a re-inspection at its deadline.
@@ -47,7 +47,7 @@ export function handleFeedback(t: TaskRun): void {
     },
     {
       validator: ({ actor, result, rectificationDeadline }) => {
-        t.ownDivision(actor);
+        t.ownDivisionOrPlatform(actor);
         if (t.status !== 'awaiting-feedback' || t.feedbackDueAt === undefined) {
           refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: feedback comes after supervision is finished, once`);
         }

@@ -15,9 +15,9 @@ export const TOLERANCE_MS = 5 * 60_000;
 export function handleInspection(t: TaskRun): void {
   setHandler(
     inspectionUpdate,
-    async ({ actor, finishedAt, findings }) => {
+    async ({ actor, finishedAt, findings, external }) => {
       t.moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
-      const r = await recordLocally('recordInspection', 'supervision finished; open the feedback window', { taskId: t.taskId, applicationNo: t.applicationNo, actor, finishedAt, findings });
+      const r = await recordLocally('recordInspection', 'supervision finished; open the feedback window', { taskId: t.taskId, applicationNo: t.applicationNo, actor, finishedAt, findings, external });
       t.feedbackDueAt = r.feedbackDueAt;
       t.feedbackRemindAt = r.remindAt ?? null;
       t.feedbackPeriod = r.period ?? '';
@@ -26,7 +26,7 @@ export function handleInspection(t: TaskRun): void {
     },
     {
       validator: ({ actor, finishedAt }) => {
-        t.ownDivision(actor);
+        t.ownDivisionOrPlatform(actor);
         if (t.status !== 'claimed') refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: supervision can be finished only after claim and once`);
         const at = Date.parse(finishedAt);
         if (Number.isNaN(at)) refuse(FailureType.Invalid, `finishedAt is not an instant: ${finishedAt}`);

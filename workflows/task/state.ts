@@ -83,6 +83,18 @@ export class TaskRun {
     }
   }
 
+  /**
+   * The owning division, or another supervision platform posting a result recorded there: a
+   * platform of the task's region, and of its department when the platform's token names one
+   * (the market-supervision platform carries the market regulator's results only).
+   */
+  ownDivisionOrPlatform(actor: Actor): void {
+    if (actor.role !== 'platform') return this.ownDivision(actor);
+    const { regionCode, departmentCode } = this.input;
+    if (actor.region !== regionCode) refuse(FailureType.Forbidden, `task ${this.taskId} is in region ${regionCode}: platform ${actor.platform} serves ${actor.region}`);
+    if (actor.department && actor.department !== departmentCode) refuse(FailureType.Forbidden, `task ${this.taskId} belongs to ${departmentCode}: platform ${actor.platform} carries only ${actor.department}'s results`);
+  }
+
   /** A window's deadline after a calendar import: the activity re-computes the window named. */
   async retime(window: 'claim' | 'inspection' | 'feedback' | 'rectification' | 'reinspection', importId: number, d: Deadline): Promise<Deadline> {
     const r = await run('retimeTask', `re-compute the ${window} deadline after calendar import #${importId}`, { taskId: this.taskId, importId, window, dueAt: d.dueAt, remindAt: d.remindAt });

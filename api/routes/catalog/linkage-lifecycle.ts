@@ -7,10 +7,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { approvalItemByCode, supervisionItemByCode } from '../../../db/queries/catalog.js';
 import { changeLinkage, linkageBetween, linkageById, type LinkageRow } from '../../../db/queries/linkages.js';
 import { divisionByCode } from '../../../db/queries/organization.js';
-import { changeActorOf, type Principal } from '../../auth.js';
+import { actorOf, changeActorOf, type Principal } from '../../auth.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../errors.js';
 import { code, shortText } from '../../schemas.js';
-import { afterRoutingChange, departmentOf, errors, idParam, linkageView, sameWorld, view } from './scope.js';
+import { afterRoutingChange, departmentOf, errors, idParam, linkageView, sameWorld, transferRunningTasks, view } from './scope.js';
 
 const confirmation = z.object({ supervisionItemCode: code, divisionCode: code }).strict();
 const dispute = z.object({ reason: shortText(2000) }).strict();
@@ -60,7 +60,7 @@ async function settled(app: FastifyInstance, l: LinkageRow, b: z.infer<typeof se
 const summaries = {
   confirm: 'Confirm a proposed linkage by attaching the supervision sub-item and division (谁主管谁监管)',
   dispute: 'Dispute a linkage (either side), with the reason; an arbiter settles it',
-  settle: 'Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法)',
+  settle: 'Settle a disputed linkage: assign it to a department, or reject it (编办 / 司法); an assignment confirmed at once moves the running tasks of the linkage to the new department (移交)',
 };
 const schema = <B>(operationId: string, summary: string, body: B) => ({ operationId, tags: ['linkages'], summary, params: idParam, body, response: { 200: linkageView, ...errors } });
 
@@ -101,6 +101,8 @@ const linkageLifecycleRoutes: FastifyPluginAsyncZod = async (app) => {
     const newVersion = (after: LinkageRow) => (after.status === 'confirmed' ? `linkage ${l.id} settled: ${b.note}` : undefined);
     const row = await changeLinkage(app.db, l, { set, action: `settle-${b.decision}`, actor: changeActorOf(req.principal), newVersion });
     if (row.status === 'confirmed') await afterRoutingChange(app, l.approvalItemCode);
+    // A reassignment moves the running tasks of the linkage to the new department (移交).
+    await transferRunningTasks(app, l, row, actorOf(req.principal), `settled by ${req.principal.sub}: ${b.note}`);
     return view(row);
   });
 };

@@ -3,7 +3,8 @@
 // that lets unrouted cases try again when a linkage starts routing live work.
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { linkagesChangedSignal } from '../../../workflows/contracts.js';
+import { caseWorkflowId, linkagesChangedSignal, transferSignal, type Actor } from '../../../workflows/contracts.js';
+import { runningTasksOf } from '../../../db/queries/tasks.js';
 import { unroutedCaseWorkflows } from '../../../db/queries/cases.js';
 import { linkageStatus } from '../../../db/schema/index.js';
 import type { LinkageRow } from '../../../db/queries/linkages.js';
@@ -48,6 +49,24 @@ export async function afterRoutingChange(app: FastifyInstance, itemCode: string)
       .signal(linkagesChangedSignal, { itemCode })
       .catch((err: unknown) => app.log.warn({ err, workflowId }, 'could not signal an unrouted case'));
   }
+}
+
+/**
+ * 移交: a settlement moved a linkage from `before`'s department to `after`'s (confirmed, with its
+ * division): each case with a running task of the item at the old department is signalled, and
+ * closes that task as transferred and pushes a new one to the new department. The count answers.
+ */
+export async function transferRunningTasks(app: FastifyInstance, before: LinkageRow, after: LinkageRow, actor: Actor, reason: string): Promise<number> {
+  if (after.status !== 'confirmed' || !after.divisionCode || after.supervisionDepartmentCode === before.supervisionDepartmentCode) return 0;
+  const running = await runningTasksOf(app.db, before.approvalItemCode, before.supervisionDepartmentCode);
+  const to = { departmentCode: after.supervisionDepartmentCode, divisionCode: after.divisionCode, ...(after.supervisionItemCode && { supervisionItemCode: after.supervisionItemCode }) };
+  for (const t of running) {
+    await app.temporal.workflow
+      .getHandle(caseWorkflowId(t.applicationNo))
+      .signal(transferSignal, { linkageId: after.id, fromDepartment: before.supervisionDepartmentCode, to, actor, reason })
+      .catch((err: unknown) => app.log.warn({ err, taskId: t.taskId }, 'could not signal a case to transfer its task'));
+  }
+  return running.length;
 }
 
 export const linkageView = z.object({
