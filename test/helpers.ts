@@ -271,6 +271,15 @@ export async function stageUpserts(handle: WorkflowHandle): Promise<string[]> {
   return out;
 }
 
+/** The first answer of `probe` that is not null, undefined or false, polled; `what` names it when it never comes. */
+export async function waitForValue<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
+  for (const start = Date.now(); ; await new Promise((r) => setTimeout(r, 100))) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in ${timeoutMs} ms`);
+  }
+}
+
 export async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const start = Date.now();
   for (;;) {

@@ -27,7 +27,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, resultReceipts, tasks } from '../../db/schema/index.js';
-import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, waitForValue } from '../helpers.js';
 import { pdfFile } from '../document-files.js';
 import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
 
@@ -82,16 +82,6 @@ afterAll(() => harness?.stop());
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown, contentType?: string) =>
   app.inject({ method, url, headers: { ...(who !== 'anonymous' && { authorization: `Bearer ${tokens[who]}` }), ...(contentType && { 'content-type': contentType }) }, payload: payload as never });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function ok(r: LightMyRequestResponse, status = 200) {
   expect(r.statusCode, r.body).toBe(status);
   return r.json();
@@ -118,7 +108,7 @@ async function setUpObjects() {
   const open = [o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external];
   // Waits for the claim notice, not just the task row, so the set-up's workflows are at rest
   // before the matrix runs (a claim before it would stand: test/workflows/claim-window.test.ts).
-  await Promise.all(open.map((no) => waitFor(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
+  await Promise.all(open.map((no) => waitForValue(`task of ${no} pushed`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskOf(no)}:claim-notice`))).length === 1)));
   await Promise.all(
     [o.inspect, o.feedback, o.reinspect, o.revoke, o.external].map(async (no) => {
       const id = taskOf(no);
@@ -131,9 +121,9 @@ async function setUpObjects() {
       await ok(await call('POST', `/v1/tasks/${id}/reinspection`, 'food', { rectified: false, note: '逾期未整改' }));
     }),
   );
-  await waitFor('revocation pending', async () => (await call('GET', `/v1/applications/${o.revoke}`, 'approver')).json().stage === 'revocation-pending');
-  await waitFor('awaiting materials', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().stage === 'awaiting-materials');
-  await waitFor('awaiting decision', async () => (await call('GET', `/v1/applications/${o.decide}`, 'approver')).json().stage === 'awaiting-decision');
+  await waitForValue('revocation pending', async () => (await call('GET', `/v1/applications/${o.revoke}`, 'approver')).json().stage === 'revocation-pending');
+  await waitForValue('awaiting materials', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().stage === 'awaiting-materials');
+  await waitForValue('awaiting decision', async () => (await call('GET', `/v1/applications/${o.decide}`, 'approver')).json().stage === 'awaiting-decision');
 
   // Linkages on fresh items of LYG-SPJ, each naming LYG-SJJ.
   const newItem = async () => {
@@ -682,7 +672,7 @@ describe('the rightful owner can do each action once', () => {
     expect((await ok(await call('POST', '/v1/applications', 'approver', submitted), 201)).applicationNo).toBe(submitted.applicationNo);
     expect(await ok(await call('POST', `/v1/applications/${o.decide}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }))).toMatchObject({ decision: 'approve', licenceStatus: 'issued' });
     expect(await ok(await call('POST', `/v1/applications/${o.materials}/materials`, 'approver', { materials: ['质量管理制度'] }))).toMatchObject({ applicationNo: o.materials });
-    await waitFor('licence issued', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().licenceStatus === 'issued');
+    await waitForValue('licence issued', async () => (await call('GET', `/v1/applications/${o.materials}`, 'approver')).json().licenceStatus === 'issued');
     expect(await ok(await call('POST', `/v1/applications/${o.revoke}/revocation`, 'approver', { reason: '逾期未整改，依法撤销' }))).toMatchObject({ stage: 'revoked', licenceStatus: 'revoked' });
     // Once: the state no longer allows it.
     expect((await call('POST', `/v1/applications/${o.decide}/decision`, 'approver', { outcome: 'approve', opinion: '再次' })).statusCode).toBe(409);
@@ -739,7 +729,7 @@ describe('the rightful owner can do each action once', () => {
     const r = await ok(await call('PUT', `/v1/calendar/${year}`, 'operator', { notice: '测试：2099年节假日安排', days: [{ date: `${year}-10-01`, kind: 'holiday', name: '国庆节' }] }));
     expect(r).toMatchObject({ year });
     // Its re-timing finishes before this file's worker stops, so no import is left pending for the next file.
-    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
+    await waitForValue('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
     expect((await call('GET', `/v1/calendar/${HARMLESS_YEAR}`, 'operator')).json().published).toBe(false);
   });
 
@@ -748,8 +738,8 @@ describe('the rightful owner can do each action once', () => {
     const url = `/v1/calendar/${year}/regions/${DEMO.region}`;
     const r = await ok(await call('PUT', url, 'admin', { notice: '测试：地方节日', days: [{ date: `${year}-06-02`, kind: 'holiday', name: '地方节日' }] }));
     expect(r).toMatchObject({ year, regionCode: DEMO.region, changedDates: [`${year}-06-02`] });
-    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
+    await waitForValue('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
     const back = await ok(await call('PUT', url, 'admin', { notice: '测试：撤回', days: [] }));
-    await waitFor('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, back.importId)))[0]?.retimedAt);
+    await waitForValue('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, back.importId)))[0]?.retimedAt);
   });
 });

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import { type Principal } from '../../api/auth.js';
 import { creditProfiles, creditRecords, notifications } from '../../db/schema/index.js';
-import { applicationNoOf, trainingApprover, trainingHousing, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, trainingApprover, trainingHousing, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, waitForValue } from '../helpers.js';
 import type { ApiClient } from '../../client/index.js';
 import { startApiHarness, typedClient, type ApiHarness } from './harness.js';
 
@@ -35,16 +35,6 @@ const caseOf = (applicationNo: string) => ({ params: { path: { applicationNo } }
 const taskOf = (taskId: string) => ({ params: { path: { taskId } } });
 /** What a refusal says, for an assertion's message. */
 const said = (r: { error?: unknown }) => JSON.stringify(r.error);
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('事后核查 through revocation, on the dev server', () => {
   it('revokes through the approval side and records the broken commitment', async () => {
     const creditCode = freshCreditCode();
@@ -65,7 +55,7 @@ describe('事后核查 through revocation, on the dev server', () => {
     expect(decided.data).toMatchObject({ licenceStatus: 'issued', stage: 'licensed' });
 
     const taskId = `task-${no}.${DEMO.training.housing}`;
-    await waitFor('task pushed', async () => (await api.housing.GET('/v1/tasks/{taskId}', taskOf(taskId))).response.status === 200);
+    await waitForValue('task pushed', async () => (await api.housing.GET('/v1/tasks/{taskId}', taskOf(taskId))).response.status === 200);
     expect((await api.housing.POST('/v1/tasks/{taskId}/claim', taskOf(taskId))).response.status).toBe(200);
     const inspected = await api.housing.POST('/v1/tasks/{taskId}/inspection', { ...taskOf(taskId), body: { finishedAt: new Date().toISOString(), findings: '现场核查：安全施工措施未落实' } });
     expect(inspected.response.status, said(inspected)).toBe(200);
@@ -77,20 +67,20 @@ describe('事后核查 through revocation, on the dev server', () => {
     expect(untrue.data).toMatchObject({ status: 'rectifying', rectificationRound: 1 });
 
     // At the rectification deadline the re-inspection falls due.
-    await waitFor('re-inspection due', async () => (await api.housing.GET('/v1/tasks/{taskId}', taskOf(taskId))).data?.status === 'awaiting-reinspection');
+    await waitForValue('re-inspection due', async () => (await api.housing.GET('/v1/tasks/{taskId}', taskOf(taskId))).data?.status === 'awaiting-reinspection');
     expect((await api.otherDivision.POST('/v1/tasks/{taskId}/reinspection', { ...taskOf(taskId), body: { rectified: false } })).response.status).toBe(403);
     const failed = await api.housing.POST('/v1/tasks/{taskId}/reinspection', { ...taskOf(taskId), body: { rectified: false, note: '逾期仍未整改' } });
     expect(failed.data).toMatchObject({ status: 'closed', outcome: 'revocation-requested' });
 
     // Supervision cannot revoke; the approval department does, once the case has it pending.
     expect((await api.housing.POST('/v1/applications/{applicationNo}/revocation', { ...caseOf(no), body: { reason: 'x' } })).response.status).toBe(403);
-    await waitFor('revocation pending', async () => (await api.approver.GET('/v1/applications/{applicationNo}', caseOf(no))).data?.stage === 'revocation-pending');
+    await waitForValue('revocation pending', async () => (await api.approver.GET('/v1/applications/{applicationNo}', caseOf(no))).data?.stage === 'revocation-pending');
     const revoked = await api.approver.POST('/v1/applications/{applicationNo}/revocation', { ...caseOf(no), body: { reason: '承诺不实且逾期未整改，依法撤销' } });
     expect(revoked.response.status, said(revoked)).toBe(200);
     expect(revoked.data).toMatchObject({ stage: 'revoked', licenceStatus: 'revoked' });
     expect((await api.approver.POST('/v1/applications/{applicationNo}/revocation', { ...caseOf(no), body: { reason: 'again' } })).response.status).toBe(409);
 
-    const closed = await waitFor('case closed', async () => {
+    const closed = await waitForValue('case closed', async () => {
       const { data } = await api.approver.GET('/v1/applications/{applicationNo}', caseOf(no));
       return data?.closedAt ? data : null;
     });

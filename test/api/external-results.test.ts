@@ -8,7 +8,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { auditEvents, notifications, tasks } from '../../db/schema/index.js';
-import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, database, waitForValue, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -40,15 +40,6 @@ async function ok(r: LightMyRequestResponse, status = 200) {
   expect(r.statusCode, r.body).toBe(status);
   return r.json();
 }
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A standard case approved, its task pushed to the food division and claimed there. */
 async function claimedTask(): Promise<{ applicationNo: string; taskId: string }> {
@@ -56,7 +47,7 @@ async function claimedTask(): Promise<{ applicationNo: string; taskId: string }>
   await ok(await call('POST', '/v1/applications', 'approver', { applicationNo, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '外部结果测试食品店', phone: '13700000041' }, materials: ['食品经营许可申请书'] }), 201);
   await ok(await call('POST', `/v1/applications/${applicationNo}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }));
   const taskId = `task-${applicationNo}.${DEMO.market}`;
-  await waitFor('task pushed', async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`))).length === 1);
+  await waitForValue('task pushed', async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`))).length === 1);
   await ok(await call('POST', `/v1/tasks/${taskId}/claim`, 'food'));
   return { applicationNo, taskId };
 }
@@ -90,7 +81,7 @@ describe('a result from another platform', () => {
     const [row] = await database().db.select().from(tasks).where(eq(tasks.taskId, taskId));
     expect(row).toMatchObject({ status: 'closed', result: 'compliant', findings: body.findings });
     // The approval side receives it as any result (双向推送), and its trail API shows the platform.
-    await waitFor('result received on the case', async () => (await steps(taskId, 'result-received')).length === 1);
+    await waitForValue('result received on the case', async () => (await steps(taskId, 'result-received')).length === 1);
     const events = await ok(await call('GET', `/v1/applications/${applicationNo}/events`, 'approver'));
     expect(events.items.find((e: { kind: string }) => e.kind === 'feedback')).toMatchObject({ actor: { role: 'platform', platform: 'market-supervision' } });
   });

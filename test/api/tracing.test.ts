@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { FastifyInstance } from 'fastify';
 import { startTracing, stopTracing } from '../../runtime/tracing.js';
-import { applicationNoOf, approver, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { applicationNoOf, approver, waitForValue, foodDivision, freshCreditCode, testConfig, tokenFor, uniqueId, waitFor, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 const exporter = new InMemorySpanExporter();
@@ -34,13 +34,6 @@ const call = (method: 'GET' | 'POST', url: string, token: string, payload?: unkn
 
 const traceOf = (s: ReadableSpan): string => s.spanContext().traceId;
 
-/** The first non-null answer of `find`, polled. */
-async function until<T>(find: () => T | null | undefined, timeoutMs = 20_000): Promise<T> {
-  let found: T | null | undefined;
-  await waitFor(async () => (found = find()) != null, timeoutMs);
-  return found!;
-}
-
 describe('tracing', () => {
   it('follows one claim from the HTTP request through the workflow and its activity to SQL, in one trace', async () => {
     const no = applicationNoOf('TRACE');
@@ -56,10 +49,10 @@ describe('tracing', () => {
     expect(claimed.statusCode, claimed.body).toBe(200);
 
     // The request's span, by its route.
-    const request = await until(() => exporter.getFinishedSpans().find((s) => s.attributes['http.route'] === '/v1/tasks/:taskId/claim' || s.name.includes('/v1/tasks/:taskId/claim')) ?? null);
+    const request = await waitForValue('the claim request\'s span', () => exporter.getFinishedSpans().find((s) => s.attributes['http.route'] === '/v1/tasks/:taskId/claim' || s.name.includes('/v1/tasks/:taskId/claim')) ?? null);
     const trace = traceOf(request);
     // The workflow's spans come back through a sink once its task is done: wait for them.
-    const spans = await until(() => {
+    const spans = await waitForValue('the workflow\'s and the activity\'s spans in its trace', () => {
       const inTrace = exporter.getFinishedSpans().filter((s) => traceOf(s) === trace);
       const names = inTrace.map((s) => s.name);
       return names.some((n) => n.startsWith('HandleUpdate:')) && names.some((n) => n.startsWith('RunActivity:')) ? inTrace : null;

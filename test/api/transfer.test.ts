@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { auditEvents, notifications, tasks } from '../../db/schema/index.js';
 import { caseWorkflowId } from '../../workflows/contracts.js';
-import { applicationNoOf, database, freshCreditCode, keepHistory, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
+import { applicationNoOf, database, waitForValue, freshCreditCode, keepHistory, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
 let app: FastifyInstance;
@@ -36,16 +36,7 @@ async function ok(r: LightMyRequestResponse, status = 200) {
   expect(r.statusCode, r.body).toBe(status);
   return r.json();
 }
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached in time`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-const noticeSent = (taskId: string) => waitFor(`claim notice of ${taskId}`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`))).length === 1);
+const noticeSent = (taskId: string) => waitForValue(`claim notice of ${taskId}`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`))).length === 1);
 const taskRow = async (taskId: string) => (await database().db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0];
 const steps = (applicationNo: string, kind: string) => database().db.select().from(auditEvents).where(and(eq(auditEvents.applicationNo, applicationNo), eq(auditEvents.kind, kind)));
 
@@ -71,7 +62,7 @@ describe('a reassignment settled while a task runs', () => {
     expect(settled).toMatchObject({ status: 'confirmed', supervisionDepartmentCode: DEMO.health });
 
     // The old task ends transferred; the new one is pushed with its own claim window and SMS.
-    await waitFor('old task transferred', async () => (await taskRow(oldTask))?.outcome === 'transferred');
+    await waitForValue('old task transferred', async () => (await taskRow(oldTask))?.outcome === 'transferred');
     expect(await taskRow(oldTask)).toMatchObject({ status: 'closed', outcome: 'transferred' });
     await noticeSent(newTask);
     const pushed = await taskRow(newTask);
@@ -94,7 +85,7 @@ describe('a reassignment settled while a task runs', () => {
     expect(await steps(applicationNo, 'result-received')).toHaveLength(0);
     await ok(await call('POST', `/v1/tasks/${newTask}/inspection`, 'health', { finishedAt: new Date().toISOString(), findings: '现场检查，符合要求' }));
     await ok(await call('POST', `/v1/tasks/${newTask}/feedback`, 'health', { result: 'compliant', note: '符合要求' }));
-    await waitFor('case closed', async () => (await call('GET', `/v1/applications/${applicationNo}`, 'approver')).json().stage === 'closed');
+    await waitForValue('case closed', async () => (await call('GET', `/v1/applications/${applicationNo}`, 'approver')).json().stage === 'closed');
     const received = await steps(applicationNo, 'result-received');
     expect(received.map((e) => e.taskId)).toEqual([newTask]);
     // The transfer's shape, kept for the replay test (RECORD_HISTORIES=1).
