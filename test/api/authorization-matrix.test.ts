@@ -29,7 +29,7 @@ import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, resultReceipts, tasks } from '../../db/schema/index.js';
 import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, waitForValue } from '../helpers.js';
 import { pdfFile } from '../document-files.js';
-import { startApiHarness, untilStable, type ApiHarness } from './harness.js';
+import { startApiHarness, untilStable, type ApiHarness, ok } from './harness.js';
 
 let app: FastifyInstance;
 let harness: ApiHarness;
@@ -82,10 +82,6 @@ afterAll(() => harness?.stop());
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?: unknown, contentType?: string) =>
   app.inject({ method, url, headers: { ...(who !== 'anonymous' && { authorization: `Bearer ${tokens[who]}` }), ...(contentType && { 'content-type': contentType }) }, payload: payload as never });
 
-async function ok(r: LightMyRequestResponse, status = 200) {
-  expect(r.statusCode, r.body).toBe(status);
-  return r.json();
-}
 
 const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 

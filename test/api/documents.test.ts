@@ -4,20 +4,17 @@
 // in the dossier of its task and downloads the same bytes. To anyone else it does not exist; a
 // case that names another department's file is refused and never starts.
 import { createHash, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { count, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { cases, documents, notifications } from '../../db/schema/index.js';
 import { caseWorkflowId } from '../../workflows/contracts.js';
-import { applicationNoOf, approver, database, foodDivision, freshCreditCode, healthDivision, testConfig, tokenFor, uniqueId, waitFor, DEMO } from '../helpers.js';
+import { applicationNoOf, approver, database, foodDivision, freshCreditCode, healthDivision, testConfig, uniqueId, waitFor, DEMO } from '../helpers.js';
 import { jpegFile, ofdFile, pdfFile, plainZipFile, pngFile } from '../document-files.js';
-import { startApiHarness, type ApiHarness } from './harness.js';
+import { withCallers } from './harness.js';
 
 const LIMIT = 64 * 1024;
-let app: FastifyInstance;
-let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('documents-tq'), DOCUMENT_MAX_BYTES: String(LIMIT) });
 
 const people = {
@@ -31,18 +28,9 @@ const people = {
   operator: { sub: 'operator:ops', role: 'operator' },
 } satisfies Record<string, Principal>;
 type Who = keyof typeof people;
-const tokens = {} as Record<Who, string>;
-
-beforeAll(async () => {
-  harness = await startApiHarness(config);
-  app = harness.app;
-  for (const who of Object.keys(people) as Who[]) tokens[who] = await tokenFor(config, people[who]);
-});
-afterAll(() => harness?.stop());
-
-const call = (method: 'GET' | 'POST', url: string, who: Who, payload?: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
+const { call, tokens, app, harness } = withCallers(config, people);
 const upload = (who: Who, bytes: Buffer, contentType: string, fileName?: string) =>
-  app.inject({ method: 'POST', url: `/v1/documents${fileName ? `?fileName=${encodeURIComponent(fileName)}` : ''}`, headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': contentType }, payload: bytes });
+  app().inject({ method: 'POST', url: `/v1/documents${fileName ? `?fileName=${encodeURIComponent(fileName)}` : ''}`, headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': contentType }, payload: bytes });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const documentCount = async () => (await database().db.select({ n: count() }).from(documents))[0]!.n;
 
@@ -137,7 +125,7 @@ describe('POST /v1/documents', () => {
   });
 
   it('leaves the JSON routes as they were: a file sent to one is 415', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/applications', headers: { authorization: `Bearer ${tokens.approver}`, 'content-type': 'application/pdf' }, payload: pdfFile() });
+    const r = await app().inject({ method: 'POST', url: '/v1/applications', headers: { authorization: `Bearer ${tokens.approver}`, 'content-type': 'application/pdf' }, payload: pdfFile() });
     expect(r.statusCode, r.body).toBe(415);
   });
 });
@@ -195,7 +183,7 @@ describe('materials as documents', () => {
       expect(r.statusCode, r.body).toBe(422);
       expect(r.json().detail).toBe(`materials "营业执照副本" (${documentId}): not a document of department ${DEMO.approvalDepartment}; a case names only files its department stored with POST /v1/documents`);
       expect(await database().db.select().from(cases).where(eq(cases.applicationNo, applicationNo))).toEqual([]);
-      await expect(harness.client.workflow.getHandle(caseWorkflowId(applicationNo)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      await expect(harness().client.workflow.getHandle(caseWorkflowId(applicationNo)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     }
     // Nor does the other department's file become readable to this one by being named.
     expect((await call('GET', `/v1/documents/${theirs}`, 'approver')).statusCode).toBe(404);

@@ -3,16 +3,13 @@
 // is the same result; another body under the same record id is 409; another platform's token,
 // one of another region, or a division's token is 403; and the trail records the feedback with
 // the platform as its actor and the record id, as it records a division's.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { auditEvents, notifications, tasks } from '../../db/schema/index.js';
-import { applicationNoOf, database, waitForValue, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
-import { startApiHarness, type ApiHarness } from './harness.js';
+import { applicationNoOf, database, waitForValue, freshCreditCode, testConfig, uniqueId, DEMO } from '../helpers.js';
+import { withCallers, ok } from './harness.js';
 
-let app: FastifyInstance;
-let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('external-tq') });
 
 const people = {
@@ -25,21 +22,7 @@ const people = {
   // The provincial 互联网+监管 platform as configured for another city.
   elsewhere: { sub: 'platform:internet-plus-320100', role: 'platform', platform: 'internet-plus-supervision', region: '320100' },
 } satisfies Record<string, Principal>;
-type Who = keyof typeof people;
-const tokens = {} as Record<Who, string>;
-
-beforeAll(async () => {
-  harness = await startApiHarness(config);
-  app = harness.app;
-  for (const who of Object.keys(people) as Who[]) tokens[who] = await tokenFor(config, people[who]);
-}, 120_000);
-afterAll(() => harness?.stop());
-
-const call = (method: 'GET' | 'POST', url: string, who: Who, payload?: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
-async function ok(r: LightMyRequestResponse, status = 200) {
-  expect(r.statusCode, r.body).toBe(status);
-  return r.json();
-}
+const { call } = withCallers(config, people);
 
 /** A standard case approved, its task pushed to the food division and claimed there. */
 async function claimedTask(): Promise<{ applicationNo: string; taskId: string }> {

@@ -1,7 +1,9 @@
 // The set-up every API test file shares: the API (app.inject) over the shared test stack, with a
 // worker of its own on the file's task queue (config.temporal.taskQueue), both with the real
 // activities and the embedded adapters.
-import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Principal } from '../../api/auth.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../../api/app.js';
@@ -9,7 +11,7 @@ import { apiClient, type ApiClient } from '../../client/index.js';
 import { createVerifier } from '../../api/auth.js';
 import type { AppConfig } from '../../runtime/config.js';
 import type { ActivityDeps } from '../../activities/index.js';
-import { closeDatabase, createTestWorker, database, testDeps, testClient } from '../helpers.js';
+import { closeDatabase, createTestWorker, database, testDeps, testClient, tokenFor } from '../helpers.js';
 
 export interface ApiHarness {
   app: FastifyInstance;
@@ -71,4 +73,33 @@ export async function untilStable(read: () => Promise<unknown>): Promise<void> {
     stable = next === last ? stable + 1 : 0;
     last = next;
   }
+}
+
+/**
+ * A file's API harness and its cast: started before the file's tests (a token for each
+ * principal) and stopped after them. `call(method, url, who, payload)` acts as one of them
+ * through app.inject.
+ */
+export function withCallers<P extends Record<string, Principal>>(config: AppConfig, people: P) {
+  type Who = keyof P & string;
+  const tokens = {} as Record<Who, string>;
+  let harness: ApiHarness | undefined;
+  beforeAll(async () => {
+    harness = await startApiHarness(config);
+    for (const who of Object.keys(people) as Who[]) tokens[who] = await tokenFor(config, people[who]!);
+  }, 120_000);
+  afterAll(() => harness?.stop());
+  const started = (): ApiHarness => harness ?? (() => { throw new Error('withCallers: the harness is not started (used outside a test)'); })();
+  return {
+    tokens,
+    harness: started,
+    app: (): FastifyInstance => started().app,
+    call: (method: 'GET' | 'POST', url: string, who: Who, payload?: unknown) => started().app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never }),
+  };
+}
+
+/** The answer's JSON, once its status is the one expected (the body shown when it is not). */
+export async function ok(r: LightMyRequestResponse, status = 200) {
+  expect(r.statusCode, r.body).toBe(status);
+  return r.json();
 }

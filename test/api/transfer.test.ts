@@ -2,17 +2,14 @@
 // runs; the old task ends `transferred`, a new task under the new department is pushed with its
 // own claim window and SMS and is claimable there, both are on the trail, and the case closes
 // when the new task's result comes back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { auditEvents, notifications, tasks } from '../../db/schema/index.js';
 import { caseWorkflowId } from '../../workflows/contracts.js';
-import { applicationNoOf, database, waitForValue, freshCreditCode, keepHistory, testConfig, tokenFor, uniqueId, DEMO } from '../helpers.js';
-import { startApiHarness, type ApiHarness } from './harness.js';
+import { applicationNoOf, database, waitForValue, freshCreditCode, keepHistory, testConfig, uniqueId, DEMO } from '../helpers.js';
+import { withCallers, ok } from './harness.js';
 
-let app: FastifyInstance;
-let harness: ApiHarness;
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('transfer-tq') });
 
 const people = {
@@ -21,21 +18,7 @@ const people = {
   health: { sub: 'supervision:lyg-wjw-ggws', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision },
   arbiter: { sub: 'arbiter:bianban', role: 'arbiter', region: DEMO.region },
 } satisfies Record<string, Principal>;
-type Who = keyof typeof people;
-const tokens = {} as Record<Who, string>;
-
-beforeAll(async () => {
-  harness = await startApiHarness(config);
-  app = harness.app;
-  for (const who of Object.keys(people) as Who[]) tokens[who] = await tokenFor(config, people[who]);
-}, 120_000);
-afterAll(() => harness?.stop());
-
-const call = (method: 'GET' | 'POST', url: string, who: Who, payload?: unknown) => app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never });
-async function ok(r: LightMyRequestResponse, status = 200) {
-  expect(r.statusCode, r.body).toBe(status);
-  return r.json();
-}
+const { call, harness } = withCallers(config, people);
 const noticeSent = (taskId: string) => waitForValue(`claim notice of ${taskId}`, async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${taskId}:claim-notice`))).length === 1);
 const taskRow = async (taskId: string) => (await database().db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0];
 const steps = (applicationNo: string, kind: string) => database().db.select().from(auditEvents).where(and(eq(auditEvents.applicationNo, applicationNo), eq(auditEvents.kind, kind)));
@@ -89,7 +72,7 @@ describe('a reassignment settled while a task runs', () => {
     const received = await steps(applicationNo, 'result-received');
     expect(received.map((e) => e.taskId)).toEqual([newTask]);
     // The transfer's shape, kept for the replay test (RECORD_HISTORIES=1).
-    await keepHistory('approvalCase/transferred', harness.client.workflow.getHandle(caseWorkflowId(applicationNo)));
-    await keepHistory('supervisionTask/transferred', harness.client.workflow.getHandle(oldTask));
+    await keepHistory('approvalCase/transferred', harness().client.workflow.getHandle(caseWorkflowId(applicationNo)));
+    await keepHistory('supervisionTask/transferred', harness().client.workflow.getHandle(oldTask));
   });
 });
