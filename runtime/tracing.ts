@@ -14,7 +14,7 @@
  * No personal data in a span: SQL spans carry the statement text (parameters are never in it)
  * and no values; the HTTP span its route, not its body.
  */
-import { context, trace, type Tracer } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -28,8 +28,6 @@ const require = createRequire(import.meta.url);
 
 /** The workflow-side interceptors (run in the workflow sandbox; bundled with the workflows). */
 export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
-
-export const TRACER_NAME = 'shenguan';
 
 interface Tracing {
   provider: NodeTracerProvider;
@@ -73,8 +71,6 @@ export async function stopTracing(): Promise<void> {
   trace.disable();
   context.disable();
 }
-
-export const tracer = (): Tracer => trace.getTracer(TRACER_NAME);
 
 /** The Temporal client's interceptors (the API's client, the worker's client). */
 export function clientInterceptors(): { workflow: WorkflowClientInterceptor[] } {
