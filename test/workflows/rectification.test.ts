@@ -2,9 +2,10 @@
 // continues as new, and the case closes once the task ends rectified.
 import { describe, expect, it } from 'vitest';
 import { eq, like } from 'drizzle-orm';
-import { creditRecords, tasks } from '../../db/schema/index.js';
+import { auditEvents, creditRecords, tasks } from '../../db/schema/index.js';
 import { loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { monthsDeadline } from '../../workflows/domain/deadlines.js';
 import {
   FailureType,
   claimUpdate,
@@ -40,9 +41,13 @@ describe('rectification rounds', () => {
       const firstRunId = (await task.describe()).runId;
       const ordered = await task.executeUpdate(feedbackUpdate, { args: [{ actor: housing, result: 'commitment-untrue', note: '与承诺不符' }] });
       expect(ordered).toMatchObject({ status: 'rectifying', round: 1 });
-      // The default order is the policy's period: 22 working days from now.
+      // The default order is the policy's period: one calendar month from the order (民法典
+      // arts. 200-203; a rest day moves it to the next working day), counted from the moment its
+      // step is on the trail. (The test said 22 working days, which agreed with one month only
+      // on some days of the year.)
+      const [order] = await db().select({ at: auditEvents.at }).from(auditEvents).where(eq(auditEvents.eventKey, `${id}:rectification:1`));
       const calendar = new WorkingCalendar(await loadCalendarData(db()));
-      expect(ordered.rectificationDueAt).toBe(calendar.deadline(new Date(await env.currentTimeMs()), 22).dueAt.toISOString());
+      expect(ordered.rectificationDueAt).toBe(monthsDeadline(calendar, order!.at, 1).dueAt);
 
       const early = await task.executeUpdate(claimUpdate, { args: [{ actor: housing }] }).catch((e: unknown) => e);
       expect(refusalType(early)).toBe(FailureType.InvalidState);
