@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditEvents, creditRecords, type CreditRecordKind } from '../db/schema/index.js';
+import { auditEvents, creditRecords, leniencyAssessments, type CreditRecordKind } from '../db/schema/index.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './adapters/elicence.js';
 import { withContext, type Adapters } from './context.js';
@@ -55,6 +55,18 @@ const creditRecordAccepted = writeWithStepOnce<{ providerRecordId: string; accep
 );
 
 /**
+ * A supervision result after a non-compliance says what became of the penalty: waived under the
+ * inclusive list (no penalty, corrected: 包容免罚, with its entry) or due (leniency.ts).
+ */
+async function withPenalty(db: Db, input: PushCreditRecordInput): Promise<{ summary: string; detail: Record<string, unknown> }> {
+  const detail = input.detail ?? {};
+  if (input.kind !== 'supervision-result' || !input.taskId) return { summary: input.summary, detail };
+  const [a] = await db.select().from(leniencyAssessments).where(eq(leniencyAssessments.taskId, input.taskId));
+  if (!a?.penalty) return { summary: input.summary, detail };
+  return { summary: `${input.summary}; ${a.penaltyReason}`, detail: { ...detail, penalty: a.penalty, leniencyEntry: a.entryCode, leniencyEntryVersion: a.entryVersion } };
+}
+
+/**
  * Files a record on the public credit platform exactly once in effect: our row is written
  * first (pending), the platform gets the same business key (it de-duplicates on it), and
  * the row turns accepted with the audit event in one transaction. A retry after any crash
@@ -63,6 +75,7 @@ const creditRecordAccepted = writeWithStepOnce<{ providerRecordId: string; accep
  */
 export async function pushCreditRecord(deps: EffectActivityDeps, input: PushCreditRecordInput): Promise<PushCreditRecordResult> {
   const { db, clock } = deps;
+  const { summary, detail } = await withPenalty(db, input);
   // Our row first (pending); a retry gets the stored row back (the no-op update makes
   // RETURNING answer on a conflict too).
   const [row] = await db
@@ -73,8 +86,8 @@ export async function pushCreditRecord(deps: EffectActivityDeps, input: PushCred
       kind: input.kind,
       applicationNo: input.applicationNo,
       taskId: input.taskId ?? null,
-      summary: input.summary,
-      detail: input.detail ?? {},
+      summary,
+      detail,
       status: 'pending',
       createdAt: clock(),
     })

@@ -1,7 +1,7 @@
 // The catalog entries as the API and the bulk import accept them. One definition each, so a
 // row of a CSV file and a single POST are checked by the same rules.
 import { z } from 'zod';
-import { departmentSide } from '../db/schema/index.js';
+import { LENIENCY_CONDITIONS, departmentSide } from '../db/schema/index.js';
 import { code, commitmentScenario, mobile, shortText } from './schemas.js';
 
 /** The fields of an approval item, without the cross-field rules (for response schemas). */
@@ -68,3 +68,48 @@ export const departmentSchema = z
 export const divisionSchema = z
   .object({ code, departmentCode: code, name: shortText(200), adminName: shortText(50), adminPhone: mobile })
   .strict();
+
+/** 包容免罚清单: an entry of a region's inclusive list (seed 001). */
+export const leniencyEntrySchema = z
+  .object({
+    code,
+    regionCode: code,
+    departmentCode: code.describe('the supervision department that applies the entry'),
+    kind: z.enum(['first-offence', 'minor']).describe('首违不罚 (a first offence) or 轻微不罚 (a minor one)'),
+    matter: shortText(500).describe('违法行为: the offence the entry covers'),
+    legalBasis: shortText(1000).describe('法律依据, e.g. 《行政处罚法》第三十三条'),
+    conditions: z
+      .array(z.enum(LENIENCY_CONDITIONS))
+      .min(1)
+      .max(LENIENCY_CONDITIONS.length)
+      .default([...LENIENCY_CONDITIONS])
+      .describe('what must hold: first-offence (from the record), minor and no-harm (attested by the inspector), corrected-in-time (from the rectification)'),
+    itemCodes: z.array(code).min(1).max(100).describe('the approval or supervision items whose tasks the entry covers'),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (new Set(e.conditions).size !== e.conditions.length) ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'a condition is listed twice' });
+    if (!e.conditions.includes('corrected-in-time')) ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'no penalty is waived for an offence that was not corrected: corrected-in-time is required' });
+    if (e.kind === 'first-offence' && !e.conditions.includes('first-offence')) ctx.addIssue({ code: 'custom', path: ['conditions'], message: '首违不罚 (first-offence) requires the first-offence condition' });
+  });
+export type LeniencyEntryBody = z.infer<typeof leniencyEntrySchema>;
+
+/** 联合惩戒措施: a measure of a region's joint-punishment catalog (seed 002). */
+export const jointPunishmentMeasureSchema = z
+  .object({
+    code,
+    regionCode: code,
+    name: shortText(200).describe('惩戒措施'),
+    category: shortText(50).describe('惩戒类别, e.g. 行政性约束'),
+    legalBasis: shortText(1000).describe('法律法规依据'),
+    departmentCode: code.describe('惩戒发起单位: the department that decides to attach the measure'),
+    implementingDepartmentCodes: z.array(code).min(1).max(50).describe('惩戒实施单位: the departments that apply it'),
+    durationMonths: z.number().int().min(1).max(120).describe('惩戒期限, in calendar months from the decision'),
+    restrictsCommitment: z.boolean().default(false).describe("限制适用告知承诺: the implementing approval departments' cases take the standard route"),
+    inspectionWeight: z.number().int().min(1).max(10).default(1).describe('提高抽查比例: the factor a random-inspection draw weighs the entity by while the measure runs'),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (new Set(m.implementingDepartmentCodes).size !== m.implementingDepartmentCodes.length) ctx.addIssue({ code: 'custom', path: ['implementingDepartmentCodes'], message: 'a department is listed twice' });
+  });
+export type JointPunishmentMeasureBody = z.infer<typeof jointPunishmentMeasureSchema>;

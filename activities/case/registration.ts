@@ -11,6 +11,7 @@ import { FailureType, type ApprovalCaseInput } from '../../workflows/contracts.j
 import type { Ctx } from '../context.js';
 import { workflowIdOrNull, writeWithStepOnce } from '../steps.js';
 import { adapterFor } from '../sandbox.js';
+import { commitmentRestrictions } from '../../db/queries/leniency.js';
 
 /** The item and the linkages that route it now, in one statement. */
 const itemWithLinkages = preparedPerDb((db) =>
@@ -106,13 +107,29 @@ export async function openCase({ db, clock }: Ctx, input: ApprovalCaseInput) {
   };
 }
 
-/** 审批事前信用查询: asks the credit platform and files the answer on the case. */
+const caseDepartment = preparedPerDb((db) => db.select({ department: cases.approvalDepartmentCode }).from(cases).where(eq(cases.applicationNo, sql.placeholder('no'))).prepare('case_approval_department'));
+
+/**
+ * The joint-punishment measures (联合惩戒) in force on the applicant that this case's approval
+ * department implements and that bar 告知承诺: one more fact of the pre-check, from our records.
+ */
+async function restrictionsOn(ctx: Ctx, applicationNo: string, creditCode: string, now: Date) {
+  const [c] = await caseDepartment(ctx.db).execute({ no: applicationNo });
+  if (!c) return [];
+  const rows = await commitmentRestrictions(ctx.db, creditCode, c.department, now);
+  return rows.map((r) => ({ measureCode: r.measureCode, name: r.name, decisionNo: r.decisionNo, endsAt: r.endsAt.toISOString() }));
+}
+
+/** 审批事前信用查询: asks the credit platform and files the answer on the case, with the joint punishments in force. */
 export async function creditPreCheck(ctx: Ctx, input: { applicationNo: string; creditCode: string }) {
   const { db, clock } = ctx;
-  const standing = await (await adapterFor(ctx, input.applicationNo, 'credit')).query(input.creditCode);
+  const platform = await (await adapterFor(ctx, input.applicationNo, 'credit')).query(input.creditCode);
   const now = clock();
+  const jointPunishments = await restrictionsOn(ctx, input.applicationNo, input.creditCode, now);
+  const standing = { ...platform, ...(jointPunishments.length > 0 && { jointPunishments }) };
   const result = { ...standing, checkedAt: now.toISOString() };
-  const summary = `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)`;
+  const measures = jointPunishments.length > 0 ? `; under joint punishment (联合惩戒): ${jointPunishments.map((m) => m.measureCode).join(', ')}` : '';
+  const summary = `credit pre-check: grade ${standing.grade}${standing.blacklisted ? ', on the dishonesty list' : ''}, ${standing.brokenCommitments} broken commitment(s)${measures}`;
   await creditChecked(db, { result, now, applicationNo: input.applicationNo }, { key: `${input.applicationNo}:credit-checked`, applicationNo: input.applicationNo, kind: 'credit-checked', summary, detail: result }, now);
   return standing;
 }

@@ -4,10 +4,11 @@ import { eq } from 'drizzle-orm';
 import { tasks } from '../../db/schema/index.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { urgeAfter } from '../../workflows/domain/deadlines.js';
-import { externalResultKey, type Actor, type ExternalRecord, type FeedbackResult } from '../../workflows/contracts.js';
+import { externalResultKey, type Actor, type ExternalRecord, type FeedbackResult, type LeniencyClaim } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
 import { recordDeadlineLag } from '../deadline-lag.js';
+import { assessNonCompliance } from './leniency.js';
 
 const fedBack = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; taskId: string }>((db, p) =>
   db.update(tasks).set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
@@ -24,7 +25,7 @@ const fedBackClosed = writeWithStepOnce<{ at: Date; result: FeedbackResult; note
  * A result from another platform also files its record (`external-result:<platform>:<record id>`,
  * with the hash of what was posted): the key a repeated post of the record finds.
  */
-export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean; external?: ExternalRecord }): Promise<void> {
+export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean; external?: ExternalRecord; leniency?: LeniencyClaim }): Promise<void> {
   const at = new Date(input.at);
   const ext = input.external;
   const from = ext ? ` (recorded on ${ext.platform}, record ${ext.recordId})` : '';
@@ -34,6 +35,8 @@ export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string
   const values = { at, result: input.result, note: input.note, now: clock(), taskId: input.taskId };
   if (input.closes) await fedBackClosed(db, { ...values, outcome: input.result === 'unreachable' ? 'unreachable' : 'compliant' }, step, at);
   else await fedBack(db, values, step, at);
+  // A non-compliance is assessed against the inclusive list (包容免罚) as it is fed back.
+  if (input.result === 'rectification' || input.result === 'commitment-untrue') await assessNonCompliance(db, { taskId: input.taskId, applicationNo: input.applicationNo, cause: input.result, leniency: input.leniency, actor: input.actor, at });
   // After the result: a retry of this activity writes it if a crash came between the two.
   if (ext) {
     const record = { key: externalResultKey(ext.platform, ext.recordId), applicationNo: input.applicationNo, taskId: input.taskId, kind: 'external-result', summary: `result ${input.result} received from ${ext.platform}, record ${ext.recordId}`, actor: input.actor, detail: { ...ext, result: input.result } };

@@ -9,6 +9,7 @@ import type { Ctx } from '../context.js';
 import type { TaskWindow } from '../retime.js';
 import { feedbackDue, policyOf, rectificationDue } from '../policy.js';
 import { recordStep } from '../steps.js';
+import { decidePenalty } from './leniency.js';
 
 const taskRow = async ({ db }: Ctx, taskId: string) => (await db.select().from(tasks).where(eq(tasks.taskId, taskId)))[0];
 
@@ -49,6 +50,8 @@ export async function recordReinspection({ db, clock }: Ctx, input: { taskId: st
       .set({ updatedAt: clock(), ...(input.outcome && { status: 'closed', closedAt: at, outcome: input.outcome, result: input.rectified ? 'compliant' : tasks.result }) })
       .where(eq(tasks.taskId, input.taskId));
     await recordStep(tx, { key: `${input.taskId}:reinspected:${input.round}`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'reinspection', summary, actor: input.actor, detail: { round: input.round, rectified: input.rectified, outcome: input.outcome ?? null } }, at);
+    // The task closes: the penalty after its non-compliance, waived under 包容免罚 or due.
+    if (input.outcome) await decidePenalty(tx, { taskId: input.taskId, applicationNo: input.applicationNo, round: input.round, rectified: input.rectified, actor: input.actor, at });
   });
 }
 

@@ -18,6 +18,8 @@ import linkageLifecycle from './catalog/linkage-lifecycle.js';
 import alerts from './catalog/alerts.js';
 import catalogImport from './catalog/import.js';
 import applicants from './applicants.js';
+import lists from './catalog/lists.js';
+import jointPunishments from './joint-punishments.js';
 import notifications from './notifications.js';
 import stats from './stats.js';
 import reports from './reports.js';
@@ -26,7 +28,7 @@ import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
     await app.register(plugin);
   }
 };

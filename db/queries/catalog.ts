@@ -2,11 +2,12 @@
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
+import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
 
 export type ApprovalItemRow = typeof approvalItems.$inferSelect;
 export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
-export type ItemTable = typeof approvalItems | typeof supervisionItems;
+/** A catalog whose entries have a code and an owning department: the items, and the two per-region lists (包容免罚, 联合惩戒). */
+export type ItemTable = typeof approvalItems | typeof supervisionItems | typeof leniencyEntries | typeof jointPunishmentMeasures;
 
 /** The submitted item's catalog row: every submission reads it. */
 const approvalItemStatement = preparedPerDb((db) => db.select().from(approvalItems).where(eq(approvalItems.code, sql.placeholder('code'))).prepare('approval_item_by_code'));
@@ -21,7 +22,8 @@ export async function supervisionItemByCode(db: Db, code: string): Promise<Super
 
 /** The department that owns an item of this catalog now, if the item exists. */
 export async function itemOwner(db: Db, table: ItemTable, code: string): Promise<string | undefined> {
-  return (await db.select({ departmentCode: table.departmentCode }).from(table).where(eq(table.code, code)))[0]?.departmentCode;
+  const t = table as typeof approvalItems;
+  return (await db.select({ departmentCode: t.departmentCode }).from(t).where(eq(t.code, code)))[0]?.departmentCode;
 }
 
 export type PolicyUnit = 'working-day' | 'minute';
@@ -68,7 +70,7 @@ export function listSupervisionItems(db: Db, f: { departmentCode?: string }): Pr
   return db.select().from(supervisionItems).where(f.departmentCode ? eq(supervisionItems.departmentCode, f.departmentCode) : undefined).orderBy(asc(supervisionItems.code));
 }
 
-export type ReferenceKind = 'departments' | 'regions' | 'divisions' | 'policies' | 'items';
+export type ReferenceKind = 'departments' | 'regions' | 'divisions' | 'policies' | 'items' | 'catalogItems';
 
 /** What a bulk import's rows name that exists, looked up in a statement per kind. */
 export interface KnownReferences {
@@ -79,15 +81,21 @@ export interface KnownReferences {
   /** division code → its department */
   divisions: Map<string, string>;
   policies: Set<string>;
+  /** Codes named in a list's item scope that are approval or supervision items. */
+  catalogItems: Set<string>;
 }
 
 export async function knownReferences(db: Db, want: Record<ReferenceKind, Set<string>>, table: ItemTable): Promise<KnownReferences> {
   const list = (s: Set<string>) => [...s];
-  const [items, regionRows, divisionRows, policyRows] = await Promise.all([
-    want.items.size ? db.select({ code: table.code, departmentCode: table.departmentCode }).from(table).where(inArray(table.code, list(want.items))) : [],
+  const t = table as typeof approvalItems; // every ItemTable has code and departmentCode
+  const [items, regionRows, divisionRows, policyRows, catalogItemRows] = await Promise.all([
+    want.items.size ? db.select({ code: t.code, departmentCode: t.departmentCode }).from(t).where(inArray(t.code, list(want.items))) : [],
     want.regions.size ? db.select({ code: regions.code }).from(regions).where(inArray(regions.code, list(want.regions))) : [],
     want.divisions.size ? db.select({ code: divisions.code, departmentCode: divisions.departmentCode }).from(divisions).where(inArray(divisions.code, list(want.divisions))) : [],
     want.policies.size ? db.select({ code: deadlinePolicies.code }).from(deadlinePolicies).where(inArray(deadlinePolicies.code, list(want.policies))) : [],
+    want.catalogItems.size
+      ? db.select({ code: approvalItems.code }).from(approvalItems).where(inArray(approvalItems.code, list(want.catalogItems))).union(db.select({ code: supervisionItems.code }).from(supervisionItems).where(inArray(supervisionItems.code, list(want.catalogItems))))
+      : [],
   ]);
   // The departments of existing items too: moving an item needs the scope of both.
   const departmentCodes = [...want.departments, ...items.map((i) => i.departmentCode)];
@@ -100,6 +108,7 @@ export async function knownReferences(db: Db, want: Record<ReferenceKind, Set<st
     regions: new Set(regionRows.map((r) => r.code)),
     divisions: new Map(divisionRows.map((d) => [d.code, d.departmentCode])),
     policies: new Set(policyRows.map((p) => p.code)),
+    catalogItems: new Set(catalogItemRows.map((i) => i.code)),
   };
 }
 

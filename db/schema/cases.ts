@@ -23,6 +23,8 @@ export interface CreditResult {
   grade: 'A' | 'B' | 'C' | 'D';
   blacklisted: boolean;
   brokenCommitments: number;
+  /** The joint-punishment measures (联合惩戒) that barred 告知承诺 at the pre-check. */
+  jointPunishments?: Array<{ measureCode: string; name: string; decisionNo: string; endsAt: string }>;
   checkedAt: string;
 }
 

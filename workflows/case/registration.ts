@@ -4,12 +4,12 @@ import { ApplicationFailure, condition, setCurrentDetails, setHandler } from '@t
 import { run } from '../acts.js';
 import { FailureType, submitUpdate, type Route } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
-import { decideRoute } from '../domain/routing.js';
+import { decideRoute, type CreditFacts } from '../domain/routing.js';
 import type { Deadline } from '../window.js';
 import type { CaseRun } from './state.js';
 
 type Routing = { route: Route; reason: string };
-type Credit = { grade: 'A' | 'B' | 'C' | 'D'; blacklisted: boolean; brokenCommitments: number };
+type Credit = CreditFacts;
 
 // Update, not signal: the API answers the caller with the route once the pre-check is done,
 // and a repeated submission with another body gets a synchronous "no".

@@ -86,8 +86,21 @@ export interface InspectionArgs {
   findings: string;
 }
 
+/**
+ * 包容免罚: what the inspector attests of a non-compliance — it is minor, it did no harm — and the
+ * inclusive-list entry it names (else the region's entry covering the task's item). A first
+ * offence and the correction in time are established from the record, never taken from here.
+ */
+export interface LeniencyClaim {
+  entryCode?: string;
+  minor: boolean;
+  noHarm: boolean;
+}
+
 export interface FeedbackArgs {
   actor: Actor;
+  /** With rectification: the facts for the inclusive list (包容免罚). */
+  leniency?: LeniencyClaim;
   /** The result came from another platform: its record on the trail, and the key of its repeat. */
   external?: ExternalRecord;
   result: FeedbackResult;

@@ -66,11 +66,24 @@ export function dayBeforeReminder(policy: PolicyUnit, deadline: Date, from: Date
  * deadline is 24:00 Asia/Shanghai of it. Provisional when that year's schedule is not published.
  */
 export function monthsDeadline(calendar: WorkingCalendar, from: Date, months: number): Deadline {
+  let last = correspondingDay(from, months);
+  while (!calendar.isWorkingDay(last)) last++;
+  return { dueAt: endOfShanghaiDay(last).toISOString(), provisional: !calendar.isPublished(yearOf(last)), remindAt: null, period: `${months} month${months === 1 ? '' : 's'}` };
+}
+
+/** The Shanghai day `months` calendar months after `from`'s: the corresponding day, or that month's last. */
+function correspondingDay(from: Date, months: number): number {
   const [y, m, d] = dateOf(shanghaiDayOf(from)).split('-').map(Number) as [number, number, number];
   const index = y * 12 + (m - 1) + months;
   const [ty, tm] = [Math.floor(index / 12), (index % 12) + 1];
   const lastOfMonth = new Date(Date.UTC(ty, tm, 0)).getUTCDate();
-  let last = dayOf(`${String(ty).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(Math.min(d, lastOfMonth)).padStart(2, '0')}`);
-  while (!calendar.isWorkingDay(last)) last++;
-  return { dueAt: endOfShanghaiDay(last).toISOString(), provisional: !calendar.isPublished(yearOf(last)), remindAt: null, period: `${months} month${months === 1 ? '' : 's'}` };
+  return dayOf(`${String(ty).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(Math.min(d, lastOfMonth)).padStart(2, '0')}`);
+}
+
+/**
+ * The end of a period of calendar months that is no procedural deadline (a joint-punishment
+ * measure's 惩戒期限): 24:00 Asia/Shanghai of the corresponding day, a rest day not moved.
+ */
+export function monthsPeriodEnd(from: Date, months: number): Date {
+  return endOfShanghaiDay(correspondingDay(from, months));
 }

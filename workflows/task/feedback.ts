@@ -24,10 +24,10 @@ export function checkOrderDeadline(deadline: string | undefined, allowed: boolea
 export function handleFeedback(t: TaskRun): void {
   setHandler(
     feedbackUpdate,
-    async ({ actor, result, note, rectificationDeadline, external }) => {
+    async ({ actor, result, note, rectificationDeadline, external, leniency }) => {
       const at = new Date().toISOString();
       const onTime = t.feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(t.feedbackDueAt);
-      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime, external };
+      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime, external, leniency };
       t.result = result;
       if (result === 'rectification' || result === 'commitment-untrue') {
         // Not the end: a rectification order, then a re-inspection at its deadline.
@@ -46,8 +46,9 @@ export function handleFeedback(t: TaskRun): void {
       return t.state();
     },
     {
-      validator: ({ actor, result, rectificationDeadline }) => {
+      validator: ({ actor, result, rectificationDeadline, leniency }) => {
         t.ownDivisionOrPlatform(actor);
+        if (leniency && result !== 'rectification') refuse(FailureType.Invalid, 'leniency (包容免罚) goes only with a rectification result: a non-compliance to be corrected');
         if (t.status !== 'awaiting-feedback' || t.feedbackDueAt === undefined) {
           refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: feedback comes after supervision is finished, once`);
         }

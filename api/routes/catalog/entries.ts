@@ -4,19 +4,23 @@
 import type { z } from 'zod';
 import { upsertApprovalItem, upsertSupervisionItem, type ChangeActor, type Tx } from '../../../db/catalog.js';
 import type { ItemTable } from '../../../db/queries/catalog.js';
-import { approvalItems, supervisionItems } from '../../../db/schema/index.js';
+import { upsertListEntry } from '../../../db/lists.js';
+import { approvalItems, jointPunishmentMeasures, leniencyEntries, supervisionItems } from '../../../db/schema/index.js';
 import type { Role } from '../../auth.js';
-import { approvalItemSchema, supervisionItemSchema } from '../../catalog-schemas.js';
+import { approvalItemSchema, jointPunishmentMeasureSchema, leniencyEntrySchema, supervisionItemSchema } from '../../catalog-schemas.js';
 
-export type RowSchema = typeof approvalItemSchema | typeof supervisionItemSchema;
+export type RowSchema = typeof approvalItemSchema | typeof supervisionItemSchema | typeof leniencyEntrySchema | typeof jointPunishmentMeasureSchema;
 
 export interface Catalog<S extends RowSchema> {
   url: string;
   /** The import route's operationId in the OpenAPI document. */
   operationId: string;
   noun: string;
-  side: 'approval' | 'supervision';
+  /** The side of the department an entry names (`departmentCode`); none: any side. */
+  side?: 'approval' | 'supervision';
   schema: S;
+  /** Fields listing department codes, or approval / supervision item codes, that must exist. */
+  lists?: { departments?: string[]; items?: string[] };
   roles: readonly Role[];
   table: ItemTable;
   write(tx: Tx, item: z.output<S>, actor: ChangeActor): Promise<{ created: boolean; version?: number }>;
@@ -50,4 +54,27 @@ export const supervisionCatalog: Catalog<typeof supervisionItemSchema> = {
   roles: ['regional-admin', 'supervision'],
   table: supervisionItems,
   write: writeSupervisionItem,
+};
+
+export const leniencyCatalog: Catalog<typeof leniencyEntrySchema> = {
+  url: '/v1/leniency-entries/import',
+  operationId: 'importLeniencyEntries',
+  noun: 'inclusive-list entries (包容免罚)',
+  side: 'supervision',
+  schema: leniencyEntrySchema,
+  roles: ['regional-admin', 'supervision'],
+  table: leniencyEntries,
+  lists: { items: ['itemCodes'] },
+  write: (tx, e, actor) => upsertListEntry(tx, 'leniency', e, actor),
+};
+
+export const jointPunishmentCatalog: Catalog<typeof jointPunishmentMeasureSchema> = {
+  url: '/v1/joint-punishment-measures/import',
+  operationId: 'importJointPunishmentMeasures',
+  noun: 'joint-punishment measures (联合惩戒)',
+  schema: jointPunishmentMeasureSchema,
+  roles: ['regional-admin', 'approval', 'supervision'],
+  table: jointPunishmentMeasures,
+  lists: { departments: ['implementingDepartmentCodes'] },
+  write: (tx, m, actor) => upsertListEntry(tx, 'joint-punishment', m, actor),
 };

@@ -107,10 +107,16 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
     const raw = (typeof row.value === 'object' && row.value !== null ? row.value : {}) as Record<string, unknown>;
     // A reference is checked when the schema accepted its field, even if another field is bad.
     const ref = (field: string) => (field in catalog.schema.shape && !invalid.has(field) && typeof raw[field] === 'string' ? (raw[field] as string) : undefined);
-    return { row, data: result.data as z.output<S> | undefined, ref };
+    // A list field's codes, when the schema accepted the field.
+    const refs = (field: string) => (field in catalog.schema.shape && !invalid.has(field) && Array.isArray(raw[field]) ? (raw[field] as unknown[]).filter((v): v is string => typeof v === 'string') : []);
+    return { row, data: result.data as z.output<S> | undefined, ref, refs };
   });
 
-  const want = { departments: new Set<string>(), regions: new Set<string>(), divisions: new Set<string>(), policies: new Set<string>(), items: new Set<string>() };
+  const want = { departments: new Set<string>(), regions: new Set<string>(), divisions: new Set<string>(), policies: new Set<string>(), items: new Set<string>(), catalogItems: new Set<string>() };
+  for (const { refs } of parsed) {
+    for (const field of catalog.lists?.departments ?? []) for (const v of refs(field)) want.departments.add(v);
+    for (const field of catalog.lists?.items ?? []) for (const v of refs(field)) want.catalogItems.add(v);
+  }
   for (const { ref } of parsed) {
     for (const [field, set] of [['departmentCode', want.departments], ['regionCode', want.regions], ['divisionCode', want.divisions], ['deadlinePolicy', want.policies], ['code', want.items]] as const) {
       const v = ref(field);
@@ -122,7 +128,7 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
   const units = await policyUnits(db, [...want.policies], [...new Set([...want.regions, ...[...known.departments.values()].map((d) => d.regionCode)])]);
 
   const firstAt = new Map<string, string>();
-  for (const { row, ref } of parsed) {
+  for (const { row, ref, refs } of parsed) {
     const problem = (field: string, message: string, forbidden = false) => problems.push({ field: `${row.at}.${field}`, message, ...(forbidden && { forbidden }) });
     const code = ref('code');
     if (code && firstAt.has(code)) problem('code', `code ${code} is already in ${firstAt.get(code)}; each item may appear once`);
@@ -131,7 +137,7 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
     const departmentCode = ref('departmentCode');
     const department = departmentCode ? known.departments.get(departmentCode) : undefined;
     if (departmentCode && !department) problem('departmentCode', `department ${departmentCode} does not exist`);
-    if (department && department.side !== catalog.side) problem('departmentCode', `department ${department.code} is a ${department.side} department; ${catalog.noun} belong to a department on the ${catalog.side} side`);
+    if (department && catalog.side && department.side !== catalog.side) problem('departmentCode', `department ${department.code} is a ${department.side} department; ${catalog.noun} belong to a department on the ${catalog.side} side`);
     const scope = department && outOfScope(principal, department);
     if (scope) problem('departmentCode', scope, true);
 
@@ -152,6 +158,12 @@ export async function checkRows<S extends RowSchema>(db: Db, catalog: Catalog<S>
     const divisionOf = divisionCode ? known.divisions.get(divisionCode) : undefined;
     if (divisionCode && !divisionOf) problem('divisionCode', `division ${divisionCode} does not exist`);
     if (divisionOf && departmentCode && divisionOf !== departmentCode) problem('divisionCode', `division ${divisionCode} belongs to department ${divisionOf}, not to ${departmentCode}`);
+    for (const field of catalog.lists?.departments ?? []) {
+      for (const v of refs(field)) if (!known.departments.has(v)) problem(field, `department ${v} does not exist`);
+    }
+    for (const field of catalog.lists?.items ?? []) {
+      for (const v of refs(field)) if (!known.catalogItems.has(v)) problem(field, `${v} is neither an approval item nor a supervision item`);
+    }
   }
   const items = parsed.map((p) => p.data).filter((d): d is z.output<S> => d !== undefined);
   return { problems, items };

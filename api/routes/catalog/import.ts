@@ -6,7 +6,7 @@ import type { Db } from '../../../db/client.js';
 import type { ChangeActor } from '../../../db/catalog.js';
 import { changeActorOf } from '../../auth.js';
 import { HttpProblem, conflict, problems, type Problem } from '../../errors.js';
-import { approvalCatalog, supervisionCatalog, type Catalog, type RowSchema } from './entries.js';
+import { approvalCatalog, jointPunishmentCatalog, leniencyCatalog, supervisionCatalog, type Catalog, type RowSchema } from './entries.js';
 import { MAX_ROWS, cellKinds, checkRows, csvRows, pathOf } from './import-rows.js';
 
 const BODY_LIMIT = 2 * 1024 * 1024; // 2000 rows of a few hundred bytes each
@@ -99,7 +99,7 @@ const catalogImportRoutes: FastifyPluginAsyncZod = async (app) => {
   });
   const errors = problems(400, 401, 403, 409, 413, 415, 422);
 
-  for (const catalog of [approvalCatalog, supervisionCatalog] as Catalog<RowSchema>[]) {
+  for (const catalog of [approvalCatalog, supervisionCatalog, leniencyCatalog, jointPunishmentCatalog] as Catalog<RowSchema>[]) {
     app.post(
       catalog.url,
       {

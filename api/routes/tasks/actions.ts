@@ -13,8 +13,9 @@ import { taskViewById } from '../../../db/queries/tasks.js';
 import { withoutQueryParameters } from '../../../db/client.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { taskForReader } from '../../access.js';
-import { knownProblem, notFound, problems, workflowProblems } from '../../errors.js';
-import { feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
+import { knownProblem, notFound, problems, unprocessable, workflowProblems } from '../../errors.js';
+import { entryMisfit, leniencyEntryByCode, taskFacts } from '../../../db/queries/leniency.js';
+import { code, feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
 import { taskView, view } from './view.js';
 
 /** Runs the action as an Update on the task's workflow, then answers with the task. */
@@ -24,6 +25,15 @@ async function act<A extends { actor: Actor }>(app: FastifyInstance, p: Principa
   const row = await taskViewById(app.db, taskId);
   if (!row) throw notFound(`task ${taskId}`);
   return view(row);
+}
+
+/** A 422 before the update when the inclusive-list entry named cannot apply to the task (missing, repealed, another region, another item). */
+async function namedEntryFits(app: FastifyInstance, p: Principal, taskId: string, entryCode: string): Promise<void> {
+  await taskForReader(app.db, p, taskId);
+  const [entry, facts] = await Promise.all([leniencyEntryByCode(app.db, entryCode), taskFacts(app.db, taskId)]);
+  if (!entry) throw unprocessable(`inclusive-list entry ${entryCode} does not exist`);
+  const misfit = facts && entryMisfit(entry, facts);
+  if (misfit) throw unprocessable(misfit);
 }
 
 /** How many tasks one bulk claim may name: a screenful of the inbox, answered within a request's time. */
@@ -65,10 +75,20 @@ const action = (operationId: string, summary: string) => ({ operationId, tags: [
 const roles = ['supervision'] as const;
 
 const inspection = z.object({ finishedAt: isoInstant, findings: shortText(4000) }).strict().meta({ id: 'Inspection', examples: [{ finishedAt: '2026-03-02T10:30:00+08:00', findings: '现场检查符合要求' }] });
+const leniency = z
+  .object({
+    entryCode: code.optional().describe("the inclusive-list entry; default the region's entry covering the task's item"),
+    minor: z.boolean().describe('the inspector attests the offence is minor (违法行为轻微)'),
+    noHarm: z.boolean().describe('the inspector attests it did no harm (没有造成危害后果)'),
+  })
+  .strict()
+  .describe('包容免罚, with rectification: what only the inspection can see. A first offence is established from the record, the correction in time from the re-inspection.')
+  .meta({ id: 'LeniencyClaim' });
 const feedback = z
   .object({
     result: feedbackResult,
     note,
+    leniency: leniency.optional(),
     rectificationDeadline: isoInstant.optional().describe("with rectification or commitment-untrue: the order's deadline; default the policy's rectification period"),
   })
   .strict()
@@ -92,9 +112,11 @@ const taskActionRoutes: FastifyPluginAsyncZod = async (app) => {
     act(app, req.principal, req.params.taskId, inspectionUpdate, { finishedAt: instant(req.body.finishedAt)!, findings: req.body.findings }),
   );
 
-  app.post('/v1/tasks/:taskId/feedback', { config: { roles }, schema: { ...action('recordFeedback', 'Feed the supervision result back'), body: feedback } }, async (req) =>
-    act(app, req.principal, req.params.taskId, feedbackUpdate, { result: req.body.result, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline) }),
-  );
+  app.post('/v1/tasks/:taskId/feedback', { config: { roles }, schema: { ...action('recordFeedback', 'Feed the supervision result back'), body: feedback } }, async (req) => {
+    const claim = req.body.leniency;
+    if (claim?.entryCode) await namedEntryFits(app, req.principal, req.params.taskId, claim.entryCode);
+    return act(app, req.principal, req.params.taskId, feedbackUpdate, { result: req.body.result, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline), ...(claim && { leniency: claim }) });
+  });
 
   const reinspectionSummary = '复查 after a rectification order: rectified closes the task; not rectified requests revocation from the case (or orders another round with a new deadline)';
   app.post('/v1/tasks/:taskId/reinspection', { config: { roles }, schema: { ...action('recordReinspection', reinspectionSummary), body: reinspection } }, async (req) =>
