@@ -12,6 +12,7 @@ import { newItemVersion, supervisionItemVersion } from '../db/catalog.js';
 import { projectRoot } from '../runtime/config.js';
 import type { ImportedDay } from '../workflows/domain/calendar-import.js';
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
+import { monthsPeriodEnd } from '../workflows/domain/deadlines.js';
 
 /** Whether any case or task is still open: a deadline a seeded schedule could move. */
 async function anythingRunning(db: ReturnType<typeof createDatabase>['db']): Promise<boolean> {
@@ -39,6 +40,8 @@ export const DEMO = {
   applicants: {
     good: demoCreditCode('91320700MA1N0000'.padEnd(17, '1')),
     blacklisted: demoCreditCode('91320700MA1N0000'.padEnd(17, '2')),
+    /** Under the joint-punishment measure LYG-CJ-001 (联合惩戒): no 告知承诺 at LYG-SPJ. */
+    punished: demoCreditCode('91320700MA1N0000'.padEnd(17, '3')),
   },
 } as const;
 
@@ -46,7 +49,26 @@ export const DEMO = {
 export const CALENDAR_YEARS = [2024, 2025, 2026];
 
 /** demo.json's tables, in insertion order (foreign keys first). */
-const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles'] as const;
+const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles', 'leniencyEntries', 'jointPunishmentMeasures'] as const;
+
+type SeedTx = Parameters<Parameters<ReturnType<typeof createDatabase>['db']['transaction']>[0]>[0];
+
+/**
+ * The two lists' first versions, and one decision on the demo applicant `punished`: the measure
+ * LYG-CJ-001 (no 告知承诺 at LYG-SPJ) from the day it was first seeded, for its duration.
+ */
+async function seedLists(tx: SeedTx): Promise<void> {
+  for (const [catalog, table] of [['leniency', schema.leniencyEntries], ['joint-punishment', schema.jointPunishmentMeasures]] as const) {
+    for (const { updatedAt: _u, ...row } of await tx.select().from(table)) {
+      await tx.insert(schema.listEntryVersions).values({ catalog, code: row.code, version: row.version, snapshot: row, createdBy: 'seed' }).onConflictDoNothing();
+    }
+  }
+  const [measure] = await tx.select().from(schema.jointPunishmentMeasures).where(eq(schema.jointPunishmentMeasures.code, 'LYG-CJ-001'));
+  if (!measure) return;
+  const now = new Date();
+  const decision = { creditCode: DEMO.applicants.punished, measureCode: measure.code, measureVersion: measure.version, decisionNo: '连市监信惩〔2026〕1号', reason: '虚假承诺，经责令整改拒不整改（演示数据）', decidedBy: { sub: 'seed', role: 'system' }, decidedAt: now, startsAt: now, endsAt: monthsPeriodEnd(now, measure.durationMonths) };
+  await tx.insert(schema.entityPunishments).values(decision).onConflictDoNothing();
+}
 
 export async function seedDemo(databaseUrl: string): Promise<void> {
   const rows = JSON.parse(await readFile(path.join(projectRoot, 'scripts', 'seed', 'demo.json'), 'utf8')) as Record<(typeof TABLES)[number], object[]>;
@@ -60,6 +82,7 @@ export async function seedDemo(databaseUrl: string): Promise<void> {
         if (!versioned.has(item.code)) await newItemVersion(tx, item.code, 'seeded', { sub: 'seed', role: 'system' });
       }
       for (const item of await tx.select().from(schema.supervisionItems)) await supervisionItemVersion(tx, item, 'seed');
+      await seedLists(tx);
     });
     // The official schedules shipped with the code; a year an administrator has imported is left alone.
     const loaded = new Set((await db.select({ year: schema.calendarYears.year }).from(schema.calendarYears)).map((y) => y.year));

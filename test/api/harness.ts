@@ -94,7 +94,7 @@ export function withCallers<P extends Record<string, Principal>>(config: AppConf
     tokens,
     harness: started,
     app: (): FastifyInstance => started().app,
-    call: (method: 'GET' | 'POST', url: string, who: Who, payload?: unknown) => started().app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never }),
+    call: (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, who: Who, payload?: unknown) => started().app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as never }),
   };
 }
 
