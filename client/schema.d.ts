@@ -594,6 +594,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leniency-entries/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import inclusive-list entries (包容免罚) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 inclusive-list entries (包容免罚), each as a single entry is written. Every row is checked (schema, duplicate codes, departments, regions, divisions, deadline policies, the caller's scope) before anything is written; any problem rejects the whole file with 422 listing every problem of every row, or 403 when every problem is a row outside the caller's scope. A regional admin imports for departments of its region; a department for itself. Each item is created or replaced whole, in one transaction, and the change log records it.
+         */
+        post: operations["importLeniencyEntries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishment-measures/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import joint-punishment measures (联合惩戒) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 joint-punishment measures (联合惩戒), each as a single entry is written. Every row is checked (schema, duplicate codes, departments, regions, divisions, deadline policies, the caller's scope) before anything is written; any problem rejects the whole file with 422 listing every problem of every row, or 403 when every problem is a row outside the caller's scope. A regional admin imports for departments of its region; a department for itself. Each item is created or replaced whole, in one transaction, and the change log records it.
+         */
+        post: operations["importJointPunishmentMeasures"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leniency-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inclusive-list entry (包容免罚清单: 首违不罚 / 轻微不罚) list, by region */
+        get: operations["listLeniencyEntries"];
+        put?: never;
+        /**
+         * Create or change a inclusive-list entry (包容免罚清单: 首违不罚 / 轻微不罚) (a new version)
+         * @description A regional admin writes the entries of departments of its region; a department its own.
+         */
+        post: operations["saveLeniencyEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leniency-entries/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One inclusive-list entry (包容免罚清单: 首违不罚 / 轻微不罚) */
+        get: operations["getLeniencyEntry"];
+        put?: never;
+        post?: never;
+        /** Withdraw (repeal) a inclusive-list entry (包容免罚清单: 首违不罚 / 轻微不罚); it stays for the records that name it */
+        delete: operations["repealLeniencyEntry"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishment-measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The joint-punishment measure (联合惩戒措施) list, by region */
+        get: operations["listJointPunishmentMeasures"];
+        put?: never;
+        /**
+         * Create or change a joint-punishment measure (联合惩戒措施) (a new version)
+         * @description A regional admin writes the entries of departments of its region; a department its own.
+         */
+        post: operations["saveJointPunishmentMeasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishment-measures/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One joint-punishment measure (联合惩戒措施) */
+        get: operations["getJointPunishmentMeasure"];
+        put?: never;
+        post?: never;
+        /** Withdraw (repeal) a joint-punishment measure (联合惩戒措施); it stays for the records that name it */
+        delete: operations["repealJointPunishmentMeasure"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Joint punishments (联合惩戒) decided: those the caller issued or implements (a regional admin: its region; the operator: all) */
+        get: operations["listJointPunishments"];
+        put?: never;
+        /** Attach a joint-punishment measure to a dishonest entity: the measure's issuing department's recorded decision, for the measure's duration */
+        post: operations["decideJointPunishment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One joint punishment decided */
+        get: operations["getJointPunishment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/joint-punishments/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 信用修复: end a joint punishment early by a recorded decision (who, why, on what basis) */
+        post: operations["repairCredit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applicants/{creditCode}": {
         parameters: {
             query?: never;
@@ -601,7 +771,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records */
+        /** Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records, joint punishments, the inclusive list */
         get: operations["getApplicant"];
         put?: never;
         post?: never;
@@ -907,6 +1077,15 @@ export interface components {
             finishedAt: string;
             findings: string;
         };
+        /** @description 包容免罚, with rectification: what only the inspection can see. A first offence is established from the record, the correction in time from the re-inspection. */
+        LeniencyClaimInput: {
+            /** @description the inclusive-list entry; default the region's entry covering the task's item */
+            entryCode?: string;
+            /** @description the inspector attests the offence is minor (违法行为轻微) */
+            minor: boolean;
+            /** @description the inspector attests it did no harm (没有造成危害后果) */
+            noHarm: boolean;
+        };
         /**
          * @example {
          *       "result": "compliant",
@@ -922,6 +1101,7 @@ export interface components {
             result: components["schemas"]["FeedbackResultInput"];
             /** @default  */
             note?: string;
+            leniency?: components["schemas"]["LeniencyClaimInput"];
             /**
              * Format: date-time
              * @description with rectification or commitment-untrue: the order's deadline; default the policy's rectification period
@@ -977,6 +1157,40 @@ export interface components {
         LinkageProposalInput: {
             approvalItemCode: string;
             supervisionDepartmentCode: string;
+        };
+        /**
+         * @example {
+         *       "creditCode": "91320700MA1QQ0RA9E",
+         *       "measureCode": "LYG-CJ-001",
+         *       "decisionNo": "连信惩〔2026〕1号",
+         *       "reason": "虚假承诺，拒不整改"
+         *     }
+         */
+        JointPunishmentDecisionInput: {
+            /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+            creditCode: string;
+            measureCode: string;
+            /** @description the decision document number (决定文书号): with the measure and the entity, the key of the decision */
+            decisionNo: string;
+            /** @description why: the serious dishonesty found (严重失信) */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description when the measure began (default now; not in the future, at most a year back)
+             */
+            startsAt?: string;
+        };
+        /**
+         * @example {
+         *       "reason": "已完成整改并作出信用承诺",
+         *       "basis": "《失信行为纠正后的信用信息修复管理办法》第八条"
+         *     }
+         */
+        CreditRepairInput: {
+            /** @description why the credit is repaired */
+            reason: string;
+            /** @description the basis: the repair application and its proof (信用修复申请、整改材料) */
+            basis: string;
         };
         /**
          * @description An error (RFC 9457 problem details); `errors` lists the fields of a malformed request
@@ -1443,6 +1657,38 @@ export interface components {
             inspectionDays: number | null;
             version: number;
         };
+        JointPunishment: {
+            id: number;
+            creditCode: string;
+            measureCode: string;
+            measureVersion: number;
+            measure: {
+                name: string;
+                category: string;
+                legalBasis: string;
+                regionCode: string;
+                issuingDepartmentCode: string;
+                implementingDepartmentCodes: string[];
+                restrictsCommitment: boolean;
+                inspectionWeight: number;
+            };
+            decisionNo: string;
+            reason: string;
+            decidedBy: components["schemas"]["Actor"];
+            decidedAt: string;
+            startsAt: string;
+            /** @description the measure runs out at this instant by itself (its 惩戒期限) */
+            endsAt: string;
+            /** @enum {string} */
+            status: "in-force" | "expired" | "repaired";
+            /** @description 信用修复: the decision that ended the measure early */
+            repair: {
+                at: string;
+                by: components["schemas"]["Actor"];
+                reason: string;
+                basis: string;
+            } | null;
+        };
         ApplicantPortrait: {
             creditCode: string;
             name: string | null;
@@ -1483,6 +1729,78 @@ export interface components {
                 status: string;
                 createdAt: string;
             }[];
+            /** @description 联合惩戒: every measure attached to the entity, in force, run out or repaired */
+            jointPunishments: components["schemas"]["JointPunishment"][];
+            /** @description 包容免罚: each non-compliance assessed against the inclusive list, and the penalty waived or due */
+            inclusiveList: {
+                taskId: string;
+                cause: string;
+                entryCode: string | null;
+                eligible: boolean;
+                reason: string;
+                penalty: ("waived" | "due") | null;
+                penaltyReason: string | null;
+                assessedAt: string;
+            }[];
+        };
+        LeniencyEntry: {
+            code: string;
+            regionCode: string;
+            /** @description the supervision department that applies the entry */
+            departmentCode: string;
+            /**
+             * @description 首违不罚 (a first offence) or 轻微不罚 (a minor one)
+             * @enum {string}
+             */
+            kind: "first-offence" | "minor";
+            /** @description 违法行为: the offence the entry covers */
+            matter: string;
+            /** @description 法律依据, e.g. 《行政处罚法》第三十三条 */
+            legalBasis: string;
+            /**
+             * @description what must hold: first-offence (from the record), minor and no-harm (attested by the inspector), corrected-in-time (from the rectification)
+             * @default [
+             *       "first-offence",
+             *       "minor",
+             *       "corrected-in-time",
+             *       "no-harm"
+             *     ]
+             */
+            conditions: ("first-offence" | "minor" | "corrected-in-time" | "no-harm")[];
+            /** @description the approval or supervision items whose tasks the entry covers */
+            itemCodes: string[];
+            version: number;
+            /** @description withdrawn from the list; null while in force */
+            repealedAt: string | null;
+        };
+        JointPunishmentMeasure: {
+            code: string;
+            regionCode: string;
+            /** @description 惩戒措施 */
+            name: string;
+            /** @description 惩戒类别, e.g. 行政性约束 */
+            category: string;
+            /** @description 法律法规依据 */
+            legalBasis: string;
+            /** @description 惩戒发起单位: the department that decides to attach the measure */
+            departmentCode: string;
+            /** @description 惩戒实施单位: the departments that apply it */
+            implementingDepartmentCodes: string[];
+            /** @description 惩戒期限, in calendar months from the decision */
+            durationMonths: number;
+            /**
+             * @description 限制适用告知承诺: the implementing approval departments' cases take the standard route
+             * @default false
+             */
+            restrictsCommitment: boolean;
+            /**
+             * @description 提高抽查比例: the factor a random-inspection draw weighs the entity by while the measure runs
+             * @default 1
+             */
+            inspectionWeight: number;
+            version: number;
+            /** @description withdrawn from the list; null while in force */
+            repealedAt: string | null;
         };
         Notification: {
             businessKey: string;
@@ -5073,6 +5391,1345 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importLeniencyEntries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        code: string;
+                        regionCode: string;
+                        /** @description the supervision department that applies the entry */
+                        departmentCode: string;
+                        /**
+                         * @description 首违不罚 (a first offence) or 轻微不罚 (a minor one)
+                         * @enum {string}
+                         */
+                        kind: "first-offence" | "minor";
+                        /** @description 违法行为: the offence the entry covers */
+                        matter: string;
+                        /** @description 法律依据, e.g. 《行政处罚法》第三十三条 */
+                        legalBasis: string;
+                        /**
+                         * @description what must hold: first-offence (from the record), minor and no-harm (attested by the inspector), corrected-in-time (from the rectification)
+                         * @default [
+                         *       "first-offence",
+                         *       "minor",
+                         *       "corrected-in-time",
+                         *       "no-harm"
+                         *     ]
+                         */
+                        conditions?: ("first-offence" | "minor" | "corrected-in-time" | "no-harm")[];
+                        /** @description the approval or supervision items whose tasks the entry covers */
+                        itemCodes: string[];
+                    }[];
+                } | string;
+                "text/csv": {
+                    items: {
+                        code: string;
+                        regionCode: string;
+                        /** @description the supervision department that applies the entry */
+                        departmentCode: string;
+                        /**
+                         * @description 首违不罚 (a first offence) or 轻微不罚 (a minor one)
+                         * @enum {string}
+                         */
+                        kind: "first-offence" | "minor";
+                        /** @description 违法行为: the offence the entry covers */
+                        matter: string;
+                        /** @description 法律依据, e.g. 《行政处罚法》第三十三条 */
+                        legalBasis: string;
+                        /**
+                         * @description what must hold: first-offence (from the record), minor and no-harm (attested by the inspector), corrected-in-time (from the rectification)
+                         * @default [
+                         *       "first-offence",
+                         *       "minor",
+                         *       "corrected-in-time",
+                         *       "no-harm"
+                         *     ]
+                         */
+                        conditions?: ("first-offence" | "minor" | "corrected-in-time" | "no-harm")[];
+                        /** @description the approval or supervision items whose tasks the entry covers */
+                        itemCodes: string[];
+                    }[];
+                } | string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            code: string;
+                            created: boolean;
+                            /** @description the version this import made */
+                            version?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importJointPunishmentMeasures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        code: string;
+                        regionCode: string;
+                        /** @description 惩戒措施 */
+                        name: string;
+                        /** @description 惩戒类别, e.g. 行政性约束 */
+                        category: string;
+                        /** @description 法律法规依据 */
+                        legalBasis: string;
+                        /** @description 惩戒发起单位: the department that decides to attach the measure */
+                        departmentCode: string;
+                        /** @description 惩戒实施单位: the departments that apply it */
+                        implementingDepartmentCodes: string[];
+                        /** @description 惩戒期限, in calendar months from the decision */
+                        durationMonths: number;
+                        /**
+                         * @description 限制适用告知承诺: the implementing approval departments' cases take the standard route
+                         * @default false
+                         */
+                        restrictsCommitment?: boolean;
+                        /**
+                         * @description 提高抽查比例: the factor a random-inspection draw weighs the entity by while the measure runs
+                         * @default 1
+                         */
+                        inspectionWeight?: number;
+                    }[];
+                } | string;
+                "text/csv": {
+                    items: {
+                        code: string;
+                        regionCode: string;
+                        /** @description 惩戒措施 */
+                        name: string;
+                        /** @description 惩戒类别, e.g. 行政性约束 */
+                        category: string;
+                        /** @description 法律法规依据 */
+                        legalBasis: string;
+                        /** @description 惩戒发起单位: the department that decides to attach the measure */
+                        departmentCode: string;
+                        /** @description 惩戒实施单位: the departments that apply it */
+                        implementingDepartmentCodes: string[];
+                        /** @description 惩戒期限, in calendar months from the decision */
+                        durationMonths: number;
+                        /**
+                         * @description 限制适用告知承诺: the implementing approval departments' cases take the standard route
+                         * @default false
+                         */
+                        restrictsCommitment?: boolean;
+                        /**
+                         * @description 提高抽查比例: the factor a random-inspection draw weighs the entity by while the measure runs
+                         * @default 1
+                         */
+                        inspectionWeight?: number;
+                    }[];
+                } | string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            code: string;
+                            created: boolean;
+                            /** @description the version this import made */
+                            version?: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLeniencyEntries: {
+        parameters: {
+            query?: {
+                regionCode?: string;
+                departmentCode?: string;
+                /** @description repealed entries too */
+                all?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LeniencyEntry"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveLeniencyEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    regionCode: string;
+                    /** @description the supervision department that applies the entry */
+                    departmentCode: string;
+                    /**
+                     * @description 首违不罚 (a first offence) or 轻微不罚 (a minor one)
+                     * @enum {string}
+                     */
+                    kind: "first-offence" | "minor";
+                    /** @description 违法行为: the offence the entry covers */
+                    matter: string;
+                    /** @description 法律依据, e.g. 《行政处罚法》第三十三条 */
+                    legalBasis: string;
+                    /**
+                     * @description what must hold: first-offence (from the record), minor and no-harm (attested by the inspector), corrected-in-time (from the rectification)
+                     * @default [
+                     *       "first-offence",
+                     *       "minor",
+                     *       "corrected-in-time",
+                     *       "no-harm"
+                     *     ]
+                     */
+                    conditions?: ("first-offence" | "minor" | "corrected-in-time" | "no-harm")[];
+                    /** @description the approval or supervision items whose tasks the entry covers */
+                    itemCodes: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLeniencyEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeniencyEntry"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    repealLeniencyEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                        repealedAt: string;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJointPunishmentMeasures: {
+        parameters: {
+            query?: {
+                regionCode?: string;
+                departmentCode?: string;
+                /** @description repealed entries too */
+                all?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["JointPunishmentMeasure"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveJointPunishmentMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    regionCode: string;
+                    /** @description 惩戒措施 */
+                    name: string;
+                    /** @description 惩戒类别, e.g. 行政性约束 */
+                    category: string;
+                    /** @description 法律法规依据 */
+                    legalBasis: string;
+                    /** @description 惩戒发起单位: the department that decides to attach the measure */
+                    departmentCode: string;
+                    /** @description 惩戒实施单位: the departments that apply it */
+                    implementingDepartmentCodes: string[];
+                    /** @description 惩戒期限, in calendar months from the decision */
+                    durationMonths: number;
+                    /**
+                     * @description 限制适用告知承诺: the implementing approval departments' cases take the standard route
+                     * @default false
+                     */
+                    restrictsCommitment?: boolean;
+                    /**
+                     * @description 提高抽查比例: the factor a random-inspection draw weighs the entity by while the measure runs
+                     * @default 1
+                     */
+                    inspectionWeight?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJointPunishmentMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JointPunishmentMeasure"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    repealJointPunishmentMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        version: number;
+                        repealedAt: string;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJointPunishments: {
+        parameters: {
+            query?: {
+                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+                creditCode?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["JointPunishment"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decideJointPunishment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JointPunishmentDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JointPunishment"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JointPunishment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJointPunishment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JointPunishment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    repairCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditRepairInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JointPunishment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
