@@ -22,6 +22,7 @@
 //   materials  SP-MEDDEV-01, 材料延期, awaiting materials   → POST /materials
 //   linkages   a proposed one (confirm), another (dispute), a disputed one (settle)
 //   document   a PDF of LYG-SPJ that every case above names as a material → GET /v1/documents/{id}, /meta
+//   punishment LYG-CJ-001 (issued by LYG-SJJ, implemented by LYG-SPJ) on a fresh entity → GET, POST /repair
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
@@ -58,7 +59,7 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '' };
+const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '', punishment: 0 };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
@@ -134,6 +135,7 @@ async function setUpObjects() {
   await ok(await call('POST', `/v1/linkages/${o.settle}/dispute`, 'approver', { reason: '提议有误，请编办裁定' }));
   o.proposeItem = await newItem();
   o.claimCredit = (await database().db.select({ c: cases.applicantCreditCode }).from(cases).where(eq(cases.applicationNo, o.claim)))[0]!.c;
+  o.punishment = (await ok(await call('POST', '/v1/joint-punishments', 'marketHead', { creditCode: freshCreditCode(), measureCode: 'LYG-CJ-001', decisionNo: uniqueId('AUTHZ-CJ'), reason: '越权测试的联合惩戒' }), 201)).id;
 }
 
 // ── what must not change ──
@@ -167,7 +169,12 @@ async function dbState() {
       (select count(*)::int from calendar_imports) as calendar_imports,
       (select count(*)::int from region_calendar_days) as region_calendar_days,
       (select count(*)::int from result_receipts where acknowledged_at is not null) as acknowledged_results,
-      (select count(*)::int from calendar_days where year = ${HARMLESS_YEAR}) as calendar_days_of_year`),
+      (select count(*)::int from calendar_days where year = ${HARMLESS_YEAR}) as calendar_days_of_year,
+      (select count(*)::int from leniency_entries) as leniency_entries,
+      (select count(*)::int from joint_punishment_measures) as joint_punishment_measures,
+      (select count(*)::int from list_entry_versions) as list_entry_versions,
+      (select count(*)::int from entity_punishments) as entity_punishments,
+      (select count(*)::int from entity_punishments where repaired_at is not null) as repaired_punishments`),
     db.select().from(resultReceipts).where(inArray(resultReceipts.applicationNo, nos)).orderBy(asc(resultReceipts.taskId)),
   ]);
   return { caseRows, taskRows, linkageRows, trail, year, counts: counts[0], receipts };
@@ -506,6 +513,53 @@ const routes: Route[] = [
     hidden: true,
   },
   {
+    name: 'POST /v1/leniency-entries',
+    method: 'POST',
+    url: () => '/v1/leniency-entries',
+    body: () => ({ code: uniqueId('AUTHZ-BF'), regionCode: DEMO.region, departmentCode: DEMO.market, kind: 'first-offence', matter: '越权清单', legalBasis: '《行政处罚法》第三十三条', itemCodes: ['SP-FOOD-01'] }),
+    roles: ['regional-admin', 'supervision'],
+    // The region's admin, or the department that applies the entry (any of its divisions).
+    allowed: ['admin', ...supervisionSide],
+  },
+  {
+    name: 'POST /v1/joint-punishment-measures',
+    method: 'POST',
+    url: () => '/v1/joint-punishment-measures',
+    body: () => ({ code: uniqueId('AUTHZ-CJ'), regionCode: DEMO.region, name: '越权措施', category: '行政性约束', legalBasis: '国发〔2016〕33号', departmentCode: DEMO.market, implementingDepartmentCodes: [DEMO.approvalDepartment], durationMonths: 12 }),
+    roles: ['regional-admin', 'approval', 'supervision'],
+    // The region's admin, or the issuing department (惩戒发起单位).
+    allowed: ['admin', ...supervisionSide],
+  },
+  {
+    name: 'POST /v1/joint-punishments',
+    method: 'POST',
+    url: () => '/v1/joint-punishments',
+    body: () => ({ creditCode: freshCreditCode(), measureCode: 'LYG-CJ-001', decisionNo: uniqueId('AUTHZ-CJ'), reason: '越权惩戒' }),
+    roles: ['approval', 'supervision'],
+    // Only the measure's issuing department decides; its implementing department does not.
+    allowed: supervisionSide,
+  },
+  {
+    name: 'GET /v1/joint-punishments/{id}',
+    method: 'GET',
+    url: () => `/v1/joint-punishments/${o.punishment}`,
+    roles: ['approval', 'supervision', 'regional-admin', 'operator'],
+    // The issuing and implementing departments, the region's admin, the operator.
+    allowed: ['approver', ...supervisionSide, 'admin', 'operator'],
+    missingUrl: () => '/v1/joint-punishments/2147483000',
+  },
+  {
+    name: 'POST /v1/joint-punishments/{id}/repair',
+    method: 'POST',
+    url: () => `/v1/joint-punishments/${o.punishment}/repair`,
+    body: () => ({ reason: '越权修复', basis: '无' }),
+    roles: ['approval', 'supervision', 'regional-admin'],
+    // 信用修复: the issuing department, or the region's admin; not the implementing department.
+    allowed: [...supervisionSide, 'admin'],
+    missingUrl: () => '/v1/joint-punishments/2147483000/repair',
+    view: async () => (await call('GET', `/v1/joint-punishments/${o.punishment}`, 'operator')).json(),
+  },
+  {
     name: 'GET /v1/reports/monthly',
     method: 'GET',
     url: () => `/v1/reports/monthly?region=${DEMO.region}&month=2025-11`,
@@ -737,5 +791,12 @@ describe('the rightful owner can do each action once', () => {
     await waitForValue('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, r.importId)))[0]?.retimedAt);
     const back = await ok(await call('PUT', url, 'admin', { notice: '测试：撤回', days: [] }));
     await waitForValue('re-timed', async () => (await database().db.select().from(calendarImports).where(eq(calendarImports.id, back.importId)))[0]?.retimedAt);
+  });
+
+  it('联合惩戒: the issuing department writes its measure and the inclusive list, decides, and repairs its decision', async () => {
+    expect(await ok(await call('POST', '/v1/leniency-entries', 'marketHead', routes.find((r) => r.name === 'POST /v1/leniency-entries')!.body!()), 201)).toMatchObject({ version: 1 });
+    expect(await ok(await call('POST', '/v1/joint-punishment-measures', 'marketHead', routes.find((r) => r.name === 'POST /v1/joint-punishment-measures')!.body!()), 201)).toMatchObject({ version: 1 });
+    expect(await ok(await call('POST', '/v1/joint-punishments', 'marketHead', routes.find((r) => r.name === 'POST /v1/joint-punishments')!.body!()), 201)).toMatchObject({ status: 'in-force' });
+    expect(await ok(await call('POST', `/v1/joint-punishments/${o.punishment}/repair`, 'marketHead', { reason: '已整改', basis: '信用修复申请' }))).toMatchObject({ status: 'repaired' });
   });
 });
