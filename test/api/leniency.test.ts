@@ -70,6 +70,10 @@ describe('the inclusive list (包容免罚清单)', () => {
       const r = await call('POST', '/v1/leniency-entries', who, entry(code, { matter: '越权' }));
       expect(r.statusCode, r.body).toBe(403);
     }
+    // Nor take it over by naming itself.
+    const takeover = await call('POST', '/v1/leniency-entries', 'health', entry(code, { departmentCode: DEMO.health }));
+    expect(takeover.statusCode, takeover.body).toBe(403);
+    expect(takeover.json().detail).toMatch(new RegExp(`${code} exists and belongs to department ${DEMO.market}`));
     // Bad facts: 422 with every problem named.
     const bad = await call('POST', '/v1/leniency-entries', 'market', entry(code, { itemCodes: ['NO-SUCH-ITEM'], departmentCode: DEMO.approvalDepartment }));
     expect(bad.statusCode, bad.body).toBe(422);
