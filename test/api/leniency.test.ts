@@ -10,6 +10,7 @@ import type { Principal } from '../../api/auth.js';
 import { auditEvents, catalogChanges, creditRecords, leniencyAssessments, leniencyEntries, listEntryVersions, notifications } from '../../db/schema/index.js';
 import { applicationNoOf, database, waitForValue, freshCreditCode, testConfig, uniqueId, DEMO } from '../helpers.js';
 import { withCallers, ok } from './harness.js';
+import { assessNonCompliance, decidePenalty } from '../../activities/task/leniency.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('leniency-tq') });
 
@@ -140,7 +141,15 @@ describe('a non-compliance against the inclusive list', () => {
     const [waived] = await steps(first.taskId, 'penalty-waived');
     expect(waived!.summary).toBe(`no penalty, corrected: 包容免罚 entry ${code} v1`);
     expect(await steps(first.taskId, 'penalty-due')).toEqual([]);
-    expect((await resultRecord(first.taskId)).detail).toMatchObject({ penalty: 'waived', leniencyEntry: code });
+    const firstRecord = await resultRecord(first.taskId);
+    expect(firstRecord.detail).toMatchObject({ penalty: 'waived', leniencyEntry: code });
+    expect(firstRecord.summary).toContain(`no penalty, corrected: 包容免罚 entry ${code}`);
+    // An activity retried (at least once): the assessment and the decision stand once, their steps once.
+    const actor = { sub: people.food.sub, role: 'supervision' as const };
+    await assessNonCompliance(database().db, { taskId: first.taskId, applicationNo: first.applicationNo, cause: 'rectification', leniency: { minor: false, noHarm: false }, actor, at: new Date() });
+    await database().db.transaction((tx) => decidePenalty(tx, { taskId: first.taskId, applicationNo: first.applicationNo, round: 2, rectified: false, actor, at: new Date() }));
+    expect(await database().db.select().from(leniencyAssessments).where(eq(leniencyAssessments.taskId, first.taskId))).toEqual([expect.objectContaining({ eligible: true, penalty: 'waived' })]);
+    expect((await steps(first.taskId, 'leniency-assessed')).length + (await steps(first.taskId, 'penalty-waived')).length + (await steps(first.taskId, 'penalty-due')).length).toBe(2);
 
     // The same entity again: not a first offence, from the record — though the inspector attests the rest.
     const second = await inspectedTask(creditCode);
