@@ -41,7 +41,7 @@ function mayWriteArea(p: Principal, region: string): void {
 const mappingSchema = z
   .object({ regionCode: code, term: shortText(100).describe('the business-scope term (经营范围 规范表述), e.g. 食品销售'), approvalItemCode: code, note: shortText(500).optional() })
   .strict()
-  .meta({ id: 'ScopeMappingInput', examples: [{ regionCode: '320700', term: '食品销售', approvalItemCode: 'SP-FOOD-01' }] });
+  .meta({ id: 'ScopeMappingEntry', examples: [{ regionCode: '320700', term: '食品销售', approvalItemCode: 'SP-FOOD-01' }] });
 const mappingView = z.object({ id: z.number().int(), regionCode: z.string(), term: z.string(), approvalItemCode: z.string(), note: z.string().nullable(), version: z.number().int(), updatedBy: z.string(), updatedAt: z.string() }).meta({ id: 'ScopeMapping' });
 
 const powerSchema = z
@@ -54,7 +54,7 @@ const powerSchema = z
     legalBasis: shortText(1000).optional(),
   })
   .strict()
-  .meta({ id: 'PowerDivisionInput', examples: [{ regionCode: '320706', approvalItemCode: 'SP-FOOD-01', level: 'county', holderDepartmentCode: 'HZ-SPJ', holderItemCode: 'HZ-FOOD-01', legalBasis: '连云港市市县审批权限划分' }] });
+  .meta({ id: 'PowerDivisionEntry', examples: [{ regionCode: '320706', approvalItemCode: 'SP-FOOD-01', level: 'county', holderDepartmentCode: 'HZ-SPJ', holderItemCode: 'HZ-FOOD-01', legalBasis: '连云港市市县审批权限划分' }] });
 const powerView = z
   .object({ id: z.number().int(), regionCode: z.string(), approvalItemCode: z.string(), level: z.enum(POWER_LEVELS), holderDepartmentCode: z.string(), holderItemCode: z.string().nullable(), legalBasis: z.string().nullable(), version: z.number().int(), updatedBy: z.string(), updatedAt: z.string() })
   .meta({ id: 'PowerDivision' });
