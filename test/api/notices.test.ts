@@ -3,14 +3,14 @@
 // (市县分工) to the county that holds the power, claimed there and closed by its licence
 // (后置审批) — a forward by hand, 联动告知 of a finding to acknowledge, idempotency, refusals,
 // the scope of reads and the two new catalogs.
-import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { auditEvents, departmentNotices, registrations, scopeMappings } from '../../db/schema/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { count, eq, inArray } from 'drizzle-orm';
+import { auditEvents, departmentNotices, powerDivisions, registrations, scopeMappings } from '../../db/schema/index.js';
 import { DEMO, applicationNoOf, database, freshCreditCode, testConfig, uniqueId, waitForValue } from '../helpers.js';
 import { ok, withCallers } from './harness.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('notices-tq') });
-const { call } = withCallers(config, {
+const { call, app } = withCallers(config, {
   registry: { sub: 'platform:registration', role: 'platform', platform: 'market-registration', region: DEMO.region },
   resultPlatform: { sub: 'platform:market-supervision', role: 'platform', platform: 'market-supervision', region: DEMO.region },
   lyg: { sub: 'approval:lyg-spj', role: 'approval', department: DEMO.approvalDepartment },
@@ -218,5 +218,63 @@ describe('the scope of notices and their catalogs', () => {
     expect(await ok(await call('POST', '/v1/power-divisions', 'admin', power), 201)).toMatchObject({ version: 1 });
     const list = await ok(await call('GET', '/v1/power-divisions?regionCode=320706', 'lyg'));
     expect(list.items).toContainEqual(expect.objectContaining({ approvalItemCode: 'SP-ROAD-01', level: 'county', holderDepartmentCode: 'HZ-SPJ', version: 1 }));
+  });
+});
+
+describe('authorization matrix of the notice routes: every caller that is not the owner is refused, and nothing changes', () => {
+  const o = { registration: '', reg: '', link: '', taskId: '' };
+  beforeAll(async () => {
+    const body = registration({ businessScope: '公共场所经营（矩阵）', districtCode: undefined });
+    o.registration = body.registrationId;
+    o.reg = (await ok(await call('POST', '/v1/registrations', 'registry', body), 201)).matched[0].noticeId;
+    await noticeAt(o.reg, DEMO.approvalDepartment);
+    const applicationNo = applicationNoOf('MATRIX');
+    await ok(await call('POST', '/v1/applications', 'lyg', { applicationNo, itemCode: 'SP-FOOD-01', applicant: { creditCode: freshCreditCode(), name: '矩阵示例店', phone: '13700000063' }, materials: ['食品经营许可申请书'] }), 201);
+    await waitForValue('awaiting the decision', async () => (await call('GET', `/v1/applications/${applicationNo}`, 'lyg')).json().stage === 'awaiting-decision');
+    await ok(await call('POST', `/v1/applications/${applicationNo}/decision`, 'lyg', { outcome: 'approve', opinion: '准予许可' }));
+    o.taskId = `task-${applicationNo}.${DEMO.market}`;
+    await waitForValue('the task', async () => (await call('GET', `/v1/tasks/${o.taskId}`, 'food')).statusCode === 200);
+    o.link = (await ok(await call('POST', '/v1/linkage-notices', 'food', { reference: uniqueId('M'), taskId: o.taskId, matter: '矩阵', concerns: [{ departmentCode: DEMO.housing }] }), 201)).notices[0].noticeId;
+    await noticeAt(o.link, DEMO.housing);
+    // Their SMS delivered: the set-up writes nothing more while the matrix runs.
+    for (const id of [o.reg, o.link]) await waitForValue(`${id} told`, async () => (await db().select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:notice:0:sent`))).length === 1);
+  }, 120_000);
+
+  type Who = Parameters<typeof call>[2] | 'anonymous';
+  const rows: Array<[string, 'GET' | 'POST', () => string, Who[], number, (() => unknown)?]> = [
+    ['read a notice', 'GET', () => `/v1/notices/${o.reg}`, ['haizhou', 'food', 'health', 'otherAdmin'], 403],
+    ['read a notice (role)', 'GET', () => `/v1/notices/${o.reg}`, ['registry', 'resultPlatform'], 403],
+    ['read its trail', 'GET', () => `/v1/notices/${o.reg}/events`, ['haizhou', 'food', 'otherAdmin', 'registry'], 403],
+    ['claim', 'POST', () => `/v1/notices/${o.reg}/claim`, ['haizhou', 'food', 'admin', 'operator', 'registry'], 403, () => ({})],
+    ['forward', 'POST', () => `/v1/notices/${o.reg}/forward`, ['haizhou', 'health', 'admin', 'operator'], 403, () => ({ toDepartment: 'HZ-SPJ', reason: '越权转办' })],
+    ['acknowledge', 'POST', () => `/v1/notices/${o.link}/acknowledge`, ['lyg', 'health', 'food', 'haizhou', 'admin', 'operator'], 403, () => ({})],
+    ['raise a finding', 'POST', () => '/v1/linkage-notices', ['health', 'lyg', 'housing', 'admin', 'operator', 'registry'], 403, () => ({ reference: uniqueId('X'), taskId: o.taskId, matter: '越权', concerns: [{ departmentCode: DEMO.health }] })],
+    ['read a registration', 'GET', () => `/v1/registrations/${o.registration}`, ['otherAdmin', 'lyg', 'food', 'resultPlatform'], 403],
+    ['post a registration', 'POST', () => '/v1/registrations', ['lyg', 'admin', 'operator', 'resultPlatform'], 403, () => registration()],
+    ['write the mapping', 'POST', () => '/v1/scope-mappings', ['lyg', 'operator', 'otherAdmin', 'registry'], 403, () => ({ regionCode: DEMO.region, term: uniqueId('越权'), approvalItemCode: 'SP-ROAD-01' })],
+    ['import the mapping', 'POST', () => '/v1/scope-mappings/import', ['lyg', 'otherAdmin'], 403, () => ({ items: [{ regionCode: DEMO.region, term: uniqueId('越权'), approvalItemCode: 'SP-ROAD-01' }] })],
+    ['write the division of powers', 'POST', () => '/v1/power-divisions', ['lyg', 'otherAdmin', 'operator'], 403, () => ({ regionCode: '320706', approvalItemCode: 'SP-CATERING-01', level: 'county', holderDepartmentCode: 'HZ-SPJ' })],
+    ['import the division of powers', 'POST', () => '/v1/power-divisions/import', ['lyg', 'otherAdmin'], 403, () => ({ items: [{ regionCode: '320706', approvalItemCode: 'SP-CATERING-01', level: 'county', holderDepartmentCode: 'HZ-SPJ' }] })],
+    ['without a token', 'POST', () => `/v1/notices/${o.reg}/claim`, ['anonymous'], 401, () => ({})],
+    ['a notice that does not exist', 'GET', () => '/v1/notices/notice-reg-NOPE-1.SP-FOOD-01', ['lyg', 'operator'], 404],
+    ['claim one that does not exist', 'POST', () => '/v1/notices/notice-reg-NOPE-1.SP-FOOD-01/claim', ['lyg'], 404, () => ({})],
+    ['a registration that does not exist', 'GET', () => '/v1/registrations/NOPE-0001', ['operator'], 404],
+  ];
+  const cells = rows.flatMap(([what, method, url, whos, status, body]) => whos.map((who) => [`${what}: ${who} → ${status}`, { method, url, who, status, body }] as const));
+
+  const state = async () => ({
+    notices: await db().select().from(departmentNotices).where(inArray(departmentNotices.noticeId, [o.reg, o.link])).orderBy(departmentNotices.noticeId),
+    trail: (await db().select({ n: count() }).from(auditEvents).where(inArray(auditEvents.applicationNo, [o.reg, o.link, `registration-${o.registration}`])))[0]!.n,
+    mappings: (await db().select({ n: count() }).from(scopeMappings))[0]!.n,
+    powers: (await db().select({ n: count() }).from(powerDivisions))[0]!.n,
+    registrations: (await db().select({ n: count() }).from(registrations))[0]!.n,
+  });
+
+  it.each(cells)('%s', async (_label, { method, url, who, status, body }) => {
+    const before = await state();
+    const r = who === 'anonymous' ? await app().inject({ method, url: url(), payload: body?.() as never }) : await call(method, url(), who, body?.());
+    expect(r.statusCode, r.body).toBe(status);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await state()).toEqual(before);
   });
 });

@@ -93,14 +93,15 @@ async function checkPower(app: FastifyInstance, p: Principal, e: z.infer<typeof 
   if (misfit) throw unprocessable(misfit);
 }
 
-/** All or nothing: every row checked first (each refusal names its row), then all written in one transaction. */
+/** All or nothing: every row checked first (each refusal names its row; one outside the caller's area is 403), then all written in one transaction. */
 async function importAll<T>(app: FastifyInstance, p: Principal, rows: T[], check: (row: T) => Promise<void>, write: (tx: Tx, row: T) => Promise<z.infer<typeof written>>) {
   const problems: string[] = [];
   for (const [i, row] of rows.entries()) {
     try {
       await check(row);
     } catch (err) {
-      if (!(err instanceof HttpProblem)) throw err;
+      // A row outside the caller's area refuses the whole request as a single write would (403).
+      if (!(err instanceof HttpProblem) || err.status === 403) throw err;
       problems.push(`items[${i}]: ${err.message}`);
     }
   }
