@@ -93,8 +93,10 @@ function handle(n: NoticeRun): void {
   setHandler(
     forwardNoticeUpdate,
     async ({ actor, toDepartment, reason }) => {
+      const next = await recordLocally('forwardNotice', `forwarded to ${toDepartment} by ${actor.sub}`, { noticeId, toDepartment, by: 'manual', reason, actor });
+      // The hop counts once it is made: the main line then tells the new holder and opens its window.
       n.hops += 1;
-      n.take(await recordLocally('forwardNotice', `forwarded to ${toDepartment} by ${actor.sub}`, { noticeId, toDepartment, by: 'manual', reason, actor }));
+      n.take(next);
       return n.state();
     },
     {

@@ -6,11 +6,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, inArray } from 'drizzle-orm';
 import { auditEvents, departmentNotices, powerDivisions, registrations, scopeMappings } from '../../db/schema/index.js';
-import { DEMO, applicationNoOf, database, freshCreditCode, testConfig, uniqueId, waitForValue } from '../helpers.js';
+import { DEMO, applicationNoOf, database, freshCreditCode, keepHistory, testConfig, uniqueId, waitForValue } from '../helpers.js';
 import { ok, withCallers } from './harness.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('notices-tq') });
-const { call, app } = withCallers(config, {
+const { call, app, harness } = withCallers(config, {
   registry: { sub: 'platform:registration', role: 'platform', platform: 'market-registration', region: DEMO.region },
   resultPlatform: { sub: 'platform:market-supervision', role: 'platform', platform: 'market-supervision', region: DEMO.region },
   lyg: { sub: 'approval:lyg-spj', role: 'approval', department: DEMO.approvalDepartment },
@@ -83,6 +83,9 @@ describe('双告知: a registration to its licence', () => {
     expect(await trailKinds(applicationNo)).toContain('notice-licensed');
     const seen = await ok(await call('GET', `/v1/registrations/${body.registrationId}`, 'registry'));
     expect(seen.notices.map((x: { status: string }) => x.status)).toEqual(['licensed']);
+    const workflow = harness().client.workflow.getHandle(id);
+    expect(await workflow.result()).toEqual({ noticeId: id, status: 'claimed', departmentCode: 'HZ-SPJ', overdue: false });
+    await keepHistory('departmentNotice/registration-forwarded-claimed', workflow);
   });
 
   it('is one registration per id: the same body again answers 200, another body 409, nothing twice', async () => {
@@ -128,6 +131,7 @@ describe('双告知: a registration to its licence', () => {
     expect((await call('POST', `/v1/notices/${id}/forward`, 'haizhou', { toDepartment: 'HZ-SPJ', reason: '自己' })).statusCode).toBe(422);
     await waitForValue('the SMS to HZ-SPJ', async () => (await db().select().from(auditEvents).where(eq(auditEvents.eventKey, `${id}:notice:1:sent`))).length === 1);
     expect(await trailKinds(id)).toEqual(['notice-raised', 'notification-sent', 'notice-forwarded', 'notification-sent']);
+    await keepHistory('departmentNotice/registration-forwarded-by-hand', harness().client.workflow.getHandle(id));
   });
 });
 
