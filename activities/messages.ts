@@ -10,7 +10,6 @@ const TEMPLATES = {
   'revocation-request': '【审管联动】{department}：监管任务{taskId}复查未整改，监管部门申请撤销{applicant}的许可（案件{applicationNo}），请于{dueAt}前依法处理。',
   'revocation-materials': '【审管联动】{department}：案件{applicationNo}（{applicant}）承诺补交的材料逾期未补交，请于{dueAt}前依法决定撤销许可或延期。',
   'revocation-overdue': '【审管联动】督办：案件{applicationNo}（{applicant}）的撤销决定期限{dueAt}已过，至今未作出决定，请督促{department}依法处理。',
-  'revocation-notice': '【审管联动】联动告知：{applicant}（{creditCode}）的{item}许可已于{at}被撤销，原因：{reason}。',
   'commitment-reminder': '【审管联动】{applicant}：您承诺补交的材料（{materials}）应于{dueAt}前提交，请按时补交，逾期将依法撤销许可并记入信用档案。',
   'commitment-overdue': '【审管联动】{department}：案件{applicationNo}（{applicant}）承诺补交材料已逾期，请依法决定撤销许可或延期。',
   'decision-overdue': '【审管联动】督办：案件{applicationNo}（{applicant}）已超过法定办结期限{dueAt}，至今未作出审批决定，请立即依法处理。',
@@ -22,6 +21,10 @@ const TEMPLATES = {
   'notice-failed': '【审管联动】督办：监管任务{taskId}（{applicant}）的派单短信未能送达{division}管理员，请督促其于{claimDue}前认领。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',
   'monthly-report': '【审管联动】{office}：{region}{month}审管联动运行情况通报已生成：接收监管任务{received}件，按时认领率{rate}，当前超期未办结{overdue}项，请登录系统查阅。',
+  'notice-registration': '【审管联动】双告知：{department}，{subject}（{creditCode}）已登记，经营范围涉及{item}，请于{dueAt}前认领（{noticeId}）。',
+  'notice-linkage': '【审管联动】联动告知：{department}，{subject}（{creditCode}）：{matter}。请于{dueAt}前签收反馈（{noticeId}）。',
+  'notice-reminder': '【审管联动】提醒：{subject}（{creditCode}）的{kind}将于{dueAt}到期，请及时{action}（{noticeId}）。',
+  'notice-escalation': '【审管联动】督办：{department}未在{dueAt}前{action}{subject}（{creditCode}）的{kind}，已逾期，请督促办理（{noticeId}）。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;
 

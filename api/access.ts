@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { caseByNo, type CaseRow } from '../db/queries/cases.js';
 import { supervisorsOfCase, taskById, type TaskRow } from '../db/queries/tasks.js';
 import { documentById, supervisesDocument, type DocumentMeta } from '../db/queries/documents.js';
-import type { Principal } from './auth.js';
+import { REGISTRATION_PLATFORM, type Principal } from './auth.js';
 import { forbidden, notFound } from './errors.js';
 
 /** A case the caller may see: its approval department, an operator, or a supervising department of it. */
@@ -38,6 +38,7 @@ export async function taskForReader(db: Db, p: Principal, taskId: string): Promi
  * the same before it acts (workflows/task/state.ts ownDivisionOrPlatform).
  */
 export async function taskForPlatform(db: Db, p: Principal, taskId: string): Promise<TaskRow> {
+  if (p.platform === REGISTRATION_PLATFORM) throw forbidden('the registration system posts registrations, not supervision results');
   const row = await taskById(db, taskId);
   if (!row) throw notFound(`task ${taskId}`);
   if (p.role === 'platform' && p.region === row.regionCode && (!p.department || p.department === row.departmentCode)) return row;

@@ -15,7 +15,10 @@ export const ROLES = ['approval', 'supervision', 'regional-admin', 'arbiter', 'o
  * The other supervision platforms (seeds 003 §10, §13) whose results flow back into a task: the
  * provincial 互联网+监管 platform, the market-supervision platform, the law-enforcement platform.
  */
-export const PLATFORMS = ['internet-plus-supervision', 'market-supervision', 'law-enforcement'] as const;
+export const RESULT_PLATFORMS = ['internet-plus-supervision', 'market-supervision', 'law-enforcement'] as const;
+/** The market regulator's registration system (登记注册系统): it posts registrations (双告知), never results. */
+export const REGISTRATION_PLATFORM = 'market-registration';
+export const PLATFORMS = [...RESULT_PLATFORMS, REGISTRATION_PLATFORM] as const;
 export type Platform = (typeof PLATFORMS)[number];
 /** A token's roles: the staff's, and `platform` — a system, admitted only where a route names it. */
 export const TOKEN_ROLES = [...ROLES, 'platform'] as const;

@@ -3,7 +3,7 @@
 // effects). Each builder answers what `send` needs.
 import { run } from './acts.js';
 import type { NotifyInput } from '../activities/index.js';
-import type { SupervisionTaskInput } from './contracts.js';
+import type { DepartmentNoticeInput, SupervisionTaskInput } from './contracts.js';
 import { formatShanghai } from './domain/format.js';
 
 export interface Notice {
@@ -58,17 +58,6 @@ export function caseNotices(c: CaseParties) {
         recipient: { kind: 'coordinating-office', regionCode: c.regionCode },
         template: 'revocation-overdue',
         params: { department: c.approvalDepartment, applicationNo, applicant: c.applicantName, dueAt: formatShanghai(dueAt) },
-        applicationNo,
-      },
-    }),
-    /** 联动告知: a department linked to the case hears of the revocation. */
-    revocationNotice: (link: { departmentCode: string; divisionCode: string }, creditCode: string, at: string, reason: string): Notice => ({
-      summary: `tell ${link.departmentCode} of the revocation`,
-      input: {
-        businessKey: `${applicationNo}:revocation-notice:${link.departmentCode}`,
-        recipient: { kind: 'division-admin', divisionCode: link.divisionCode },
-        template: 'revocation-notice',
-        params: { applicant: c.applicantName, creditCode, item: c.itemName, at: formatShanghai(at), reason },
         applicationNo,
       },
     }),
@@ -168,3 +157,43 @@ export function taskNotices(t: SupervisionTaskInput) {
 
 export type TaskNotices = ReturnType<typeof taskNotices>;
 export type CaseNotices = ReturnType<typeof caseNotices>;
+
+/** Who holds a notice now, as the notice's activities answer it. */
+export interface NoticeHolder {
+  departmentCode: string;
+  divisionCode: string | null;
+  regionCode: string;
+  itemName: string | null;
+  escalateTo: EscalationTarget[];
+}
+
+/**
+ * A department notice's messages (双告知, 联动告知): to the holder (its division's admin, else the
+ * department head), its reminder, and the escalation. Each hop its own keys: a forwarded notice
+ * is told to its new holder once. The trail key is the notice id.
+ */
+export function departmentNotices(n: DepartmentNoticeInput) {
+  const { noticeId } = n;
+  const registration = n.kind === 'registration';
+  const base = (h: NoticeHolder) => ({ department: h.departmentCode, subject: n.subjectName, creditCode: n.creditCode, item: h.itemName ?? n.itemCode ?? '', matter: n.matter, noticeId, kind: registration ? '双告知' : '联动告知', action: registration ? '认领' : '签收反馈' });
+  const toHolder = (h: NoticeHolder): NotifyInput['recipient'] => (h.divisionCode ? { kind: 'division-admin', divisionCode: h.divisionCode } : { kind: 'department-head', departmentCode: h.departmentCode });
+  const msg = (businessKey: string, recipient: NotifyInput['recipient'], template: NotifyInput['template'], params: Record<string, string>): NotifyInput => ({ businessKey, recipient, template, params, applicationNo: noticeId });
+  return {
+    toHolder: (h: NoticeHolder & { dueAt: string }, hop: number): Notice => ({
+      summary: `${registration ? '双告知' : '联动告知'} to ${h.divisionCode ?? `the head of ${h.departmentCode}`}`,
+      input: msg(`${noticeId}:notice:${hop}`, toHolder(h), registration ? 'notice-registration' : 'notice-linkage', { ...base(h), dueAt: formatShanghai(h.dueAt) }),
+    }),
+    reminder: (h: NoticeHolder, hop: number, dueAt: string): Notice => ({
+      summary: `notice reminder to ${h.divisionCode ?? `the head of ${h.departmentCode}`}`,
+      input: msg(`${noticeId}:reminder:${hop}:${dueAt}`, toHolder(h), 'notice-reminder', { ...base(h), dueAt: formatShanghai(dueAt) }),
+    }),
+    /** The missed deadline: the department head (when the notice went to a division) and the coordinating office, as the policy's ladder says. */
+    escalation: (h: NoticeHolder, hop: number, dueAt: string): Notice[] =>
+      h.escalateTo
+        .filter((to) => to !== 'department-head' || h.divisionCode)
+        .map((to) => ({
+          summary: `notice overdue: escalate to the ${to}`,
+          input: msg(`${noticeId}:escalation:${hop}:${to}`, to === 'department-head' ? { kind: 'department-head', departmentCode: h.departmentCode } : { kind: 'coordinating-office', regionCode: h.regionCode }, 'notice-escalation', { ...base(h), dueAt: formatShanghai(dueAt) }),
+        })),
+  };
+}

@@ -11,6 +11,7 @@ import type { Ctx } from '../context.js';
 import type { CaseWindow } from '../retime.js';
 import { commitmentRule } from '../policy.js';
 import { recordStep } from '../steps.js';
+import { closeNoticesByLicence } from '../notice.js';
 
 type Rule = Awaited<ReturnType<typeof commitmentRule>>;
 /** The commitment period from the decision, its reminder on the calendar day before. */
@@ -47,7 +48,8 @@ export async function openCommitment({ db, clock, calendar: source }: Ctx, input
 }
 
 /** The deferred materials arrived: the commitment is kept and the licence issued in full. */
-export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo: string; materials: Material[]; actor: Actor; at: string; onTime: boolean }) {
+export async function recordMaterials(ctx: Ctx, input: { applicationNo: string; materials: Material[]; actor: Actor; at: string; onTime: boolean }) {
+  const { db, clock } = ctx;
   const at = new Date(input.at);
   await db.transaction(async (tx) => {
     await tx.update(cases).set({ licenceStatus: 'issued', commitmentOutcome: 'kept', stage: 'licensed', updatedAt: clock() }).where(eq(cases.applicationNo, input.applicationNo));
@@ -55,6 +57,7 @@ export async function recordMaterials({ db, clock }: Ctx, input: { applicationNo
     const summary = `deferred materials received${input.onTime ? '' : ' (late)'}: ${input.materials.map((m) => m.name).join('、')}; licence issued`;
     await recordStep(tx, { key: `${input.applicationNo}:materials-received`, applicationNo: input.applicationNo, kind: 'materials-received', summary, actor: input.actor, detail: { materials: input.materials } }, at);
   });
+  await closeNoticesByLicence(ctx, input.applicationNo);
 }
 
 /** The commitment period after a calendar import: from the decision again. An extended deadline is a fixed date, and stays. */

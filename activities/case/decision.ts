@@ -5,6 +5,7 @@ import { cases, dossiers } from '../../db/schema/index.js';
 import type { Actor, Material } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { writeWithStepOnce } from '../steps.js';
+import { closeNoticesByLicence } from '../notice.js';
 
 type DecisionValues = { decision: string; opinion: string; decidedAt: Date; stage: string; licenceStatus: string; now: Date; applicationNo: string };
 const decided = writeWithStepOnce<DecisionValues>((db, p) =>
@@ -63,6 +64,8 @@ export async function recordDecision(ctx: Ctx, input: DecisionInput) {
     },
     decidedAt,
   );
+  // A licence issued in full answers the registration notices (双告知) it was the later approval of.
+  if (approved && !onCommitment) await closeNoticesByLicence(ctx, input.applicationNo);
   return { dossierId };
 }
 

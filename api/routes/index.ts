@@ -26,9 +26,13 @@ import reports from './reports.js';
 import codec from './codec.js';
 import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
+import noticeReads from './notices/read.js';
+import noticeActions from './notices/actions.js';
+import registrations from './notices/registrations.js';
+import noticeCatalogs from './catalog/notice-catalogs.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs]) {
     await app.register(plugin);
   }
 };

@@ -2,7 +2,7 @@
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
+import { alerts, approvalItems, cases, deadlinePolicies, departmentNotices, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
 
 export type ApprovalItemRow = typeof approvalItems.$inferSelect;
 export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
@@ -133,8 +133,16 @@ const unitOfCase = preparedPerDb((db) =>
     .prepare('case_policy_unit'),
 );
 
-/** Whether a case is a rehearsal: its region's policy counts in minutes. */
+/** A department notice's unit: the policy it keeps (a notice's trail key is its id, not a case's). */
+const unitOfNotice = preparedPerDb((db) =>
+  db.select({ unit: sql<string>`${departmentNotices.policy}->>'unit'` }).from(departmentNotices).where(eq(departmentNotices.noticeId, sql.placeholder('no'))).prepare('notice_policy_unit'),
+);
+
+/** Whether a case (or a department notice) is a rehearsal: its region's policy counts in minutes. */
 export async function isRehearsal(db: Db, applicationNo: string): Promise<boolean> {
   const [row] = await unitOfCase(db).execute({ no: applicationNo });
-  return row?.unit === 'minute';
+  if (row) return row.unit === 'minute';
+  if (!applicationNo.startsWith('notice-')) return false;
+  const [n] = await unitOfNotice(db).execute({ no: applicationNo });
+  return n?.unit === 'minute';
 }

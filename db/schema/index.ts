@@ -7,3 +7,4 @@ export * from './effects.js';
 export * from './documents.js';
 export * from './reports.js';
 export * from './leniency.js';
+export * from './notices.js';

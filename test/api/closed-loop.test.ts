@@ -90,8 +90,13 @@ describe('事后核查 through revocation, on the dev server', () => {
     expect(record).toMatchObject({ creditCode, kind: 'broken-commitment', status: 'accepted' });
     const [profile] = await database().db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode));
     expect(profile!.brokenCommitments).toBe(1);
-    const told = await database().db.select().from(notifications).where(and(eq(notifications.applicationNo, no), eq(notifications.template, 'revocation-notice')));
-    expect(told.map((n) => n.businessKey)).toEqual([`${no}:revocation-notice:${DEMO.training.housing}`]);
+    // 联动告知: the linked department gets a notice to acknowledge (docs/notices.md), told by SMS in the sandbox.
+    const noticeId = `notice-rev-${no}.${DEMO.training.housing}`;
+    const told = await waitForValue('the revocation notice', async () => (await database().db.select().from(notifications).where(and(eq(notifications.applicationNo, noticeId), eq(notifications.template, 'notice-linkage')))).map((n) => n.businessKey));
+    expect(told).toEqual([`${noticeId}:notice:0`]);
+    const acked = await api.housing.POST('/v1/notices/{noticeId}/acknowledge', { params: { path: { noticeId } }, body: { note: '已知悉' } });
+    expect(acked.response.status, said(acked)).toBe(200);
+    expect(acked.data).toMatchObject({ status: 'acknowledged', departmentCode: DEMO.training.housing });
     const kinds = (await api.approver.GET('/v1/applications/{applicationNo}/events', caseOf(no))).data!.items.map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['rectification-ordered', 'reinspection-due', 'reinspection', 'result-received', 'revocation-pending', 'licence-revoked', 'credit-record', 'case-closed']));
 

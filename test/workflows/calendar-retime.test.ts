@@ -6,16 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq, inArray, like } from 'drizzle-orm';
-import { auditEvents, calendarDays, calendarYears, cases, notifications, tasks } from '../../db/schema/index.js';
+import { auditEvents, calendarDays, calendarYears, cases, departmentNotices, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { monthsDeadline, urgeAfter } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { calendarRetimeWorkflowId, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
+import { calendarRetimeWorkflowId, findingNoticeId, noticeStateQuery, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
+import type { departmentNotice } from '../../workflows/departmentNotice.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, inspectionOpened, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { DEMO, insertCaseRow, inspectionOpened, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -293,6 +294,36 @@ describe('calendar import re-times running deadlines', () => {
         expect((await escalated())[0]!.body).toContain(`撤销决定期限${formatShanghai(newDue)}已过`);
         await keepHistory('approvalCase/revocation-retimed', handle);
       });
+    });
+  });
+
+  it('moves the window of a department notice (联动告知) awaiting its acknowledgement', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const origin = await insertCaseRow();
+      const noticeId = findingNoticeId(`${DEMO.market}.${uniqueId('R')}`, DEMO.health);
+      const notice = await env.client.workflow.start<typeof departmentNotice>('departmentNotice', {
+        workflowId: noticeId,
+        taskQueue,
+        args: [{ noticeId, kind: 'linkage', to: { departmentCode: DEMO.health, divisionCode: DEMO.healthDivision }, raisedBy: foodDivision, originTrail: origin, creditCode: '91320700MA1N000019', subjectName: '某公司', matter: '检查发现涉及公共卫生', applicationNo: origin }],
+      });
+      const row = async () => (await db.select().from(departmentNotices).where(eq(departmentNotices.noticeId, noticeId)))[0];
+      await waitFor(async () => (await db.select().from(notifications).where(eq(notifications.businessKey, `${noticeId}:notice:0`))).length === 1);
+      const before = (await row())!;
+      const calendar = new WorkingCalendar(await loadCalendarData(db));
+      const extra = dateOf(calendar.workingDayBefore(dayOf(calendar.deadline(before.openedAt, 3).dueDate)));
+      await withExtraHoliday(extra, async (importId, year) => {
+        const expected = new WorkingCalendar(await loadCalendarData(db)).deadline(before.openedAt, 3).dueAt.toISOString();
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.noticesSignalled).toBeGreaterThanOrEqual(1);
+        await waitFor(async () => (await notice.query(noticeStateQuery)).dueAt === expected);
+        expect((await row())!.dueAt.toISOString()).toBe(expected);
+        const [moved] = await db.select().from(auditEvents).where(eq(auditEvents.eventKey, `${noticeId}:retimed:${importId}`));
+        expect(moved!.summary).toBe(`notice deadline moved from ${formatShanghai(before.dueAt)} to ${formatShanghai(expected)}: calendar ${year} updated`);
+      });
+      await notice.terminate('test done');
     });
   });
 });

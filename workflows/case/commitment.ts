@@ -7,7 +7,7 @@ import { FailureType, materialsUpdate } from '../contracts.js';
 import { formatShanghai } from '../domain/format.js';
 import { send } from '../notices.js';
 import { waitOutWindow } from '../window.js';
-import { revocationPhase } from './revocation.js';
+import { revocationPhase, tellConcernedDepartments } from './revocation.js';
 import { refuse, type CaseRun } from './state.js';
 
 export function handleMaterials(c: CaseRun): void {
@@ -59,6 +59,7 @@ export async function commitmentPhase(c: CaseRun): Promise<boolean> {
     await send(c.notify.toHead('commitment-overdue', `commitment-overdue:${round}`));
     const d = await revocationPhase(c, { reason, allowExtend: true, step: `revocation-commitment:${round}`, commitmentBroken: true });
     if (d.action === 'revoke') {
+      await tellConcernedDepartments(c, d.reason);
       await run('pushCreditRecord', 'credit record: dishonesty (broken commitment)', { businessKey: `${applicationNo}:credit:dishonesty`, creditCode, kind: 'dishonesty', applicationNo, summary: `commitment of ${applicationNo} broken: deferred materials not received; licence revoked`, detail: { reason: d.reason } });
       return false;
     }

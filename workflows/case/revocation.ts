@@ -1,9 +1,11 @@
 // 撤销许可: the approval department decides a pending revocation (asked by supervision, or
 // allowed by an overdue commitment), reminded and escalated like any other window; every
-// department linked to the case is told (联动告知).
-import { condition, setHandler } from '@temporalio/workflow';
+// department it concerns is told and acknowledges (联动告知).
+import { ParentClosePolicy, condition, setHandler, startChild } from '@temporalio/workflow';
 import { run } from '../acts.js';
-import { FailureType, revocationUpdate, type RevocationArgs } from '../contracts.js';
+import { FailureType, revocationNoticeId, revocationUpdate, type RevocationArgs } from '../contracts.js';
+import { departmentNotice } from '../departmentNotice.js';
+import { SgApplicationNo, SgCreditCode, SgDepartment } from '../domain/search-attributes.js';
 import { formatShanghai } from '../domain/format.js';
 import { send, type Notice } from '../notices.js';
 import { waitOutWindow } from '../window.js';
@@ -74,7 +76,38 @@ export async function revocationPhase(c: CaseRun, spec: PendingRevocation): Prom
   return c.revocationDecision!;
 }
 
-/** 联动告知: every department linked to the case hears of the revocation. */
-export async function tellLinkedDepartments(c: CaseRun, links: Array<{ departmentCode: string; divisionCode: string }>, reason: string): Promise<void> {
-  for (const link of links) await send(c.notify.revocationNotice(link, c.input.applicant.creditCode, new Date().toISOString(), reason));
+/**
+ * 联动告知: every department the revocation concerns (by the catalogs: those linked to the case,
+ * and those with work of the same enterprise) gets a notice to acknowledge within its window
+ * (departmentNotice, docs/notices.md). Abandoned by the case: each runs to its acknowledgement.
+ */
+export async function tellConcernedDepartments(c: CaseRun, reason: string): Promise<void> {
+  const { applicationNo, input } = c;
+  const concerned = await run('revocationConcerns', 'the departments the revocation concerns (联动告知)', { applicationNo });
+  for (const to of concerned) {
+    await startChild(departmentNotice, {
+      workflowId: revocationNoticeId(applicationNo, to.departmentCode),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `联动告知 of the revocation of ${applicationNo} to ${to.departmentCode}`,
+      typedSearchAttributes: [
+        { key: SgApplicationNo, value: applicationNo },
+        { key: SgCreditCode, value: input.applicant.creditCode },
+        { key: SgDepartment, value: to.departmentCode },
+      ],
+      args: [
+        {
+          noticeId: revocationNoticeId(applicationNo, to.departmentCode),
+          kind: 'linkage',
+          to,
+          raisedBy: c.revocationDecision?.actor ?? { sub: 'system', role: 'system' },
+          originTrail: applicationNo,
+          creditCode: input.applicant.creditCode,
+          subjectName: input.applicant.name,
+          matter: `licence ${input.itemCode} (${c.item!.itemName}) of case ${applicationNo} revoked: ${reason}`,
+          itemCode: input.itemCode,
+          applicationNo,
+        },
+      ],
+    });
+  }
 }

@@ -5,7 +5,7 @@ import { ParentClosePolicy, condition, setHandler, startChild, workflowInfo, typ
 import { run } from '../acts.js';
 import { taskId, taskTransferSignal, transferSignal, type ClaimWindow, type SupervisionTaskResult, type TransferArgs } from '../contracts.js';
 import { supervisionTask } from '../supervisionTask.js';
-import { revocationPhase, tellLinkedDepartments } from './revocation.js';
+import { revocationPhase, tellConcernedDepartments } from './revocation.js';
 import type { Linkage } from './routing.js';
 import type { CaseRun } from './state.js';
 import { SgApplicationNo, SgCreditCode, SgDepartment, SgDivision, SgItemCode, SgRegion, stageAttributes } from '../domain/search-attributes.js';
@@ -81,12 +81,12 @@ async function receive(c: CaseRun, child: Child, i: number, requests: Supervisio
   if (r.outcome === 'revocation-requested') requests.push(r);
 }
 
-/** The first revocation request is decided by the approval department, the linked departments told. */
-async function revokeOnRequest(c: CaseRun, req: SupervisionTaskResult, links: Linkage[]): Promise<void> {
+/** The first revocation request is decided by the approval department, the departments it concerns told (联动告知). */
+async function revokeOnRequest(c: CaseRun, req: SupervisionTaskResult): Promise<void> {
   const broken = req.result === 'commitment-untrue';
   const reason = `requested by ${req.departmentCode}: ${req.reason ?? 'not rectified'}`;
   const d = await revocationPhase(c, { reason, allowExtend: false, step: `revocation:${req.taskId}`, commitmentBroken: broken });
-  await tellLinkedDepartments(c, links, d.reason);
+  await tellConcernedDepartments(c, d.reason);
   const { applicationNo } = c;
   await run('pushCreditRecord', `credit record: ${broken ? 'broken commitment' : 'revocation'}`, {
     businessKey: `${applicationNo}:credit:${broken ? 'broken-commitment' : 'revocation'}`,
@@ -150,7 +150,7 @@ export async function superviseUntilClosed(c: CaseRun, children: Child[], links:
     }
     const req = requests.shift();
     if (req && !revoked) {
-      await revokeOnRequest(c, req, links);
+      await revokeOnRequest(c, req);
       revoked = true;
       continue;
     }
