@@ -20,6 +20,8 @@ import { feedback } from './task/feedback.js';
 import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
+import { intake } from './complaint/intake.js';
+import { reply } from './complaint/reply.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -41,6 +43,8 @@ export function createActivities(given: ActivityDeps) {
     ...rectification,
     ...report,
     ...transfer,
+    ...intake,
+    ...reply,
     ...effects,
     notify,
     resendNotification,

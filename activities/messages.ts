@@ -22,6 +22,9 @@ const TEMPLATES = {
   'notice-failed': '【审管联动】督办：监管任务{taskId}（{applicant}）的派单短信未能送达{division}管理员，请督促其于{claimDue}前认领。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',
   'monthly-report': '【审管联动】{office}：{region}{month}审管联动运行情况通报已生成：接收监管任务{received}件，按时认领率{rate}，当前超期未办结{overdue}项，请登录系统查阅。',
+  'complaint-assigned': '【审管联动】{division}：关于{applicant}的{item}，监管任务{taskId}已派发，请于{claimDue}前认领并按时答复。',
+  'complaint-reply-reminder': '【审管联动】提醒：投诉{complaintNo}（{applicant}）应于{dueAt}前答复，请及时答复。',
+  'complaint-reply-overdue': '【审管联动】督办：投诉{complaintNo}（{applicant}）的答复期限{dueAt}已过，至今未答复，请督促{division}立即答复。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;
 

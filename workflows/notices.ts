@@ -92,7 +92,7 @@ export function taskNotices(t: SupervisionTaskInput) {
   return {
     assigned: (claimDue: string): Notice => ({
       summary: `SMS to the admin of ${divisionCode}: new task`,
-      input: toDivision(`${taskId}:claim-notice`, 'task-assigned', { division: divisionCode, applicant, creditCode: t.creditCode, item: t.itemName, taskId, claimDue: formatShanghai(claimDue) }),
+      input: toDivision(`${taskId}:claim-notice`, t.origin.kind === 'complaint' ? 'complaint-assigned' : 'task-assigned', { division: divisionCode, applicant, creditCode: t.creditCode, item: t.itemName, taskId, claimDue: formatShanghai(claimDue) }),
     }),
     noticeFailed: (claimDue: string): Notice => ({
       summary: `task SMS failed: tell the head of ${t.departmentCode}`,
@@ -171,3 +171,18 @@ export function taskNotices(t: SupervisionTaskInput) {
 
 export type TaskNotices = ReturnType<typeof taskNotices>;
 export type CaseNotices = ReturnType<typeof caseNotices>;
+
+/** The reply window's notices of a complaint (its task's own notices are the task's). */
+export function complaintNotices(c: { complaintNo: string; applicant: string; divisionCode: string; regionCode: string; taskId: string }) {
+  const { complaintNo, applicant } = c;
+  return {
+    replyReminder: (dueAt: string): Notice => ({
+      summary: `reply reminder to the admin of ${c.divisionCode}`,
+      input: { businessKey: `${complaintNo}:reply-reminder:${dueAt}`, recipient: { kind: 'division-admin', divisionCode: c.divisionCode }, template: 'complaint-reply-reminder', params: { complaintNo, applicant, dueAt: formatShanghai(dueAt) }, applicationNo: complaintNo, taskId: c.taskId },
+    }),
+    replyOverdue: (dueAt: string): Notice => ({
+      summary: `reply overdue: escalate to the coordinating office of ${c.regionCode}`,
+      input: { businessKey: `${complaintNo}:reply-escalation`, recipient: { kind: 'coordinating-office', regionCode: c.regionCode }, template: 'complaint-reply-overdue', params: { complaintNo, applicant, division: c.divisionCode, dueAt: formatShanghai(dueAt) }, applicationNo: complaintNo, taskId: c.taskId },
+    }),
+  };
+}

@@ -24,9 +24,11 @@ import reports from './reports.js';
 import codec from './codec.js';
 import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
+import complaintIntake from './complaints/intake.js';
+import complaintReads from './complaints/read.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, complaintIntake, complaintReads]) {
     await app.register(plugin);
   }
 };
