@@ -81,6 +81,6 @@ export async function complaintForReader(db: Db, p: Principal, complaintNo: stri
   if (!row) throw notFound(`complaint ${complaintNo}`);
   const s = complaintScope(p);
   const sees = s !== null && (!s.department || s.department === row.departmentCode) && (!s.division || s.division === row.divisionCode) && (!s.region || s.region === row.regionCode) && (!s.source || s.source === row.source);
-  if (!sees) throw forbidden(`complaint ${complaintNo} is not one of yours`);
+  if (!sees) throw forbidden(`complaint ${complaintNo} belongs to division ${row.divisionCode} of ${row.departmentCode} (region ${row.regionCode}, hotline ${row.source})`);
   return row;
 }
