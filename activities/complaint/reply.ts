@@ -6,6 +6,7 @@ import { complaintReplies, complaints } from '../../db/schema/index.js';
 import type { Actor, ReplyOutcome } from '../../workflows/contracts.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { createEmbeddedHotline } from '../adapters/hotline.js';
+import { isRehearsal } from '../../db/queries/catalog.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStep } from '../steps.js';
 
@@ -35,7 +36,8 @@ export async function sendComplaintReply(ctx: Ctx, input: { complaintNo: string 
     .onConflictDoUpdate({ target: complaintReplies.businessKey, set: { businessKey: sql`excluded.business_key` } })
     .returning();
   if (row!.status === 'sent') return { businessKey, sentAt: row!.sentAt!.toISOString(), resent: false };
-  const hotline = ctx.hotline ?? createEmbeddedHotline(db);
+  // A rehearsal's reply (培训演练) goes to the embedded hotline whatever is configured, as its SMS go to the sandbox.
+  const hotline = ctx.hotline && !(await isRehearsal(db, c.complaintNo)) ? ctx.hotline : createEmbeddedHotline(db);
   const receipt = await hotline.reply({ businessKey, source: c.source, ticketId: c.ticketId, ...(row!.payload as typeof payload) });
   const sentAt = clock();
   await db.transaction(async (tx) => {

@@ -2,7 +2,7 @@
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { alerts, approvalItems, cases, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
+import { alerts, approvalItems, cases, complaints, deadlinePolicies, departments, divisions, regions, supervisionItems } from '../schema/index.js';
 
 export type ApprovalItemRow = typeof approvalItems.$inferSelect;
 export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
@@ -124,8 +124,23 @@ const unitOfCase = preparedPerDb((db) =>
     .prepare('case_policy_unit'),
 );
 
-/** Whether a case is a rehearsal: its region's policy counts in minutes. */
-export async function isRehearsal(db: Db, applicationNo: string): Promise<boolean> {
-  const [row] = await unitOfCase(db).execute({ no: applicationNo });
-  return row?.unit === 'minute';
+const unitOfComplaint = preparedPerDb((db) =>
+  db
+    .select({ unit: deadlinePolicies.unit })
+    .from(complaints)
+    .innerJoin(regions, eq(regions.code, complaints.regionCode))
+    .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
+    .where(eq(complaints.complaintNo, sql.placeholder('no')))
+    .prepare('complaint_policy_unit'),
+);
+
+/**
+ * Whether a file (a case, or a complaint: docs/task-origins.md) is a rehearsal: its region's
+ * policy counts in minutes. A complaint of a training region sends nothing for real either.
+ */
+export async function isRehearsal(db: Db, fileNo: string): Promise<boolean> {
+  const [row] = await unitOfCase(db).execute({ no: fileNo });
+  if (row) return row.unit === 'minute';
+  const [complaint] = await unitOfComplaint(db).execute({ no: fileNo });
+  return complaint?.unit === 'minute';
 }
