@@ -11,7 +11,7 @@ import type { Principal } from '../../api/auth.js';
 import { createActivities } from '../../activities/index.js';
 import { auditEvents, complaintReplies, complaints, hotlineReplies, tasks } from '../../db/schema/index.js';
 import { complaintWorkflowId } from '../../workflows/contracts.js';
-import { database, freshCreditCode, testConfig, testDeps, texts, uniqueId, waitForValue, DEMO } from '../helpers.js';
+import { applicationNoOf, database, freshCreditCode, testConfig, testDeps, texts, uniqueId, waitForValue, DEMO } from '../helpers.js';
 import { ok, withCallers } from './harness.js';
 
 const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('complaints-tq') });
@@ -146,6 +146,28 @@ describe('a complaint from the 12345 hotline', () => {
     }
     // Not a hotline's to file.
     expect((await call('POST', '/v1/complaints', 'food', ticket())).statusCode).toBe(403);
+  });
+
+  it("without an item goes to the department that supervises the enterprise's licence, named by its code or its name", async () => {
+    const creditCode = freshCreditCode();
+    const applicationNo = applicationNoOf('CMP');
+    await ok(await call('POST', '/v1/applications', 'approver', { applicationNo, itemCode: 'SP-PUBHEALTH-01', applicant: { creditCode, name: '投诉路由测试浴室', phone: '13700000051' }, materials: ['卫生许可申请书', '卫生检测报告'] }), 201);
+    await ok(await call('POST', `/v1/applications/${applicationNo}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' }));
+    await waitForValue('case supervising', async () => (await ok(await call('GET', `/v1/applications/${applicationNo}`, 'approver'))).stage === 'supervising');
+    const byCode = await ok(await call('POST', '/v1/complaints', 'hotline', ticket({ itemCode: undefined, enterprise: { creditCode } })), 201);
+    expect(byCode).toMatchObject({ routedTo: { by: 'enterprise', departmentCode: DEMO.health, divisionCode: DEMO.healthDivision }, enterprise: { creditCode, name: '投诉路由测试浴室' } });
+    const byName = await ok(await call('POST', '/v1/complaints', 'hotline', ticket({ itemCode: undefined, enterprise: { name: '投诉路由测试浴室' } })), 201);
+    expect(byName).toMatchObject({ routedTo: { by: 'enterprise', departmentCode: DEMO.health }, enterprise: { creditCode }, repeatOf: byCode.complaintNo });
+  });
+
+  it('posted twice at once is one complaint and one task', async () => {
+    const body = ticket();
+    const answers = await Promise.all([call('POST', '/v1/complaints', 'hotline', body), call('POST', '/v1/complaints', 'hotline', body)]);
+    expect(answers.map((a) => a.statusCode).every((s) => s === 200 || s === 201), answers.map((a) => a.body).join('\n')).toBe(true);
+    expect(answers[0]!.json().complaintNo).toBe(answers[1]!.json().complaintNo);
+    await taskPushed(answers[0]!.json().taskId);
+    expect(await database().db.select().from(tasks).where(eq(tasks.originNo, answers[0]!.json().complaintNo))).toHaveLength(1);
+    expect((await kinds(answers[0]!.json().complaintNo)).filter((k) => k === 'complaint-received')).toHaveLength(1);
   });
 
   it('goes to the coordinating office when no department is competent', async () => {
