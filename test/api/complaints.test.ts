@@ -20,6 +20,8 @@ const people = {
   hotline: { sub: 'hotline:12345-320700', role: 'hotline', hotline: '12345', region: DEMO.region },
   consumer: { sub: 'hotline:12315-320700', role: 'hotline', hotline: '12315', region: DEMO.region },
   elsewhere: { sub: 'hotline:12345-320100', role: 'hotline', hotline: '12345', region: '320100' },
+  // The training region's coordinating office has no division to receive what no one is competent for.
+  training: { sub: 'hotline:12345-training', role: 'hotline', hotline: '12345', region: DEMO.trainingRegion },
   food: { sub: 'supervision:lyg-sjj-spjy', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision },
   marketHead: { sub: 'supervision:lyg-sjj', role: 'supervision', department: DEMO.market },
   medical: { sub: 'supervision:lyg-sjj-ylqx', role: 'supervision', department: DEMO.market, division: 'LYG-SJJ-YLQX' },
@@ -146,6 +148,14 @@ describe('a complaint from the 12345 hotline', () => {
     }
     // Not a hotline's to file.
     expect((await call('POST', '/v1/complaints', 'food', ticket())).statusCode).toBe(403);
+    // No one to route to: 422 and nothing kept — and the ticket may come again once the catalog has someone.
+    const lost = ticket({ itemCode: undefined });
+    for (let i = 0; i < 2; i++) {
+      const r = await call('POST', '/v1/complaints', 'training', lost);
+      expect(r.statusCode, r.body).toBe(422);
+      expect(r.json().detail).toMatch(/no department is competent/);
+    }
+    expect(await rowOf(`C12345-${lost.ticketId}`)).toBeUndefined();
   });
 
   it("without an item goes to the department that supervises the enterprise's licence, named by its code or its name", async () => {
