@@ -8,6 +8,7 @@ import type { CreditAdapter } from './adapters/credit.js';
 import type { CreditPlatform } from './adapters/credit-platform.js';
 import type { ElicenceService } from './adapters/elicence.js';
 import type { CalendarSource } from './calendar.js';
+import type { HotlineAdapter } from './adapters/hotline.js';
 
 /** The systems we do not own, each behind an adapter. */
 export interface Adapters {
@@ -22,6 +23,8 @@ export interface ActivityDeps extends Adapters {
   /** Where a rehearsal case's effects go (activities/sandbox.ts); the embedded adapters when absent. */
   sandbox?: Adapters;
   calendar: CalendarSource;
+  /** The hotlines a complaint's reply goes back to (12345, 12315); the embedded one when absent. */
+  hotline?: HotlineAdapter;
   clock: () => Date;
   /** For activities that signal other workflows (re-timing after a calendar import). */
   temporal?: Client;

@@ -21,6 +21,8 @@ import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
 import { notice } from './notice.js';
+import { intake } from './complaint/intake.js';
+import { reply } from './complaint/reply.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -43,6 +45,8 @@ export function createActivities(given: ActivityDeps) {
     ...report,
     ...transfer,
     ...notice,
+    ...intake,
+    ...reply,
     ...effects,
     notify,
     resendNotification,

@@ -25,6 +25,9 @@ const TEMPLATES = {
   'notice-linkage': '【审管联动】联动告知：{department}，{subject}（{creditCode}）：{matter}。请于{dueAt}前签收反馈（{noticeId}）。',
   'notice-reminder': '【审管联动】提醒：{subject}（{creditCode}）的{kind}将于{dueAt}到期，请及时{action}（{noticeId}）。',
   'notice-escalation': '【审管联动】督办：{department}未在{dueAt}前{action}{subject}（{creditCode}）的{kind}，已逾期，请督促办理（{noticeId}）。',
+  'complaint-assigned': '【审管联动】{division}：关于{applicant}的{item}，监管任务{taskId}已派发，请于{claimDue}前认领并按时答复。',
+  'complaint-reply-reminder': '【审管联动】提醒：投诉{complaintNo}（{applicant}）应于{dueAt}前答复，请及时答复。',
+  'complaint-reply-overdue': '【审管联动】督办：投诉{complaintNo}（{applicant}）的答复期限{dueAt}已过，至今未答复，请督促{division}立即答复。',
   'feedback-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）的监管结果应于{feedbackDue}前反馈，请及时反馈。',
 } as const;
 

@@ -6,6 +6,7 @@ import type { Db } from '../db/client.js';
 import { caseByNo, type CaseRow } from '../db/queries/cases.js';
 import { supervisorsOfCase, taskById, type TaskRow } from '../db/queries/tasks.js';
 import { documentById, supervisesDocument, type DocumentMeta } from '../db/queries/documents.js';
+import { complaintByNo, type ComplaintRow, type ComplaintScope } from '../db/queries/complaints.js';
 import { REGISTRATION_PLATFORM, type Principal } from './auth.js';
 import { forbidden, notFound } from './errors.js';
 
@@ -60,4 +61,27 @@ export async function documentForReader(db: Db, p: Principal, id: string): Promi
   if (p.role === 'approval' && p.department === doc.departmentCode) return doc;
   if (p.role === 'supervision' && p.department && (await supervisesDocument(db, id, p.department, p.division))) return doc;
   throw hidden;
+}
+
+/**
+ * Which complaints a caller sees (docs/complaints.md): an operator all; a supervision division
+ * those routed to it, its department's head the department's; a regional admin the region's; a
+ * hotline the tickets it filed in its region. Null: none (a role with no part in complaints).
+ */
+export function complaintScope(p: Principal): ComplaintScope | null {
+  if (p.role === 'operator') return {};
+  if (p.role === 'supervision' && p.department) return { department: p.department, ...(p.division && { division: p.division }) };
+  if (p.role === 'regional-admin' && p.region) return { region: p.region };
+  if (p.role === 'hotline' && p.hotline && p.region) return { source: p.hotline, region: p.region };
+  return null;
+}
+
+/** A complaint the caller may see (404 if none, 403 if not the caller's). */
+export async function complaintForReader(db: Db, p: Principal, complaintNo: string): Promise<ComplaintRow> {
+  const row = await complaintByNo(db, complaintNo);
+  if (!row) throw notFound(`complaint ${complaintNo}`);
+  const s = complaintScope(p);
+  const sees = s !== null && (!s.department || s.department === row.departmentCode) && (!s.division || s.division === row.divisionCode) && (!s.region || s.region === row.regionCode) && (!s.source || s.source === row.source);
+  if (!sees) throw forbidden(`complaint ${complaintNo} belongs to division ${row.divisionCode} of ${row.departmentCode} (region ${row.regionCode}, hotline ${row.source})`);
+  return row;
 }

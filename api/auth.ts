@@ -20,8 +20,10 @@ export const RESULT_PLATFORMS = ['internet-plus-supervision', 'market-supervisio
 export const REGISTRATION_PLATFORM = 'market-registration';
 export const PLATFORMS = [...RESULT_PLATFORMS, REGISTRATION_PLATFORM] as const;
 export type Platform = (typeof PLATFORMS)[number];
-/** A token's roles: the staff's, and `platform` — a system, admitted only where a route names it. */
-export const TOKEN_ROLES = [...ROLES, 'platform'] as const;
+/** The hotline systems whose tickets become complaints (docs/complaints.md): the citizens' 12345 and the consumers' 12315. */
+export const HOTLINES = ['12345', '12315'] as const;
+/** A token's roles: the staff's, and two kinds of system, admitted only where a route names them: `platform`, `hotline`. */
+export const TOKEN_ROLES = [...ROLES, 'platform', 'hotline'] as const;
 export type Role = (typeof TOKEN_ROLES)[number];
 
 const claimsSchema = z
@@ -33,15 +35,20 @@ const claimsSchema = z
     region: z.string().min(1).max(16).optional(),
     /** With role platform: which platform it is (one platform cannot post as another). */
     platform: z.enum(PLATFORMS).optional(),
+    /** With role hotline: which hotline it is (12345 cannot file a 12315 ticket). */
+    hotline: z.enum(HOTLINES).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.role === 'platform' && (!c.platform || !c.region)) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'a platform token names its platform and the region it serves' });
     if (c.role !== 'platform' && c.platform) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'only a platform token names a platform' });
+    if (c.role === 'hotline' && (!c.hotline || !c.region)) ctx.addIssue({ code: 'custom', path: ['hotline'], message: 'a hotline token names its hotline and the region it serves' });
+    if (c.role !== 'hotline' && c.hotline) ctx.addIssue({ code: 'custom', path: ['hotline'], message: 'only a hotline token names a hotline' });
   });
 
 export type Principal = z.infer<typeof claimsSchema>;
 
 export function actorOf(p: Principal): Actor {
+  if (p.role === 'hotline') return { sub: p.sub, role: p.role, hotline: p.hotline, region: p.region };
   if (p.role === 'platform') return { sub: p.sub, role: p.role, platform: p.platform, region: p.region, ...(p.department && { department: p.department }) };
   return { sub: p.sub, role: p.role, department: p.department, division: p.division };
 }

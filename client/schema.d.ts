@@ -771,7 +771,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records, joint punishments, the inclusive list */
+        /** Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records, complaints and their risk, joint punishments, the inclusive list */
         get: operations["getApplicant"];
         put?: never;
         post?: never;
@@ -1243,6 +1243,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/complaints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The complaints the caller sees: a division's own, a department's, a region's, a hotline's tickets; newest first */
+        get: operations["listComplaints"];
+        put?: never;
+        /**
+         * A 12345 / 12315 ticket: routed to the competent division as a supervision task, with the reply owed back
+         * @description Idempotent by (source, ticketId): the same body again answers 200 with the same complaint; another body under the same ticket is 409.
+         */
+        post: operations["receiveComplaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/complaints/{complaintNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A complaint with its trail */
+        get: operations["getComplaint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/complaints/{complaintNo}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The division’s reply (答复), once, after it claimed the task: pushed back to the hotline */
+        post: operations["replyToComplaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1550,6 +1605,58 @@ export interface components {
             legalBasis?: string;
         };
         /**
+         * @description 12345: the citizens’ hotline; 12315: consumer complaints
+         * @enum {string}
+         */
+        ComplaintSourceInput: "12315" | "12345";
+        /** @enum {string} */
+        ComplaintStatusInput: "assigned" | "replied" | "closed";
+        /** @enum {string} */
+        ReplyOutcomeInput: "substantiated" | "partly-substantiated" | "unsubstantiated" | "not-competent";
+        /**
+         * @example {
+         *       "source": "12345",
+         *       "ticketId": "GD20261203001",
+         *       "enterprise": {
+         *         "creditCode": "91350100M000100Y43",
+         *         "name": "连云港海州食品店"
+         *       },
+         *       "matter": "反映该店销售过期食品",
+         *       "itemCode": "SP-FOOD-01",
+         *       "complainant": {
+         *         "name": "张三",
+         *         "phone": "13700000009"
+         *       }
+         *     }
+         */
+        ComplaintTicketInput: {
+            source: components["schemas"]["ComplaintSourceInput"];
+            /** @description the hotline's own ticket id (工单号): the idempotency key */
+            ticketId: string;
+            enterprise: {
+                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+                creditCode?: string;
+                name?: string;
+            };
+            /** @description what the complaint is about (诉求内容) */
+            matter: string;
+            /** @description the approval item the matter concerns, when the hotline knows it: routes by the item's linkage */
+            itemCode?: string;
+            /**
+             * @description kept masked only (张*, 138****0011): the hotline holds the contact and calls back
+             * @default {}
+             */
+            complainant?: {
+                name?: string;
+                phone?: string;
+            };
+        };
+        ComplaintReplyInput: {
+            outcome: components["schemas"]["ReplyOutcomeInput"];
+            /** @description the reply the hotline passes on to the complainant (答复内容) */
+            text: string;
+        };
+        /**
          * @description An error (RFC 9457 problem details); `errors` lists the fields of a malformed request
          * @example {
          *       "type": "urn:shenguan:problem:not-found",
@@ -1576,6 +1683,8 @@ export interface components {
             division?: string;
             /** @description role platform: which other platform */
             platform?: string;
+            /** @description role hotline: which hotline */
+            hotline?: string;
             region?: string;
         };
         /** @enum {string} */
@@ -1807,6 +1916,11 @@ export interface components {
                 subItem: string | null;
             };
         } | null;
+        /**
+         * @description what the task came from (docs/task-origins.md)
+         * @enum {string}
+         */
+        TaskOrigin: "approval" | "complaint";
         /** @description the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed */
         TaskDeadline: {
             /** @enum {string} */
@@ -1831,7 +1945,11 @@ export interface components {
         } | null;
         Task: {
             taskId: string;
-            applicationNo: string;
+            origin: components["schemas"]["TaskOrigin"];
+            /** @description the number of what the task came from: the application number (origin approval), the complaint number (origin complaint) */
+            originNo: string;
+            /** @description the approval case the task came from; null for a task of another origin */
+            applicationNo: string | null;
             departmentCode: string;
             divisionCode: string;
             supervisionItemCode: string | null;
@@ -1840,8 +1958,9 @@ export interface components {
             ladder: components["schemas"]["Ladder"];
             applicantCreditCode: string;
             applicantName: string;
-            itemCode: string;
-            /** @description the approval item's name (主项名称) as the case's item version had it */
+            /** @description the approval item; null for a task without a case */
+            itemCode: string | null;
+            /** @description the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter */
             itemName: string | null;
             status: components["schemas"]["TaskStatus"];
             nextDeadline: components["schemas"]["TaskDeadline"];
@@ -1884,7 +2003,11 @@ export interface components {
         };
         TaskDetail: {
             taskId: string;
-            applicationNo: string;
+            origin: components["schemas"]["TaskOrigin"];
+            /** @description the number of what the task came from: the application number (origin approval), the complaint number (origin complaint) */
+            originNo: string;
+            /** @description the approval case the task came from; null for a task of another origin */
+            applicationNo: string | null;
             departmentCode: string;
             divisionCode: string;
             supervisionItemCode: string | null;
@@ -1893,8 +2016,9 @@ export interface components {
             ladder: components["schemas"]["Ladder"];
             applicantCreditCode: string;
             applicantName: string;
-            itemCode: string;
-            /** @description the approval item's name (主项名称) as the case's item version had it */
+            /** @description the approval item; null for a task without a case */
+            itemCode: string | null;
+            /** @description the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter */
             itemName: string | null;
             status: components["schemas"]["TaskStatus"];
             nextDeadline: components["schemas"]["TaskDeadline"];
@@ -2072,7 +2196,9 @@ export interface components {
             }[];
             tasks: {
                 taskId: string;
-                applicationNo: string;
+                origin: components["schemas"]["TaskOrigin"];
+                originNo: string;
+                applicationNo: string | null;
                 departmentCode: string;
                 status: components["schemas"]["TaskStatus"];
                 result: components["schemas"]["FeedbackResult"] | null;
@@ -2099,6 +2225,24 @@ export interface components {
                 penaltyReason: string | null;
                 assessedAt: string;
             }[];
+            /** @description complaints (12345 / 12315) about the enterprise, repeats linked */
+            complaints: {
+                /** @description complaints about the enterprise within the past year */
+                lastYear: number;
+                /**
+                 * @description 投诉风险: elevated from the second complaint within a year, high from the third (docs/complaints.md)
+                 * @enum {string}
+                 */
+                risk: "normal" | "elevated" | "high";
+                items: {
+                    complaintNo: string;
+                    source: string;
+                    status: string;
+                    receivedAt: string;
+                    repeatOf: string | null;
+                    departmentCode: string;
+                }[];
+            };
         };
         LeniencyEntry: {
             code: string;
@@ -2276,6 +2420,116 @@ export interface components {
             version: number;
             updatedBy: string;
             updatedAt: string;
+        };
+        /**
+         * @description 12345: the citizens’ hotline; 12315: consumer complaints
+         * @enum {string}
+         */
+        ComplaintSource: "12315" | "12345";
+        /** @enum {string} */
+        ComplaintStatus: "assigned" | "replied" | "closed";
+        /** @enum {string} */
+        ReplyOutcome: "substantiated" | "partly-substantiated" | "unsubstantiated" | "not-competent";
+        Complaint: {
+            /** @description C<source>-<ticket id> */
+            complaintNo: string;
+            source: components["schemas"]["ComplaintSource"];
+            ticketId: string;
+            regionCode: string;
+            status: components["schemas"]["ComplaintStatus"];
+            enterprise: {
+                creditCode: string | null;
+                name: string;
+            };
+            matter: string;
+            itemCode: string | null;
+            /** @description masked: the hotline holds the contact and calls back */
+            complainant: {
+                name: string | null;
+                phone: string | null;
+            };
+            routedTo: {
+                /** @enum {string} */
+                by: "item" | "enterprise" | "coordinating-office";
+                departmentCode: string;
+                divisionCode: string;
+            };
+            taskId: string;
+            receivedAt: string;
+            replyDueAt: string;
+            /** @description the reply deadline passed without a reply: marked by the workflow, or by the clock */
+            replyOverdue: boolean;
+            reply: {
+                outcome: components["schemas"]["ReplyOutcome"];
+                text: string;
+                repliedAt: string;
+                repliedBy: components["schemas"]["Actor"];
+                /** @description when the hotline took it */
+                sentAt: string | null;
+            } | null;
+            /** @description the first complaint about the same enterprise in the region within a year */
+            repeatOf: string | null;
+            /** @description how many complaints about the enterprise came within the year before this one */
+            earlierComplaints: number;
+            taskOutcome: string | null;
+            closedAt: string | null;
+        };
+        ComplaintPage: {
+            items: components["schemas"]["Complaint"][];
+            total: number;
+            limit: number;
+            offset: number;
+        };
+        ComplaintTrailEntry: {
+            at: string;
+            kind: string;
+            summary: string;
+            actor: components["schemas"]["Actor"];
+        };
+        ComplaintDetail: {
+            /** @description C<source>-<ticket id> */
+            complaintNo: string;
+            source: components["schemas"]["ComplaintSource"];
+            ticketId: string;
+            regionCode: string;
+            status: components["schemas"]["ComplaintStatus"];
+            enterprise: {
+                creditCode: string | null;
+                name: string;
+            };
+            matter: string;
+            itemCode: string | null;
+            /** @description masked: the hotline holds the contact and calls back */
+            complainant: {
+                name: string | null;
+                phone: string | null;
+            };
+            routedTo: {
+                /** @enum {string} */
+                by: "item" | "enterprise" | "coordinating-office";
+                departmentCode: string;
+                divisionCode: string;
+            };
+            taskId: string;
+            receivedAt: string;
+            replyDueAt: string;
+            /** @description the reply deadline passed without a reply: marked by the workflow, or by the clock */
+            replyOverdue: boolean;
+            reply: {
+                outcome: components["schemas"]["ReplyOutcome"];
+                text: string;
+                repliedAt: string;
+                repliedBy: components["schemas"]["Actor"];
+                /** @description when the hotline took it */
+                sentAt: string | null;
+            } | null;
+            /** @description the first complaint about the same enterprise in the region within a year */
+            repeatOf: string | null;
+            /** @description how many complaints about the enterprise came within the year before this one */
+            earlierComplaints: number;
+            taskOutcome: string | null;
+            closedAt: string | null;
+            history: components["schemas"]["ComplaintTrailEntry"][];
         };
     };
     responses: never;
@@ -10032,6 +10286,401 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listComplaints: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ComplaintStatusInput"];
+                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+                creditCode?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveComplaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplaintTicketInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getComplaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaintNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplaintDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replyToComplaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaintNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplaintReplyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -252,6 +252,9 @@ export const envSchema = z.object({
   CREDIT_PLATFORM_URL: z.string().url().optional(),
   CREDIT_PLATFORM_API_KEY: z.string().optional(),
   ELICENCE_URL: z.string().url().optional(),
+  /** The hotline systems (12345, 12315) a complaint's reply goes back to; embedded in PostgreSQL when unset. */
+  HOTLINE_URL: z.string().url().optional(),
+  HOTLINE_API_KEY: z.string().optional(),
   ELICENCE_API_KEY: z.string().optional(),
   /** The headless browser the API prints the monthly report's PDF with (docs/reports.md); absent: PDF requests are 503. */
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),

@@ -11,7 +11,8 @@ import { createEmbeddedSms } from '../activities/adapters/sms.js';
 import { createEmbeddedCredit } from '../activities/adapters/credit.js';
 import { createEmbeddedCreditPlatform } from '../activities/adapters/credit-platform.js';
 import { createEmbeddedElicence } from '../activities/adapters/elicence.js';
-import { createHttpCredit, createHttpElicence, createHttpSms } from '../activities/adapters/http.js';
+import { createHttpCredit, createHttpElicence, createHttpHotline, createHttpSms } from '../activities/adapters/http.js';
+import { createEmbeddedHotline } from '../activities/adapters/hotline.js';
 import { databaseCalendar } from '../activities/calendar.js';
 import { createDatabase, withoutQueryParameters, type Database } from '../db/client.js';
 import { loadConfigOrExit, projectRoot, requireDatabaseUrl, type AppConfig } from './config.js';
@@ -37,6 +38,7 @@ export function productionDeps(database: Database, temporal: Client, config?: Ap
   const sms = http(e?.SMS_URL, e?.SMS_API_KEY);
   const credit = http(e?.CREDIT_PLATFORM_URL, e?.CREDIT_PLATFORM_API_KEY);
   const elicence = http(e?.ELICENCE_URL, e?.ELICENCE_API_KEY);
+  const hotline = http(e?.HOTLINE_URL, e?.HOTLINE_API_KEY);
   return {
     db: database.db,
     sms: sms ? createHttpSms(sms) : createEmbeddedSms(database.db),
@@ -44,6 +46,7 @@ export function productionDeps(database: Database, temporal: Client, config?: Ap
     creditPlatform: credit ? createHttpCredit(credit) : createEmbeddedCreditPlatform(database.db),
     elicence: elicence ? createHttpElicence(elicence) : createEmbeddedElicence(database.db),
     calendar: databaseCalendar(database.db),
+    hotline: hotline ? createHttpHotline(hotline) : createEmbeddedHotline(database.db),
     clock: () => new Date(),
     temporal,
   };

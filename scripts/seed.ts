@@ -35,6 +35,9 @@ export const DEMO = {
   healthDivision: 'LYG-WJW-GGWS',
   housing: 'LYG-ZJJ',
   housingDivision: 'LYG-ZJJ-JZSC',
+  /** 政务办: where a complaint no department is competent for goes (docs/complaints.md). */
+  coordinatingOffice: 'LYG-ZWB',
+  coordinatingDivision: 'LYG-ZWB-DBC',
   /** The rehearsal region's own departments: training items never reach a live one. */
   training: { approvalDepartment: 'TR-SPJ', market: 'TR-SJJ', marketFoodDivision: 'TR-SJJ-SPJY', housing: 'TR-ZJJ', housingDivision: 'TR-ZJJ-JZSC' },
   applicants: {

@@ -6,3 +6,4 @@ export * from './contracts/case.js';
 export * from './contracts/task.js';
 export type { ClaimWindow, PolicySnapshot } from './domain/policy.js';
 export * from './contracts/notice.js';
+export * from './contracts/complaint.js';

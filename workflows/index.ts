@@ -5,3 +5,4 @@ export { calendarRetime } from './calendarRetime.js';
 export { resendNotification } from './resendNotification.js';
 export { monthlyReports, monthlyReport } from './monthlyReport.js';
 export { departmentNotice } from './departmentNotice.js';
+export { complaintCase } from './complaintCase.js';

@@ -67,7 +67,9 @@ export function caseNotices(c: CaseParties) {
 export type EscalationTarget = 'department-head' | 'coordinating-office';
 
 export function taskNotices(t: SupervisionTaskInput) {
-  const { taskId, applicationNo, divisionCode, applicantName: applicant } = t;
+  const { taskId, divisionCode, applicantName: applicant } = t;
+  // The outbox files a task's messages under its origin's number, as the trail does.
+  const applicationNo = t.origin.no;
   const toDivision = (businessKey: string, template: NotifyInput['template'], params: Record<string, string>): NotifyInput => ({
     businessKey,
     recipient: { kind: 'division-admin', divisionCode },
@@ -79,7 +81,7 @@ export function taskNotices(t: SupervisionTaskInput) {
   return {
     assigned: (claimDue: string): Notice => ({
       summary: `SMS to the admin of ${divisionCode}: new task`,
-      input: toDivision(`${taskId}:claim-notice`, 'task-assigned', { division: divisionCode, applicant, creditCode: t.creditCode, item: t.itemName, taskId, claimDue: formatShanghai(claimDue) }),
+      input: toDivision(`${taskId}:claim-notice`, t.origin.kind === 'complaint' ? 'complaint-assigned' : 'task-assigned', { division: divisionCode, applicant, creditCode: t.creditCode, item: t.itemName, taskId, claimDue: formatShanghai(claimDue) }),
     }),
     noticeFailed: (claimDue: string): Notice => ({
       summary: `task SMS failed: tell the head of ${t.departmentCode}`,
@@ -140,7 +142,8 @@ export function taskNotices(t: SupervisionTaskInput) {
       summary: `rectification order to the applicant (round ${round})`,
       input: {
         businessKey: `${taskId}:rectification-order:${round}`,
-        recipient: { kind: 'applicant', applicationNo },
+        // Without a case of ours (a complaint) no phone of the enterprise is on file: the order is served on site, the SMS fails on the record.
+        recipient: t.origin.kind === 'approval' ? { kind: 'applicant', applicationNo } : { kind: 'enterprise', creditCode: t.creditCode, name: applicant },
         template: 'rectification-order',
         params: { applicant, item: t.itemName, dueAt: formatShanghai(dueAt) },
         applicationNo,
@@ -195,5 +198,20 @@ export function departmentNotices(n: DepartmentNoticeInput) {
           summary: `notice overdue: escalate to the ${to}`,
           input: msg(`${noticeId}:escalation:${hop}:${to}`, to === 'department-head' ? { kind: 'department-head', departmentCode: h.departmentCode } : { kind: 'coordinating-office', regionCode: h.regionCode }, 'notice-escalation', { ...base(h), dueAt: formatShanghai(dueAt) }),
         })),
+  };
+}
+
+/** The reply window's notices of a complaint (its task's own notices are the task's). */
+export function complaintNotices(c: { complaintNo: string; applicant: string; divisionCode: string; regionCode: string; taskId: string }) {
+  const { complaintNo, applicant } = c;
+  return {
+    replyReminder: (dueAt: string): Notice => ({
+      summary: `reply reminder to the admin of ${c.divisionCode}`,
+      input: { businessKey: `${complaintNo}:reply-reminder:${dueAt}`, recipient: { kind: 'division-admin', divisionCode: c.divisionCode }, template: 'complaint-reply-reminder', params: { complaintNo, applicant, dueAt: formatShanghai(dueAt) }, applicationNo: complaintNo, taskId: c.taskId },
+    }),
+    replyOverdue: (dueAt: string): Notice => ({
+      summary: `reply overdue: escalate to the coordinating office of ${c.regionCode}`,
+      input: { businessKey: `${complaintNo}:reply-escalation`, recipient: { kind: 'coordinating-office', regionCode: c.regionCode }, template: 'complaint-reply-overdue', params: { complaintNo, applicant, division: c.divisionCode, dueAt: formatShanghai(dueAt) }, applicationNo: complaintNo, taskId: c.taskId },
+    }),
   };
 }

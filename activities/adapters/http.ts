@@ -8,6 +8,7 @@ import type { SmsAdapter } from './sms.js';
 import type { CreditAdapter, CreditStanding } from './credit.js';
 import type { CreditPlatform } from './credit-platform.js';
 import type { ElicenceService, MaterialCheck } from './elicence.js';
+import type { HotlineAdapter } from './hotline.js';
 
 export const PROVIDER_REJECTED = 'ProviderRejected';
 
@@ -88,6 +89,16 @@ export function createHttpElicence(cfg: HttpAdapterConfig): ElicenceService {
     async verify({ creditCode, materials, at }) {
       const r = await callProvider<{ results: MaterialCheck[] }>(cfg, 'POST', 'verify', { creditCode, materials, at: at.toISOString() });
       return r.results;
+    },
+  };
+}
+
+/** Hotline (12345 / 12315): POST /replies {businessKey, source, ticketId, outcome, text, department, repliedAt} → {receiptId, duplicate?}. */
+export function createHttpHotline(cfg: HttpAdapterConfig): HotlineAdapter {
+  return {
+    async reply(r) {
+      const answer = await callProvider<{ receiptId: string; duplicate?: boolean }>(cfg, 'POST', 'replies', r, r.businessKey);
+      return { receiptId: answer.receiptId, duplicate: Boolean(answer.duplicate) };
     },
   };
 }

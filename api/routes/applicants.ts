@@ -5,8 +5,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { applicantRecords, hasPartIn } from '../../db/queries/applicants.js';
 import { assessmentsOf, punishmentsOf } from '../../db/queries/leniency.js';
 import { punishmentView, viewOf } from './joint-punishments.js';
+import { complaintRisk } from '../../db/queries/complaints.js';
 import { notFound, problems } from '../errors.js';
-import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOutcome, TaskStatus } from '../../workflows/contracts.js';
+import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOriginKind, TaskOutcome, TaskStatus } from '../../workflows/contracts.js';
+import { taskOrigin } from './tasks/view.js';
 import { caseStage, commitmentScenario, creditCode, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../schemas.js';
 
 const portrait = z.object({
@@ -15,12 +17,19 @@ const portrait = z.object({
   credit: z.object({ grade: z.string(), blacklisted: z.boolean(), brokenCommitments: z.number().int() }).nullable(),
   commitments: z.object({ kept: z.number().int(), broken: z.number().int(), open: z.number().int() }),
   cases: z.array(z.object({ applicationNo: z.string(), itemCode: z.string(), stage: caseStage, route: z.string().nullable(), licenceStatus, commitmentScenario: commitmentScenario.nullable(), commitmentOutcome: z.string().nullable(), createdAt: z.string(), closedAt: z.string().nullable() })),
-  tasks: z.array(z.object({ taskId: z.string(), applicationNo: z.string(), departmentCode: z.string(), status: taskStatus, result: feedbackResult.nullable(), outcome: taskOutcome.nullable(), claimOverdue: z.boolean() })),
+  tasks: z.array(z.object({ taskId: z.string(), origin: taskOrigin, originNo: z.string(), applicationNo: z.string().nullable(), departmentCode: z.string(), status: taskStatus, result: feedbackResult.nullable(), outcome: taskOutcome.nullable(), claimOverdue: z.boolean() })),
   creditRecords: z.array(z.object({ businessKey: z.string(), kind: z.string(), summary: z.string(), status: z.string(), createdAt: z.string() })),
   jointPunishments: z.array(punishmentView).describe('联合惩戒: every measure attached to the entity, in force, run out or repaired'),
   inclusiveList: z
     .array(z.object({ taskId: z.string(), cause: z.string(), entryCode: z.string().nullable(), eligible: z.boolean(), reason: z.string(), penalty: z.enum(['waived', 'due']).nullable(), penaltyReason: z.string().nullable(), assessedAt: z.string() }))
     .describe('包容免罚: each non-compliance assessed against the inclusive list, and the penalty waived or due'),
+  complaints: z
+    .object({
+      lastYear: z.number().int().describe('complaints about the enterprise within the past year'),
+      risk: z.enum(['normal', 'elevated', 'high']).describe('投诉风险: elevated from the second complaint within a year, high from the third (docs/complaints.md)'),
+      items: z.array(z.object({ complaintNo: z.string(), source: z.string(), status: z.string(), receivedAt: z.string(), repeatOf: z.string().nullable(), departmentCode: z.string() })),
+    })
+    .describe('complaints (12345 / 12315) about the enterprise, repeats linked'),
 }).meta({ id: 'ApplicantPortrait' });
 
 /** The portrait of a credit code from its records; commitments counted over its commitment cases. */
@@ -37,7 +46,12 @@ function portraitOf(code: string, r: Awaited<ReturnType<typeof applicantRecords>
       open: commitmentCases.filter((c) => !c.commitmentOutcome).length,
     },
     cases: r.cases.map((c) => ({ applicationNo: c.applicationNo, itemCode: c.itemCode, stage: c.stage as CaseStage, route: c.route, licenceStatus: c.licenceStatus as LicenceStatus, commitmentScenario: c.commitmentScenario as CommitmentScenario | null, commitmentOutcome: c.commitmentOutcome, createdAt: c.createdAt.toISOString(), closedAt: iso(c.closedAt) })),
-    tasks: r.tasks.map((t) => ({ taskId: t.taskId, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
+    tasks: r.tasks.map((t) => ({ taskId: t.taskId, origin: t.origin as TaskOriginKind, originNo: t.originNo, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
+    complaints: {
+      lastYear: r.complaints.lastYear,
+      risk: complaintRisk(r.complaints.lastYear),
+      items: r.complaints.rows.map((c) => ({ complaintNo: c.complaintNo, source: c.source, status: c.status, receivedAt: c.receivedAt.toISOString(), repeatOf: c.repeatOf, departmentCode: c.departmentCode })),
+    },
     creditRecords: r.creditRecords.map((c) => ({ businessKey: c.businessKey, kind: c.kind, summary: c.summary, status: c.status, createdAt: c.createdAt.toISOString() })),
     jointPunishments: l.punishments.map(viewOf),
     inclusiveList: l.assessments.map((a) => ({ taskId: a.taskId, cause: a.cause, entryCode: a.entryCode, eligible: a.eligible, reason: a.reason, penalty: a.penalty as 'waived' | 'due' | null, penaltyReason: a.penaltyReason, assessedAt: a.assessedAt.toISOString() })),
@@ -51,7 +65,7 @@ const applicantRoutes: FastifyPluginAsyncZod = async (app) => {
       // For those with a part in the enterprise (a case or task of it), its region's admin and
       // the operator; to anyone else it does not exist (404: not even that it is on file).
       config: { roles: ['approval', 'supervision', 'regional-admin', 'operator'] },
-      schema: { operationId: 'getApplicant', tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records, joint punishments, the inclusive list', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
+      schema: { operationId: 'getApplicant', tags: ['applicants'], summary: 'Applicant portrait (企业画像): cases, tasks, commitments kept and broken, credit records, complaints and their risk, joint punishments, the inclusive list', params: z.object({ creditCode }), response: { 200: portrait, ...problems(400, 401, 403, 404) } },
     },
     async (req) => {
       const { creditCode: code } = req.params;

@@ -30,9 +30,11 @@ import noticeReads from './notices/read.js';
 import noticeActions from './notices/actions.js';
 import registrations from './notices/registrations.js';
 import noticeCatalogs from './catalog/notice-catalogs.js';
+import complaintIntake from './complaints/intake.js';
+import complaintReads from './complaints/read.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads]) {
     await app.register(plugin);
   }
 };

@@ -4,17 +4,19 @@ import type { Db } from '../client.js';
 import { cases, creditProfiles, creditRecords, tasks } from '../schema/index.js';
 import { rehearsalRegions } from './catalog.js';
 import { taskRowsAsOfNow } from './tasks.js';
+import { complaintsAbout } from './complaints.js';
 
 /** The newest 500 cases, 1000 tasks (overdue as of now) and 500 credit records of a credit code, and its credit profile. */
 export async function applicantRecords(db: Db, creditCode: string) {
-  const [caseRows, taskRows, records, [profile]] = await Promise.all([
+  const [caseRows, taskRows, records, [profile], complaintRows] = await Promise.all([
     // A rehearsal's cases are not the enterprise's record (培训演练 apart).
     db.select().from(cases).where(and(eq(cases.applicantCreditCode, creditCode), sql`${cases.regionCode} not in ${rehearsalRegions}`)).orderBy(desc(cases.createdAt)).limit(500),
     db.select(taskRowsAsOfNow).from(tasks).where(and(eq(tasks.applicantCreditCode, creditCode), sql`${tasks.regionCode} not in ${rehearsalRegions}`)).orderBy(desc(tasks.pushedAt)).limit(1000),
     db.select().from(creditRecords).where(and(eq(creditRecords.creditCode, creditCode), sql`coalesce(${creditRecords.applicationNo} not in (select application_no from ${cases} where region_code in ${rehearsalRegions}), true)`)).orderBy(desc(creditRecords.id)).limit(500),
     db.select().from(creditProfiles).where(eq(creditProfiles.creditCode, creditCode)),
+    complaintsAbout(db, creditCode, new Date()),
   ]);
-  return { cases: caseRows, tasks: taskRows, creditRecords: records, profile };
+  return { cases: caseRows, tasks: taskRows, creditRecords: records, profile, complaints: complaintRows };
 }
 
 /**

@@ -2,7 +2,7 @@
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { preparedPerDb, type Db } from '../client.js';
-import { alerts, approvalItems, cases, deadlinePolicies, departmentNotices, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
+import { alerts, approvalItems, cases, complaints, deadlinePolicies, departmentNotices, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
 
 export type ApprovalItemRow = typeof approvalItems.$inferSelect;
 export type SupervisionItemRow = typeof supervisionItems.$inferSelect;
@@ -138,11 +138,27 @@ const unitOfNotice = preparedPerDb((db) =>
   db.select({ unit: sql<string>`${departmentNotices.policy}->>'unit'` }).from(departmentNotices).where(eq(departmentNotices.noticeId, sql.placeholder('no'))).prepare('notice_policy_unit'),
 );
 
-/** Whether a case (or a department notice) is a rehearsal: its region's policy counts in minutes. */
-export async function isRehearsal(db: Db, applicationNo: string): Promise<boolean> {
-  const [row] = await unitOfCase(db).execute({ no: applicationNo });
+const unitOfComplaint = preparedPerDb((db) =>
+  db
+    .select({ unit: deadlinePolicies.unit })
+    .from(complaints)
+    .innerJoin(regions, eq(regions.code, complaints.regionCode))
+    .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
+    .where(eq(complaints.complaintNo, sql.placeholder('no')))
+    .prepare('complaint_policy_unit'),
+);
+
+/**
+ * Whether a file (a case, a complaint: docs/task-origins.md, or a department notice) is a
+ * rehearsal: its region's policy counts in minutes. A rehearsal sends nothing for real.
+ */
+export async function isRehearsal(db: Db, fileNo: string): Promise<boolean> {
+  const [row] = await unitOfCase(db).execute({ no: fileNo });
   if (row) return row.unit === 'minute';
-  if (!applicationNo.startsWith('notice-')) return false;
-  const [n] = await unitOfNotice(db).execute({ no: applicationNo });
-  return n?.unit === 'minute';
+  if (fileNo.startsWith('notice-')) {
+    const [n] = await unitOfNotice(db).execute({ no: fileNo });
+    return n?.unit === 'minute';
+  }
+  const [complaint] = await unitOfComplaint(db).execute({ no: fileNo });
+  return complaint?.unit === 'minute';
 }

@@ -9,6 +9,7 @@ export interface Actor {
   division?: string;
   platform?: string;
   region?: string;
+  hotline?: string;
 }
 
 export const auditEvents = pgTable(

@@ -84,5 +84,7 @@ export const deadlinePolicies = pgTable('deadline_policies', {
   officeTime: text('office_time').notNull().default('09:00'),
   claimLadder: jsonb('claim_ladder').$type<ReminderLadder>().notNull(),
   feedbackLadder: jsonb('feedback_ladder').$type<ReminderLadder>().notNull(),
+  /** The reply owed to a complaint's hotline, per source, in the policy's unit from its receipt (docs/complaints.md). */
+  complaintReplyDays: jsonb('complaint_reply_days').$type<Record<'12345' | '12315', number>>().notNull().default({ '12345': 5, '12315': 7 }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

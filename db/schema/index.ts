@@ -8,3 +8,4 @@ export * from './documents.js';
 export * from './reports.js';
 export * from './leniency.js';
 export * from './notices.js';
+export * from './complaints.js';

@@ -52,6 +52,8 @@ const people = {
   platform: { sub: 'platform:market-supervision', role: 'platform', platform: 'market-supervision', region: DEMO.region, department: DEMO.market },
   otherPlatform: { sub: 'platform:law-enforcement', role: 'platform', platform: 'law-enforcement', region: DEMO.region, department: DEMO.health },
   farPlatform: { sub: 'platform:internet-plus-320100', role: 'platform', platform: 'internet-plus-supervision', region: '320100' },
+  hotline: { sub: 'hotline:12345-320700', role: 'hotline', hotline: '12345', region: DEMO.region },
+  consumerHotline: { sub: 'hotline:12315-320700', role: 'hotline', hotline: '12315', region: DEMO.region },
 } satisfies Record<string, Principal>;
 type Who = keyof typeof people;
 type Caller = Who | 'anonymous';
@@ -59,12 +61,15 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '', punishment: 0 };
+const o = { complaint: '', decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '', punishment: 0 };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
 const MISSING_NO = uniqueId('NOPE');
 const MISSING_TASK = `task-${MISSING_NO}.${DEMO.market}`;
+const MISSING_COMPLAINT = `C12345-${MISSING_NO}`;
+/** A 12345 ticket about a food shop, of the item SP-FOOD-01: routed to the food division. */
+const complaintTicket = () => ({ source: '12345', ticketId: uniqueId('AUTHZ').replace(/-/g, ''), enterprise: { creditCode: freshCreditCode(), name: '越权测试投诉商户' }, matter: '越权测试投诉', itemCode: 'SP-FOOD-01' });
 const MISSING_LINKAGE = 2_147_483_000;
 const MISSING_DOCUMENT = '00000000-0000-4000-8000-000000000000';
 const HARMLESS_YEAR = 2031;
@@ -134,6 +139,11 @@ async function setUpObjects() {
   o.settle = await propose();
   await ok(await call('POST', `/v1/linkages/${o.settle}/dispute`, 'approver', { reason: '提议有误，请编办裁定' }));
   o.proposeItem = await newItem();
+  // A complaint whose task the food division has claimed: its reply is allowed.
+  o.complaint = (await ok(await call('POST', '/v1/complaints', 'hotline', complaintTicket()), 201)).complaintNo;
+  const complaintTask = `task-${o.complaint}.${DEMO.market}`;
+  await waitForValue('complaint task pushed', async () => (await database().db.select().from(notifications).where(eq(notifications.businessKey, `${complaintTask}:claim-notice`))).length === 1);
+  await ok(await call('POST', `/v1/tasks/${complaintTask}/claim`, 'food'));
   o.claimCredit = (await database().db.select({ c: cases.applicantCreditCode }).from(cases).where(eq(cases.applicationNo, o.claim)))[0]!.c;
   o.punishment = (await ok(await call('POST', '/v1/joint-punishments', 'marketHead', { creditCode: freshCreditCode(), measureCode: 'LYG-CJ-001', decisionNo: uniqueId('AUTHZ-CJ'), reason: '越权测试的联合惩戒' }), 201)).id;
 }
@@ -152,6 +162,9 @@ async function dbState() {
     db.select().from(calendarYears).where(eq(calendarYears.year, HARMLESS_YEAR)),
     db.execute<Counts>(sql`select
       (select count(*)::int from cases) as cases,
+      (select count(*)::int from complaints) as complaints,
+      (select count(*)::int from complaints where replied_at is not null) as complaints_replied,
+      (select count(*)::int from complaint_replies) as complaint_replies,
       (select count(*)::int from tasks) as tasks,
       (select count(*)::int from audit_events) as audit_events,
       (select count(*)::int from notifications) as notifications,
@@ -217,6 +230,7 @@ const ownerCase = async (no: string) => {
 const ownerTask = async (no: string) => ({ task: (await call('GET', `/v1/tasks/${taskOf(no)}`, 'food')).json(), case: await ownerCase(no) });
 const linkageView = async () => (await call('GET', '/v1/linkages?departmentCode=LYG-SJJ', 'operator')).json();
 const supervisionSide: Who[] = ['food', 'marketHead', 'equipment'];
+const ownerComplaint = async () => (await call('GET', `/v1/complaints/${o.complaint}`, 'food')).json();
 
 const routes: Route[] = [
   {
@@ -371,6 +385,35 @@ const routes: Route[] = [
     allowed: ['platform'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/external-result`,
     view: () => ownerTask(o.external),
+  },
+  {
+    name: 'POST /v1/complaints',
+    method: 'POST',
+    url: () => '/v1/complaints',
+    body: complaintTicket,
+    roles: ['hotline'],
+    // The 12345 hotline files 12345 tickets; the 12315 one may not file them.
+    allowed: ['hotline'],
+  },
+  {
+    name: 'GET /v1/complaints/{no}',
+    method: 'GET',
+    url: () => `/v1/complaints/${o.complaint}`,
+    roles: ['supervision', 'regional-admin', 'operator', 'hotline'],
+    // Its division and department head, its region's admin, the hotline that filed it, the operator.
+    allowed: ['food', 'marketHead', 'admin', 'operator', 'hotline'],
+    missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}`,
+    view: ownerComplaint,
+  },
+  {
+    name: 'POST /v1/complaints/{no}/reply',
+    method: 'POST',
+    url: () => `/v1/complaints/${o.complaint}/reply`,
+    body: () => ({ outcome: 'unsubstantiated', text: '越权答复' }),
+    roles: ['supervision'],
+    allowed: ['food'],
+    missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}/reply`,
+    view: ownerComplaint,
   },
   {
     name: 'POST /v1/linkages',
@@ -745,6 +788,14 @@ describe('the rightful owner can do each action once', () => {
     const url = `/v1/tasks/${taskOf(o.external)}/external-result`;
     expect(await ok(await call('POST', url, 'platform', body), 201)).toMatchObject({ repeated: false, task: { status: 'closed', result: 'compliant' } });
     expect(await ok(await call('POST', url, 'platform', body))).toMatchObject({ repeated: true });
+  });
+
+  it('complaints: the hotline files a ticket (once per ticket id), the division replies once', async () => {
+    const ticket = complaintTicket();
+    const filed = await ok(await call('POST', '/v1/complaints', 'hotline', ticket), 201);
+    expect(await ok(await call('POST', '/v1/complaints', 'hotline', ticket))).toEqual(filed);
+    expect(await ok(await call('POST', `/v1/complaints/${o.complaint}/reply`, 'food', { outcome: 'substantiated', text: '经核查属实，已责令整改' }))).toMatchObject({ status: 'replied', reply: { outcome: 'substantiated' } });
+    expect((await call('POST', `/v1/complaints/${o.complaint}/reply`, 'food', { outcome: 'substantiated', text: '再次答复' })).statusCode).toBe(409);
   });
 
   it('linkages: the approving department proposes, the named department confirms or disputes, an arbiter settles', async () => {

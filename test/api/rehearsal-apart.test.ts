@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { eq, inArray } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
-import { createHttpCredit, createHttpElicence, createHttpSms } from '../../activities/adapters/http.js';
-import { creditPlatformRecords, notifications, smsGatewayMessages } from '../../db/schema/index.js';
+import { createHttpCredit, createHttpElicence, createHttpHotline, createHttpSms } from '../../activities/adapters/http.js';
+import { complaints, creditPlatformRecords, hotlineReplies, notifications, smsGatewayMessages } from '../../db/schema/index.js';
 import { applicationNoOf, approver, database, freshCreditCode, testConfig, tokenFor, trainingApprover, trainingHousing, uniqueId, DEMO } from '../helpers.js';
 import { startApiHarness, type ApiHarness } from './harness.js';
 
@@ -26,6 +26,9 @@ const people = {
   trainingHousing,
   liveHousing: { sub: 'supervision:housing', role: 'supervision', department: DEMO.housing },
   operator: { sub: 'operator:ops', role: 'operator' },
+  trainingHotline: { sub: 'hotline:12345-training', role: 'hotline', hotline: '12345', region: DEMO.trainingRegion },
+  hotline: { sub: 'hotline:12345-320700', role: 'hotline', hotline: '12345', region: DEMO.region },
+  food: { sub: 'supervision:food', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision },
 } satisfies Record<string, Principal>;
 const tokens = {} as Record<keyof typeof people, string>;
 
@@ -39,6 +42,8 @@ function startProvider(): Promise<string> {
       received.push({ path: req.url!, body, key });
       const answer = req.url!.startsWith('/messages')
         ? { messageId: `live-${key}`, duplicate: false }
+        : req.url!.startsWith('/replies')
+          ? { receiptId: `live-${key}`, duplicate: false }
         : req.url!.startsWith('/records')
           ? { recordId: `live-${key}`, duplicate: false }
           : req.url!.startsWith('/profiles/')
@@ -53,7 +58,7 @@ function startProvider(): Promise<string> {
 beforeAll(async () => {
   const url = await startProvider();
   const http = { url, timeoutMs: 2_000, attempts: 2, backoffMs: 10 };
-  harness = await startApiHarness(config, { sms: createHttpSms(http), credit: createHttpCredit(http), creditPlatform: createHttpCredit(http), elicence: createHttpElicence(http) });
+  harness = await startApiHarness(config, { sms: createHttpSms(http), credit: createHttpCredit(http), creditPlatform: createHttpCredit(http), elicence: createHttpElicence(http), hotline: createHttpHotline(http) });
   app = harness.app;
   for (const [k, p] of Object.entries(people)) tokens[k as keyof typeof people] = await tokenFor(config, p);
 });
@@ -137,5 +142,27 @@ describe('a rehearsal case', () => {
     await call('POST', `/v1/applications/${no}/decision`, 'approver', { outcome: 'approve', opinion: '准予许可' });
     await until('claim notice at the provider', async () => received.some((r) => r.path.startsWith('/messages') && r.key === `task-${no}.${DEMO.market}:claim-notice`));
     expect(received.some((r) => r.path === `/profiles/${creditCode}`)).toBe(true);
+  });
+
+  it('a rehearsal complaint: its task SMS and its reply stay in the sandbox; a live one reaches the live hotline (the control)', async () => {
+    const reply = { outcome: 'unsubstantiated', text: '演练答复' };
+    const run = async (hotline: 'trainingHotline' | 'hotline', itemCode: string, division: 'trainingHousing' | 'food', department: string) => {
+      const ticketId = uniqueId('GD').replace(/-/g, '');
+      const filed = await call('POST', '/v1/complaints', hotline, { source: '12345', ticketId, enterprise: { creditCode: freshCreditCode(), name: '演练投诉对象' }, matter: '演练投诉', itemCode });
+      expect(filed.statusCode, filed.body).toBe(201);
+      const { complaintNo, taskId } = filed.json() as { complaintNo: string; taskId: string };
+      expect(taskId).toBe(`task-${complaintNo}.${department}`);
+      await until('task pushed', async () => (await call('GET', `/v1/tasks/${taskId}`, division)).statusCode === 200);
+      expect((await call('POST', `/v1/tasks/${taskId}/claim`, division)).statusCode).toBe(200);
+      expect((await call('POST', `/v1/complaints/${complaintNo}/reply`, division, reply)).statusCode).toBe(200);
+      await until('reply sent', async () => (await database().db.select().from(complaints).where(eq(complaints.complaintNo, complaintNo)))[0]?.replySentAt);
+      return complaintNo;
+    };
+    const rehearsal = await run('trainingHotline', 'TR-BUILD-01', 'trainingHousing', DEMO.training.housing);
+    expect(await database().db.select().from(hotlineReplies).where(eq(hotlineReplies.businessKey, `${rehearsal}:reply`))).toHaveLength(1);
+    expect(received.filter((r) => r.key.includes(rehearsal) || r.body.includes(rehearsal))).toEqual([]);
+    const live = await run('hotline', 'SP-FOOD-01', 'food', DEMO.market);
+    expect(received.filter((r) => r.path === '/replies' && r.key === `${live}:reply`)).toHaveLength(1);
+    expect(received.some((r) => r.path.startsWith('/messages') && r.key === `task-${live}.${DEMO.market}:claim-notice`)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { createHttpCredit, createHttpElicence, createHttpSms, PROVIDER_REJECTED, TransientProviderError } from '../../activities/adapters/http.js';
+import { createHttpCredit, createHttpElicence, createHttpHotline, createHttpSms, PROVIDER_REJECTED, TransientProviderError } from '../../activities/adapters/http.js';
 import { createActivities } from '../../activities/index.js';
 import { auditEvents, cases, creditRecords, notifications } from '../../db/schema/index.js';
 import { closeDatabase, database, freshCreditCode, testDeps, uniqueId } from '../helpers.js';
@@ -42,6 +42,8 @@ beforeAll(async () => {
           ? { messageId: `msg-${key}`, duplicate }
           : req.url!.startsWith('/records')
             ? { recordId: `rec-${key}`, duplicate }
+            : req.url!.startsWith('/replies')
+              ? { receiptId: `rcpt-${key}`, duplicate }
             : req.url!.startsWith('/profiles/')
               ? { grade: 'A', blacklisted: false, brokenCommitments: 0 }
               : { results: ((body?.materials as string[]) ?? []).map((m) => ({ material: m, ok: m !== '假证明' })) };
@@ -70,6 +72,14 @@ describe('HTTP adapters', () => {
     expect(r).toEqual({ providerMessageId: 'msg-task-x:claim-notice', duplicate: false });
     expect(requests[0]).toMatchObject({ method: 'POST', path: '/messages', body: { outId: 'task-x:claim-notice', phone: '13800000011', body: '你好' } });
     expect(requests[0]!.headers).toMatchObject({ 'idempotency-key': 'task-x:claim-notice', authorization: 'Bearer secret-key' });
+  });
+
+  it("send a complaint's reply to the hotline under its business key, which the hotline de-duplicates", async () => {
+    const reply = { businessKey: `C12345-${uniqueId('GD')}:reply`, source: '12345', ticketId: 'GD1', outcome: 'substantiated', text: '已责令整改', department: 'LYG-SJJ', repliedAt: new Date().toISOString() };
+    expect(await createHttpHotline(cfg()).reply(reply)).toEqual({ receiptId: `rcpt-${reply.businessKey}`, duplicate: false });
+    expect(await createHttpHotline(cfg()).reply(reply)).toEqual({ receiptId: `rcpt-${reply.businessKey}`, duplicate: true });
+    expect(requests[0]).toMatchObject({ method: 'POST', path: '/replies', body: reply });
+    expect(requests[0]!.headers).toMatchObject({ 'idempotency-key': reply.businessKey, authorization: 'Bearer secret-key' });
   });
 
   it('retry transient failures (503, 429, timeout) and then succeed', async () => {

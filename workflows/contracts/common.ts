@@ -19,13 +19,15 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 export interface Actor {
   sub: string;
-  role: 'approval' | 'supervision' | 'regional-admin' | 'arbiter' | 'operator' | 'platform' | 'system';
+  role: 'approval' | 'supervision' | 'regional-admin' | 'arbiter' | 'operator' | 'platform' | 'hotline' | 'system';
   department?: string;
   division?: string;
   /** role platform: the other supervision platform (互联网+监管, market supervision, law enforcement). */
   platform?: string;
-  /** role platform: the region it serves. */
+  /** role platform or hotline: the region it serves. */
   region?: string;
+  /** role hotline: which hotline (12345, 12315). */
+  hotline?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { sub: 'system', role: 'system' };

@@ -38,7 +38,7 @@ const submitBody = z
 type SubmitBody = z.infer<typeof submitBody>;
 
 /** sha-256 over the parsed body with sorted keys: equal requests hash equal however they are spelled. */
-function requestHash(body: unknown): string {
+export function requestHash(body: unknown): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)])) : v;
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
