@@ -73,6 +73,8 @@ beforeAll(async () => {
   }
   // An even count in one group and an odd one in another, whatever the draw: one more task for the first division.
   rows.push({ ...rows[0]!, taskId: `task-${plain}-extra`, claimedAt: new Date(rows[0]!.pushedAt.getTime() + 2 * 24 * HOUR + 7) });
+  // Claims more than a year after the period (past the statement's table of days: counted in the row), in both regions.
+  for (const [i, region] of [[1, plain], [6, own]] as const) rows.push({ ...rows[i]!, taskId: `task-${region}-late`, pushedAt: new Date('2025-09-15T10:00:00.123+08:00'), claimedAt: new Date('2026-11-20T15:45:00.456+08:00') });
   await db.insert(cases).values(
     [plain, own].flatMap((region) => Array.from({ length: 50 }, (_, i) => ({ applicationNo: `${region}-${i}`, workflowId: `case-${region}-${i}`, itemCode: 'SP-FOOD-01', itemVersion: 1, approvalDepartmentCode: 'LYG-SPJ', regionCode: region, applicantCreditCode: 'x', applicantName: '某公司', applicantPhone: '13700000000', requestedRoute: 'auto', requestHash: 'h', stage: 'supervising', submittedBy: 'test' }))),
   );
