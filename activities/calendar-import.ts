@@ -15,7 +15,7 @@ type Import = typeof calendarImports.$inferSelect;
 
 export const PAGE = 200;
 /** Signals in flight at once: the frontend answers each in a millisecond or two. */
-const SIGNALS_AT_ONCE = 20;
+export const SIGNALS_AT_ONCE = 20;
 
 const PHASES = ['decisions', 'cases', 'tasks', 'notices'] as const;
 export interface RetimeProgress {

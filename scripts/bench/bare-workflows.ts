@@ -5,7 +5,7 @@
 // timer where the real ones wait on a deadline — but every activity is a tiny INSERT and no
 // state, search attributes, queries or validators beyond the bare minimum. bareTimer is the
 // baseline of the deadline burst: sleep until an instant, then one INSERT.
-import { ParentClosePolicy, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
 
 export interface BareActivities {
   bareInsert(key: string): Promise<void>;
@@ -83,4 +83,13 @@ export async function bareTask(id: string, shape: Shape): Promise<string> {
 export async function bareTimer(id: string, dueAtMs: number): Promise<void> {
   await sleep(Math.max(0, dueAtMs - Date.now()));
   await bareInsert(`${id}:due`);
+}
+
+/** The re-timing baseline: a workflow that waits, and takes the calendar signal as a case does (a workflow task, nothing else). */
+export const bareCalendarChanged = defineSignal<[{ importId: number; year: number }]>('calendarChanged');
+export async function bareWaiting(): Promise<number> {
+  let signals = 0;
+  setHandler(bareCalendarChanged, () => void signals++);
+  await condition(() => signals < 0, '1 day');
+  return signals;
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "tasks_pushed_idx" ON "tasks" USING btree ("pushed_at");
