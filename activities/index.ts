@@ -20,6 +20,7 @@ import { feedback } from './task/feedback.js';
 import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
+import { drawing } from './draw/draw.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -41,6 +42,7 @@ export function createActivities(given: ActivityDeps) {
     ...rectification,
     ...report,
     ...transfer,
+    ...drawing,
     ...effects,
     notify,
     resendNotification,

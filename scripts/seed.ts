@@ -46,7 +46,7 @@ export const DEMO = {
 export const CALENDAR_YEARS = [2024, 2025, 2026];
 
 /** demo.json's tables, in insertion order (foreign keys first). */
-const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles'] as const;
+const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles', 'marketEntities', 'entityRiskGrades', 'inspectors', 'inspectorConflicts'] as const;
 
 export async function seedDemo(databaseUrl: string): Promise<void> {
   const rows = JSON.parse(await readFile(path.join(projectRoot, 'scripts', 'seed', 'demo.json'), 'utf8')) as Record<(typeof TABLES)[number], object[]>;

@@ -5,3 +5,4 @@ export * from './contracts/common.js';
 export * from './contracts/case.js';
 export * from './contracts/task.js';
 export type { ClaimWindow, PolicySnapshot } from './domain/policy.js';
+export * from './contracts/inspection.js';

@@ -24,9 +24,11 @@ import reports from './reports.js';
 import codec from './codec.js';
 import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
+import inspectionDirectory from './inspections/directory.js';
+import inspectionPlans from './inspections/plans.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, inspectionDirectory, inspectionPlans]) {
     await app.register(plugin);
   }
 };

@@ -6,3 +6,4 @@ export * from './calendar.js';
 export * from './effects.js';
 export * from './documents.js';
 export * from './reports.js';
+export * from './inspections.js';
