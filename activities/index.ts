@@ -21,6 +21,7 @@ import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
 import { drawing } from './draw/draw.js';
+import { publication } from './draw/publication.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -43,6 +44,7 @@ export function createActivities(given: ActivityDeps) {
     ...report,
     ...transfer,
     ...drawing,
+    ...publication,
     ...effects,
     notify,
     resendNotification,

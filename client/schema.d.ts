@@ -1070,6 +1070,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inspection-draws/{drawId}/targets/{creditCode}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a target’s result (检查结果记录表), once; it is published by the next daily run */
+        post: operations["recordInspectionResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public-inspections/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a result from the public feed, with a reason (the recording department) */
+        post: operations["withdrawInspectionResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published random-inspection results (一公开): no token
+         * @description Newest publication first. The entity, the items, the date, the result and the department; never an inspector. A withdrawn result is not listed.
+         */
+        get: operations["listPublishedInspections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1236,6 +1290,11 @@ export interface components {
         CreditGradeInput: "A" | "B" | "C" | "D";
         /** @enum {string} */
         RiskGradeInput: "low" | "medium" | "high";
+        /**
+         * @description no-problem 未发现问题; corrected 发现问题已责令改正; problem-found 发现问题待后续处理; not-located 查无下落; refused 不配合检查
+         * @enum {string}
+         */
+        InspectionResultInput: "no-problem" | "corrected" | "problem-found" | "not-located" | "refused";
         /**
          * @description An error (RFC 9457 problem details); `errors` lists the fields of a malformed request
          * @example {
@@ -1867,6 +1926,44 @@ export interface components {
             snapshotHash: string;
             resultHash: string | null;
             problems: string[];
+        };
+        /**
+         * @description no-problem 未发现问题; corrected 发现问题已责令改正; problem-found 发现问题待后续处理; not-located 查无下落; refused 不配合检查
+         * @enum {string}
+         */
+        InspectionResult: "no-problem" | "corrected" | "problem-found" | "not-located" | "refused";
+        InspectionResultRecord: {
+            id: number;
+            drawId: string;
+            creditCode: string;
+            departmentCode: string;
+            items: string[];
+            inspectedOn: string;
+            result: components["schemas"]["InspectionResult"];
+            checklist: {
+                /** @description the check item of the record form */
+                item: string;
+                /** @enum {string} */
+                answer: "pass" | "fail" | "not-applicable";
+                note?: string;
+            }[];
+            onTime: boolean;
+            publishDueAt: string;
+            publishedAt: string | null;
+            withdrawnAt: string | null;
+            withdrawalReason: string | null;
+        };
+        PublishedInspection: {
+            id: number;
+            creditCode: string;
+            entityName: string | null;
+            items: string[];
+            inspectedOn: string;
+            result: components["schemas"]["InspectionResult"];
+            departmentCode: string;
+            regionCode: string;
+            planId: string;
+            publishedAt: string;
         };
         InspectorConflict: {
             inspectorId: string;
@@ -8607,6 +8704,233 @@ export interface operations {
             };
             /** @description Gateway Timeout */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordInspectionResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                drawId: string;
+                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+                creditCode: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     */
+                    inspectedOn: string;
+                    result: components["schemas"]["InspectionResultInput"];
+                    checklist: {
+                        /** @description the check item of the record form */
+                        item: string;
+                        /** @enum {string} */
+                        answer: "pass" | "fail" | "not-applicable";
+                        note?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionResultRecord"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawInspectionResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionResultRecord"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPublishedInspections: {
+        parameters: {
+            query?: {
+                regionCode?: string;
+                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
+                creditCode?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublishedInspection"][];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

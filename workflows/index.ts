@@ -4,4 +4,4 @@ export { supervisionTask } from './supervisionTask.js';
 export { calendarRetime } from './calendarRetime.js';
 export { resendNotification } from './resendNotification.js';
 export { monthlyReports, monthlyReport } from './monthlyReport.js';
-export { inspectionDraw, verifyInspectionDraw } from './inspectionDraw.js';
+export { inspectionDraw, publishInspections, verifyInspectionDraw } from './inspectionDraw.js';

@@ -30,3 +30,10 @@ export async function inspectionDraw(input: InspectionDrawInput): Promise<Inspec
 export async function verifyInspectionDraw(input: VerifyDrawWorkflowInput) {
   return run('verifyRecordedDraw', `re-run of draw ${input.drawId}`, { drawId: input.drawId, actor: input.actor, verificationId: workflowInfo().workflowId });
 }
+
+/** 一公开, once a day (a Temporal Schedule at 09:00 Asia/Shanghai): every result recorded and not withdrawn goes on the public feed. */
+export async function publishInspections(): Promise<{ day: string; published: number; late: number }> {
+  const r = await run('publishDueResults', 'publish the recorded random-inspection results (一公开)', {});
+  setCurrentDetails(`${r.day}: ${r.published} result(s) published${r.late ? `, ${r.late} after their due date` : ''}`);
+  return r;
+}

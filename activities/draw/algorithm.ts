@@ -146,15 +146,26 @@ export function draw(s: Snapshot): DrawResult {
       drawn.push(...picked);
     }
   }
-  const conflicts = new Set(s.conflicts.map((c) => `${c.inspectorId}\t${c.creditCode}`));
+  // Who may not inspect whom, by entity; and the certified officers per set of items, in id order
+  // (the same lists the rule below defines, computed once instead of per target).
+  const blocked = new Map<string, Set<string>>();
+  for (const c of s.conflicts) blocked.set(c.creditCode, (blocked.get(c.creditCode) ?? new Set()).add(c.inspectorId));
   const pool = [...plan.items].sort(byText);
   // A certificate must hold for the whole period: valid from its start and until its end.
   const certified = s.inspectors.filter((i) => i.validFrom <= plan.periodStart && i.validUntil >= plan.periodEnd);
+  const byItems = new Map<string, RosterEntry[]>();
+  const qualified = (items: string[]) => {
+    const key = items.join(';');
+    let list = byItems.get(key);
+    if (!list) byItems.set(key, (list = certified.filter((i) => i.items.some((it) => items.includes(it)))));
+    return list;
+  };
   const targets: DrawnTarget[] = [];
   const unstaffed: string[] = [];
   for (const e of drawn) {
     const items = plan.itemsPerTarget ? pick(rng, pool, plan.itemsPerTarget).sort(byText) : pool;
-    const eligible = certified.filter((i) => i.items.some((it) => items.includes(it)) && !conflicts.has(`${i.id}\t${e.creditCode}`));
+    const no = blocked.get(e.creditCode);
+    const eligible = no ? qualified(items).filter((i) => !no.has(i.id)) : qualified(items);
     if (eligible.length < plan.inspectorsPerTarget) {
       unstaffed.push(e.creditCode);
       continue;

@@ -26,9 +26,10 @@ import documentUpload from './documents/upload.js';
 import documentReads from './documents/read.js';
 import inspectionDirectory from './inspections/directory.js';
 import inspectionPlans from './inspections/plans.js';
+import inspectionPublication from './inspections/publication.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, inspectionDirectory, inspectionPlans]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, inspectionDirectory, inspectionPlans, inspectionPublication]) {
     await app.register(plugin);
   }
 };

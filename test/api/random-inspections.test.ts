@@ -27,6 +27,9 @@ const A2 = `${A}-TZSB`;
 /** Six digits of the credit codes of this run's entities (characters 3–8), so runs never share codes. */
 const area = String(100000 + Math.floor(Math.random() * 899999));
 const code = (n: number) => testCreditCode(n, area);
+/** Dates around the run (Asia/Shanghai): the plan's period began three days ago and runs 25 days on. */
+const shanghaiDate = (offsetDays: number) => new Date(Date.now() + 8 * 3600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const [periodStart, periodEnd, today] = [shanghaiDate(-3), shanghaiDate(25), shanghaiDate(0)];
 
 const people = {
   lead: { sub: 'supervision:lead', role: 'supervision', department: A },
@@ -39,7 +42,8 @@ const people = {
   operator: { sub: 'operator:ops', role: 'operator' },
   approver: { sub: 'approval:x', role: 'approval', department: 'LYG-SPJ' },
 } satisfies Record<string, Principal>;
-const { call, app, tokens, harness } = withCallers(testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('ri-tq'), RATE_LIMIT_MAX: '100000' }), people);
+const queue = uniqueId('ri-tq');
+const { call, app, tokens, harness } = withCallers(testConfig({ TEMPORAL_TASK_QUEUE: queue, RATE_LIMIT_MAX: '100000' }), people);
 const db = () => database().db;
 
 beforeAll(async () => {
@@ -113,7 +117,7 @@ describe('the roster of inspectors', () => {
     await ok(await call('POST', '/v1/inspectors', 'lead', officer('03', { id: 'WRONG-03' })), 400);
     await ok(await call('POST', '/v1/inspectors', 'lead', officer('03', { items: ['NO-SUCH-ITEM'] })), 422);
     // The rest by import (the regional admin), one of them expired before the period, one not valid until within it.
-    const items = [officer('02'), officer('03'), officer('04'), officer('05', { divisionCode: A2 }), officer('E1', { certificateValidUntil: '2026-12-15' }), officer('F1', { certificateValidFrom: '2026-12-20' }), { ...officer('01'), id: `${B}-01`, departmentCode: B, divisionCode: undefined, certificateNo: `${tag.slice(-8)}B01`, items: [`${B}-GGWS-01`] }, { ...officer('01'), id: `${B}-02`, departmentCode: B, divisionCode: undefined, certificateNo: `${tag.slice(-8)}B02`, items: [`${B}-GGWS-01`] }];
+    const items = [officer('02'), officer('03'), officer('04'), officer('05', { divisionCode: A2 }), officer('E1', { certificateValidUntil: shanghaiDate(5) }), officer('F1', { certificateValidFrom: shanghaiDate(10) }), { ...officer('01'), id: `${B}-01`, departmentCode: B, divisionCode: undefined, certificateNo: `${tag.slice(-8)}B01`, items: [`${B}-GGWS-01`] }, { ...officer('01'), id: `${B}-02`, departmentCode: B, divisionCode: undefined, certificateNo: `${tag.slice(-8)}B02`, items: [`${B}-GGWS-01`] }];
     const dup = await ok(await call('POST', '/v1/inspectors/import', 'admin', { items: [...items, { ...officer('09'), certificateNo: officer('02').certificateNo }] }), 422);
     expect(dup.errors.map((e: { field: string }) => e.field)).toEqual(['items[8].certificateNo']);
     expect((await db().select({ n: count() }).from(inspectors).where(like(inspectors.id, `${tag}%`)))[0]!.n).toBe(1);
@@ -142,7 +146,7 @@ describe('the roster of inspectors', () => {
 
 describe('a plan and its draw over 10,000 entities', () => {
   const planId = `${A}-2026-SJ-01`;
-  const plan = { planId, name: '2026年12月食品经营双随机抽查', departments: [B], items: [`${A}-FOOD-01`, `${A}-FOOD-02`, `${B}-GGWS-01`], itemsPerTarget: 2, periodStart: '2026-12-07', periodEnd: '2026-12-31' };
+  const plan = { planId, name: '2026年12月食品经营双随机抽查', departments: [B], items: [`${A}-FOOD-01`, `${A}-FOOD-02`, `${B}-GGWS-01`], itemsPerTarget: 2, periodStart, periodEnd };
   const beacon = { beacon: '2026-12-03 福彩3D 开奖号码 4 7 1', beaconSource: '中国福利彩票官网 2026-12-03 21:15 开奖公告' };
 
   it('refuses bad plans with a reason and changes nothing', async () => {
@@ -151,7 +155,7 @@ describe('a plan and its draw over 10,000 entities', () => {
     expect((await ok(await call('POST', '/v1/inspection-plans', 'lead', { ...plan, departments: [] }), 422)).detail).toMatch(/not a department of the plan/);
     expect((await ok(await call('POST', '/v1/inspection-plans', 'lead', { ...plan, departments: [C] }), 422)).detail).toMatch(/not a supervision department of region/);
     await ok(await call('POST', '/v1/inspection-plans', 'lead', { ...plan, shares: { A: { low: 0.1 } } }), 422);
-    await ok(await call('POST', '/v1/inspection-plans', 'lead', { ...plan, periodEnd: '2026-12-01' }), 400);
+    await ok(await call('POST', '/v1/inspection-plans', 'lead', { ...plan, periodEnd: shanghaiDate(-4) }), 400);
     await ok(await call('POST', '/v1/inspection-plans', 'admin', plan), 403);
     expect((await db().select({ n: count() }).from(inspectionPlans).where(eq(inspectionPlans.regionCode, R)))[0]!.n).toBe(0);
   });
@@ -237,6 +241,50 @@ describe('a plan and its draw over 10,000 entities', () => {
     expect((await ok(await call('GET', '/v1/inspection-plans', 'far'))).items).toEqual([]);
     expect((await ok(await call('GET', '/v1/inspection-plans', 'joint'))).items.map((p: { planId: string }) => p.planId)).toEqual([planId]);
     expect((await app().inject({ method: 'GET', url: `/v1/inspection-draws/${planId}` })).statusCode).toBe(401);
+  });
+});
+
+
+describe('results and their publication (一公开)', () => {
+  const planId = `${A}-2026-SJ-01`;
+  const checklist = [{ item: '许可证件是否在有效期内', answer: 'pass' }, { item: '从业人员健康证明', answer: 'fail', note: '两名员工健康证过期，已当场责令改正' }, { item: '冷链设备温度记录', answer: 'not-applicable' }];
+
+  it('records a target’s result once, by a department of the plan, and publishes it on the daily run without any inspector', async () => {
+    const [t1, t2] = await db().select().from(drawTargets).where(eq(drawTargets.drawId, planId)).orderBy(drawTargets.ordinal).limit(2);
+    const url = (c: string) => `/v1/inspection-draws/${planId}/targets/${c}/result`;
+    const body = { inspectedOn: today, result: 'corrected', checklist };
+    await ok(await call('POST', url(t1!.creditCode), 'far', body), 403);
+    await ok(await call('POST', url(code(99_998)), 'joint', body), 404);
+    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, result: 'no-problem' }), 400);
+    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, inspectedOn: '2099-01-01' }), 422);
+    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, inspectedOn: shanghaiDate(-4) }), 422); // before the period
+    const recorded = await ok(await call('POST', url(t1!.creditCode), 'joint', body), 201);
+    await ok(await call('POST', url(t1!.creditCode), 'lead', body), 409);
+    await ok(await call('POST', url(t2!.creditCode), 'lead', { inspectedOn: today, result: 'no-problem', checklist: [checklist[0]] }), 201);
+    expect(recorded).toMatchObject({ result: 'corrected', departmentCode: B, publishedAt: null, items: t1!.items });
+    // Due 20 working days after the inspection, at 24:00 Asia/Shanghai.
+    expect(new Date(recorded.publishDueAt).getTime() - new Date(`${today}T16:00:00Z`).getTime()).toBeGreaterThanOrEqual(20 * 86_400_000);
+    const feed = () => app().inject({ method: 'GET', url: `/v1/public/inspections?regionCode=${R}` });
+    expect((await feed()).json()).toMatchObject({ items: [], total: 0 });
+
+    const publishId = uniqueId('publish');
+    const run = await harness().client.workflow.execute('publishInspections', { workflowId: publishId, taskQueue: queue, args: [] });
+    expect(run).toMatchObject({ published: expect.any(Number), late: 0 });
+    const published = (await feed()).json();
+    expect(published.total).toBe(2);
+    expect(published.items.find((x: { creditCode: string }) => x.creditCode === t1!.creditCode)).toMatchObject({ entityName: expect.stringMatching(/^企业/), result: 'corrected', departmentCode: B, planId, inspectedOn: today });
+    const text = (await feed()).body;
+    for (const id of [...t1!.inspectorIds, ...t2!.inspectorIds]) expect(text).not.toContain(id);
+    expect(text).not.toMatch(/执法员|checklist|recordedBy/);
+
+    // Withdrawn by its department with a reason: gone from the feed; once.
+    await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'lead', { reason: '企业申请复核' }), 403);
+    expect(await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'joint', { reason: '企业提出异议，复核中' }))).toMatchObject({ withdrawalReason: '企业提出异议，复核中' });
+    await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'joint', { reason: '再次' }), 409);
+    expect((await feed()).json().total).toBe(1);
+    const kinds = (await db().select().from(auditEvents).where(eq(auditEvents.applicationNo, `plan:${planId}`))).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['inspection-result', 'results-published', 'result-withdrawn']));
+    await keepHistory('publishInspections/published', harness().client.workflow.getHandle(publishId));
   });
 });
 
