@@ -29,7 +29,9 @@ export type Recipient =
   | { kind: 'department-head'; departmentCode: string }
   | { kind: 'coordinating-office'; regionCode: string }
   | { kind: 'regional-admin'; regionCode: string }
-  | { kind: 'applicant'; applicationNo: string };
+  | { kind: 'applicant'; applicationNo: string }
+  /** An enterprise with no case of ours (a complaint's): no phone of it is on file. */
+  | { kind: 'enterprise'; creditCode: string; name: string };
 
 export interface NotifyInput {
   businessKey: string;
@@ -70,6 +72,7 @@ export async function resolveRecipient({ db }: Ctx, r: Recipient): Promise<{ pho
     const [d] = await db.select().from(departments).where(and(eq(departments.regionCode, r.regionCode), eq(departments.side, 'coordination')));
     return { phone: d?.headPhone ?? null, name: d ? (d.headName ?? d.name) : `coordinating office of ${r.regionCode}` };
   }
+  if (r.kind === 'enterprise') return { phone: null, name: r.name };
   const [c] = await db.select().from(cases).where(eq(cases.applicationNo, r.applicationNo));
   if (!c) throw notFound(`case ${r.applicationNo}`);
   return { phone: c.applicantPhone, name: c.applicantName };

@@ -68,7 +68,7 @@ export async function retimeTask(ctx: Ctx, input: { taskId: string; importId: nu
     const round = opened.round === undefined ? '' : `:${opened.round}`;
     const step = movedStep({
       key: `${task.taskId}:retimed:${input.window}${round}:${input.importId}`,
-      applicationNo: task.applicationNo,
+      applicationNo: task.originNo,
       taskId: task.taskId,
       label: w.label,
       window: input.window,

@@ -1553,6 +1553,11 @@ export interface components {
                 subItem: string | null;
             };
         } | null;
+        /**
+         * @description what the task came from (docs/task-origins.md)
+         * @enum {string}
+         */
+        TaskOrigin: "approval" | "complaint";
         /** @description the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed */
         TaskDeadline: {
             /** @enum {string} */
@@ -1577,7 +1582,11 @@ export interface components {
         } | null;
         Task: {
             taskId: string;
-            applicationNo: string;
+            origin: components["schemas"]["TaskOrigin"];
+            /** @description the number of what the task came from: the application number (origin approval), the complaint number (origin complaint) */
+            originNo: string;
+            /** @description the approval case the task came from; null for a task of another origin */
+            applicationNo: string | null;
             departmentCode: string;
             divisionCode: string;
             supervisionItemCode: string | null;
@@ -1586,8 +1595,9 @@ export interface components {
             ladder: components["schemas"]["Ladder"];
             applicantCreditCode: string;
             applicantName: string;
-            itemCode: string;
-            /** @description the approval item's name (主项名称) as the case's item version had it */
+            /** @description the approval item; null for a task without a case */
+            itemCode: string | null;
+            /** @description the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter */
             itemName: string | null;
             status: components["schemas"]["TaskStatus"];
             nextDeadline: components["schemas"]["TaskDeadline"];
@@ -1630,7 +1640,11 @@ export interface components {
         };
         TaskDetail: {
             taskId: string;
-            applicationNo: string;
+            origin: components["schemas"]["TaskOrigin"];
+            /** @description the number of what the task came from: the application number (origin approval), the complaint number (origin complaint) */
+            originNo: string;
+            /** @description the approval case the task came from; null for a task of another origin */
+            applicationNo: string | null;
             departmentCode: string;
             divisionCode: string;
             supervisionItemCode: string | null;
@@ -1639,8 +1653,9 @@ export interface components {
             ladder: components["schemas"]["Ladder"];
             applicantCreditCode: string;
             applicantName: string;
-            itemCode: string;
-            /** @description the approval item's name (主项名称) as the case's item version had it */
+            /** @description the approval item; null for a task without a case */
+            itemCode: string | null;
+            /** @description the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter */
             itemName: string | null;
             status: components["schemas"]["TaskStatus"];
             nextDeadline: components["schemas"]["TaskDeadline"];
@@ -1786,7 +1801,9 @@ export interface components {
             }[];
             tasks: {
                 taskId: string;
-                applicationNo: string;
+                origin: components["schemas"]["TaskOrigin"];
+                originNo: string;
+                applicationNo: string | null;
                 departmentCode: string;
                 status: components["schemas"]["TaskStatus"];
                 result: components["schemas"]["FeedbackResult"] | null;

@@ -78,7 +78,9 @@ export function caseNotices(c: CaseParties) {
 export type EscalationTarget = 'department-head' | 'coordinating-office';
 
 export function taskNotices(t: SupervisionTaskInput) {
-  const { taskId, applicationNo, divisionCode, applicantName: applicant } = t;
+  const { taskId, divisionCode, applicantName: applicant } = t;
+  // The outbox files a task's messages under its origin's number, as the trail does.
+  const applicationNo = t.origin.no;
   const toDivision = (businessKey: string, template: NotifyInput['template'], params: Record<string, string>): NotifyInput => ({
     businessKey,
     recipient: { kind: 'division-admin', divisionCode },
@@ -151,7 +153,8 @@ export function taskNotices(t: SupervisionTaskInput) {
       summary: `rectification order to the applicant (round ${round})`,
       input: {
         businessKey: `${taskId}:rectification-order:${round}`,
-        recipient: { kind: 'applicant', applicationNo },
+        // Without a case of ours (a complaint) no phone of the enterprise is on file: the order is served on site, the SMS fails on the record.
+        recipient: t.origin.kind === 'approval' ? { kind: 'applicant', applicationNo } : { kind: 'enterprise', creditCode: t.creditCode, name: applicant },
         template: 'rectification-order',
         params: { applicant, item: t.itemName, dueAt: formatShanghai(dueAt) },
         applicationNo,

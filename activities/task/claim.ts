@@ -29,7 +29,12 @@ export async function openTask({ db }: Ctx, input: SupervisionTaskInput) {
       .insert(tasks)
       .values({
         taskId: input.taskId,
-        applicationNo: input.applicationNo,
+        origin: input.origin.kind,
+        originNo: input.origin.no,
+        applicationNo: input.origin.kind === 'approval' ? input.origin.no : null,
+        // A case's task reads the applicant and the item from its case; a task of another origin keeps them.
+        applicantName: input.origin.kind === 'approval' ? null : input.applicantName,
+        subject: input.origin.kind === 'approval' ? null : input.itemName,
         departmentCode: input.departmentCode,
         divisionCode: input.divisionCode,
         regionCode: input.regionCode,
@@ -46,9 +51,11 @@ export async function openTask({ db }: Ctx, input: SupervisionTaskInput) {
       .onConflictDoUpdate({ target: tasks.taskId, set: { taskId: sql`excluded.task_id` } })
       .returning({ claimDueAt: tasks.claimDueAt, claimRemindAt: tasks.claimRemindAt, policy: tasks.policy }),
   );
-  const summary = `dossier pushed to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(due.dueAt)} (${period}${due.provisional ? ', provisional' : ''})`;
-  const detail = { dossierId: input.dossierId, claimDueAt: due.dueAt, provisional: due.provisional, policy: policy.code };
-  const pushed = db.$with('pushed').as(stepInsert(db, { key: `${input.taskId}:pushed`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'task-pushed', summary, detail }, now));
+  const what = input.origin.kind === 'approval' ? 'dossier pushed' : `${input.origin.kind} ${input.origin.no} assigned`;
+  const summary = `${what} to ${input.departmentCode} / ${input.divisionCode}; claim due ${formatShanghai(due.dueAt)} (${period}${due.provisional ? ', provisional' : ''})`;
+  const from = input.origin.kind === 'approval' ? { dossierId: input.origin.dossierId } : { origin: input.origin.kind };
+  const detail = { ...from, claimDueAt: due.dueAt, provisional: due.provisional, policy: policy.code };
+  const pushed = db.$with('pushed').as(stepInsert(db, { key: `${input.taskId}:pushed`, applicationNo: input.origin.no, taskId: input.taskId, kind: 'task-pushed', summary, detail }, now));
   const [row] = await db.with(inserted, pushed).select().from(inserted);
   return { claimDueAt: row!.claimDueAt.toISOString(), remindAt: row!.claimRemindAt?.toISOString() ?? null, period, escalateTo: (row!.policy ?? policy).claimEscalateTo };
 }
@@ -96,7 +103,7 @@ export async function escalateClaim(ctx: Ctx, input: { taskId: string; applicati
  * working day's office hour). Nothing moves once the task is claimed.
  */
 export async function retimeUrging({ db, clock, calendar }: Ctx, input: { taskId: string; importId: number; urgeAt: string }) {
-  const [task] = await db.select({ applicationNo: tasks.applicationNo, regionCode: tasks.regionCode, status: tasks.status, policy: tasks.policy, claimDueAt: tasks.claimDueAt }).from(tasks).where(eq(tasks.taskId, input.taskId));
+  const [task] = await db.select({ applicationNo: tasks.originNo, regionCode: tasks.regionCode, status: tasks.status, policy: tasks.policy, claimDueAt: tasks.claimDueAt }).from(tasks).where(eq(tasks.taskId, input.taskId));
   if (!task?.policy || task.status !== 'awaiting-claim') return { urgeAt: input.urgeAt, moved: false };
   const urgeAt = urgeAfter(await calendar.current(task.regionCode), task.policy, task.claimDueAt);
   if (urgeAt === input.urgeAt) return { urgeAt, moved: false };

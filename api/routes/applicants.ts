@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { applicantRecords, hasPartIn } from '../../db/queries/applicants.js';
 import { notFound, problems } from '../errors.js';
-import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOutcome, TaskStatus } from '../../workflows/contracts.js';
+import type { CaseStage, CommitmentScenario, FeedbackResult, LicenceStatus, TaskOriginKind, TaskOutcome, TaskStatus } from '../../workflows/contracts.js';
+import { taskOrigin } from './tasks/view.js';
 import { caseStage, commitmentScenario, creditCode, feedbackResult, iso, licenceStatus, taskOutcome, taskStatus } from '../schemas.js';
 
 const portrait = z.object({
@@ -13,7 +14,7 @@ const portrait = z.object({
   credit: z.object({ grade: z.string(), blacklisted: z.boolean(), brokenCommitments: z.number().int() }).nullable(),
   commitments: z.object({ kept: z.number().int(), broken: z.number().int(), open: z.number().int() }),
   cases: z.array(z.object({ applicationNo: z.string(), itemCode: z.string(), stage: caseStage, route: z.string().nullable(), licenceStatus, commitmentScenario: commitmentScenario.nullable(), commitmentOutcome: z.string().nullable(), createdAt: z.string(), closedAt: z.string().nullable() })),
-  tasks: z.array(z.object({ taskId: z.string(), applicationNo: z.string(), departmentCode: z.string(), status: taskStatus, result: feedbackResult.nullable(), outcome: taskOutcome.nullable(), claimOverdue: z.boolean() })),
+  tasks: z.array(z.object({ taskId: z.string(), origin: taskOrigin, originNo: z.string(), applicationNo: z.string().nullable(), departmentCode: z.string(), status: taskStatus, result: feedbackResult.nullable(), outcome: taskOutcome.nullable(), claimOverdue: z.boolean() })),
   creditRecords: z.array(z.object({ businessKey: z.string(), kind: z.string(), summary: z.string(), status: z.string(), createdAt: z.string() })),
 }).meta({ id: 'ApplicantPortrait' });
 
@@ -30,7 +31,7 @@ function portraitOf(code: string, r: Awaited<ReturnType<typeof applicantRecords>
       open: commitmentCases.filter((c) => !c.commitmentOutcome).length,
     },
     cases: r.cases.map((c) => ({ applicationNo: c.applicationNo, itemCode: c.itemCode, stage: c.stage as CaseStage, route: c.route, licenceStatus: c.licenceStatus as LicenceStatus, commitmentScenario: c.commitmentScenario as CommitmentScenario | null, commitmentOutcome: c.commitmentOutcome, createdAt: c.createdAt.toISOString(), closedAt: iso(c.closedAt) })),
-    tasks: r.tasks.map((t) => ({ taskId: t.taskId, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
+    tasks: r.tasks.map((t) => ({ taskId: t.taskId, origin: t.origin as TaskOriginKind, originNo: t.originNo, applicationNo: t.applicationNo, departmentCode: t.departmentCode, status: t.status as TaskStatus, result: t.result as FeedbackResult | null, outcome: t.outcome as TaskOutcome | null, claimOverdue: t.claimOverdue })),
     creditRecords: r.creditRecords.map((c) => ({ businessKey: c.businessKey, kind: c.kind, summary: c.summary, status: c.status, createdAt: c.createdAt.toISOString() })),
   };
 }

@@ -130,9 +130,9 @@ export async function liveRegionCodes(db: Db): Promise<string[]> {
 async function overdueNow(db: Db, regionCode: string, departmentCodes: string[], asOf: Date): Promise<{ items: OverdueItem[]; total: number }> {
   const codes = departmentCodes.length ? departmentCodes : ['-'];
   const taskRows = await db
-    .select({ kind: nextDeadlineKind, dueAt: nextDueAt, applicationNo: tasks.applicationNo, applicantName: cases.applicantName, taskId: tasks.taskId, departmentCode: tasks.departmentCode, departmentName: departments.name, divisionCode: tasks.divisionCode, divisionName: divisions.name })
+    .select({ kind: nextDeadlineKind, dueAt: nextDueAt, applicationNo: tasks.originNo, applicantName: sql<string>`coalesce(${cases.applicantName}, ${tasks.applicantName}, '')`, taskId: tasks.taskId, departmentCode: tasks.departmentCode, departmentName: departments.name, divisionCode: tasks.divisionCode, divisionName: divisions.name })
     .from(tasks)
-    .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
+    .leftJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
     .innerJoin(departments, eq(departments.code, tasks.departmentCode))
     .leftJoin(divisions, eq(divisions.code, tasks.divisionCode))
     .where(and(inArray(tasks.departmentCode, codes), sql`${nextDueAt} < ${asOf.toISOString()}::timestamptz`));

@@ -146,7 +146,7 @@ export async function loopFigures(db: Db, f: TaskPeriod): Promise<LoopFiguresRow
       escalations: sent(`n.template like '%escalation%' or n.template like '%urging%'`).as('escalations'),
     })
     .from(tasks)
-    .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
+    .leftJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
     .where(periodTasks(f))
     .as('t');
   const rows = await db

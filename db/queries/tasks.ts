@@ -28,6 +28,8 @@ export const pinnedItemName = sql<string | null>`coalesce(${approvalItemVersions
  */
 export const taskViewColumns = {
   taskId: tasks.taskId,
+  origin: tasks.origin,
+  originNo: tasks.originNo,
   applicationNo: tasks.applicationNo,
   departmentCode: tasks.departmentCode,
   divisionCode: tasks.divisionCode,
@@ -35,9 +37,9 @@ export const taskViewColumns = {
   supervisionItemVersion: tasks.supervisionItemVersion,
   policy: tasks.policy,
   applicantCreditCode: tasks.applicantCreditCode,
-  applicantName: cases.applicantName,
+  applicantName: sql<string>`coalesce(${cases.applicantName}, ${tasks.applicantName}, '')`,
   itemCode: cases.itemCode,
-  itemName: pinnedItemName,
+  itemName: sql<string | null>`coalesce(${pinnedItemName}, ${tasks.subject})`,
   status: tasks.status,
   pushedAt: tasks.pushedAt,
   claimDueAt: tasks.claimDueAt,
@@ -63,19 +65,22 @@ export const taskViewColumns = {
 };
 export type TaskViewRow = Pick<TaskRow, Exclude<keyof typeof taskViewColumns, 'applicantName' | 'itemCode' | 'itemName' | 'nextDeadlineKind' | 'nextDueAt' | 'nextOverdue'>> & {
   applicantName: string;
-  itemCode: string;
+  itemCode: string | null;
   itemName: string | null;
   nextDeadlineKind: DeadlineKind | null;
   nextDueAt: Date | null;
   nextOverdue: boolean;
 };
 
-/** A task view's select: the task, its case (the applicant's name) and the case's item version (the item's name). */
+/**
+ * A task view's select: the task, its case if it came from one (the applicant's name) and the
+ * case's item version (the item's name); a task of another origin keeps both on its row.
+ */
 const selectViews = (db: Db) =>
   db
     .select(taskViewColumns)
     .from(tasks)
-    .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
+    .leftJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
     .leftJoin(approvalItemVersions, and(eq(approvalItemVersions.itemCode, cases.itemCode), eq(approvalItemVersions.version, cases.itemVersion)))
     .leftJoin(approvalItems, eq(approvalItems.code, cases.itemCode));
 
@@ -171,7 +176,7 @@ export async function isAwaitingClaim(db: Db, taskId: string): Promise<boolean> 
 /** The running (not closed) tasks of an approval item at a department: what a reassignment of their linkage moves. */
 export async function runningTasksOf(db: Db, itemCode: string, departmentCode: string): Promise<Array<{ taskId: string; applicationNo: string }>> {
   return db
-    .select({ taskId: tasks.taskId, applicationNo: tasks.applicationNo })
+    .select({ taskId: tasks.taskId, applicationNo: tasks.originNo })
     .from(tasks)
     .innerJoin(cases, eq(cases.applicationNo, tasks.applicationNo))
     .where(and(eq(cases.itemCode, itemCode), eq(tasks.departmentCode, departmentCode), sql`${tasks.status} <> 'closed'`))

@@ -1,7 +1,7 @@
 // The read model of the loop: cases, dossiers, supervision tasks. Workflows are the source of
 // truth for what happens next; these rows are what the API lists and what statistics count.
 import { sql } from 'drizzle-orm';
-import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { pgTable, text, integer, boolean, jsonb, timestamp, bigserial, index, check, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
 import type { deadlinePolicies } from './calendar.js';
 
@@ -136,8 +136,13 @@ const nextDueOf = (t: { status: AnyPgColumn; claimDueAt: AnyPgColumn; inspection
 export const tasks = pgTable(
   'tasks',
   {
-    taskId: text('task_id').primaryKey(), // task-<applicationNo>-<department>
-    applicationNo: text('application_no').notNull().references(() => cases.applicationNo),
+    taskId: text('task_id').primaryKey(), // task-<applicationNo>.<department>, task-<complaintNo>.<department>
+    /** What the task came from (docs/task-origins.md): approval, complaint. */
+    origin: text('origin').notNull().default('approval'),
+    /** The origin's number (the application, the complaint): the file its trail is kept under. */
+    originNo: text('origin_no').notNull(),
+    /** The approval case, for a task that came from one (and only then). */
+    applicationNo: text('application_no').references(() => cases.applicationNo),
     departmentCode: text('department_code').notNull(),
     divisionCode: text('division_code').notNull(),
     /** The case's region: its working-day calendar (a region's own days) times the task's windows. */
@@ -146,6 +151,9 @@ export const tasks = pgTable(
     /** The supervision item's version at the push: its terms (the inspection period) are that version's. */
     supervisionItemVersion: integer('supervision_item_version'),
     applicantCreditCode: text('applicant_credit_code').notNull(),
+    /** Without a case (a complaint): the enterprise's name and what the task is about; a case's task reads both from its case. */
+    applicantName: text('applicant_name'),
+    subject: text('subject'),
     status: text('status').notNull(), // awaiting-claim, claimed, awaiting-feedback, closed
     /** The deadline policy as it was when the task was pushed (see db/policies.ts). */
     policy: jsonb('policy').$type<PolicySnapshot>(),
@@ -189,6 +197,9 @@ export const tasks = pgTable(
     index('tasks_inbox_status_due_idx').on(t.departmentCode, t.divisionCode, t.status, nextDueOf(t), t.taskId),
     index('tasks_inbox_department_due_idx').on(t.departmentCode, nextDueOf(t), t.taskId),
     index('tasks_application_idx').on(t.applicationNo),
+    index('tasks_origin_idx').on(t.origin, t.originNo),
     index('tasks_credit_code_idx').on(t.applicantCreditCode),
+    // An approval task belongs to its case, filed under its number; a task of another origin to none.
+    check('tasks_origin_case', sql`(${t.origin} = 'approval') = (${t.applicationNo} is not null) and (${t.applicationNo} is null or ${t.applicationNo} = ${t.originNo})`),
   ],
 );

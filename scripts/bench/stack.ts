@@ -199,7 +199,7 @@ export async function startBenchTasks(database: Database, client: Client, b: Tas
     const claimWindow = { openedAt: at.toISOString(), ...computeDeadline(calendar, policy, at, policy.claimWindow, policy.claimRemindBefore), policy };
     const [no, creditCode] = [`${b.prefix}-${g}`, `91320700${b.creditTag}${String(g).padStart(8, '0')}`];
     const input: SupervisionTaskInput = {
-      taskId: taskId(g), applicationNo: no, caseWorkflowId: `case-${no}`, dossierId: g, creditCode, applicantName: `企业${g}`, claimWindow,
+      taskId: taskId(g), origin: { kind: 'approval', no, workflowId: `case-${no}`, dossierId: g }, creditCode, applicantName: `企业${g}`, claimWindow,
       departmentCode: side.market, divisionCode: side.division, supervisionItemCode: side.item, itemCode: b.itemCode, itemName: b.itemName, regionCode: b.regionCode,
     };
     const typedSearchAttributes = [

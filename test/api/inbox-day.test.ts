@@ -138,7 +138,7 @@ describe('overdue from the clock, while the worker is stopped', () => {
     // A claim window of seconds (the task keeps what the push opened): long enough for the push and its notice.
     const dueAt = new Date(openedAt.getTime() + 10_000);
     const input: SupervisionTaskInput = {
-      taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 0,
+      taskId, origin: { kind: 'approval', no: applicationNo, workflowId: `case-${applicationNo}`, dossierId: 0 }, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision,
       creditCode: c!.applicantCreditCode, applicantName: c!.applicantName, itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: DEMO.region,
       claimWindow: { openedAt: openedAt.toISOString(), dueAt: dueAt.toISOString(), provisional: false, remindAt: null, period: '10 seconds (test)', policy },
     };

@@ -68,6 +68,7 @@ function taskRow(r: Row) {
   return {
     taskId: idOf(r),
     applicationNo: r.applicationNo,
+    originNo: r.applicationNo,
     departmentCode: departmentOf(r.division),
     divisionCode: r.division,
     regionCode: DEMO.region,

@@ -50,6 +50,7 @@ describe('timeliness statistics (考核督查)', () => {
     const task = (n: number, division: string, pushed: string, due: string, claimed: string | null, feedbackDue: string | null = null, feedback: string | null = null) => ({
       taskId: `task-${no}.${n}`,
       applicationNo: no,
+      originNo: no,
       departmentCode: dept,
       divisionCode: division,
       regionCode: '320700',

@@ -86,7 +86,7 @@ describe('the real Temporal server (cluster mode)', () => {
     // A claim window of seconds (the task keeps what the push opened), its reminder halfway.
     const [remindAt, dueAt] = [new Date(openedAt.getTime() + 4_000), new Date(openedAt.getTime() + 8_000)];
     const input: SupervisionTaskInput = {
-      taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 0,
+      taskId, origin: { kind: 'approval', no: applicationNo, workflowId: `case-${applicationNo}`, dossierId: 0 }, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision,
       creditCode: c!.applicantCreditCode, applicantName: c!.applicantName, itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: DEMO.region,
       claimWindow: { openedAt: openedAt.toISOString(), dueAt: dueAt.toISOString(), provisional: false, remindAt: remindAt.toISOString(), period: '8 seconds (test)', policy },
     };

@@ -47,7 +47,7 @@ describe('openTask', () => {
     const taskId = `task-${applicationNo}.${DEMO.market}`;
     const a = acts(pushedAt);
     const { claimWindow } = await a.recordPush({ applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [taskId] });
-    const input = { taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 1, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow };
+    const input = { taskId, origin: { kind: 'approval' as const, no: applicationNo, workflowId: `case-${applicationNo}`, dossierId: 1 }, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow };
     const opened = await a.openTask(input);
     expect(opened).toEqual({ claimDueAt: claimWindow.dueAt, remindAt: claimWindow.remindAt, period: '3 working days', escalateTo: ['department-head', 'coordinating-office'] });
     expect(await a.openTask(input)).toEqual(opened);

@@ -24,7 +24,7 @@ async function pushedTask() {
   const applicationNo = await insertCaseRow();
   const taskId = `task-${applicationNo}.${DEMO.market}`;
   const { claimWindow } = await acts(before).recordPush({ applicationNo, itemCode: 'SP-FOOD-01', summary: 'dossier pushed', taskIds: [taskId] });
-  await acts(before).openTask({ taskId, applicationNo, caseWorkflowId: `case-${applicationNo}`, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, dossierId: 1, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow });
+  await acts(before).openTask({ taskId, origin: { kind: 'approval' as const, no: applicationNo, workflowId: `case-${applicationNo}`, dossierId: 1 }, departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, creditCode: 'c', applicantName: '某公司', itemCode: 'SP-FOOD-01', itemName: '食品经营许可', regionCode: '320700', claimWindow });
   return { applicationNo, taskId, claimWindow };
 }
 

@@ -64,6 +64,7 @@ export async function seedReportRegion(): Promise<ReportRegion> {
   const task = (label: string, division: string, department: string, pushed: string, due: string, claimed: string | null, extra: T = {}): typeof tasks.$inferInsert => ({
     taskId: `task-${r.no[label]}.${department}`,
     applicationNo: r.no[label]!,
+    originNo: r.no[label]!,
     departmentCode: department,
     divisionCode: division,
     regionCode: region,

@@ -34,12 +34,10 @@ function startTask(c: CaseRun, link: Linkage, claimWindow: ClaimWindow) {
     args: [
       {
         taskId: id,
-        applicationNo,
-        caseWorkflowId: workflowInfo().workflowId,
+        origin: { kind: 'approval', no: applicationNo, workflowId: workflowInfo().workflowId, dossierId: c.dossierId! },
         departmentCode: link.departmentCode,
         divisionCode: link.divisionCode,
         supervisionItemCode: link.supervisionItemCode,
-        dossierId: c.dossierId!,
         creditCode: input.applicant.creditCode,
         applicantName: input.applicant.name,
         itemCode: input.itemCode,

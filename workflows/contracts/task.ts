@@ -3,17 +3,38 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClaimWindow } from '../domain/policy.js';
 import type { Actor } from './common.js';
 
+/**
+ * What a task came from (docs/task-origins.md): an approval case (its dossier pushed with the
+ * task), or work with no approval of ours — a complaint (投诉举报, issue #28) and, later, a
+ * random inspection. The parent workflow that started the task receives its result.
+ */
+export const TASK_ORIGINS = ['approval', 'complaint'] as const;
+export type TaskOriginKind = (typeof TASK_ORIGINS)[number];
+
+export interface TaskOrigin {
+  kind: TaskOriginKind;
+  /**
+   * The number of what the task came from — the application number, the complaint number — and
+   * so the file (卷宗) its steps are on the trail under (audit_events.application_no).
+   */
+  no: string;
+  /** The workflow the task reports to: its parent (`case-<applicationNo>`, `complaint-<complaintNo>`). */
+  workflowId: string;
+  /** approval: the dossier pushed with the task (a complaint has none). */
+  dossierId?: number;
+}
+
 export interface SupervisionTaskInput {
   taskId: string;
-  applicationNo: string;
-  caseWorkflowId: string;
+  origin: TaskOrigin;
   departmentCode: string;
   divisionCode: string;
   supervisionItemCode?: string;
-  dossierId: number;
   creditCode: string;
   applicantName: string;
-  itemCode: string;
+  /** The approval item (for a complaint: when the hotline named it, else absent). */
+  itemCode?: string;
+  /** What the task is about: the approval item's name, or the complaint's matter. */
   itemName: string;
   regionCode: string;
   /** 事后核查: the task must verify the applicant's commitment. */

@@ -27,7 +27,7 @@ export function handleClaim(t: TaskRun): void {
       t.moveTo('claimed', `claimed by ${actor.sub}${onTime ? '' : ' (late)'}`);
       // A claim can be accepted while the push's answer is still on its way: its record follows the row.
       await condition(() => t.opened);
-      await recordLocally('recordClaim', `claim by ${actor.sub}`, { taskId: t.taskId, applicationNo: t.applicationNo, actor, claimedAt, onTime });
+      await recordLocally('recordClaim', `claim by ${actor.sub}`, { taskId: t.taskId, applicationNo: t.fileNo, actor, claimedAt, onTime });
       return t.state();
     },
     {
@@ -60,7 +60,7 @@ export async function claimPhase(t: TaskRun): Promise<Promise<void>> {
   let remindAt = opened.remindAt;
   // 提醒短信发出后: the window counts from the SMS; sent on a later day than the push, it opens again from it.
   if (notice.sentAt && shanghaiDayOf(new Date(notice.sentAt)) > shanghaiDayOf(new Date(input.claimWindow.openedAt)) && awaiting()) {
-    const d = await run('claimFromNotice', 'the claim window counts from the task SMS', { taskId: t.taskId, applicationNo: t.applicationNo, sentAt: notice.sentAt });
+    const d = await run('claimFromNotice', 'the claim window counts from the task SMS', { taskId: t.taskId, applicationNo: t.fileNo, sentAt: notice.sentAt });
     t.claimDueAt = d.dueAt;
     remindAt = d.remindAt;
     if (d.moved && awaiting()) t.moveTo('awaiting-claim', `claim due ${formatShanghai(d.dueAt)} (from the task SMS)`, d.dueAt);
@@ -90,7 +90,7 @@ async function escalate(t: TaskRun, opened: Opened): Promise<void> {
   setCurrentDetails(`**awaiting-claim (overdue)** — claim deadline ${formatShanghai(t.claimDueAt)} passed; escalated`);
   const whom = opened.escalateTo.map(t.notices.escalationTarget).join(' and ');
   const notices = opened.escalateTo.map((to) => t.notices.claimEscalation(to, t.claimDueAt));
-  const { urgeAt } = await run('escalateClaim', `claim deadline passed: overdue, escalated to ${whom}`, { taskId: t.taskId, applicationNo: t.applicationNo, claimDueAt: t.claimDueAt, notices });
+  const { urgeAt } = await run('escalateClaim', `claim deadline passed: overdue, escalated to ${whom}`, { taskId: t.taskId, applicationNo: t.fileNo, claimDueAt: t.claimDueAt, notices });
   if (!urgeAt) return;
   const { expired } = await waitOutWindow(t.imports, {
     label: 'urging (催办)',

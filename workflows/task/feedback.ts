@@ -27,7 +27,7 @@ export function handleFeedback(t: TaskRun): void {
     async ({ actor, result, note, rectificationDeadline, external }) => {
       const at = new Date().toISOString();
       const onTime = t.feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(t.feedbackDueAt);
-      const base = { taskId: t.taskId, applicationNo: t.applicationNo, actor, result, note, at, onTime, external };
+      const base = { taskId: t.taskId, applicationNo: t.fileNo, actor, result, note, at, onTime, external };
       t.result = result;
       if (result === 'rectification' || result === 'commitment-untrue') {
         // Not the end: a rectification order, then a re-inspection at its deadline.
@@ -35,7 +35,7 @@ export function handleFeedback(t: TaskRun): void {
         t.cause = result;
         t.moveTo('rectifying', `${result}: rectification order round ${t.round}`);
         await recordLocally('recordFeedback', `feedback: ${result}`, { ...base, closes: false });
-        const order = await recordLocally('orderRectification', `rectification order, round ${t.round}`, { taskId: t.taskId, applicationNo: t.applicationNo, actor, cause: result, round: t.round, deadline: rectificationDeadline, note });
+        const order = await recordLocally('orderRectification', `rectification order, round ${t.round}`, { taskId: t.taskId, applicationNo: t.fileNo, actor, cause: result, round: t.round, deadline: rectificationDeadline, note });
         t.rectificationDueAt = order.dueAt;
         t.moveTo('rectifying', `rectification due ${formatShanghai(order.dueAt)} (round ${t.round})`, order.dueAt);
         return t.state();
@@ -91,7 +91,7 @@ export async function feedbackPhase(t: TaskRun): Promise<void> {
   });
   if (expired) {
     t.feedbackOverdue = true;
-    await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId: t.taskId, applicationNo: t.applicationNo, feedbackDueAt: t.feedbackDueAt! });
+    await run('markFeedbackOverdue', 'feedback deadline passed: mark overdue', { taskId: t.taskId, applicationNo: t.fileNo, feedbackDueAt: t.feedbackDueAt! });
     await overdueLadder(t, 'feedback', t.feedbackDueAt!, () => t.status === 'awaiting-feedback');
     await condition(() => t.status !== 'awaiting-feedback');
   }

@@ -17,7 +17,7 @@ export function handleInspection(t: TaskRun): void {
     inspectionUpdate,
     async ({ actor, finishedAt, findings, external }) => {
       t.moveTo('awaiting-feedback', `supervision finished ${formatShanghai(finishedAt)}`);
-      const r = await recordLocally('recordInspection', 'supervision finished; open the feedback window', { taskId: t.taskId, applicationNo: t.applicationNo, actor, finishedAt, findings, external });
+      const r = await recordLocally('recordInspection', 'supervision finished; open the feedback window', { taskId: t.taskId, applicationNo: t.fileNo, actor, finishedAt, findings, external });
       t.feedbackDueAt = r.feedbackDueAt;
       t.feedbackRemindAt = r.remindAt ?? null;
       t.feedbackPeriod = r.period ?? '';
@@ -45,7 +45,7 @@ export function handleInspection(t: TaskRun): void {
  */
 export async function inspectionPhase(t: TaskRun): Promise<void> {
   if (t.status !== 'claimed' || !t.claimedAt) return;
-  const w = await run('openInspectionWindow', 'the inspection window from the claim', { taskId: t.taskId, applicationNo: t.applicationNo, claimedAt: t.claimedAt });
+  const w = await run('openInspectionWindow', 'the inspection window from the claim', { taskId: t.taskId, applicationNo: t.fileNo, claimedAt: t.claimedAt });
   if (!w || t.status !== 'claimed') return;
   t.inspectionDueAt = w.dueAt;
   t.moveTo('claimed', `inspection due ${formatShanghai(w.dueAt)}`, w.dueAt);
@@ -63,7 +63,7 @@ export async function inspectionPhase(t: TaskRun): Promise<void> {
     },
   });
   if (!expired) return;
-  await run('markInspectionOverdue', 'inspection deadline passed', { taskId: t.taskId, applicationNo: t.applicationNo, dueAt: deadline.dueAt });
+  await run('markInspectionOverdue', 'inspection deadline passed', { taskId: t.taskId, applicationNo: t.fileNo, dueAt: deadline.dueAt });
   await overdueLadder(t, 'inspection', deadline.dueAt, open);
   await condition(() => !open());
 }

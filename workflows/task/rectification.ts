@@ -14,7 +14,7 @@ import type { supervisionTask } from '../supervisionTask.js';
 async function reinspected(t: TaskRun, { actor, rectified, note, rectificationDeadline }: ReinspectionArgs) {
   const at = new Date().toISOString();
   const round = t.round;
-  const step = { taskId: t.taskId, applicationNo: t.applicationNo, actor, round, rectified, note, at };
+  const step = { taskId: t.taskId, applicationNo: t.fileNo, actor, round, rectified, note, at };
   if (rectified) {
     t.outcome = 'rectified';
     t.moveTo('closed', `re-inspection: rectified (round ${round})`);
@@ -23,7 +23,7 @@ async function reinspected(t: TaskRun, { actor, rectified, note, rectificationDe
     t.round += 1;
     t.moveTo('rectifying', `not rectified: rectification round ${t.round} ordered`);
     await recordLocally('recordReinspection', 're-inspection: not rectified, another round', step);
-    const order = await recordLocally('orderRectification', `rectification order, round ${t.round}`, { taskId: t.taskId, applicationNo: t.applicationNo, actor, cause: t.cause, round: t.round, deadline: rectificationDeadline, note });
+    const order = await recordLocally('orderRectification', `rectification order, round ${t.round}`, { taskId: t.taskId, applicationNo: t.fileNo, actor, cause: t.cause, round: t.round, deadline: rectificationDeadline, note });
     t.rectificationDueAt = order.dueAt;
   } else {
     // 撤销许可 is the approval department's act: supervision asks through the case, never around it.
@@ -63,7 +63,7 @@ async function rectificationRound(t: TaskRun): Promise<void> {
     },
   });
   if (!passed) return;
-  const r = await run('openReinspection', `re-inspection due (round ${round})`, { taskId: t.taskId, applicationNo: t.applicationNo, round });
+  const r = await run('openReinspection', `re-inspection due (round ${round})`, { taskId: t.taskId, applicationNo: t.fileNo, round });
   t.reinspectionDueAt = r.dueAt;
   t.moveTo('awaiting-reinspection', `re-inspection due ${formatShanghai(r.dueAt)} (round ${round})`, r.dueAt);
   await send(t.notices.reinspection('notice', round, t.reinspectionDueAt));
@@ -80,7 +80,7 @@ async function rectificationRound(t: TaskRun): Promise<void> {
     },
   });
   if (expired) {
-    await run('markFeedbackOverdue', `re-inspection overdue (round ${round})`, { taskId: t.taskId, applicationNo: t.applicationNo, feedbackDueAt: t.reinspectionDueAt, step: `reinspection-overdue:${round}` });
+    await run('markFeedbackOverdue', `re-inspection overdue (round ${round})`, { taskId: t.taskId, applicationNo: t.fileNo, feedbackDueAt: t.reinspectionDueAt, step: `reinspection-overdue:${round}` });
     await overdueLadder(t, 'reinspection', t.reinspectionDueAt!, () => t.status === 'awaiting-reinspection', round);
     await condition(() => t.status !== 'awaiting-reinspection');
   }

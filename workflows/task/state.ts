@@ -56,8 +56,9 @@ export class TaskRun {
     return this.input.taskId;
   }
 
-  get applicationNo(): string {
-    return this.input.applicationNo;
+  /** The file the task's steps are on the trail under: its origin's number (the application, the complaint). */
+  get fileNo(): string {
+    return this.input.origin.no;
   }
 
   state(): TaskState {

@@ -13,6 +13,6 @@ export function handleTransfer(t: TaskRun): void {
     t.outcomeReason = `transferred to ${toDepartment}: ${reason}`;
     t.moveTo('closed', `transferred to ${toDepartment} (${toTaskId})`);
     await condition(() => t.opened); // its row is written before it is closed
-    await run('closeTransferred', `transferred to ${toDepartment}`, { taskId: t.taskId, applicationNo: t.applicationNo, linkageId, toDepartment, toTaskId, actor, reason });
+    await run('closeTransferred', `transferred to ${toDepartment}`, { taskId: t.taskId, applicationNo: t.fileNo, linkageId, toDepartment, toTaskId, actor, reason });
   });
 }

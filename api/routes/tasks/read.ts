@@ -62,7 +62,7 @@ const taskReadRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const t = await taskForReader(app.db, req.principal, req.params.taskId);
-      const [row, history, dossier] = await Promise.all([taskViewById(app.db, t.taskId), taskHistory(app.db, t.taskId), dossierOf(app.db, t.applicationNo)]);
+      const [row, history, dossier] = await Promise.all([taskViewById(app.db, t.taskId), taskHistory(app.db, t.taskId), t.applicationNo ? dossierOf(app.db, t.applicationNo) : undefined]);
       if (!row) throw notFound(`task ${t.taskId}`);
       return { ...view(row), history: history.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor })), dossier: dossierOfRow(dossier) };
     },

@@ -1,11 +1,12 @@
 // A task as the API shows it: the inbox's rows, a task read, and every task action's answer.
 import { z } from 'zod';
-import type { FeedbackResult, TaskOutcome, TaskStatus } from '../../../workflows/contracts.js';
+import { TASK_ORIGINS, type FeedbackResult, type TaskOriginKind, type TaskOutcome, type TaskStatus } from '../../../workflows/contracts.js';
 import type { TaskViewRow } from '../../../db/queries/tasks.js';
 import { DEADLINE_KINDS } from '../../../db/queries/task-clock.js';
 import { feedbackResult, iso, pick, taskOutcome, taskStatus } from '../../schemas.js';
 
 export const deadlineKind = z.enum(DEADLINE_KINDS);
+export const taskOrigin = z.enum(TASK_ORIGINS).describe('what the task came from (docs/task-origins.md)').meta({ id: 'TaskOrigin' });
 
 const nextDeadline = z
   .object({
@@ -33,7 +34,9 @@ const ladder = z
 
 export const taskView = z.object({
   taskId: z.string(),
-  applicationNo: z.string(),
+  origin: taskOrigin,
+  originNo: z.string().describe('the number of what the task came from: the application number (origin approval), the complaint number (origin complaint)'),
+  applicationNo: z.string().nullable().describe('the approval case the task came from; null for a task of another origin'),
   departmentCode: z.string(),
   divisionCode: z.string(),
   supervisionItemCode: z.string().nullable(),
@@ -41,8 +44,8 @@ export const taskView = z.object({
   ladder,
   applicantCreditCode: z.string(),
   applicantName: z.string(),
-  itemCode: z.string(),
-  itemName: z.string().nullable().describe("the approval item's name (主项名称) as the case's item version had it"),
+  itemCode: z.string().nullable().describe('the approval item; null for a task without a case'),
+  itemName: z.string().nullable().describe("the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter"),
   status: taskStatus,
   nextDeadline,
   pushedAt: z.string(),
@@ -70,6 +73,7 @@ export const view = (t: TaskViewRow): z.infer<typeof taskView> => ({
   ladder: t.policy
     ? { policy: t.policy.code, unit: t.policy.unit, claimWindow: t.policy.claimWindow, inspectionWindow: t.policy.inspectionWindow ?? null, feedbackWindow: t.policy.feedbackWindow, remindBefore: { claim: t.policy.claimRemindBefore, feedback: t.policy.feedbackRemindBefore }, escalateTo: t.policy.claimEscalateTo }
     : null,
+  origin: t.origin as TaskOriginKind,
   status: t.status as TaskStatus,
   result: t.result as FeedbackResult | null,
   outcome: t.outcome as TaskOutcome | null,
