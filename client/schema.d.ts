@@ -1124,6 +1124,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/inspections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Random inspections per department: plans, targets drawn by class, inspections on time, results, share inspected per credit grade against the plan */
+        get: operations["inspectionStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1981,6 +1998,40 @@ export interface components {
             regionCode: string;
             planId: string;
             publishedAt: string;
+        };
+        InspectionStats: {
+            departmentCode: string;
+            plans: {
+                total: number;
+                draft: number;
+                committed: number;
+                drawn: number;
+            };
+            drawnByClass: {
+                creditGrade: components["schemas"]["CreditGrade"];
+                riskGrade: components["schemas"]["RiskGrade"];
+                population: number;
+                drawn: number;
+            }[];
+            inspections: {
+                recorded: number;
+                onTime: number;
+                late: number;
+            };
+            /** @description results recorded by the department, by result */
+            results: {
+                [key: string]: number;
+            };
+            byCreditGrade: {
+                creditGrade: components["schemas"]["CreditGrade"];
+                population: number;
+                drawn: number;
+                /** @description drawn / population */
+                plannedShare: number;
+                inspected: number;
+                /** @description inspected / population */
+                inspectedShare: number;
+            }[];
         };
         InspectorConflict: {
             inspectorId: string;
@@ -8948,6 +8999,61 @@ export interface operations {
             };
             /** @description Too Many Requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    inspectionStats: {
+        parameters: {
+            query?: {
+                departmentCode?: string;
+                /** @description YYYY-MM-DD */
+                from?: string;
+                /** @description YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["InspectionStats"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

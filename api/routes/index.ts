@@ -27,9 +27,10 @@ import documentReads from './documents/read.js';
 import inspectionDirectory from './inspections/directory.js';
 import inspectionPlans from './inspections/plans.js';
 import inspectionPublication from './inspections/publication.js';
+import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, inspectionDirectory, inspectionPlans, inspectionPublication]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, applicants, notifications, stats, reports, codec, documentUpload, documentReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };

@@ -288,6 +288,34 @@ describe('results and their publication (一公开)', () => {
   });
 });
 
+
+describe('statistics per department', () => {
+  it('counts plans, targets drawn by class, inspections on time, results, and the share inspected per credit grade against the plan', async () => {
+    const planId = `${A}-2026-SJ-01`;
+    const [d] = await db().select().from(inspectionDraws).where(eq(inspectionDraws.drawId, planId));
+    const lead = await ok(await call('GET', '/v1/stats/inspections', 'lead'));
+    expect(lead.items.map((x: { departmentCode: string }) => x.departmentCode)).toEqual([A]);
+    const a = lead.items[0];
+    expect(a.plans).toEqual({ total: 1, draft: 0, committed: 0, drawn: 1 });
+    expect(a.drawnByClass.reduce((n: number, c: { drawn: number }) => n + c.drawn, 0)).toBe(d!.classes!.reduce((n, c) => n + c.drawn, 0));
+    expect(a.inspections).toEqual({ recorded: 1, onTime: 1, late: 0 });
+    expect(a.results).toEqual({ 'no-problem': 1 });
+    const grades = a.byCreditGrade as Array<{ creditGrade: string; population: number; drawn: number; plannedShare: number; inspected: number; inspectedShare: number }>;
+    expect(grades.reduce((n, g) => n + g.population, 0)).toBe(d!.populationSize);
+    expect(grades.reduce((n, g) => n + g.inspected, 0)).toBe(2); // both results of the plan, whoever recorded them
+    // The plan drew D hardest and A least.
+    expect(grades.find((g) => g.creditGrade === 'D')!.plannedShare).toBeGreaterThan(grades.find((g) => g.creditGrade === 'A')!.plannedShare);
+    const region = await ok(await call('GET', '/v1/stats/inspections', 'admin'));
+    expect(region.items.map((x: { departmentCode: string }) => x.departmentCode)).toEqual([A, B].sort());
+    expect(region.items.find((x: { departmentCode: string }) => x.departmentCode === B).results).toEqual({ corrected: 1 });
+    expect((await ok(await call('GET', '/v1/stats/inspections', 'farAdmin'))).items).toEqual([]);
+    await ok(await call('GET', `/v1/stats/inspections?departmentCode=${A}`, 'far'), 403);
+    await ok(await call('GET', '/v1/stats/inspections', 'approver'), 403);
+    await ok(await call('GET', '/v1/stats/inspections?from=yesterday', 'operator'), 400);
+    expect((await ok(await call('GET', `/v1/stats/inspections?departmentCode=${A}&from=2099-01-01`, 'operator'))).items).toEqual([]);
+  });
+});
+
 /** `npm run verify-draw -- <drawId>` as a user runs it, against the tests' database. */
 function verifyScript(drawId: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

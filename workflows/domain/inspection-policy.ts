@@ -3,6 +3,9 @@
 // dishonest and high-risk entities; an A-grade low-risk entity is exempt (免于抽查) unless the
 // plan says otherwise. Pure data, for the API (plan defaults) and the docs.
 
+/** The credit grades, best first. */
+export const CREDIT_GRADES = ['A', 'B', 'C', 'D'] as const;
+
 export const DEFAULT_SHARES: Record<'A' | 'B' | 'C' | 'D', Record<'low' | 'medium' | 'high', number>> = {
   A: { low: 0, medium: 0.02, high: 0.05 },
   B: { low: 0.03, medium: 0.05, high: 0.1 },
