@@ -2,8 +2,9 @@
 // write goes with its change-log row (catalog_changes), in the caller's transaction.
 import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { Actor } from '../schema/audit.js';
 import { recordChange, type ChangeActor, type Writer } from '../catalog.js';
-import { cases, drawTargets, entityRiskGrades, inspectionDraws, inspectionPlans, inspectionResults, inspectorConflicts, inspectors, marketEntities } from '../schema/index.js';
+import { auditEvents, cases, drawTargets, entityRiskGrades, inspectionDraws, inspectionPlans, inspectionResults, inspectorConflicts, inspectors, marketEntities } from '../schema/index.js';
 
 export type MarketEntityRow = typeof marketEntities.$inferSelect;
 export type RiskGradeRow = typeof entityRiskGrades.$inferSelect;
@@ -147,4 +148,26 @@ export async function publishedResults(db: Db, page: { limit: number; offset: nu
     db.select({ n: sql<number>`count(*)::int` }).from(inspectionResults).where(where),
   ]);
   return { items, total: total!.n };
+}
+
+export type ResultRow = typeof inspectionResults.$inferSelect;
+
+/** A target's result and its step on the plan's trail, once (undefined: recorded already). */
+export async function recordResult(db: Db, values: typeof inspectionResults.$inferInsert, summary: string): Promise<ResultRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [r] = await tx.insert(inspectionResults).values(values).onConflictDoNothing().returning();
+    if (!r) return undefined;
+    await tx.insert(auditEvents).values({ eventKey: `plan:${r.drawId}:result:${r.creditCode}`, applicationNo: `plan:${r.drawId}`, kind: 'inspection-result', summary, actor: values.recordedBy, detail: { creditCode: r.creditCode, result: r.result, publishDueAt: r.publishDueAt.toISOString() }, at: values.recordedAt }).onConflictDoNothing();
+    return r;
+  });
+}
+
+/** Takes a result off the public feed with its reason, once (undefined: withdrawn already). */
+export async function withdrawResult(db: Db, r: ResultRow, reason: string, actor: Actor): Promise<ResultRow | undefined> {
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const [w] = await tx.update(inspectionResults).set({ withdrawnAt: now, withdrawalReason: reason, withdrawnBy: actor }).where(and(eq(inspectionResults.id, r.id), isNull(inspectionResults.withdrawnAt))).returning();
+    if (w) await tx.insert(auditEvents).values({ eventKey: `plan:${r.drawId}:withdrawn:${r.creditCode}`, applicationNo: `plan:${r.drawId}`, kind: 'result-withdrawn', summary: `${r.creditCode}: result withdrawn from the public feed: ${reason}`, actor, detail: { id: r.id }, at: now });
+    return w;
+  });
 }

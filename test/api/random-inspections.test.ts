@@ -184,6 +184,8 @@ describe('a plan and its draw over 10,000 entities', () => {
     // The trail: committed, snapshot, drawn — in order, on the plan's chain.
     const trail = await db().select().from(auditEvents).where(eq(auditEvents.applicationNo, `plan:${planId}`)).orderBy(auditEvents.id);
     expect(trail.map((e) => e.kind)).toEqual(['plan-committed', 'draw-snapshot', 'draw-drawn']);
+    expect((await ok(await call('GET', `/v1/inspection-plans/${planId}/events`, 'joint'))).items.map((e: { kind: string }) => e.kind)).toEqual(['plan-committed', 'draw-snapshot', 'draw-drawn']);
+    await ok(await call('GET', `/v1/inspection-plans/${planId}/events`, 'far'), 403);
 
     // Anyone who reads the plan re-runs the draw from the snapshot and gets the recorded result.
     const snapshot = await call('GET', `/v1/inspection-draws/${planId}/snapshot`, 'joint');

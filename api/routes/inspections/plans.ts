@@ -22,6 +22,8 @@ import { drawWorkflowId, planCommittedUpdate, type InspectionDrawInput, type Pla
 import type { inspectionDraw, verifyInspectionDraw } from '../../../workflows/inspectionDraw.js';
 import { A_LOW_SHARE_WHEN_NOT_EXEMPT, DEFAULT_SHARES, PUBLICATION_WORKING_DAYS } from '../../../workflows/domain/inspection-policy.js';
 import { callerRegion, inspectorView, planForLead, planForReader } from './scope.js';
+import { caseEvents } from '../../../db/queries/cases.js';
+import { event } from '../applications/view.js';
 
 const tags = ['random-inspections'];
 const errors = problems(400, 401, 403, 404, 409, 422);
@@ -181,6 +183,12 @@ const planRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(plan.seed ? 200 : 202).send(toPlanView((await planById(app.db, plan.planId))!));
     },
   );
+
+  app.get('/v1/inspection-plans/:planId/events', { config: { roles: readers }, schema: { operationId: 'listInspectionPlanEvents', tags, summary: 'The plan’s trail (hash-chained like a case’s): commit, snapshot, draw, verifications, results, publications, withdrawals', params: planParam, response: { 200: z.object({ items: z.array(event) }), ...errors } } }, async (req) => {
+    const plan = await readablePlan(app, req.principal, req.params.planId);
+    const rows = await caseEvents(app.db, `plan:${plan.planId}`);
+    return { items: rows.map((e) => ({ id: e.id, at: e.at.toISOString(), kind: e.kind, summary: e.summary, taskId: e.taskId, actor: e.actor, detail: e.detail })) };
+  });
 
   app.get('/v1/inspection-draws/:drawId', { config: { roles: readers }, schema: { operationId: 'getInspectionDraw', tags, summary: 'A plan’s draw: seed, snapshot hash, classes, result hash (the draw’s id is its plan’s)', params: drawParam, response: { 200: drawView, ...errors } } }, async (req) => readableDraw(app, req.principal, req.params.drawId));
 

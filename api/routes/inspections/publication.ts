@@ -6,13 +6,12 @@
 // shows the entity, the items, the date, the result and the department — never an inspector.
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { loadCalendarData, regionData } from '../../../db/calendar.js';
-import { drawById, planById, publishedResults, targetOf } from '../../../db/queries/inspections.js';
-import { auditEvents, inspectionResults } from '../../../db/schema/index.js';
+import { drawById, planById, publishedResults, recordResult, targetOf, withdrawResult } from '../../../db/queries/inspections.js';
+import { inspectionResults } from '../../../db/schema/index.js';
 import { computeDeadline } from '../../../workflows/domain/deadlines.js';
 import { WorkingCalendar, dayOf, endOfShanghaiDay } from '../../../workflows/domain/working-days.js';
-import { SYSTEM_ACTOR } from '../../../workflows/contracts.js';
 import { actorOf, type Principal } from '../../auth.js';
 import { calendarDate } from '../../inspection-schemas.js';
 import { conflict, forbidden, notFound, problems, unprocessable } from '../../errors.js';
@@ -62,17 +61,12 @@ const publicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const calendar = new WorkingCalendar(regionData(await loadCalendarData(app.db), plan.regionCode));
       const publishDue = computeDeadline(calendar, { unit: 'working-day', officeTime: '09:00' }, new Date(`${b.inspectedOn}T12:00:00+08:00`), plan.publicationDays, 0);
       const onTime = now <= endOfShanghaiDay(dayOf(plan.periodEnd));
-      const row = await app.db.transaction(async (tx) => {
-        const [r] = await tx
-          .insert(inspectionResults)
-          .values({ drawId, creditCode: entity, departmentCode: req.principal.department!, regionCode: plan.regionCode, items: target.items, inspectedOn: b.inspectedOn, result: b.result, checklist: b.checklist, recordedBy: actorOf(req.principal), recordedAt: now, onTime, publishDueAt: new Date(publishDue.dueAt) })
-          .onConflictDoNothing()
-          .returning();
-        if (!r) return undefined;
-        const failed = b.checklist.filter((c) => c.answer === 'fail').length;
-        await tx.insert(auditEvents).values({ eventKey: `plan:${plan.planId}:result:${entity}`, applicationNo: `plan:${plan.planId}`, kind: 'inspection-result', summary: `${entity}: ${b.result} (inspected ${b.inspectedOn}, ${b.checklist.length} check items, ${failed} failed)${onTime ? '' : ' — after the plan’s period'}`, actor: actorOf(req.principal), detail: { creditCode: entity, result: b.result, publishDueAt: publishDue.dueAt } }).onConflictDoNothing();
-        return r;
-      });
+      const failed = b.checklist.filter((c) => c.answer === 'fail').length;
+      const row = await recordResult(
+        app.db,
+        { drawId, creditCode: entity, departmentCode: req.principal.department!, regionCode: plan.regionCode, items: target.items, inspectedOn: b.inspectedOn, result: b.result, checklist: b.checklist, recordedBy: actorOf(req.principal), recordedAt: now, onTime, publishDueAt: new Date(publishDue.dueAt) },
+        `${entity}: ${b.result} (inspected ${b.inspectedOn}, ${b.checklist.length} check items, ${failed} failed)${onTime ? '' : ' — after the plan’s period'}`,
+      );
       if (!row) throw conflict(`the result of ${entity} in draw ${drawId} is recorded already`);
       return reply.code(201).send(toResultView(row));
     },
@@ -85,12 +79,7 @@ const publicationRoutes: FastifyPluginAsyncZod = async (app) => {
       const [r] = await app.db.select().from(inspectionResults).where(eq(inspectionResults.id, req.params.id));
       if (!r) throw notFound(`inspection result ${req.params.id}`);
       if (req.principal.department !== r.departmentCode) throw forbidden(`inspection result ${r.id} belongs to ${r.departmentCode}: only its department may withdraw it`);
-      const now = new Date();
-      const [w] = await app.db.transaction(async (tx) => {
-        const rows = await tx.update(inspectionResults).set({ withdrawnAt: now, withdrawalReason: req.body.reason, withdrawnBy: actorOf(req.principal) }).where(and(eq(inspectionResults.id, r.id), isNull(inspectionResults.withdrawnAt))).returning();
-        if (rows.length) await tx.insert(auditEvents).values({ eventKey: `plan:${r.drawId}:withdrawn:${r.creditCode}`, applicationNo: `plan:${r.drawId}`, kind: 'result-withdrawn', summary: `${r.creditCode}: result withdrawn from the public feed: ${req.body.reason}`, actor: actorOf(req.principal) ?? SYSTEM_ACTOR, detail: { id: r.id } });
-        return rows;
-      });
+      const w = await withdrawResult(app.db, r, req.body.reason, actorOf(req.principal));
       if (!w) throw conflict(`inspection result ${r.id} is withdrawn already`);
       return toResultView(w);
     },

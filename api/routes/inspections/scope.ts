@@ -28,7 +28,7 @@ export async function outsideRegion(app: FastifyInstance, p: Principal, region: 
 export async function outsideRoster(app: FastifyInstance, p: Principal, departmentCode: string, divisionCode: string | null | undefined): Promise<string | null> {
   if (p.role === 'regional-admin') {
     const d = await departmentByCode(app.db, departmentCode);
-    return d && d.regionCode === p.region ? null : `department ${departmentCode} is not in your region ${p.region ?? '(none)'}`;
+    return d && d.regionCode === p.region ? null : `department ${departmentCode} is in region ${d?.regionCode ?? '(none)'}, not in your region ${p.region ?? '(none)'}`;
   }
   if (p.department !== departmentCode) return `the roster of ${departmentCode} belongs to that department; you may write your own department ${p.department ?? '(none)'} only`;
   if (p.division && p.division !== divisionCode) return `a division writes its own officers only (${p.division}), not ${divisionCode ?? 'the department’s'}`;
