@@ -11,7 +11,7 @@ import { count, eq, inArray, like } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { contentHashOf, deriveSeed, draw, parseSnapshot, sha256hex } from '../../activities/draw/algorithm.js';
 import { planContent } from '../../activities/draw/draw.js';
-import { auditEvents, catalogChanges, departments, divisions, drawTargets, inspectionDraws, inspectionPlans, inspectorConflicts, inspectors, marketEntities, regions, supervisionItems } from '../../db/schema/index.js';
+import { auditEvents, cases, catalogChanges, departments, divisions, drawTargets, inspectionDraws, inspectionPlans, inspectorConflicts, inspectors, marketEntities, regions, supervisionItems } from '../../db/schema/index.js';
 import { database, keepHistory, testConfig, uniqueId, waitForValue } from '../helpers.js';
 import { gradeOf, testCreditCode } from '../draw-fixture.js';
 import { ok, withCallers } from './harness.js';
@@ -105,6 +105,16 @@ describe('the directory of market entities', () => {
     // One entry replaced whole by the region's department: its risk grades go with it.
     expect(await ok(await call('POST', '/v1/market-entities', 'lead', entity(5, { riskGrades: [] })))).toMatchObject({ creditCode: code(5), origin: 'entry', riskGrades: [] });
     await ok(await call('POST', '/v1/market-entities', 'lead', { ...entity(6), creditCode: 'not-a-code' }), 400);
+  });
+
+  it('takes in the applicants of the region’s cases it lacks, with their pre-check grade, once', async () => {
+    const applicationNo = uniqueId('RI-CASE');
+    await db().insert(cases).values({ applicationNo, workflowId: `case-${applicationNo}`, itemCode: 'SP-FOOD-01', itemVersion: 1, approvalDepartmentCode: 'LYG-SPJ', regionCode: R, applicantCreditCode: code(50_000), applicantName: '申请人企业', applicantPhone: '13700000009', requestedRoute: 'auto', requestHash: 'h', stage: 'closed', submittedBy: 'test', creditResult: { grade: 'C', blacklisted: false, brokenCommitments: 0, checkedAt: '2026-11-02T03:00:00.000Z' } });
+    expect(await ok(await call('POST', '/v1/market-entities/from-cases', 'admin'))).toEqual({ added: [code(50_000)] });
+    expect(await ok(await call('GET', `/v1/market-entities/${code(50_000)}`, 'lead'))).toMatchObject({ name: '申请人企业', creditGrade: 'C', creditAssessedOn: '2026-11-02', origin: 'case', creditSource: `credit pre-check of application ${applicationNo}` });
+    expect(await ok(await call('POST', '/v1/market-entities/from-cases', 'lead'))).toEqual({ added: [] });
+    expect(await ok(await call('POST', '/v1/market-entities/from-cases', 'farAdmin'))).toEqual({ added: [] });
+    await db().delete(marketEntities).where(eq(marketEntities.creditCode, code(50_000)));
   });
 });
 
