@@ -23,6 +23,8 @@ import { report } from './report.js';
 import { notice } from './notice.js';
 import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
+import { drawing } from './draw/draw.js';
+import { publication } from './draw/publication.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -47,6 +49,8 @@ export function createActivities(given: ActivityDeps) {
     ...notice,
     ...intake,
     ...reply,
+    ...drawing,
+    ...publication,
     ...effects,
     notify,
     resendNotification,

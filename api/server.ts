@@ -9,7 +9,7 @@ import { loadConfigOrExit } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
 import { buildApp } from './app.js';
 import { startRetiming } from './routes/calendar.js';
-import { ensureReportSchedule } from './report/schedule.js';
+import { ensurePublicationSchedule, ensureReportSchedule } from './report/schedule.js';
 import { startTracing } from '../runtime/tracing.js';
 
 /** How long a close may take (in-flight requests, the pool, the Temporal connection) before the process gives up on it. */
@@ -52,6 +52,8 @@ async function main() {
   await startRetiming(app).catch((err: unknown) => log.warn({ err }, 'could not start the re-timing of earlier calendar imports; the next import retries'));
   // The monthly 通报's daily check (docs/reports.md); an existing schedule is left as it is.
   await ensureReportSchedule(app.temporal, app.config.temporal.taskQueue).catch((err: unknown) => log.warn({ err }, 'could not create the monthly report schedule; the next API start retries'));
+  // 一公开: the daily publication of random-inspection results (docs/random-inspections.md).
+  await ensurePublicationSchedule(app.temporal, app.config.temporal.taskQueue).catch((err: unknown) => log.warn({ err }, 'could not create the publication schedule; the next API start retries'));
 }
 
 // Run as a program (tsx api/server.ts, or node dist/api/server.js), not when imported.

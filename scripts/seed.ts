@@ -52,7 +52,7 @@ export const DEMO = {
 export const CALENDAR_YEARS = [2024, 2025, 2026];
 
 /** demo.json's tables, in insertion order (foreign keys first). */
-const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles', 'leniencyEntries', 'jointPunishmentMeasures', 'scopeMappings', 'powerDivisions'] as const;
+const TABLES = ['deadlinePolicies', 'regions', 'departments', 'divisions', 'approvalItems', 'supervisionItems', 'linkages', 'creditProfiles', 'leniencyEntries', 'jointPunishmentMeasures', 'scopeMappings', 'powerDivisions', 'marketEntities', 'entityRiskGrades', 'inspectors', 'inspectorConflicts'] as const;
 
 type SeedTx = Parameters<Parameters<ReturnType<typeof createDatabase>['db']['transaction']>[0]>[0];
 

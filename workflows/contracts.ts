@@ -7,3 +7,4 @@ export * from './contracts/task.js';
 export type { ClaimWindow, PolicySnapshot } from './domain/policy.js';
 export * from './contracts/notice.js';
 export * from './contracts/complaint.js';
+export * from './contracts/inspection.js';

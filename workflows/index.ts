@@ -6,3 +6,4 @@ export { resendNotification } from './resendNotification.js';
 export { monthlyReports, monthlyReport } from './monthlyReport.js';
 export { departmentNotice } from './departmentNotice.js';
 export { complaintCase } from './complaintCase.js';
+export { inspectionDraw, publishInspections, verifyInspectionDraw } from './inspectionDraw.js';

@@ -9,3 +9,4 @@ export * from './reports.js';
 export * from './leniency.js';
 export * from './notices.js';
 export * from './complaints.js';
+export * from './inspections.js';

@@ -30,6 +30,7 @@ import { type Principal, type Role } from '../../api/auth.js';
 import { auditEvents, calendarImports, calendarYears, cases, linkages, notifications, resultReceipts, tasks } from '../../db/schema/index.js';
 import { applicationNoOf, database, freshCreditCode, testConfig, tokenFor, uniqueId, DEMO, waitForValue } from '../helpers.js';
 import { pdfFile } from '../document-files.js';
+import { creditCodeCheckChar } from '../../workflows/domain/credit-code.js';
 import { startApiHarness, untilStable, type ApiHarness, ok } from './harness.js';
 
 let app: FastifyInstance;
@@ -61,7 +62,7 @@ const everyone = Object.keys(people) as Who[];
 const tokens = {} as Record<Who, string>;
 
 /** The objects under test, filled in by beforeAll. */
-const o = { complaint: '', decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '', punishment: 0 };
+const o = { complaint: '', plan: '', decide: '', claim: '', bulk: '', inspect: '', feedback: '', reinspect: '', revoke: '', external: '', materials: '', confirm: 0, dispute: 0, settle: 0, proposeItem: '', claimCredit: '', document: '', punishment: 0 };
 const taskOf = (applicationNo: string) => `task-${applicationNo}.${DEMO.market}`;
 const caseNos = () => [o.decide, o.claim, o.bulk, o.inspect, o.feedback, o.reinspect, o.revoke, o.external, o.materials];
 const linkageIds = () => [o.confirm, o.dispute, o.settle];
@@ -72,6 +73,9 @@ const MISSING_COMPLAINT = `C12345-${MISSING_NO}`;
 const complaintTicket = () => ({ source: '12345', ticketId: uniqueId('AUTHZ').replace(/-/g, ''), enterprise: { creditCode: freshCreditCode(), name: '越权测试投诉商户' }, matter: '越权测试投诉', itemCode: 'SP-FOOD-01' });
 const MISSING_LINKAGE = 2_147_483_000;
 const MISSING_DOCUMENT = '00000000-0000-4000-8000-000000000000';
+/** A seeded market entity of 320700, and a valid credit code that is in no directory. */
+const DEMO_ENTITY = '91320700MA1P00010R';
+const MISSING_ENTITY = `91320700MA1P00999${creditCodeCheckChar('91320700MA1P00999')}`;
 const HARMLESS_YEAR = 2031;
 
 beforeAll(async () => {
@@ -92,6 +96,8 @@ const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Caller, payload?
 const now = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
 
 async function setUpObjects() {
+  o.plan = `${DEMO.market}-${uniqueId('AUTHZ-PLAN')}`;
+  await ok(await call('POST', '/v1/inspection-plans', 'marketHead', { planId: o.plan, name: '越权测试抽查计划', items: ['JG-FOOD-01'], periodStart: '2026-12-01', periodEnd: '2026-12-31' }), 201);
   o.document = (await ok(await call('POST', `/v1/documents?fileName=${encodeURIComponent('营业执照.pdf')}`, 'approver', pdfFile(), 'application/pdf'), 201)).documentId;
   const submit = async (itemCode = 'SP-FOOD-01', extra: Record<string, unknown> = {}) => {
     const applicationNo = applicationNoOf('AUTHZ');
@@ -178,6 +184,9 @@ async function dbState() {
       (select count(*)::int from supervision_items) as supervision_items,
       (select count(*)::int from departments) as departments,
       (select count(*)::int from divisions) as divisions,
+      (select count(*)::int from market_entities) as market_entities,
+      (select count(*)::int from inspector_conflicts) as inspector_conflicts,
+      (select count(*)::int from inspection_plans where status <> 'draft') as committed_plans,
       (select count(*)::int from calendar_years) as calendar_years,
       (select count(*)::int from calendar_imports) as calendar_imports,
       (select count(*)::int from region_calendar_days) as region_calendar_days,
@@ -478,6 +487,43 @@ const routes: Route[] = [
     body: () => ({ code: uniqueId('AUTHZ-D'), name: '越权部门', regionCode: DEMO.region, side: 'supervision' }),
     roles: ['regional-admin'],
     allowed: ['admin'],
+  },
+  {
+    name: 'GET /v1/market-entities/{creditCode}',
+    method: 'GET',
+    url: () => `/v1/market-entities/${DEMO_ENTITY}`,
+    roles: ['supervision', 'regional-admin', 'operator'],
+    // The directory is the region's: its departments, its admin, operators.
+    allowed: ['food', 'marketHead', 'equipment', 'health', 'admin', 'operator'],
+    missingUrl: () => `/v1/market-entities/${MISSING_ENTITY}`,
+  },
+  {
+    name: 'POST /v1/inspectors/{id}/conflicts',
+    method: 'POST',
+    url: () => '/v1/inspectors/LYG-SJJ-ZF01/conflicts',
+    body: () => ({ creditCode: DEMO_ENTITY, reason: '越权登记回避' }),
+    roles: ['supervision', 'regional-admin'],
+    // The officer's division, its department's head, the region's admin.
+    allowed: ['food', 'marketHead', 'admin'],
+    missingUrl: () => '/v1/inspectors/LYG-SJJ-NOPE/conflicts',
+  },
+  {
+    name: 'GET /v1/inspection-plans/{planId}',
+    method: 'GET',
+    url: () => `/v1/inspection-plans/${o.plan}`,
+    roles: ['supervision', 'regional-admin', 'operator'],
+    allowed: ['food', 'marketHead', 'equipment', 'admin', 'operator'],
+    missingUrl: () => `/v1/inspection-plans/${DEMO.market}-NOPE`,
+  },
+  {
+    name: 'POST /v1/inspection-plans/{planId}/commit',
+    method: 'POST',
+    url: () => `/v1/inspection-plans/${o.plan}/commit`,
+    body: () => ({ beacon: '越权', beaconSource: '越权' }),
+    roles: ['supervision'],
+    allowed: ['food', 'marketHead', 'equipment'],
+    missingUrl: () => `/v1/inspection-plans/${DEMO.market}-NOPE/commit`,
+    view: async () => (await call('GET', `/v1/inspection-plans/${o.plan}`, 'operator')).json(),
   },
   {
     name: 'POST /v1/divisions',

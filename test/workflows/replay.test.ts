@@ -12,7 +12,7 @@ import { bundlePath, historiesDir, testDataConverter } from '../helpers.js';
 
 type History = { events: Array<{ eventType?: string; activityTaskScheduledEventAttributes?: { activityType: { name: string } } }> };
 
-const workflows = ['approvalCase', 'complaintCase', 'departmentNotice', 'monthlyReport', 'monthlyReports', 'supervisionTask'];
+const workflows = ['approvalCase', 'complaintCase', 'departmentNotice', 'inspectionDraw', 'monthlyReport', 'monthlyReports', 'publishInspections', 'supervisionTask', 'verifyInspectionDraw'];
 const load = async (file: string): Promise<History> => JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')) as History;
 // The histories' payloads are encrypted with the tests' fixture key, as every payload is.
 const replay = (history: unknown, id: string) => Worker.runReplayHistory({ workflowBundle: { codePath: bundlePath }, dataConverter: testDataConverter() }, history, id);

@@ -29,10 +29,13 @@ export interface RowProblem {
 
 type CellKind = 'text' | 'number' | 'boolean' | 'list';
 
-export function cellKinds(schema: RowSchema): Map<string, CellKind> {
+/** Any row schema of an import (the catalogs', the directories'): an object of fields. */
+export type ImportSchema = z.ZodObject<z.ZodRawShape>;
+
+export function cellKinds(schema: ImportSchema | RowSchema): Map<string, CellKind> {
   const kinds = new Map<string, CellKind>();
   for (const [field, fieldSchema] of Object.entries(schema.shape)) {
-    let inner: z.ZodType = fieldSchema;
+    let inner = fieldSchema as z.ZodType;
     while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
     kinds.set(field, inner instanceof z.ZodArray ? 'list' : inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodBoolean ? 'boolean' : 'text');
   }
@@ -50,7 +53,7 @@ function cellValue(kind: CellKind, cell: string): unknown {
   return cell;
 }
 
-export function csvRows(text: string, schema: RowSchema): { rows: SourceRow[]; problems: RowProblem[] } {
+export function csvRows(text: string, schema: ImportSchema | RowSchema): { rows: SourceRow[]; problems: RowProblem[] } {
   let records;
   try {
     records = parseCsv(text);

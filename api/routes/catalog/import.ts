@@ -1,19 +1,20 @@
 // Bulk import of the catalogs, JSON or CSV, all or nothing: every row is checked (import-rows.ts)
 // and every problem of every row is reported before anything is written.
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../db/client.js';
 import type { ChangeActor } from '../../../db/catalog.js';
 import { changeActorOf } from '../../auth.js';
 import { HttpProblem, conflict, problems, type Problem } from '../../errors.js';
 import { approvalCatalog, jointPunishmentCatalog, leniencyCatalog, supervisionCatalog, type Catalog, type RowSchema } from './entries.js';
-import { MAX_ROWS, cellKinds, checkRows, csvRows, pathOf } from './import-rows.js';
+import { MAX_ROWS, cellKinds, checkRows, csvRows, pathOf, type ImportSchema } from './import-rows.js';
 
-const BODY_LIMIT = 2 * 1024 * 1024; // 2000 rows of a few hundred bytes each
+export const BODY_LIMIT = 2 * 1024 * 1024; // 2000 rows of a few hundred bytes each
 type FieldProblem = NonNullable<Problem['errors']>[number];
 
 /** A row as the document shows it; the named types in it ($defs) are the document's own input components. */
-function rowJsonSchema(schema: RowSchema): unknown {
+export function rowJsonSchema(schema: RowSchema | ImportSchema): unknown {
   const { $schema: _dialect, $defs: _named, ...row } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
   return JSON.parse(JSON.stringify(row).replace(/"#\/\$defs\/([^"]+)"/g, '"#/components/schemas/$1Input"'));
 }
@@ -55,7 +56,7 @@ const importResult = z.object({
 });
 
 /** A CSV body decoded: UTF-8 (a BOM is dropped by the parser), or GB18030 when the charset says so. */
-function decodeCsv(contentType: string | undefined, body: Buffer): string {
+export function decodeCsv(contentType: string | undefined, body: Buffer): string {
   const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
   const encoding = ['gbk', 'gb2312', 'gb18030'].includes(charset) ? 'gb18030' : charset;
   if (encoding !== 'utf-8' && encoding !== 'utf8') {
@@ -77,7 +78,7 @@ function sourceRows(body: unknown, contentType: string | undefined, catalog: Cat
 }
 
 /** The refusal of a file with problems: 403 when every problem is a row outside the caller's scope, else 422. */
-function rejection(status: number, found: Array<FieldProblem & { forbidden?: boolean }>, rowCount: number): Problem {
+export function rejection(status: number, found: Array<FieldProblem & { forbidden?: boolean }>, rowCount: number): Problem {
   const rejected = new Set(found.map((p) => /^(items\[\d+\]|row \d+)/.exec(p.field)?.[0]).filter(Boolean)).size;
   const detail = `${rejected} of ${rowCount} rows rejected${rejected === 0 ? ' (the file itself has a problem)' : ''}; nothing was imported`;
   const errors = found.map(({ field, message }) => ({ field, message }));
@@ -89,7 +90,8 @@ function rejection(status: number, found: Array<FieldProblem & { forbidden?: boo
 const PG_UNIQUE = '23505';
 const PG_FOREIGN_KEY = '23503';
 
-const catalogImportRoutes: FastifyPluginAsyncZod = async (app) => {
+/** text/csv bodies, decoded (UTF-8 or GB18030), for a plugin's import routes. */
+export function acceptCsv(app: FastifyInstance): void {
   app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (req, body, done) => {
     try {
       done(null, decodeCsv(req.headers['content-type'], body as Buffer));
@@ -97,6 +99,10 @@ const catalogImportRoutes: FastifyPluginAsyncZod = async (app) => {
       done(err as Error, undefined);
     }
   });
+}
+
+const catalogImportRoutes: FastifyPluginAsyncZod = async (app) => {
+  acceptCsv(app);
   const errors = problems(400, 401, 403, 409, 413, 415, 422);
 
   for (const catalog of [approvalCatalog, supervisionCatalog, leniencyCatalog, jointPunishmentCatalog] as Catalog<RowSchema>[]) {
