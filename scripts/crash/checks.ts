@@ -61,7 +61,7 @@ async function readRows(sql: postgres.Sql, nos: string[], codes: string[]) {
       select business_key, application_no, task_id, kind, status, credit_code from credit_records`,
     platform: await sql<{ business_key: string; credit_code: string; kind: string }[]>`select business_key, credit_code, kind from credit_platform_records`,
     profiles: await sql<{ credit_code: string; broken_commitments: number }[]>`select credit_code, broken_commitments from credit_profiles where credit_code = any(${codes})`,
-    audit: await sql<{ event_key: string; application_no: string; kind: string }[]>`select event_key, application_no, kind from audit_events where application_no = any(${nos})`,
+    audit: await sql<{ event_key: string; application_no: string; kind: string }[]>`select event_key, application_no, kind from audit_events where application_no = any(${nos}) or application_no like any(${nos.map((no) => `notice-rev-${no}.%`)})`,
   };
 }
 type Rows = Awaited<ReturnType<typeof readRows>>;

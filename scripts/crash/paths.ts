@@ -14,6 +14,7 @@
 // so the path needs no shortened policy; every other window is the rehearsal policy's minutes.
 // Every k-th case, offset by the seed, takes the revocation path.
 import { taskId } from '../../workflows/contracts/common.js';
+import { revocationNoticeId } from '../../workflows/contracts/notice.js';
 import { DEMO } from '../seed.js';
 
 export type PathName = 'compliant' | 'revocation';
@@ -141,7 +142,7 @@ const REVOCATION: PathSpec = {
     return firstTaskSteps(status, r, '现场核查：安全施工措施未落实', untrue) ?? revocationAfterFeedback(status, v, r);
   },
   expected: (no, task) => ({
-    sms: [`${task}:claim-notice`, `${task}:rectification-order:1`, `${task}:reinspection-notice:1`, `${no}:revocation:${task}:notice`, `${no}:revocation-notice:${DEMO.training.housing}`],
+    sms: [`${task}:claim-notice`, `${task}:rectification-order:1`, `${task}:reinspection-notice:1`, `${no}:revocation:${task}:notice`, `${revocationNoticeId(no, DEMO.training.housing)}:notice:0`],
     credit: [
       { key: `${task}:credit:result`, kind: 'supervision-result' },
       { key: `${no}:credit:broken-commitment`, kind: 'broken-commitment' },
