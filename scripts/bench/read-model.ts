@@ -41,9 +41,9 @@ try {
     select 'B' || g, 'case-B' || g, 'SP-FOOD-01', 1, 'LYG-SPJ', '320700', 'C' || (g % 50000), '企业' || g, '13700000000', 'auto', 'h', 'supervising', 'bench'
     from generate_series(1, ${Math.ceil(N / 4)}) g`);
   await database.sql.unsafe(`
-    insert into tasks (task_id, application_no, department_code, division_code, region_code, applicant_credit_code, status,
+    insert into tasks (task_id, application_no, origin_no, department_code, division_code, region_code, applicant_credit_code, status,
                        pushed_at, claim_due_at, claimed_at, claim_overdue, feedback_due_at, feedback_at)
-    select 'task-B' || g, 'B' || (1 + (g - 1) / 4), d.dept, d.div, '320700', 'C' || (g % 50000),
+    select 'task-B' || g, 'B' || (1 + (g - 1) / 4), 'B' || (1 + (g - 1) / 4), d.dept, d.div, '320700', 'C' || (g % 50000),
            (array['awaiting-claim','claimed','awaiting-feedback','closed'])[1 + g % 4],
            timestamptz '2026-01-01 00:00+08' + (g * interval '1 second' * (31536000.0 / ${N})),
            timestamptz '2026-01-01 00:00+08' + (g * interval '1 second' * (31536000.0 / ${N})) + interval '3 days',
