@@ -6,7 +6,7 @@
 // task: the one-statement writer is made to arrive while the transaction holds the row and has
 // not yet written its step — the interleaving that deadlocked (40P01) when the statement's
 // INSERT, and with it the trail lock, ran before its un-referenced UPDATE.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { asc, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import { auditEvents, tasks } from '../../db/schema/index.js';
 import type { Db } from '../../db/client.js';
@@ -39,12 +39,6 @@ async function freshTask(): Promise<{ taskId: string; fileNo: string }> {
 /** The one-statement writer's backend, waiting for a lock (the task row the transaction holds). */
 const statementWaiting = () =>
   database().db.execute<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock' and query like 'with w as (update "tasks"%'`).then((r) => r[0]);
-
-beforeAll(async () => {
-  // A deadlock is reported after deadlock_timeout; the test's wait below is far longer.
-  const [t] = await database().db.execute<{ deadlock_timeout: string }>(sql`show deadlock_timeout`);
-  expect(t!.deadlock_timeout).toBe('1s');
-});
 
 describe('a task row and its trail step are locked in one order by every writer', () => {
   for (const [name, write] of Object.entries(writers)) {
