@@ -1,7 +1,7 @@
 // The audit trail's write helpers, shared by every activity module: a step is recorded once per
 // business key, and a read-model write and its step go to PostgreSQL as one statement.
 import { Context } from '@temporalio/activity';
-import { eq, fillPlaceholders, sql, type Query, type SQLWrapper } from 'drizzle-orm';
+import { eq, fillPlaceholders, sql, type Query, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { auditEvents, calendarImports } from '../db/schema/index.js';
@@ -58,13 +58,27 @@ export async function recordStep(w: Writer, step: StepRecord, at: Date): Promise
 }
 
 /**
- * One statement: `write` (an UPDATE or INSERT of the read model) and the step's audit event,
- * atomically — a data-modifying CTE instead of BEGIN, two statements and COMMIT, which were
- * most of the statements a case sent (docs/benchmarks.md). Returns false when the step was
- * already recorded (the write itself is idempotent by its own key).
+ * The one statement of a write and its step, in the lock order of every writer: the write's row
+ * first, then the file's trail lock (the audit_events trigger's pg_advisory_xact_lock), as a
+ * transaction of two statements (UPDATE, then recordStep) takes them. A data-modifying CTE
+ * nobody reads runs after the main statement, so `with w as (UPDATE …) INSERT INTO
+ * audit_events …` took the trail lock before the row and deadlocked (40P01) with such a
+ * transaction on the same row (recordInspection beside openInspectionWindow, docs/decisions.md).
+ * Here the main query reads both CTEs, and the count of `w` is a one-time filter (an InitPlan)
+ * evaluated before the first row of `s` is asked for: the write runs to completion, then the
+ * INSERT. The step is written whether or not the write matched a row, as before.
+ */
+const writeThenStep = (write: SQL, insert: SQL) =>
+  sql`with w as (${write} returning 1), s as (${insert}) select s.id from s where (select count(*) from w) >= 0`;
+
+/**
+ * One statement: `write` (an UPDATE or INSERT of the read model, without RETURNING) and the
+ * step's audit event, atomically — a data-modifying CTE instead of BEGIN, two statements and
+ * COMMIT, which were most of the statements a case sent (docs/benchmarks.md). Returns false
+ * when the step was already recorded (the write itself is idempotent by its own key).
  */
 export async function writeWithStep(w: Writer, write: SQLWrapper, step: StepRecord, at: Date): Promise<boolean> {
-  const rows = await w.execute(sql`with w as (${write.getSQL()}) ${stepInsert(w, step, at).getSQL()}`);
+  const rows = await w.execute(writeThenStep(write.getSQL(), stepInsert(w, step, at).getSQL()));
   return rows.length > 0;
 }
 
@@ -91,7 +105,7 @@ const stepValues = (step: StepRecord, at: Date) => Object.fromEntries(Object.ent
 export function writeWithStepOnce<V extends Record<string, unknown>>(build: (db: Db, p: Placeholders<V>) => SQLWrapper) {
   let query: Query | undefined;
   return async (db: Db, values: V, step: StepRecord, at: Date): Promise<boolean> => {
-    query ??= dialect.sqlToQuery(sql`with w as (${build(db, placeholder as unknown as Placeholders<V>).getSQL()}) ${stepTemplate(db).getSQL()}`);
+    query ??= dialect.sqlToQuery(writeThenStep(build(db, placeholder as unknown as Placeholders<V>).getSQL(), stepTemplate(db).getSQL()));
     const rows = await db.$client.unsafe(query.sql, fillPlaceholders(query.params, { ...values, ...stepValues(step, at) }) as never[]);
     return rows.length > 0;
   };
