@@ -15,6 +15,7 @@ import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { closeDatabase, createTestWorker, database, testClient, testConfig, testDeps, uniqueId } from '../helpers.js';
+import { insertWaitingCases } from './waiting-cases.js';
 
 const YEAR = 2032; // no published schedule, and not the scale test's year: the two may run at once
 const N = 3 * PAGE + 37;
@@ -29,15 +30,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address });
   native = await NativeConnection.connect({ address });
   client = testClient(connection);
-  await db.execute(sql`
-    insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code, applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by, decision_due_at, decision_due_provisional, decision_window)
-    select ${prefix} || '-' || lpad(i::text, 4, '0'), 'case-' || ${prefix} || '-' || lpad(i::text, 4, '0'), 'SP-FOOD-01', 1, 'LYG-SPJ', '320700', '91350100M000100Y43', '某公司', '13700000001', 'auto', 'h', 'awaiting-decision', 'test',
-           '2032-03-16T16:00:00Z', true, '{"amount": 10, "unit": "working-day", "officeTime": "09:00"}'::jsonb
-    from generate_series(1, ${N}) i`);
-  await db.execute(sql`
-    insert into audit_events (event_key, application_no, kind, summary, actor, at)
-    select ${prefix} || '-' || lpad(i::text, 4, '0') || ':routed', ${prefix} || '-' || lpad(i::text, 4, '0'), 'routed', 'standard route', '{"sub": "system", "role": "system"}'::jsonb, '2032-03-02T02:00:00Z'::timestamptz
-    from generate_series(1, ${N}) i`);
+  await insertWaitingCases(db, { prefix, n: N, digits: 4, decisionDueAt: '2032-03-16T16:00:00Z', routedAt: '2032-03-02T02:00:00Z' });
 }, 120_000);
 
 afterAll(async () => {

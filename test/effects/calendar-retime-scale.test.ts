@@ -15,6 +15,7 @@ import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, testClient } from '../helpers.js';
+import { insertWaitingCases } from './waiting-cases.js';
 
 const YEAR = 2031; // no published schedule: nothing else of the suite counts in it
 const N = 20_000;
@@ -31,15 +32,7 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address });
   client = testClient(connection);
   // The cases and their routing steps, by SQL: a city's worth in a few seconds.
-  await db.execute(sql`
-    insert into cases (application_no, workflow_id, item_code, item_version, approval_department_code, region_code, applicant_credit_code, applicant_name, applicant_phone, requested_route, request_hash, stage, submitted_by, decision_due_at, decision_due_provisional, decision_window)
-    select ${prefix} || '-' || lpad(i::text, 5, '0'), 'case-' || ${prefix} || '-' || lpad(i::text, 5, '0'), 'SP-FOOD-01', 1, 'LYG-SPJ', '320700', '91350100M000100Y43', '某公司', '13700000001', 'auto', 'h', 'awaiting-decision', 'test',
-           '2031-03-17T16:00:00Z', true, '{"amount": 10, "unit": "working-day", "officeTime": "09:00"}'::jsonb
-    from generate_series(1, ${N}) i`);
-  await db.execute(sql`
-    insert into audit_events (event_key, application_no, kind, summary, actor, at)
-    select ${prefix} || '-' || lpad(i::text, 5, '0') || ':routed', ${prefix} || '-' || lpad(i::text, 5, '0'), 'routed', 'standard route', '{"sub": "system", "role": "system"}'::jsonb, ${routedAt.toISOString()}::timestamptz
-    from generate_series(1, ${N}) i`);
+  await insertWaitingCases(db, { prefix, n: N, digits: 5, decisionDueAt: '2031-03-17T16:00:00Z', routedAt: routedAt.toISOString() });
 }, 300_000);
 
 afterAll(async () => {
