@@ -42,13 +42,20 @@ export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; par
   const snapshot = snapshotOf(policy);
   const claimWindow: ClaimWindow = { openedAt: at.toISOString(), ...claimDue(await ctx.calendar.current(plan!.regionCode), snapshot, at), policy: snapshot };
   const dueAt = endOfShanghaiDay(dayOf(plan!.periodEnd)).toISOString();
-  const inputs = targets.map((t): SupervisionTaskInput => {
+  const inputs: SupervisionTaskInput[] = [];
+  // A target none of whose officers has a division, in departments without one: no one to assign it to (named on the trail).
+  const unassigned: string[] = [];
+  for (const t of targets) {
     const lead = t.inspectorIds.map((id) => officers.get(id)!).find((o) => o.divisionCode) ?? officers.get(t.inspectorIds[0]!)!;
-    const divisionCode = lead.divisionCode ?? firstDivision.get(lead.departmentCode)!;
+    const divisionCode = lead.divisionCode ?? firstDivision.get(lead.departmentCode);
+    if (!divisionCode) {
+      unassigned.push(t.creditCode);
+      continue;
+    }
     const no = inspectionTaskNo(input.drawId, t.ordinal);
     // The record form (检查结果记录表): one check item per supervision item drawn for the target.
     const checkItems = t.items.map((code) => `${code} ${itemNames.get(code) ?? ''}`.trim());
-    return {
+    inputs.push({
       taskId: `task-${no}.${lead.departmentCode}`,
       origin: { kind: 'random-inspection', no, workflowId: input.parentWorkflowId },
       departmentCode: lead.departmentCode,
@@ -60,14 +67,14 @@ export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; par
       regionCode: plan!.regionCode,
       claimWindow,
       inspection: { drawId: input.drawId, ordinal: t.ordinal, inspectors: t.inspectorIds, checkItems, dueAt },
-    };
-  });
+    });
+  }
   await db.transaction(async (tx) => {
     const ids = inputs.map((i) => ({ creditCode: i.creditCode, taskId: i.taskId }));
     for (let i = 0; i < ids.length; i += 20_000) {
       await tx.execute(sql`update ${drawTargets} t set task_id = x."taskId" from jsonb_to_recordset(${JSON.stringify(ids.slice(i, i + 20_000))}::jsonb) as x("creditCode" text, "taskId" text) where t.draw_id = ${input.drawId} and t.credit_code = x."creditCode" and t.task_id is null`);
     }
-    await recordStep(tx, { key: `plan:${plan!.planId}:tasks`, applicationNo: `plan:${plan!.planId}`, kind: 'inspection-tasks', summary: `${inputs.length} random-inspection task(s) opened, inspection due ${plan!.periodEnd} 24:00`, detail: { tasks: inputs.length, dueAt } }, at);
+    await recordStep(tx, { key: `plan:${plan!.planId}:tasks`, applicationNo: `plan:${plan!.planId}`, kind: 'inspection-tasks', summary: `${inputs.length} random-inspection task(s) opened, inspection due ${plan!.periodEnd} 24:00${unassigned.length ? `; ${unassigned.length} target(s) not assigned: no division in their officers' departments` : ''}`, detail: { tasks: inputs.length, dueAt, unassigned } }, at);
   });
   return inputs;
 }
