@@ -228,7 +228,8 @@ describe('a complaint from the 12345 hotline', () => {
     expect((await call('GET', '/v1/complaints', 'approver')).statusCode).toBe(403);
     expect((await call('GET', '/v1/complaints/C12345-NOPE', 'operator')).statusCode).toBe(404);
     expect((await call('GET', '/v1/complaints/not-a-number', 'operator')).statusCode).toBe(400);
-    // A task read is scoped by the task's own division, whatever its origin.
+    // A task read is scoped by the task's own division, whatever its origin (once the child task has written its row).
+    await taskPushed(c.taskId);
     expect((await call('GET', `/v1/tasks/${c.taskId}`, 'health')).statusCode).toBe(403);
     expect((await database().db.select().from(tasks).where(and(eq(tasks.taskId, c.taskId), eq(tasks.origin, 'complaint'))))).toHaveLength(1);
   });
