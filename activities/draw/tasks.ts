@@ -2,7 +2,7 @@
 // #27 item 3; docs/random-inspections.md): each staffed target one task, in the division of its
 // first drawn officer, with the drawn officers on it, its record form's check items, and the
 // plan's period end as the inspection deadline. The draw's workflow starts them as its children.
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { snapshotOf } from '../../db/policies.js';
 import { recordResult } from '../../db/queries/inspections.js';
 import { divisions, drawTargets, inspectionDraws, inspectionPlans, inspectors, marketEntities, supervisionItems, tasks } from '../../db/schema/index.js';
@@ -17,12 +17,16 @@ import { recordStep } from '../steps.js';
 /** The task of a draw's target: `task-<drawId>.<ordinal>.<department>`; its file (卷宗) `<drawId>.<ordinal>`. */
 export const inspectionTaskNo = (drawId: string, ordinal: number) => `${drawId}.${ordinal}`;
 
+/** Targets per page: about 2 KB of task input each, well under Temporal's payload limit. */
+export const TASK_PAGE = 250;
+
 /**
- * The task inputs of a drawn plan's staffed targets, in ordinal order; the targets are marked
- * with their task ids and the plan's trail says how many were opened. Deterministic from the
- * record (the claim window opens at the draw's instant), so a retry answers the same inputs.
+ * The task inputs of a drawn plan's staffed targets after ordinal `after`, a page in ordinal
+ * order (`next`: the ordinal to continue after, null at the end); the targets are marked with
+ * their task ids, and at the last page the plan's trail says how many were opened. Deterministic
+ * from the record (the claim window opens at the draw's instant): a retry answers the same.
  */
-export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; parentWorkflowId: string }): Promise<SupervisionTaskInput[]> {
+export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; parentWorkflowId: string; after: number }): Promise<{ tasks: SupervisionTaskInput[]; next: number | null }> {
   const { db } = ctx;
   const [d] = await db.select({ drawnAt: inspectionDraws.drawnAt, planId: inspectionDraws.planId }).from(inspectionDraws).where(eq(inspectionDraws.drawId, input.drawId));
   const [plan] = await db.select().from(inspectionPlans).where(eq(inspectionPlans.planId, d!.planId));
@@ -30,13 +34,16 @@ export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; par
     .select({ creditCode: drawTargets.creditCode, ordinal: drawTargets.ordinal, items: drawTargets.items, inspectorIds: drawTargets.inspectorIds, name: marketEntities.name })
     .from(drawTargets)
     .leftJoin(marketEntities, eq(marketEntities.creditCode, drawTargets.creditCode))
-    .where(eq(drawTargets.drawId, input.drawId))
-    .orderBy(asc(drawTargets.ordinal));
-  if (targets.length === 0) return [];
-  const officers = new Map((await db.select({ id: inspectors.id, departmentCode: inspectors.departmentCode, divisionCode: inspectors.divisionCode }).from(inspectors).where(inArray(inspectors.id, [...new Set(targets.flatMap((t) => t.inspectorIds))]))).map((o) => [o.id, o]));
+    .where(and(eq(drawTargets.drawId, input.drawId), gt(drawTargets.ordinal, input.after)))
+    .orderBy(asc(drawTargets.ordinal))
+    .limit(TASK_PAGE);
+  const next = targets.length === TASK_PAGE ? targets.at(-1)!.ordinal : null;
+  const officerIds = [...new Set(targets.flatMap((t) => t.inspectorIds))];
+  const itemCodes = [...new Set(targets.flatMap((t) => t.items))];
+  const officers = new Map((await db.select({ id: inspectors.id, departmentCode: inspectors.departmentCode, divisionCode: inspectors.divisionCode }).from(inspectors).where(inArray(inspectors.id, officerIds.length ? officerIds : ['']))).map((o) => [o.id, o]));
   // An officer without a division: the task goes to the first division of the officer's department.
   const firstDivision = new Map((await db.select({ departmentCode: divisions.departmentCode, code: sql<string>`min(${divisions.code})` }).from(divisions).where(inArray(divisions.departmentCode, plan!.departments)).groupBy(divisions.departmentCode)).map((r) => [r.departmentCode, r.code]));
-  const itemNames = new Map((await db.select({ code: supervisionItems.code, name: supervisionItems.name }).from(supervisionItems).where(inArray(supervisionItems.code, [...new Set(targets.flatMap((t) => t.items))]))).map((i) => [i.code, i.name]));
+  const itemNames = new Map((await db.select({ code: supervisionItems.code, name: supervisionItems.name }).from(supervisionItems).where(inArray(supervisionItems.code, itemCodes.length ? itemCodes : ['']))).map((i) => [i.code, i.name]));
   const at = d!.drawnAt!;
   const policy = await regionPolicy(db, plan!.regionCode);
   const snapshot = snapshotOf(policy);
@@ -44,14 +51,10 @@ export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; par
   const dueAt = endOfShanghaiDay(dayOf(plan!.periodEnd)).toISOString();
   const inputs: SupervisionTaskInput[] = [];
   // A target none of whose officers has a division, in departments without one: no one to assign it to (named on the trail).
-  const unassigned: string[] = [];
   for (const t of targets) {
     const lead = t.inspectorIds.map((id) => officers.get(id)!).find((o) => o.divisionCode) ?? officers.get(t.inspectorIds[0]!)!;
     const divisionCode = lead.divisionCode ?? firstDivision.get(lead.departmentCode);
-    if (!divisionCode) {
-      unassigned.push(t.creditCode);
-      continue;
-    }
+    if (!divisionCode) continue;
     const no = inspectionTaskNo(input.drawId, t.ordinal);
     // The record form (检查结果记录表): one check item per supervision item drawn for the target.
     const checkItems = t.items.map((code) => `${code} ${itemNames.get(code) ?? ''}`.trim());
@@ -71,12 +74,13 @@ export async function openInspectionTasks(ctx: Ctx, input: { drawId: string; par
   }
   await db.transaction(async (tx) => {
     const ids = inputs.map((i) => ({ creditCode: i.creditCode, taskId: i.taskId }));
-    for (let i = 0; i < ids.length; i += 20_000) {
-      await tx.execute(sql`update ${drawTargets} t set task_id = x."taskId" from jsonb_to_recordset(${JSON.stringify(ids.slice(i, i + 20_000))}::jsonb) as x("creditCode" text, "taskId" text) where t.draw_id = ${input.drawId} and t.credit_code = x."creditCode" and t.task_id is null`);
-    }
-    await recordStep(tx, { key: `plan:${plan!.planId}:tasks`, applicationNo: `plan:${plan!.planId}`, kind: 'inspection-tasks', summary: `${inputs.length} random-inspection task(s) opened, inspection due ${plan!.periodEnd} 24:00${unassigned.length ? `; ${unassigned.length} target(s) not assigned: no division in their officers' departments` : ''}`, detail: { tasks: inputs.length, dueAt, unassigned } }, at);
+    if (ids.length) await tx.execute(sql`update ${drawTargets} t set task_id = x."taskId" from jsonb_to_recordset(${JSON.stringify(ids)}::jsonb) as x("creditCode" text, "taskId" text) where t.draw_id = ${input.drawId} and t.credit_code = x."creditCode" and t.task_id is null`);
+    if (next !== null) return;
+    const [n] = await tx.select({ tasks: sql<number>`count(${drawTargets.taskId})::int`, unassigned: sql<string[]>`coalesce(jsonb_agg(${drawTargets.creditCode} order by ${drawTargets.ordinal}) filter (where ${drawTargets.taskId} is null), '[]')` }).from(drawTargets).where(eq(drawTargets.drawId, input.drawId));
+    const { tasks: opened, unassigned } = n!;
+    await recordStep(tx, { key: `plan:${plan!.planId}:tasks`, applicationNo: `plan:${plan!.planId}`, kind: 'inspection-tasks', summary: `${opened} random-inspection task(s) opened, inspection due ${plan!.periodEnd} 24:00${unassigned.length ? `; ${unassigned.length} target(s) not assigned: no division in their officers' departments` : ''}`, detail: { tasks: opened, dueAt, unassigned } }, at);
   });
-  return inputs;
+  return { tasks: inputs, next };
 }
 
 export const inspectionTasks = { openInspectionTasks };
