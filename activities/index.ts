@@ -25,6 +25,7 @@ import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
 import { drawing } from './draw/draw.js';
 import { publication } from './draw/publication.js';
+import { inspectionTasks } from './draw/tasks.js';
 
 export type { ActivityDeps } from './context.js';
 export type { NotifyInput, Recipient } from './notify.js';
@@ -51,6 +52,7 @@ export function createActivities(given: ActivityDeps) {
     ...reply,
     ...drawing,
     ...publication,
+    ...inspectionTasks,
     ...effects,
     notify,
     resendNotification,

@@ -61,3 +61,9 @@ export const commitmentScenario = z.enum(COMMITMENT_SCENARIOS).meta({ id: 'Commi
 export const taskStatus = z.enum(TASK_STATUSES).meta({ id: 'TaskStatus' });
 export const taskOutcome = z.enum(TASK_OUTCOMES).meta({ id: 'TaskOutcome' });
 export const feedbackResult = z.enum(FEEDBACK_RESULTS).meta({ id: 'FeedbackResult' });
+
+/** 检查结果记录表: one check item of a random inspection's record form, answered. */
+export const checklistAnswer = z
+  .object({ item: shortText(200).describe('the check item of the record form'), answer: z.enum(['pass', 'fail', 'not-applicable']), note: shortText(1000).optional() })
+  .strict()
+  .meta({ id: 'ChecklistAnswer' });

@@ -1569,23 +1569,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/inspection-draws/{drawId}/targets/{creditCode}/result": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record a target’s result (检查结果记录表), once; it is published by the next daily run */
-        post: operations["recordInspectionResult"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/public-inspections/{id}/withdraw": {
         parameters: {
             query?: never;
@@ -1650,6 +1633,13 @@ export interface components {
         TaskStatusInput: "awaiting-claim" | "claimed" | "awaiting-feedback" | "rectifying" | "awaiting-reinspection" | "closed";
         /** @enum {string} */
         FeedbackResultInput: "compliant" | "rectification" | "commitment-untrue" | "unreachable";
+        ChecklistAnswerInput: {
+            /** @description the check item of the record form */
+            item: string;
+            /** @enum {string} */
+            answer: "pass" | "fail" | "not-applicable";
+            note?: string;
+        };
         ApplicationInput: {
             /** @description the application number: its approval department's code, '-', then the department's own number (LYG-SPJ-2026-0001) */
             applicationNo: string;
@@ -1761,6 +1751,8 @@ export interface components {
              * @description with rectification or commitment-untrue: the order's deadline; default the policy's rectification period
              */
             rectificationDeadline?: string;
+            /** @description a random-inspection task (双随机): its record form (检查结果记录表), every check item answered; a failed item makes the result rectification, none compliant (or unreachable) */
+            checklist?: components["schemas"]["ChecklistAnswerInput"][];
         };
         /**
          * @example {
@@ -2003,11 +1995,6 @@ export interface components {
         /** @enum {string} */
         RiskGradeInput: "low" | "medium" | "high";
         /**
-         * @description no-problem 未发现问题; corrected 发现问题已责令改正; problem-found 发现问题待后续处理; not-located 查无下落; refused 不配合检查
-         * @enum {string}
-         */
-        InspectionResultInput: "no-problem" | "corrected" | "problem-found" | "not-located" | "refused";
-        /**
          * @description An error (RFC 9457 problem details); `errors` lists the fields of a malformed request
          * @example {
          *       "type": "urn:shenguan:problem:not-found",
@@ -2050,6 +2037,13 @@ export interface components {
         TaskOutcome: "compliant" | "rectified" | "unreachable" | "revocation-requested" | "transferred";
         /** @enum {string} */
         FeedbackResult: "compliant" | "rectification" | "commitment-untrue" | "unreachable";
+        ChecklistAnswer: {
+            /** @description the check item of the record form */
+            item: string;
+            /** @enum {string} */
+            answer: "pass" | "fail" | "not-applicable";
+            note?: string;
+        };
         CaseLinks: {
             self: string;
             events: string;
@@ -2271,7 +2265,7 @@ export interface components {
          * @description what the task came from (docs/task-origins.md)
          * @enum {string}
          */
-        TaskOrigin: "approval" | "complaint";
+        TaskOrigin: "approval" | "complaint" | "random-inspection";
         /** @description the deadline the task waits under now: claim (awaiting-claim), inspection (claimed, when the policy or the supervision item sets one), feedback (awaiting-feedback), reinspection (awaiting-reinspection), rectification (rectifying, the applicant’s); null when closed */
         TaskDeadline: {
             /** @enum {string} */
@@ -2998,13 +2992,7 @@ export interface components {
             items: string[];
             inspectedOn: string;
             result: components["schemas"]["InspectionResult"];
-            checklist: {
-                /** @description the check item of the record form */
-                item: string;
-                /** @enum {string} */
-                answer: "pass" | "fail" | "not-applicable";
-                note?: string;
-            }[];
+            checklist: components["schemas"]["ChecklistAnswer"][];
             onTime: boolean;
             publishDueAt: string;
             publishedAt: string | null;
@@ -13067,102 +13055,6 @@ export interface operations {
             };
             /** @description Gateway Timeout */
             504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    recordInspectionResult: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                drawId: string;
-                /** @description 统一社会信用代码, 18 characters, GB 32100-2015 check digit */
-                creditCode: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /**
-                     * Format: date
-                     * @description YYYY-MM-DD
-                     */
-                    inspectedOn: string;
-                    result: components["schemas"]["InspectionResultInput"];
-                    checklist: {
-                        /** @description the check item of the record form */
-                        item: string;
-                        /** @enum {string} */
-                        answer: "pass" | "fail" | "not-applicable";
-                        note?: string;
-                    }[];
-                };
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InspectionResultRecord"];
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,9 +4,11 @@
 // conflicts as they are then; the draw reads that snapshot alone. The PRNG and the population
 // are data for the activities (activities/draw/), never workflow code: the workflow stays
 // deterministic, and anyone can re-run the draw from its record.
-import { allHandlersFinished, condition, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { run } from './acts.js';
-import { planCommittedUpdate, type InspectionDrawInput, type InspectionDrawOutput, type PlanCommit, type VerifyDrawWorkflowInput } from './contracts.js';
+import { planCommittedUpdate, type InspectionDrawInput, type InspectionDrawOutput, type PlanCommit, type SupervisionTaskInput, type VerifyDrawWorkflowInput } from './contracts.js';
+import { SgCreditCode, SgDepartment, SgDivision, SgRegion } from './domain/search-attributes.js';
+import { supervisionTask } from './supervisionTask.js';
 
 export async function inspectionDraw(input: InspectionDrawInput): Promise<InspectionDrawOutput> {
   let commit: PlanCommit | undefined;
@@ -21,7 +23,31 @@ export async function inspectionDraw(input: InspectionDrawInput): Promise<Inspec
   const snap = await run('snapshotDraw', `population snapshot of plan ${input.planId}`, { planId: input.planId });
   setCurrentDetails(`plan ${input.planId}: drawing from ${snap.populationSize} entities (snapshot sha-256 ${snap.snapshotHash.slice(0, 12)}…)`);
   const done = await run('runDraw', `draw of plan ${input.planId} from snapshot ${snap.snapshotHash.slice(0, 12)}…`, { drawId: snap.drawId });
-  setCurrentDetails(`plan ${input.planId}: ${done.targets} targets drawn, result sha-256 ${done.resultHash.slice(0, 12)}…`);
+  // 双随机 item 3: every staffed target a supervision task of origin random-inspection, this
+  // plan's workflow its parent; the plan is done when every task has ended.
+  const start = (t: SupervisionTaskInput) =>
+    startChild(supervisionTask, {
+      workflowId: t.taskId,
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+      staticSummary: `random inspection ${t.origin.no} of plan ${input.planId} by ${t.departmentCode} / ${t.divisionCode}`,
+      typedSearchAttributes: [
+        { key: SgCreditCode, value: t.creditCode },
+        { key: SgRegion, value: t.regionCode },
+        { key: SgDepartment, value: t.departmentCode },
+        { key: SgDivision, value: t.divisionCode },
+      ],
+      args: [t],
+    });
+  const children: Array<Awaited<ReturnType<typeof start>>> = [];
+  // In pages of targets: each page's inputs one activity result, well under the payload limit.
+  for (let after: number | null = 0; after !== null; ) {
+    const page: { tasks: SupervisionTaskInput[]; next: number | null } = await run('openInspectionTasks', `random-inspection tasks of plan ${input.planId} after target ${after}`, { drawId: snap.drawId, parentWorkflowId: workflowInfo().workflowId, after });
+    children.push(...(await Promise.all(page.tasks.map(start))));
+    after = page.next;
+  }
+  setCurrentDetails(`plan ${input.planId}: ${done.targets} targets drawn (result sha-256 ${done.resultHash.slice(0, 12)}…), ${children.length} task(s) open`);
+  const results = await Promise.all(children.map((c) => c.result()));
+  setCurrentDetails(`plan ${input.planId}: ${results.length} task(s) ended`);
   await condition(allHandlersFinished);
   return { ...commit, ...snap, ...done };
 }

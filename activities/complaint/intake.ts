@@ -86,7 +86,7 @@ async function routeOf(db: Writer, input: ComplaintCaseInput, creditCode: string
   return { ...office, by: 'coordinating-office' };
 }
 
-async function regionPolicy(db: Writer, regionCode: string): Promise<DeadlinePolicy> {
+export async function regionPolicy(db: Writer, regionCode: string): Promise<DeadlinePolicy> {
   const [row] = await db.select({ policy: deadlinePolicies }).from(regions).innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy)).where(eq(regions.code, regionCode));
   if (!row) throw catalogError(`region ${regionCode} or its deadline policy is not in the catalog`);
   return row.policy;

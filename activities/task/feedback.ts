@@ -4,11 +4,12 @@ import { eq } from 'drizzle-orm';
 import { tasks } from '../../db/schema/index.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { urgeAfter } from '../../workflows/domain/deadlines.js';
-import { externalResultKey, type Actor, type ExternalRecord, type FeedbackResult, type LeniencyClaim } from '../../workflows/contracts.js';
+import { externalResultKey, type Actor, type ChecklistAnswer, type ExternalRecord, type FeedbackResult, type LeniencyClaim } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { recordStep, writeWithStepOnce } from '../steps.js';
 import { recordDeadlineLag } from '../deadline-lag.js';
 import { assessNonCompliance } from './leniency.js';
+import { recordTaskResult } from '../draw/tasks.js';
 
 const fedBack = writeWithStepOnce<{ at: Date; result: FeedbackResult; note: string; now: Date; taskId: string }>((db, p) =>
   db.update(tasks).set({ feedbackAt: p('at'), result: p('result'), resultNote: p('note'), updatedAt: p('now') }).where(eq(tasks.taskId, p('taskId'))),
@@ -25,7 +26,8 @@ const fedBackClosed = writeWithStepOnce<{ at: Date; result: FeedbackResult; note
  * A result from another platform also files its record (`external-result:<platform>:<record id>`,
  * with the hash of what was posted): the key a repeated post of the record finds.
  */
-export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean; external?: ExternalRecord; leniency?: LeniencyClaim }): Promise<void> {
+export async function recordFeedback(ctx: Ctx, input: { taskId: string; applicationNo: string; actor: Actor; result: FeedbackResult; note: string; at: string; onTime: boolean; closes: boolean; external?: ExternalRecord; leniency?: LeniencyClaim; checklist?: ChecklistAnswer[] }): Promise<void> {
+  const { db, clock } = ctx;
   const at = new Date(input.at);
   const ext = input.external;
   const from = ext ? ` (recorded on ${ext.platform}, record ${ext.recordId})` : '';
@@ -37,6 +39,8 @@ export async function recordFeedback({ db, clock }: Ctx, input: { taskId: string
   else await fedBack(db, values, step, at);
   // A non-compliance is assessed against the inclusive list (包容免罚) as it is fed back.
   if (input.result === 'rectification' || input.result === 'commitment-untrue') await assessNonCompliance(db, { taskId: input.taskId, applicationNo: input.applicationNo, cause: input.result, leniency: input.leniency, actor: input.actor, at });
+  // 双随机: a random-inspection task's result is its target's (and so on the public feed, 一公开).
+  if (input.checklist) await recordTaskResult(ctx, { taskId: input.taskId, actor: input.actor, result: input.result, checklist: input.checklist, at });
   // After the result: a retry of this activity writes it if a crash came between the two.
   if (ext) {
     const record = { key: externalResultKey(ext.platform, ext.recordId), applicationNo: input.applicationNo, taskId: input.taskId, kind: 'external-result', summary: `result ${input.result} received from ${ext.platform}, record ${ext.recordId}`, actor: input.actor, detail: { ...ext, result: input.result } };

@@ -1,10 +1,10 @@
 // 监管检查: the division finished its inspection, which opens the feedback window (反馈) under
 // the task's policy from that moment.
 import { and, eq, sql } from 'drizzle-orm';
-import { supervisionItemVersions, supervisionItems, tasks } from '../../db/schema/index.js';
+import { drawTargets, inspectionPlans, supervisionItemVersions, supervisionItems, tasks } from '../../db/schema/index.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import type { PolicySnapshot } from '../../workflows/domain/policy.js';
-import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
+import { dateOf, dayOf, endOfShanghaiDay, type WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import type { Actor, ExternalRecord } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
@@ -72,12 +72,13 @@ export async function openInspectionWindow({ db, clock, calendar }: Ctx, input: 
     .leftJoin(supervisionItemVersions, and(eq(supervisionItemVersions.itemCode, tasks.supervisionItemCode), eq(supervisionItemVersions.version, tasks.supervisionItemVersion)))
     .where(eq(tasks.taskId, input.taskId));
   if (!row?.policy) return null;
+  const plan = await planDeadlineOf(db, input.taskId, await calendar.current(row.regionCode), row.policy);
   const amount = row.itemDays ?? row.policy.inspectionWindow ?? null;
-  if (!amount) return null;
-  const policy = { ...row.policy, inspectionWindow: amount };
-  const due = inspectionDue(await calendar.current(row.regionCode), policy, new Date(input.claimedAt));
+  if (!amount && !plan) return null;
+  const policy = plan ? row.policy : { ...row.policy, inspectionWindow: amount! };
+  const due = plan ?? inspectionDue(await calendar.current(row.regionCode), policy, new Date(input.claimedAt));
   const now = clock();
-  const step = { key: `${input.taskId}:inspection-due`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-due', summary: `inspection due ${formatShanghai(due.dueAt)} (${due.period} from the claim)`, detail: { dueAt: due.dueAt, provisional: due.provisional } };
+  const step = { key: `${input.taskId}:inspection-due`, applicationNo: input.applicationNo, taskId: input.taskId, kind: 'inspection-due', summary: `inspection due ${formatShanghai(due.dueAt)} (${plan ? "the random-inspection plan's period" : `${due.period} from the claim`})`, detail: { dueAt: due.dueAt, provisional: due.provisional } };
   // Only while the task still waits for its inspection: one reported at once has closed the window.
   const opened = await db.transaction(async (tx) => {
     const [still] = await tx.update(tasks).set({ inspectionDueAt: new Date(due.dueAt), policy, updatedAt: now }).where(and(eq(tasks.taskId, input.taskId), eq(tasks.status, 'claimed'))).returning({ taskId: tasks.taskId });
@@ -85,6 +86,21 @@ export async function openInspectionWindow({ db, clock, calendar }: Ctx, input: 
     return Boolean(still);
   });
   return opened ? { dueAt: due.dueAt, remindAt: due.remindAt, period: due.period } : null;
+}
+
+/**
+ * A random-inspection task's inspection deadline is its plan's (双随机, docs/random-inspections.md):
+ * the period's last day, 24:00 Asia/Shanghai, reminded on the period's last working day at office hours.
+ * Null for a task of any other origin.
+ */
+async function planDeadlineOf(db: Ctx['db'], taskId: string, calendar: WorkingCalendar, policy: PolicySnapshot): Promise<{ dueAt: string; remindAt: string | null; period: string; provisional: boolean } | null> {
+  const [p] = await db.select({ periodEnd: inspectionPlans.periodEnd, planId: inspectionPlans.planId }).from(drawTargets).innerJoin(inspectionPlans, eq(inspectionPlans.planId, drawTargets.drawId)).where(eq(drawTargets.taskId, taskId));
+  if (!p) return null;
+  const dueAt = endOfShanghaiDay(dayOf(p.periodEnd));
+  let remind = dayOf(p.periodEnd);
+  while (remind > 0 && !calendar.isWorkingDay(remind)) remind -= 1;
+  const remindAt = new Date(`${dateOf(remind)}T${policy.officeTime}:00+08:00`);
+  return { dueAt: dueAt.toISOString(), remindAt: remindAt < dueAt ? remindAt.toISOString() : null, period: `plan ${p.planId} until ${p.periodEnd}`, provisional: false };
 }
 
 /** The inspection deadline passed with the work not finished: on the record (the ladder escalates). */
@@ -98,7 +114,8 @@ export async function markInspectionOverdue({ db, clock }: Ctx, input: { taskId:
 export const inspectionDeadline: TaskWindow = {
   status: 'claimed',
   label: 'inspection deadline',
-  opened: async (_, t) => (t.claimedAt && t.inspectionDueAt ? { at: t.claimedAt } : null),
+  // A random-inspection task's deadline is its plan's date, which no calendar import moves.
+  opened: async (_, t) => (t.claimedAt && t.inspectionDueAt && t.origin !== 'random-inspection' ? { at: t.claimedAt } : null),
   due: inspectionDue,
   stored: (t) => ({ dueAt: t.inspectionDueAt }),
   columns: (d) => ({ inspectionDueAt: new Date(d.dueAt) }),

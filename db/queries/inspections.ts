@@ -129,10 +129,6 @@ export async function targetsOf(db: Db, drawId: string, page: { limit: number; o
   return { items, total: total!.n };
 }
 
-export async function targetOf(db: Db, drawId: string, creditCode: string) {
-  return (await db.select().from(drawTargets).where(and(eq(drawTargets.drawId, drawId), eq(drawTargets.creditCode, creditCode))))[0];
-}
-
 /** The published results, newest publication first (一公开): never withdrawn ones. */
 export async function publishedResults(db: Db, page: { limit: number; offset: number; regionCode?: string; creditCode?: string }) {
   const where = and(isNotNull(inspectionResults.publishedAt), isNull(inspectionResults.withdrawnAt), page.regionCode ? eq(inspectionResults.regionCode, page.regionCode) : undefined, page.creditCode ? eq(inspectionResults.creditCode, page.creditCode) : undefined);

@@ -160,6 +160,8 @@ export const drawTargets = pgTable(
     riskGrade: text('risk_grade').notNull(),
     items: jsonb('items').$type<string[]>().notNull(),
     inspectorIds: jsonb('inspector_ids').$type<string[]>().notNull(),
+    /** The random-inspection task the target became once the draw completed (`task-<drawId>.<ordinal>.<department>`). */
+    taskId: text('task_id').unique('draw_targets_task_uq'),
   },
   (t) => [primaryKey({ columns: [t.drawId, t.creditCode] }), index('draw_targets_ordinal_idx').on(t.drawId, t.ordinal)],
 );

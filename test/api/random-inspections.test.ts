@@ -7,12 +7,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { projectRoot } from '../../runtime/config.js';
-import { count, eq, inArray, like } from 'drizzle-orm';
+import { and, count, eq, inArray, like } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
 import { contentHashOf, deriveSeed, draw, parseSnapshot, sha256hex } from '../../activities/draw/algorithm.js';
 import { planContent } from '../../activities/draw/draw.js';
-import { auditEvents, cases, catalogChanges, departments, divisions, drawTargets, inspectionDraws, inspectionPlans, inspectorConflicts, inspectors, marketEntities, regions, supervisionItems } from '../../db/schema/index.js';
-import { database, keepHistory, testConfig, uniqueId, waitForValue } from '../helpers.js';
+import { auditEvents, cases, catalogChanges, departments, divisions, drawTargets, inspectionDraws, inspectionPlans, inspectionResults, inspectorConflicts, inspectors, marketEntities, regions, supervisionItems, tasks } from '../../db/schema/index.js';
+import { database, keepHistory, testConfig, tokenFor, uniqueId, waitForValue } from '../helpers.js';
 import { gradeOf, testCreditCode } from '../draw-fixture.js';
 import { ok, withCallers } from './harness.js';
 
@@ -43,7 +43,9 @@ const people = {
   approver: { sub: 'approval:x', role: 'approval', department: 'LYG-SPJ' },
 } satisfies Record<string, Principal>;
 const queue = uniqueId('ri-tq');
-const { call, app, tokens, harness } = withCallers(testConfig({ TEMPORAL_TASK_QUEUE: queue, RATE_LIMIT_MAX: '100000' }), people);
+const config = testConfig({ TEMPORAL_TASK_QUEUE: queue, RATE_LIMIT_MAX: '100000' });
+const { call, app, tokens, harness } = withCallers(config, people);
+const itemNames: Record<string, string> = {};
 const db = () => database().db;
 
 beforeAll(async () => {
@@ -62,6 +64,7 @@ beforeAll(async () => {
     { code: `${A}-FOOD-02`, name: '食品标签检查', departmentCode: A, divisionCode: A1 },
     { code: `${B}-GGWS-01`, name: '公共场所卫生检查', departmentCode: B },
   ]);
+  Object.assign(itemNames, { [`${A}-FOOD-01`]: '食品经营许可事后监管', [`${A}-FOOD-02`]: '食品标签检查', [`${B}-GGWS-01`]: '公共场所卫生检查' });
 });
 
 const entity = (n: number, over: Record<string, unknown> = {}) => ({ creditCode: code(n), name: `抽查测试企业${n}`, regionCode: R, industry: 'food', creditGrade: gradeOf(n), creditSource: '公共信用信息平台', creditAssessedOn: '2026-06-30', ...over });
@@ -192,9 +195,14 @@ describe('a plan and its draw over 10,000 entities', () => {
     });
     expect(d).toMatchObject({ populationSize: 10_040, seed: committed.seed, algorithm: 'sg-draw-v1' });
     // The trail: committed, snapshot, drawn — in order, on the plan's chain.
-    const trail = await db().select().from(auditEvents).where(eq(auditEvents.applicationNo, `plan:${planId}`)).orderBy(auditEvents.id);
-    expect(trail.map((e) => e.kind)).toEqual(['plan-committed', 'draw-snapshot', 'draw-drawn']);
-    expect((await ok(await call('GET', `/v1/inspection-plans/${planId}/events`, 'joint'))).items.map((e: { kind: string }) => e.kind)).toEqual(['plan-committed', 'draw-snapshot', 'draw-drawn']);
+    // The trail: committed, snapshot, drawn, the targets' tasks opened — in order, on the plan's chain.
+    const kinds = ['plan-committed', 'draw-snapshot', 'draw-drawn', 'inspection-tasks'];
+    const trail = await waitForValue('the tasks opened', async () => {
+      const rows = await db().select().from(auditEvents).where(eq(auditEvents.applicationNo, `plan:${planId}`)).orderBy(auditEvents.id);
+      return rows.length >= 4 ? rows : null;
+    });
+    expect(trail.map((e) => e.kind)).toEqual(kinds);
+    expect((await ok(await call('GET', `/v1/inspection-plans/${planId}/events`, 'joint'))).items.map((e: { kind: string }) => e.kind)).toEqual(kinds);
     await ok(await call('GET', `/v1/inspection-plans/${planId}/events`, 'far'), 403);
 
     // Anyone who reads the plan re-runs the draw from the snapshot and gets the recorded result.
@@ -216,7 +224,6 @@ describe('a plan and its draw over 10,000 entities', () => {
       expect(t.inspectorIds).not.toContain(`${A}-F1`);
       for (const id of t.inspectorIds) expect(conflicts.has(`${id}\t${t.creditCode}`)).toBe(false);
     }
-    await keepHistory('inspectionDraw/committed-drawn', harness().client.workflow.getHandle(`draw-${planId}`));
     const page = await ok(await call('GET', `/v1/inspection-draws/${planId}/targets?limit=5`, 'joint'));
     expect(page.total).toBe(targets.length);
     expect(page.items[0].inspectors[0].name).toMatch(/\*/);
@@ -259,23 +266,26 @@ describe('a plan and its draw over 10,000 entities', () => {
 
 describe('results and their publication (一公开)', () => {
   const planId = `${A}-2026-SJ-01`;
-  const checklist = [{ item: '许可证件是否在有效期内', answer: 'pass' }, { item: '从业人员健康证明', answer: 'fail', note: '两名员工健康证过期，已当场责令改正' }, { item: '冷链设备温度记录', answer: 'not-applicable' }];
 
-  it('records a target’s result once, by a department of the plan, and publishes it on the daily run without any inspector', async () => {
-    const [t1, t2] = await db().select().from(drawTargets).where(eq(drawTargets.drawId, planId)).orderBy(drawTargets.ordinal).limit(2);
-    const url = (c: string) => `/v1/inspection-draws/${planId}/targets/${c}/result`;
-    const body = { inspectedOn: today, result: 'corrected', checklist };
-    await ok(await call('POST', url(t1!.creditCode), 'far', body), 403);
-    await ok(await call('POST', url(code(99_998)), 'joint', body), 404);
-    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, result: 'no-problem' }), 400);
-    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, inspectedOn: '2099-01-01' }), 422);
-    await ok(await call('POST', url(t1!.creditCode), 'joint', { ...body, inspectedOn: shanghaiDate(-4) }), 422); // before the period
-    const recorded = await ok(await call('POST', url(t1!.creditCode), 'joint', body), 201);
-    await ok(await call('POST', url(t1!.creditCode), 'lead', body), 409);
-    await ok(await call('POST', url(t2!.creditCode), 'lead', { inspectedOn: today, result: 'no-problem', checklist: [checklist[0]] }), 201);
-    expect(recorded).toMatchObject({ result: 'corrected', departmentCode: B, publishedAt: null, items: t1!.items });
+  it('takes two targets’ results from their tasks’ record forms and publishes them on the daily run without any inspector', async () => {
+    // Two targets whose tasks went to the lead division; each worked by an officer drawn for it.
+    const inA1 = await db().select({ t: drawTargets, divisionCode: tasks.divisionCode }).from(drawTargets).innerJoin(tasks, eq(tasks.taskId, drawTargets.taskId)).where(eq(drawTargets.drawId, planId)).orderBy(drawTargets.ordinal);
+    const [t1, t2] = inA1.filter((r) => r.divisionCode === A1 && r.t.inspectorIds.some((id) => id.startsWith(`${A}-0`))).map((r) => r.t);
+    const officerOf = (t: typeof t1) => t!.inspectorIds.find((id) => id.startsWith(`${A}-0`))!;
+    const as = async (id: string) => `Bearer ${await tokenFor(config, { sub: id, role: 'supervision', department: A, division: A1 })}`;
+    const act = async (t: typeof t1, step: string, body: unknown, status = 200) => ok(await app().inject({ method: 'POST', url: `/v1/tasks/${t!.taskId}/${step}`, headers: { authorization: await as(officerOf(t)) }, payload: body as never }), status);
+    const formOf = (t: typeof t1, answer: 'pass' | 'fail') => t!.items.map((item, i) => ({ item: `${item} ${itemNames[item]}`, answer: i === 0 ? answer : 'not-applicable', ...(answer === 'fail' && i === 0 && { note: '两名员工健康证过期，已当场责令改正' }) }));
+    for (const t of [t1, t2]) {
+      await ok(await call('POST', `/v1/tasks/${t!.taskId}/claim`, 'leadDivision'));
+      await act(t, 'inspection', { finishedAt: new Date().toISOString(), findings: '现场检查' });
+    }
+    await act(t1, 'feedback', { result: 'compliant', note: '', checklist: formOf(t1, 'fail') }, 422);
+    await act(t1, 'feedback', { result: 'rectification', note: '责令改正', checklist: formOf(t1, 'fail') });
+    await act(t2, 'feedback', { result: 'compliant', note: '', checklist: formOf(t2, 'pass') });
+    const [recorded] = await db().select().from(inspectionResults).where(and(eq(inspectionResults.drawId, planId), eq(inspectionResults.creditCode, t1!.creditCode)));
+    expect(recorded).toMatchObject({ result: 'corrected', departmentCode: A, publishedAt: null, items: t1!.items, inspectedOn: today });
     // Due 20 working days after the inspection, at 24:00 Asia/Shanghai.
-    expect(new Date(recorded.publishDueAt).getTime() - new Date(`${today}T16:00:00Z`).getTime()).toBeGreaterThanOrEqual(20 * 86_400_000);
+    expect(recorded!.publishDueAt.getTime() - new Date(`${today}T16:00:00Z`).getTime()).toBeGreaterThanOrEqual(20 * 86_400_000);
     const feed = () => app().inject({ method: 'GET', url: `/v1/public/inspections?regionCode=${R}` });
     expect((await feed()).json()).toMatchObject({ items: [], total: 0 });
 
@@ -284,15 +294,15 @@ describe('results and their publication (一公开)', () => {
     expect(run).toMatchObject({ published: expect.any(Number), late: 0 });
     const published = (await feed()).json();
     expect(published.total).toBe(2);
-    expect(published.items.find((x: { creditCode: string }) => x.creditCode === t1!.creditCode)).toMatchObject({ entityName: expect.stringMatching(/^企业/), result: 'corrected', departmentCode: B, planId, inspectedOn: today });
+    expect(published.items.find((x: { creditCode: string }) => x.creditCode === t1!.creditCode)).toMatchObject({ entityName: expect.stringMatching(/^企业/), result: 'corrected', departmentCode: A, planId, inspectedOn: today });
     const text = (await feed()).body;
     for (const id of [...t1!.inspectorIds, ...t2!.inspectorIds]) expect(text).not.toContain(id);
     expect(text).not.toMatch(/执法员|checklist|recordedBy/);
 
     // Withdrawn by its department with a reason: gone from the feed; once.
-    await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'lead', { reason: '企业申请复核' }), 403);
-    expect(await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'joint', { reason: '企业提出异议，复核中' }))).toMatchObject({ withdrawalReason: '企业提出异议，复核中' });
-    await ok(await call('POST', `/v1/public-inspections/${recorded.id}/withdraw`, 'joint', { reason: '再次' }), 409);
+    await ok(await call('POST', `/v1/public-inspections/${recorded!.id}/withdraw`, 'joint', { reason: '企业申请复核' }), 403);
+    expect(await ok(await call('POST', `/v1/public-inspections/${recorded!.id}/withdraw`, 'lead', { reason: '企业提出异议，复核中' }))).toMatchObject({ withdrawalReason: '企业提出异议，复核中' });
+    await ok(await call('POST', `/v1/public-inspections/${recorded!.id}/withdraw`, 'lead', { reason: '再次' }), 409);
     expect((await feed()).json().total).toBe(1);
     const kinds = (await db().select().from(auditEvents).where(eq(auditEvents.applicationNo, `plan:${planId}`))).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['inspection-result', 'results-published', 'result-withdrawn']));
@@ -310,8 +320,8 @@ describe('statistics per department', () => {
     const a = lead.items[0];
     expect(a.plans).toEqual({ total: 1, draft: 0, committed: 0, drawn: 1 });
     expect(a.drawnByClass.reduce((n: number, c: { drawn: number }) => n + c.drawn, 0)).toBe(d!.classes!.reduce((n, c) => n + c.drawn, 0));
-    expect(a.inspections).toEqual({ recorded: 1, onTime: 1, late: 0 });
-    expect(a.results).toEqual({ 'no-problem': 1 });
+    expect(a.inspections).toEqual({ recorded: 2, onTime: 2, late: 0 });
+    expect(a.results).toEqual({ 'no-problem': 1, corrected: 1 });
     const grades = a.byCreditGrade as Array<{ creditGrade: string; population: number; drawn: number; plannedShare: number; inspected: number; inspectedShare: number }>;
     expect(grades.reduce((n, g) => n + g.population, 0)).toBe(d!.populationSize);
     expect(grades.reduce((n, g) => n + g.inspected, 0)).toBe(2); // both results of the plan, whoever recorded them
@@ -319,7 +329,7 @@ describe('statistics per department', () => {
     expect(grades.find((g) => g.creditGrade === 'D')!.plannedShare).toBeGreaterThan(grades.find((g) => g.creditGrade === 'A')!.plannedShare);
     const region = await ok(await call('GET', '/v1/stats/inspections', 'admin'));
     expect(region.items.map((x: { departmentCode: string }) => x.departmentCode)).toEqual([A, B].sort());
-    expect(region.items.find((x: { departmentCode: string }) => x.departmentCode === B).results).toEqual({ corrected: 1 });
+    expect(region.items.find((x: { departmentCode: string }) => x.departmentCode === B).results).toEqual({});
     expect((await ok(await call('GET', '/v1/stats/inspections', 'farAdmin'))).items).toEqual([]);
     await ok(await call('GET', `/v1/stats/inspections?departmentCode=${A}`, 'far'), 403);
     await ok(await call('GET', '/v1/stats/inspections', 'approver'), 403);

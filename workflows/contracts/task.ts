@@ -8,7 +8,7 @@ import type { Actor } from './common.js';
  * task), or work with no approval of ours — a complaint (投诉举报, issue #28) and, later, a
  * random inspection. The parent workflow that started the task receives its result.
  */
-export const TASK_ORIGINS = ['approval', 'complaint'] as const;
+export const TASK_ORIGINS = ['approval', 'complaint', 'random-inspection'] as const;
 export type TaskOriginKind = (typeof TASK_ORIGINS)[number];
 
 export interface TaskOrigin {
@@ -22,6 +22,26 @@ export interface TaskOrigin {
   workflowId: string;
   /** approval: the dossier pushed with the task (a complaint has none). */
   dossierId?: number;
+}
+
+/** 检查结果记录表: one check item answered. */
+export interface ChecklistAnswer {
+  item: string;
+  answer: 'pass' | 'fail' | 'not-applicable';
+  note?: string;
+}
+
+/**
+ * A random-inspection task (双随机, docs/random-inspections.md): the drawn target of a plan's
+ * draw, the officers drawn for it (only they inspect and record), the check items of the
+ * record form, and the plan's deadline (the period's last day, 24:00 Asia/Shanghai).
+ */
+export interface RandomInspection {
+  drawId: string;
+  ordinal: number;
+  inspectors: string[];
+  checkItems: string[];
+  dueAt: string;
 }
 
 export interface SupervisionTaskInput {
@@ -43,6 +63,8 @@ export interface SupervisionTaskInput {
   resume?: TaskResume;
   /** The claim window the case's push (推送) opened: the task starts with its deadline (`SgDueAt`). */
   claimWindow: ClaimWindow;
+  /** origin random-inspection: the draw's target. */
+  inspection?: RandomInspection;
 }
 
 /** State carried across continue-as-new between rectification rounds. */
@@ -128,6 +150,8 @@ export interface FeedbackArgs {
   note: string;
   /** With rectification: the deadline set in the order (ISO instant); else the policy's period. */
   rectificationDeadline?: string;
+  /** A random-inspection task: every check item of its record form answered (检查结果记录表). */
+  checklist?: ChecklistAnswer[];
 }
 
 /** Re-inspection after a rectification deadline (复查). */

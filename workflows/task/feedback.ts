@@ -24,10 +24,10 @@ export function checkOrderDeadline(deadline: string | undefined, allowed: boolea
 export function handleFeedback(t: TaskRun): void {
   setHandler(
     feedbackUpdate,
-    async ({ actor, result, note, rectificationDeadline, external, leniency }) => {
+    async ({ actor, result, note, rectificationDeadline, external, leniency, checklist }) => {
       const at = new Date().toISOString();
       const onTime = t.feedbackDueAt !== undefined && Date.parse(at) <= Date.parse(t.feedbackDueAt);
-      const base = { taskId: t.taskId, applicationNo: t.fileNo, actor, result, note, at, onTime, external, leniency };
+      const base = { taskId: t.taskId, applicationNo: t.fileNo, actor, result, note, at, onTime, external, leniency, ...(checklist && { checklist }) };
       t.result = result;
       if (result === 'rectification' || result === 'commitment-untrue') {
         // Not the end: a rectification order, then a re-inspection at its deadline.
@@ -46,8 +46,10 @@ export function handleFeedback(t: TaskRun): void {
       return t.state();
     },
     {
-      validator: ({ actor, result, rectificationDeadline, leniency }) => {
+      validator: ({ actor, result, rectificationDeadline, leniency, checklist }) => {
         t.ownDivisionOrPlatform(actor);
+        t.drawnInspector(actor);
+        t.checkRecordForm(result, checklist);
         if (leniency && result !== 'rectification') refuse(FailureType.Invalid, 'leniency (包容免罚) goes only with a rectification result: a non-compliance to be corrected');
         if (t.status !== 'awaiting-feedback' || t.feedbackDueAt === undefined) {
           refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: feedback comes after supervision is finished, once`);

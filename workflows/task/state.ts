@@ -1,7 +1,7 @@
 // The state of one supervision task, shared by its phases (claim, inspection, feedback,
 // rectification) and its handlers.
 import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { FailureType, type Actor, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
+import { FailureType, type Actor, type ChecklistAnswer, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
 import { run } from '../acts.js';
 import { taskNotices, type TaskNotices } from '../notices.js';
 import { CalendarImports, type Deadline } from '../window.js';
@@ -82,6 +82,38 @@ export class TaskRun {
     if (actor.department !== departmentCode || actor.division !== divisionCode) {
       refuse(FailureType.Forbidden, `task ${this.taskId} belongs to division ${divisionCode} of ${departmentCode}`);
     }
+  }
+
+  /**
+   * A random-inspection task is inspected and its record form filled by the officers drawn for it
+   * (行政处罚法 art. 42: at least two law-enforcement officers), acting in the task's division.
+   */
+  drawnInspector(actor: Actor): void {
+    const drawn = this.input.inspection?.inspectors;
+    if (drawn && !drawn.includes(actor.sub)) refuse(FailureType.Forbidden, `task ${this.taskId} is inspected by the officers drawn for it (${drawn.join(', ')})`);
+  }
+
+  /**
+   * A random-inspection task's record form: every check item answered once, no other; the result
+   * follows from the answers — a failed item is a non-compliance (rectification), none is
+   * compliant (or the entity unreachable).
+   */
+  checkRecordForm(result: FeedbackResult, checklist: ChecklistAnswer[] | undefined): void {
+    const form = this.input.inspection?.checkItems;
+    if (!form) {
+      if (checklist) refuse(FailureType.Invalid, `task ${this.taskId} has no record form: a checklist goes only with a random-inspection task`);
+      return;
+    }
+    if (!checklist) refuse(FailureType.Invalid, `task ${this.taskId} is a random inspection: its record form (检查结果记录表) must answer every check item (${form.join('; ')})`);
+    const answered = checklist.map((c) => c.item);
+    const missing = form.filter((i) => !answered.includes(i));
+    const unknown = answered.filter((i) => !form.includes(i));
+    if (missing.length || unknown.length || new Set(answered).size !== answered.length) {
+      refuse(FailureType.Invalid, `the record form answers each check item once: ${[missing.length ? `missing ${missing.join('; ')}` : '', unknown.length ? `not on the form ${unknown.join('; ')}` : '', new Set(answered).size !== answered.length ? 'an item answered twice' : ''].filter(Boolean).join(', ')}`);
+    }
+    const failed = checklist.some((c) => c.answer === 'fail');
+    if (failed && result !== 'rectification') refuse(FailureType.Invalid, `a check item failed: the result is rectification, not ${result}`);
+    if (!failed && result === 'rectification') refuse(FailureType.Invalid, 'rectification needs a failed check item');
   }
 
   /**

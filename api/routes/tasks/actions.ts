@@ -15,7 +15,7 @@ import { actorOf, type Principal } from '../../auth.js';
 import { taskForReader } from '../../access.js';
 import { knownProblem, notFound, problems, unprocessable, workflowProblems } from '../../errors.js';
 import { entryMisfit, leniencyEntryByCode, taskFacts } from '../../../db/queries/leniency.js';
-import { code, feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
+import { checklistAnswer, code, feedbackResult, isoInstant, shortText, taskIdParam } from '../../schemas.js';
 import { taskView, view } from './view.js';
 
 /** Runs the action as an Update on the task's workflow, then answers with the task. */
@@ -90,6 +90,7 @@ const feedback = z
     note,
     leniency: leniency.optional(),
     rectificationDeadline: isoInstant.optional().describe("with rectification or commitment-untrue: the order's deadline; default the policy's rectification period"),
+    checklist: z.array(checklistAnswer).min(1).max(200).optional().describe('a random-inspection task (双随机): its record form (检查结果记录表), every check item answered; a failed item makes the result rectification, none compliant (or unreachable)'),
   })
   .strict()
   .meta({ id: 'Feedback', examples: [{ result: 'compliant', note: '经营场所与许可一致' }, { result: 'rectification', note: '消毒记录不全', rectificationDeadline: '2026-03-20T00:00:00+08:00' }] });
@@ -115,7 +116,7 @@ const taskActionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/tasks/:taskId/feedback', { config: { roles }, schema: { ...action('recordFeedback', 'Feed the supervision result back'), body: feedback } }, async (req) => {
     const claim = req.body.leniency;
     if (claim?.entryCode) await namedEntryFits(app, req.principal, req.params.taskId, claim.entryCode);
-    return act(app, req.principal, req.params.taskId, feedbackUpdate, { result: req.body.result, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline), ...(claim && { leniency: claim }) });
+    return act(app, req.principal, req.params.taskId, feedbackUpdate, { result: req.body.result, note: req.body.note, rectificationDeadline: instant(req.body.rectificationDeadline), ...(claim && { leniency: claim }), ...(req.body.checklist && { checklist: req.body.checklist }) });
   });
 
   const reinspectionSummary = '复查 after a rectification order: rectified closes the task; not rectified requests revocation from the case (or orders another round with a new deadline)';
