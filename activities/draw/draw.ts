@@ -29,18 +29,30 @@ const RISK_OF_RANK: Record<number, RiskGrade> = { 1: 'low', 2: 'medium', 3: 'hig
  * The population a plan is drawn from, in credit-code order: the entities of its region that
  * pass its filter, each with its credit grade and the risk grade that applies — the highest of
  * its grades for the plan's items, else its grade for its industry, else unassessed (medium).
+ * An entity under a joint punishment (联合惩戒) in force at `at` whose measure weighs the draw
+ * (`inspectionWeight` > 1: 列为重点监管对象) is drawn as credit grade D, the class inspected most
+ * (docs/random-inspections.md); the snapshot records the grade it was drawn under.
  */
-export async function readPopulation(db: Db, plan: PlanContent): Promise<PopulationEntry[]> {
+export async function readPopulation(db: Db, plan: PlanContent, at = new Date()): Promise<PopulationEntry[]> {
   const items = plan.items;
   const industries = plan.filter.industries?.length ? sql`and e.industry in ${plan.filter.industries}` : sql``;
-  const grades = plan.filter.creditGrades?.length ? sql`and e.credit_grade in ${plan.filter.creditGrades}` : sql``;
+  const t = sql`${at.toISOString()}::timestamptz`;
+  const grade = sql`case when pj.punished then 'D' else e.credit_grade end`;
+  const grades = plan.filter.creditGrades?.length ? sql`and ${grade} in ${plan.filter.creditGrades}` : sql``;
   const rows = await db.execute<{ c: string; g: string; r: number | null }>(sql`
-    select e.credit_code as c, e.credit_grade as g,
+    select e.credit_code as c, ${grade} as g,
       coalesce(
         (select max(${RISK_RANK}) from entity_risk_grades r where r.credit_code = e.credit_code and r.scope = 'item' and r.scope_code in ${items}),
         (select max(${RISK_RANK}) from entity_risk_grades r where r.credit_code = e.credit_code and r.scope = 'industry' and r.scope_code = e.industry)
       ) as r
     from market_entities e
+    cross join lateral (
+      select exists (
+        select 1 from entity_punishments p join joint_punishment_measures m on m.code = p.measure_code
+        where p.credit_code = e.credit_code and m.inspection_weight > 1
+          and p.starts_at <= ${t} and p.ends_at > ${t} and (p.repaired_at is null or p.repaired_at > ${t})
+      ) as punished
+    ) pj
     where e.region_code = ${plan.regionCode} ${industries} ${grades}
     order by e.credit_code collate "C"`);
   const unassessed = UNASSESSED_RISK as RiskGrade;
@@ -95,7 +107,7 @@ async function snapshotDraw(ctx: Ctx, input: { planId: string }): Promise<Snapsh
   if (kept) return kept;
   const plan = await committedPlan(ctx.db, input.planId);
   const content = planContent(plan);
-  const population = await readPopulation(ctx.db, content);
+  const population = await readPopulation(ctx.db, content, ctx.clock());
   const { roster, conflicts } = await readRoster(ctx.db, content);
   const text = snapshotText({ seed: plan.seed, plan: content, population, inspectors: roster, conflicts });
   const snapshotHash = sha256hex(text);

@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import type { Principal } from '../../api/auth.js';
-import { entityPunishments, jointPunishmentMeasures } from '../../db/schema/index.js';
+import { entityPunishments, jointPunishmentMeasures, marketEntities } from '../../db/schema/index.js';
+import { readPopulation } from '../../activities/draw/draw.js';
 import { inspectionWeights } from '../../db/queries/leniency.js';
 import { applicationNoOf, database, freshCreditCode, testConfig, uniqueId, DEMO } from '../helpers.js';
 import { withCallers, ok } from './harness.js';
@@ -71,6 +72,10 @@ describe('the joint-punishment catalog (联合惩戒措施)', () => {
   });
 });
 
+/** The credit grade a draw of the region's food supervision would read the entity under. */
+const drawnGrade = async (creditCode: string) =>
+  (await readPopulation(database().db, { planId: 'p', regionCode: DEMO.region, departments: [DEMO.market], items: ['JG-FOOD-01'], itemsPerTarget: null, filter: {}, shares: {}, inspectorsPerTarget: 2, periodStart: '2026-01-01', periodEnd: '2026-12-31', publicationDays: 20 })).find((e) => e.creditCode === creditCode)?.creditGrade;
+
 describe('a joint punishment on an entity', () => {
   it('refuses the commitment route while in force, shows on the portrait and weighs the draw; credit repair lifts it for the next application', async () => {
     const code = uniqueId('T-CJ');
@@ -94,6 +99,9 @@ describe('a joint punishment on an entity', () => {
     const portrait = await ok(await call('GET', `/v1/applicants/${creditCode}`, 'approver'));
     expect(portrait.jointPunishments).toEqual([expect.objectContaining({ id: decided.id, status: 'in-force', measure: expect.objectContaining({ restrictsCommitment: true, inspectionWeight: 3 }) })]);
     expect((await inspectionWeights(database().db, [creditCode, freshCreditCode()], new Date())).get(creditCode)).toEqual({ weight: 3, measures: [code] });
+    // The draw reads the entity, an A in the directory, into its population as a D (重点监管) while the measure is in force.
+    await database().db.insert(marketEntities).values({ creditCode, name: '联合惩戒演示企业', regionCode: DEMO.region, creditGrade: 'A', creditSource: 'test', creditAssessedOn: '2026-01-01', origin: 'entry', updatedBy: 'test' });
+    expect(await drawnGrade(creditCode)).toBe('D');
 
     // Read scope: the issuing and implementing departments, the region's admin, the operator.
     const listed = async (who: keyof typeof people) => (await ok(await call('GET', `/v1/joint-punishments?creditCode=${creditCode}`, who))).items.map((p: { id: number }) => p.id);
@@ -108,6 +116,7 @@ describe('a joint punishment on an entity', () => {
     const repaired = await ok(await call('POST', `/v1/joint-punishments/${decided.id}/repair`, 'market', repair));
     expect(repaired).toMatchObject({ status: 'repaired', repair: { by: { sub: people.market.sub }, ...repair } });
     expect((await call('POST', `/v1/joint-punishments/${decided.id}/repair`, 'market', repair)).statusCode).toBe(409);
+    expect(await drawnGrade(creditCode)).toBe('A'); // repaired: drawn under its own grade again
     expect((await inspectionWeights(database().db, [creditCode], new Date())).has(creditCode)).toBe(false);
 
     const next = await commitmentApplication(creditCode);
