@@ -11,11 +11,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { and, eq, like, sql } from 'drizzle-orm';
 import { PAGE } from '../../activities/calendar-import.js';
 import { importCalendar } from '../../db/calendar.js';
-import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema/index.js';
+import { auditEvents, cases } from '../../db/schema/index.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { closeDatabase, createTestWorker, database, testClient, testConfig, testDeps, uniqueId } from '../helpers.js';
-import { insertWaitingCases } from './waiting-cases.js';
+import { insertWaitingCases, removeWaitingCases } from './waiting-cases.js';
 
 const YEAR = 2032; // no published schedule, and not the scale test's year: the two may run at once
 const N = 3 * PAGE + 37;
@@ -35,10 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const { db } = database();
-  await db.delete(auditEvents).where(like(auditEvents.applicationNo, `${prefix}-%`));
-  await db.delete(cases).where(like(cases.applicationNo, `${prefix}-%`));
-  await db.delete(calendarDays).where(eq(calendarDays.year, YEAR));
-  await db.delete(calendarYears).where(eq(calendarYears.year, YEAR));
+  await removeWaitingCases(db, prefix, YEAR);
   await native?.close();
   await connection?.close();
   await closeDatabase();

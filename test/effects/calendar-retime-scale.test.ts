@@ -11,11 +11,11 @@ import { and, eq, like, sql } from 'drizzle-orm';
 import { createActivities } from '../../activities/index.js';
 import { PAGE, retimeAfterCalendarImport, type RetimeProgress } from '../../activities/calendar-import.js';
 import { importCalendar } from '../../db/calendar.js';
-import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema/index.js';
+import { auditEvents, cases } from '../../db/schema/index.js';
 import { calendarRetimeWorkflowId } from '../../workflows/contracts.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import { closeDatabase, createTestWorker, database, testConfig, testDeps, uniqueId, testClient } from '../helpers.js';
-import { insertWaitingCases } from './waiting-cases.js';
+import { insertWaitingCases, removeWaitingCases } from './waiting-cases.js';
 
 const YEAR = 2031; // no published schedule: nothing else of the suite counts in it
 const N = 20_000;
@@ -38,10 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const { db } = database();
   // A city's worth of waiting cases would weigh on every later calendar import of the suite.
-  await db.delete(auditEvents).where(like(auditEvents.applicationNo, `${prefix}-%`));
-  await db.delete(cases).where(like(cases.applicationNo, `${prefix}-%`));
-  await db.delete(calendarDays).where(eq(calendarDays.year, YEAR));
-  await db.delete(calendarYears).where(eq(calendarYears.year, YEAR));
+  await removeWaitingCases(db, prefix, YEAR);
   await native?.close();
   await connection?.close();
   await closeDatabase();

@@ -1,7 +1,8 @@
 // Cases waiting for their decision, routed and not yet decided, written by SQL (thousands in a
 // few seconds) for the calendar re-timing tests: `<prefix>-<n>` with n zero-padded to `digits`.
-import { sql } from 'drizzle-orm';
+import { eq, like, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { auditEvents, calendarDays, calendarYears, cases } from '../../db/schema/index.js';
 
 export async function insertWaitingCases(db: Db, w: { prefix: string; n: number; digits: number; decisionDueAt: string; routedAt: string }): Promise<void> {
   const no = sql`${w.prefix} || '-' || lpad(i::text, ${w.digits}, '0')`;
@@ -14,4 +15,12 @@ export async function insertWaitingCases(db: Db, w: { prefix: string; n: number;
     insert into audit_events (event_key, application_no, kind, summary, actor, at)
     select ${no} || ':routed', ${no}, 'routed', 'standard route', '{"sub": "system", "role": "system"}'::jsonb, ${w.routedAt}::timestamptz
     from generate_series(1, ${w.n}) i`);
+}
+
+/** Removes what insertWaitingCases wrote, and the test's calendar year. */
+export async function removeWaitingCases(db: Db, prefix: string, year: number): Promise<void> {
+  await db.delete(auditEvents).where(like(auditEvents.applicationNo, `${prefix}-%`));
+  await db.delete(cases).where(like(cases.applicationNo, `${prefix}-%`));
+  await db.delete(calendarDays).where(eq(calendarDays.year, year));
+  await db.delete(calendarYears).where(eq(calendarYears.year, year));
 }
