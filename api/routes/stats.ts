@@ -1,6 +1,8 @@
 // Claim and feedback timeliness per department and division, for assessment (考核督查).
 import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../auth.js';
 import { departmentsOfRegion } from '../../db/queries/organization.js';
 import { timeliness } from '../../db/queries/stats.js';
 import { approvalTimeliness } from '../../db/queries/approval-stats.js';
@@ -48,53 +50,61 @@ const approvalRow = z.object({
 /** The period as instants: `from` 00:00 to `to` 24:00, Asia/Shanghai. */
 const bounds = (q: { from: string; to: string }) => ({ start: new Date(`${q.from}T00:00:00+08:00`), end: new Date(Date.parse(`${q.to}T00:00:00+08:00`) + 86_400_000) });
 
-const statsRoutes: FastifyPluginAsyncZod = async (app) => {
+type Period = z.infer<typeof period>;
+interface Scope { start: Date; end: Date; now: Date; rehearsal: boolean; /** a regional admin's departments; undefined for an operator */ regionDepartments?: string[] }
+
+/** A statistics route over a period: the caller's region resolved, the period as instants, `rows` run for it. */
+function periodRoute(app: FastifyInstance, path: string, meta: { operationId: string; summary: string; description: string; row: z.ZodType }, rows: (q: Period, scope: Scope) => Promise<unknown[]>) {
   app.get(
-    '/v1/stats/timeliness',
+    path,
     {
       config: { roles: ['operator', 'regional-admin'] },
       schema: {
-        operationId: 'getTimelinessStats',
+        operationId: meta.operationId,
         tags: ['statistics'],
-        summary: 'Claim and feedback timeliness per department and division, for assessment (考核督查)',
-        description: 'Tasks pushed from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time" means at or before the deadline the task had. A regional admin sees the departments of its region.',
+        summary: meta.summary,
+        description: meta.description,
         querystring: period,
-        response: { 200: z.object({ from: z.string(), to: z.string(), generatedAt: z.string(), rows: z.array(timelinessRow) }), ...problems(400, 401, 403, 404) },
+        response: { 200: z.object({ from: z.string(), to: z.string(), generatedAt: z.string(), rows: z.array(meta.row) }), ...problems(400, 401, 403, 404) },
       },
     },
     async (req) => {
-      const { query: q, principal: p } = req;
+      const { query: q, principal: p } = req as unknown as { query: Period; principal: Principal };
       if (p.role === 'regional-admin' && !p.region) throw forbidden('a regional-admin token must name its region');
-      const departmentCodes = p.role === 'regional-admin' ? await departmentsOfRegion(app.db, p.region!) : undefined;
-      const { start, end } = bounds(q);
+      const regionDepartments = p.role === 'regional-admin' ? await departmentsOfRegion(app.db, p.region!) : undefined;
       const now = new Date();
-      const rows = await timeliness(app.db, { start, end, departmentCode: q.departmentCode, departmentCodes, rehearsal: q.rehearsal === 'true' }, now);
-      return { from: q.from, to: q.to, generatedAt: now.toISOString(), rows };
+      const out = await rows(q, { ...bounds(q), now, rehearsal: q.rehearsal === 'true', regionDepartments });
+      return { from: q.from, to: q.to, generatedAt: now.toISOString(), rows: out };
     },
   );
+}
 
-  app.get(
+const statsRoutes: FastifyPluginAsyncZod = async (app) => {
+  periodRoute(
+    app,
+    '/v1/stats/timeliness',
+    {
+      operationId: 'getTimelinessStats',
+      summary: 'Claim and feedback timeliness per department and division, for assessment (考核督查)',
+      description: 'Tasks pushed from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time" means at or before the deadline the task had. A regional admin sees the departments of its region.',
+      row: timelinessRow,
+    },
+    (q, s) => timeliness(app.db, { start: s.start, end: s.end, departmentCode: q.departmentCode, departmentCodes: s.regionDepartments, rehearsal: s.rehearsal }, s.now),
+  );
+
+  periodRoute(
+    app,
     '/v1/stats/approval-timeliness',
     {
-      config: { roles: ['operator', 'regional-admin'] },
-      schema: {
-        operationId: 'getApprovalTimelinessStats',
-        tags: ['statistics'],
-        summary: 'Decisions and revocation decisions on time and late, per approval department (考核督查)',
-        description: 'Cases routed, and revocations pending, from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time": at or before the deadline the case had (a revocation\'s as a calendar import left it). A regional admin sees the departments of its region.',
-        querystring: period,
-        response: { 200: z.object({ from: z.string(), to: z.string(), generatedAt: z.string(), rows: z.array(approvalRow) }), ...problems(400, 401, 403, 404) },
-      },
+      operationId: 'getApprovalTimelinessStats',
+      summary: 'Decisions and revocation decisions on time and late, per approval department (考核督查)',
+      description: 'Cases routed, and revocations pending, from `from` 00:00 to `to` 24:00 (Asia/Shanghai). "On time": at or before the deadline the case had (a revocation\'s as a calendar import left it). A regional admin sees the departments of its region.',
+      row: approvalRow,
     },
-    async (req) => {
-      const { query: q, principal: p } = req;
-      if (p.role === 'regional-admin' && !p.region) throw forbidden('a regional-admin token must name its region');
-      const departmentCodes = p.role === 'regional-admin' ? await departmentsOfRegion(app.db, p.region!) : q.departmentCode ? [q.departmentCode] : undefined;
-      const scoped = p.role === 'regional-admin' && q.departmentCode ? departmentCodes!.filter((d) => d === q.departmentCode) : departmentCodes;
-      const { start, end } = bounds(q);
-      const now = new Date();
-      const rows = await approvalTimeliness(app.db, { start, end, departmentCodes: scoped, rehearsal: q.rehearsal === 'true' }, now);
-      return { from: q.from, to: q.to, generatedAt: now.toISOString(), rows };
+    (q, s) => {
+      const chosen = q.departmentCode ? [q.departmentCode] : undefined;
+      const departmentCodes = s.regionDepartments ? (q.departmentCode ? s.regionDepartments.filter((d) => d === q.departmentCode) : s.regionDepartments) : chosen;
+      return approvalTimeliness(app.db, { start: s.start, end: s.end, departmentCodes, rehearsal: s.rehearsal }, s.now);
     },
   );
 };

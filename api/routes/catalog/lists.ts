@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { repealListEntry, type ListCatalog } from '../../../db/lists.js';
-import { leniencyEntryByCode, listLeniencyEntries, listMeasures, measureByCode, type LeniencyEntryRow, type MeasureRow } from '../../../db/queries/leniency.js';
+import { leniencyEntryByCode, listLeniencyEntries, listMeasures, measureByCode, type LeniencyEntryRow, type ListFilter, type MeasureRow } from '../../../db/queries/leniency.js';
+import type { Db } from '../../../db/client.js';
 import { ROLES, changeActorOf, type Principal } from '../../auth.js';
 import { jointPunishmentMeasureSchema, leniencyEntrySchema } from '../../catalog-schemas.js';
 import { notFound, conflict } from '../../errors.js';
@@ -51,6 +52,17 @@ interface ListRoutes {
   one: (app: FastifyInstance, code: string) => Promise<{ view: unknown; departmentCode: string; regionCode: string } | undefined>;
 }
 
+/** A list's reads: every entry (in force, or all) and one by code, each shown through `of`. */
+function readsOf<R extends { departmentCode: string; regionCode: string }>(all: (db: Db, f: ListFilter) => Promise<R[]>, byCode: (db: Db, code: string) => Promise<R | undefined>, of: (r: R) => unknown): Pick<ListRoutes, 'list' | 'one'> {
+  return {
+    list: async (app, q) => (await all(app.db, { ...q, all: q.all === 'true' })).map(of),
+    one: async (app, c) => {
+      const r = await byCode(app.db, c);
+      return r && { view: of(r), departmentCode: r.departmentCode, regionCode: r.regionCode };
+    },
+  };
+}
+
 const lists: ListRoutes[] = [
   {
     catalog: leniencyCatalog as Catalog<RowSchema>,
@@ -59,11 +71,7 @@ const lists: ListRoutes[] = [
     noun: 'inclusive-list entry (包容免罚清单: 首违不罚 / 轻微不罚)',
     ids: { list: 'listLeniencyEntries', get: 'getLeniencyEntry', save: 'saveLeniencyEntry', repeal: 'repealLeniencyEntry' },
     view: leniencyView,
-    list: async (app, q) => (await listLeniencyEntries(app.db, { ...q, all: q.all === 'true' })).map(leniencyOf),
-    one: async (app, c) => {
-      const r = await leniencyEntryByCode(app.db, c);
-      return r && { view: leniencyOf(r), departmentCode: r.departmentCode, regionCode: r.regionCode };
-    },
+    ...readsOf(listLeniencyEntries, leniencyEntryByCode, leniencyOf),
   },
   {
     catalog: jointPunishmentCatalog as Catalog<RowSchema>,
@@ -72,11 +80,7 @@ const lists: ListRoutes[] = [
     noun: 'joint-punishment measure (联合惩戒措施)',
     ids: { list: 'listJointPunishmentMeasures', get: 'getJointPunishmentMeasure', save: 'saveJointPunishmentMeasure', repeal: 'repealJointPunishmentMeasure' },
     view: measureView,
-    list: async (app, q) => (await listMeasures(app.db, { ...q, all: q.all === 'true' })).map(measureOf),
-    one: async (app, c) => {
-      const r = await measureByCode(app.db, c);
-      return r && { view: measureOf(r), departmentCode: r.departmentCode, regionCode: r.regionCode };
-    },
+    ...readsOf(listMeasures, measureByCode, measureOf),
   },
 ];
 
