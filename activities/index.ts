@@ -20,7 +20,9 @@ import { feedback } from './task/feedback.js';
 import { transfer } from './task/transfer.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
-import { notice } from './notice.js';
+import { opening } from './notice/opening.js';
+import { forwarding } from './notice/forwarding.js';
+import { answering } from './notice/answering.js';
 import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
 import { drawing } from './draw/draw.js';
@@ -47,7 +49,9 @@ export function createActivities(given: ActivityDeps) {
     ...rectification,
     ...report,
     ...transfer,
-    ...notice,
+    ...opening,
+    ...forwarding,
+    ...answering,
     ...intake,
     ...reply,
     ...drawing,

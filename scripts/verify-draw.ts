@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { createDatabase } from '../db/client.js';
 import { inspectionDraws } from '../db/schema/index.js';
-import { draw, parseSnapshot, sha256hex, verifyDraw, type Verification } from '../activities/draw/algorithm.js';
+import { draw, verifyDraw, type Verification } from '../activities/draw/algorithm.js';
+import { sha256hex } from '../activities/draw/prng.js';
+import { parseSnapshot } from '../activities/draw/snapshot.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { snapshot: { type: 'string' }, 'result-hash': { type: 'string' } } });
 

@@ -3,7 +3,7 @@
 // class is populated, B and C most), a roster of twelve officers (one expired, one not valid
 // yet) and a conflict for every 37th entity.
 import { creditCodeCheckChar } from '../workflows/domain/credit-code.js';
-import type { CreditGrade, PlanContent, RiskGrade, RosterEntry, Snapshot } from '../activities/draw/algorithm.js';
+import type { CreditGrade, PlanContent, RiskGrade, RosterEntry, Snapshot } from '../activities/draw/terms.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 

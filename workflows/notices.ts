@@ -66,7 +66,8 @@ export function caseNotices(c: CaseParties) {
 
 export type EscalationTarget = 'department-head' | 'coordinating-office';
 
-export function taskNotices(t: SupervisionTaskInput) {
+/** What each of a task's notices is built from: its parties, and the recipients it has. */
+function taskParties(t: SupervisionTaskInput) {
   const { taskId, divisionCode, applicantName: applicant } = t;
   // The outbox files a task's messages under its origin's number, as the trail does.
   const applicationNo = t.origin.no;
@@ -78,6 +79,14 @@ export function taskNotices(t: SupervisionTaskInput) {
     applicationNo,
     taskId,
   });
+  const escalationRecipient = (to: EscalationTarget): NotifyInput['recipient'] => (to === 'department-head' ? { kind: 'department-head', departmentCode: t.departmentCode } : { kind: 'coordinating-office', regionCode: t.regionCode });
+  return { t, taskId, divisionCode, applicant, applicationNo, toDivision, escalationRecipient };
+}
+
+type TaskParties = ReturnType<typeof taskParties>;
+
+/** The claim window's notices: the new task, its failed SMS, the reminder, the escalation, the urging (催办). */
+function claimNotices({ t, taskId, divisionCode, applicant, applicationNo, toDivision, escalationRecipient }: TaskParties) {
   return {
     assigned: (claimDue: string): Notice => ({
       summary: `SMS to the admin of ${divisionCode}: new task`,
@@ -101,13 +110,23 @@ export function taskNotices(t: SupervisionTaskInput) {
     /** The escalation of a missed claim deadline: the department head, or the coordinating office. */
     claimEscalation: (to: EscalationTarget, claimDue: string): NotifyInput => ({
       businessKey: to === 'department-head' ? `${taskId}:claim-escalation` : `${taskId}:claim-escalation:${to}`,
-      recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: t.departmentCode } : { kind: 'coordinating-office', regionCode: t.regionCode },
+      recipient: escalationRecipient(to),
       template: 'claim-escalation',
       params: { division: divisionCode, applicant, taskId, claimDue: formatShanghai(claimDue) },
       applicationNo,
       taskId,
     }),
     escalationTarget: (to: EscalationTarget) => `the ${to} of ${to === 'department-head' ? t.departmentCode : t.regionCode}`,
+    urging: (claimDue: string): Notice => ({
+      summary: `urge the admin of ${divisionCode} to claim (催办)`,
+      input: toDivision(`${taskId}:claim-urging`, 'claim-urging', { division: divisionCode, applicant, taskId, claimDue: formatShanghai(claimDue) }),
+    }),
+  };
+}
+
+/** The inspection and feedback windows' notices: their reminders, and the ladder of every overdue window after the claim. */
+function windowNotices({ taskId, divisionCode, applicant, applicationNo, toDivision, escalationRecipient }: TaskParties) {
+  return {
     /**
      * A missed feedback or re-inspection deadline, one step of its ladder: the department head at
      * the deadline, the coordinating office the next working day. Each step its own key.
@@ -118,7 +137,7 @@ export function taskNotices(t: SupervisionTaskInput) {
         summary: `${kind} overdue: escalate to the ${to}`,
         input: {
           businessKey: to === 'department-head' ? base : `${base}:${to}`,
-          recipient: to === 'department-head' ? { kind: 'department-head', departmentCode: t.departmentCode } : { kind: 'coordinating-office', regionCode: t.regionCode },
+          recipient: escalationRecipient(to),
           template: `${kind}-escalation`,
           params: { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) },
           applicationNo,
@@ -126,10 +145,6 @@ export function taskNotices(t: SupervisionTaskInput) {
         },
       };
     },
-    urging: (claimDue: string): Notice => ({
-      summary: `urge the admin of ${divisionCode} to claim (催办)`,
-      input: toDivision(`${taskId}:claim-urging`, 'claim-urging', { division: divisionCode, applicant, taskId, claimDue: formatShanghai(claimDue) }),
-    }),
     inspectionReminder: (dueAt: string): Notice => ({
       summary: `inspection reminder to the admin of ${divisionCode}`,
       input: toDivision(`${taskId}:inspection-reminder:${dueAt}`, 'inspection-reminder', { applicant, taskId, dueAt: formatShanghai(dueAt) }),
@@ -138,6 +153,12 @@ export function taskNotices(t: SupervisionTaskInput) {
       summary: `feedback reminder to the admin of ${divisionCode}`,
       input: toDivision(`${taskId}:feedback-reminder:${feedbackDue}`, 'feedback-reminder', { applicant, taskId, feedbackDue: formatShanghai(feedbackDue) }),
     }),
+  };
+}
+
+/** Rectification's notices: the order to the enterprise, and the re-inspection notice and reminder. */
+function rectificationNotices({ t, taskId, divisionCode, applicant, applicationNo, toDivision }: TaskParties) {
+  return {
     rectificationOrder: (round: number, dueAt: string): Notice => ({
       summary: `rectification order to the applicant (round ${round})`,
       input: {
@@ -156,6 +177,12 @@ export function taskNotices(t: SupervisionTaskInput) {
       input: toDivision(key === 'notice' ? `${taskId}:reinspection-notice:${round}` : `${taskId}:reinspection-reminder:${round}:${dueAt}`, 'reinspection-notice', { division: divisionCode, applicant, taskId, dueAt: formatShanghai(dueAt) }),
     }),
   };
+}
+
+/** A task's notices, by the phase that sends them. */
+export function taskNotices(t: SupervisionTaskInput) {
+  const p = taskParties(t);
+  return { ...claimNotices(p), ...windowNotices(p), ...rectificationNotices(p) };
 }
 
 export type TaskNotices = ReturnType<typeof taskNotices>;

@@ -11,7 +11,7 @@ import type { Ctx } from '../context.js';
 import type { CaseWindow } from '../retime.js';
 import { commitmentRule } from '../policy.js';
 import { recordStep } from '../steps.js';
-import { closeNoticesByLicence } from '../notice.js';
+import { closeNoticesByLicence } from '../notice/licence.js';
 
 type Rule = Awaited<ReturnType<typeof commitmentRule>>;
 /** The commitment period from the decision, its reminder on the calendar day before. */

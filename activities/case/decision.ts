@@ -5,7 +5,7 @@ import { cases, dossiers } from '../../db/schema/index.js';
 import type { Actor, Material } from '../../workflows/contracts.js';
 import type { Ctx } from '../context.js';
 import { writeWithStepOnce } from '../steps.js';
-import { closeNoticesByLicence } from '../notice.js';
+import { closeNoticesByLicence } from '../notice/licence.js';
 
 type DecisionValues = { decision: string; opinion: string; decidedAt: Date; stage: string; licenceStatus: string; now: Date; applicationNo: string };
 const decided = writeWithStepOnce<DecisionValues>((db, p) =>

@@ -10,7 +10,10 @@ import { FailureType, SYSTEM_ACTOR, type Actor, type InspectionDrawInput, type P
 import { UNASSESSED_RISK } from '../../workflows/domain/inspection-policy.js';
 import { recordStep } from '../steps.js';
 import type { Ctx } from '../context.js';
-import { ALGORITHM, contentHashOf, deriveSeed, draw, parseSnapshot, sha256hex, snapshotText, verifyDraw, type CreditGrade, type PlanContent, type PopulationEntry, type RiskGrade, type Verification } from './algorithm.js';
+import { draw, verifyDraw, type Verification } from './algorithm.js';
+import { sha256hex } from './prng.js';
+import { parseSnapshot, snapshotText } from './snapshot.js';
+import { ALGORITHM, contentHashOf, deriveSeed, type CreditGrade, type PlanContent, type PopulationEntry, type RiskGrade } from './terms.js';
 
 export const planTrail = (planId: string) => `plan:${planId}`;
 const permanent = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidState, message, nonRetryable: true });

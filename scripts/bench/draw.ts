@@ -12,7 +12,7 @@ import { inspectionPlans } from '../../db/schema/index.js';
 import { projectRoot } from '../../runtime/config.js';
 import { drawing, planContent, readPopulation } from '../../activities/draw/draw.js';
 import type { Ctx } from '../../activities/context.js';
-import { contentHashOf, deriveSeed } from '../../activities/draw/algorithm.js';
+import { contentHashOf, deriveSeed } from '../../activities/draw/terms.js';
 import { startStack } from '../stack/stack.js';
 import { noEngineLabel } from './engine.js';
 import { argValue } from './stack.js';

@@ -4,7 +4,10 @@
 // share, no target with fewer than two inspectors, one in conflict or one whose certificate does
 // not cover the period; and a snapshot that was edited fails verification.
 import { describe, expect, it } from 'vitest';
-import { CREDIT_GRADES, HashStream, RISK_GRADES, canonicalJson, contentHashOf, deriveSeed, draw, parseSnapshot, sha256hex, snapshotText, verifyDraw, type PlanContent, type Snapshot } from '../../activities/draw/algorithm.js';
+import { draw, verifyDraw } from '../../activities/draw/algorithm.js';
+import { HashStream, sha256hex } from '../../activities/draw/prng.js';
+import { parseSnapshot, snapshotText } from '../../activities/draw/snapshot.js';
+import { CREDIT_GRADES, RISK_GRADES, canonicalJson, contentHashOf, deriveSeed, type PlanContent, type Snapshot } from '../../activities/draw/terms.js';
 import { checkCreditCode } from '../../workflows/domain/credit-code.js';
 import { directorySnapshot, testCreditCode } from '../draw-fixture.js';
 
