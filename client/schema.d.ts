@@ -181,6 +181,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{applicationNo}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 市县分工: forward a case awaiting its decision to the department that holds the power at another level
+         * @description By the division of powers (no `toDepartment`), or by hand to a named approval department with a reason. The case moves there: the old department no longer sees or decides it. At most 8 hops.
+         */
+        post: operations["forwardApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{applicationNo}/results/{taskId}/acknowledge": {
         parameters: {
             query?: never;
@@ -1709,6 +1729,60 @@ export interface components {
         };
         /**
          * @example {
+         *       "toDepartment": "HZ-SPJ",
+         *       "reason": "该事项已下放海州区行政审批局办理"
+         *     }
+         */
+        NoticeForwardInput: {
+            /** @description the department that holds the power */
+            toDepartment: string;
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "reference": "JC-2026-0042",
+         *       "taskId": "task-LYG-SPJ-2026-0001.LYG-SJJ",
+         *       "matter": "检查发现经营场所存在消防通道堵塞问题",
+         *       "concerns": [
+         *         {
+         *           "departmentCode": "LYG-ZJJ"
+         *         }
+         *       ]
+         *     }
+         */
+        LinkageNoticeRequestInput: {
+            /** @description the idempotency key, per reporting department */
+            reference: string;
+            /** @description the supervision task whose inspection or feedback found it */
+            taskId?: string;
+            /** @description the case it was found in */
+            applicationNo?: string;
+            /** @description what was found, and why it concerns the other department */
+            matter: string;
+            concerns: {
+                departmentCode?: string;
+                /** @description the other department's supervision item the finding touches: its department and division by the catalog */
+                supervisionItemCode?: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "districtCode": "320706"
+         *     }
+         * @example {
+         *       "toDepartment": "HZ-SPJ",
+         *       "reason": "该事项已下放海州区行政审批局办理"
+         *     }
+         */
+        CaseForwardInput: {
+            /** @description by hand: the approval department that holds the power (then a reason is required); without it, the division of powers decides */
+            toDepartment?: string;
+            /** @description by the division of powers: the county of the enterprise's address, whose entry is used first (then the item's region) */
+            districtCode?: string;
+            reason?: string;
+        };
+        /**
+         * @example {
          *       "finishedAt": "2026-03-02T10:30:00+08:00",
          *       "findings": "现场检查符合要求"
          *     }
@@ -1837,44 +1911,6 @@ export interface components {
             reason: string;
             /** @description the basis: the repair application and its proof (信用修复申请、整改材料) */
             basis: string;
-        };
-        /**
-         * @example {
-         *       "toDepartment": "HZ-SPJ",
-         *       "reason": "该事项已下放海州区行政审批局办理"
-         *     }
-         */
-        NoticeForwardInput: {
-            /** @description the department that holds the power */
-            toDepartment: string;
-            reason: string;
-        };
-        /**
-         * @example {
-         *       "reference": "JC-2026-0042",
-         *       "taskId": "task-LYG-SPJ-2026-0001.LYG-SJJ",
-         *       "matter": "检查发现经营场所存在消防通道堵塞问题",
-         *       "concerns": [
-         *         {
-         *           "departmentCode": "LYG-ZJJ"
-         *         }
-         *       ]
-         *     }
-         */
-        LinkageNoticeRequestInput: {
-            /** @description the idempotency key, per reporting department */
-            reference: string;
-            /** @description the supervision task whose inspection or feedback found it */
-            taskId?: string;
-            /** @description the case it was found in */
-            applicationNo?: string;
-            /** @description what was found, and why it concerns the other department */
-            matter: string;
-            concerns: {
-                departmentCode?: string;
-                /** @description the other department's supervision item the finding touches: its department and division by the catalog */
-                supervisionItemCode?: string;
-            }[];
         };
         /**
          * @example {
@@ -2145,6 +2181,66 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+        };
+        NoticeHop: {
+            from: string;
+            to: string;
+            /** @enum {string} */
+            by: "division-of-powers" | "manual";
+            reason: string;
+            actor: components["schemas"]["Actor"];
+            at: string;
+            level?: string;
+        };
+        DepartmentNotice: {
+            noticeId: string;
+            /** @enum {string} */
+            kind: "registration" | "linkage";
+            /** @enum {string} */
+            status: "awaiting-claim" | "claimed" | "licensed" | "awaiting-acknowledgement" | "acknowledged";
+            regionCode: string;
+            /** @description the holder now */
+            departmentCode: string;
+            divisionCode: string | null;
+            raisedBy: components["schemas"]["Actor"];
+            raisedByDepartment: string | null;
+            registrationId: string | null;
+            applicationNo: string | null;
+            taskId: string | null;
+            creditCode: string;
+            subjectName: string;
+            itemCode: string | null;
+            matter: string;
+            /** @description when the window at the holder opened */
+            openedAt: string;
+            dueAt: string;
+            /** @description the window passed unanswered (escalated), or passes now */
+            overdue: boolean;
+            escalatedAt: string | null;
+            /** @description each forward (市县分工 or by hand), oldest first */
+            hops: components["schemas"]["NoticeHop"][];
+            answeredAt: string | null;
+            answeredBy: components["schemas"]["Actor"] | null;
+            answerNote: string | null;
+            /** @description 后置审批: the case whose licence closed the loop */
+            licensedApplicationNo: string | null;
+            licensedAt: string | null;
+        };
+        LinkageNoticeReceipt: {
+            reference: string;
+            repeated: boolean;
+            notices: {
+                noticeId: string;
+                departmentCode: string;
+                divisionCode: string | null;
+            }[];
+        };
+        CaseForwarded: {
+            applicationNo: string;
+            stage: components["schemas"]["CaseStage"];
+            departmentCode: string;
+            regionCode: string;
+            hops: number;
         };
         WorklistItem: {
             applicationNo: string;
@@ -2670,59 +2766,6 @@ export interface components {
             total: number;
             limit: number;
             offset: number;
-        };
-        NoticeHop: {
-            from: string;
-            to: string;
-            /** @enum {string} */
-            by: "division-of-powers" | "manual";
-            reason: string;
-            actor: components["schemas"]["Actor"];
-            at: string;
-            level?: string;
-        };
-        DepartmentNotice: {
-            noticeId: string;
-            /** @enum {string} */
-            kind: "registration" | "linkage";
-            /** @enum {string} */
-            status: "awaiting-claim" | "claimed" | "licensed" | "awaiting-acknowledgement" | "acknowledged";
-            regionCode: string;
-            /** @description the holder now */
-            departmentCode: string;
-            divisionCode: string | null;
-            raisedBy: components["schemas"]["Actor"];
-            raisedByDepartment: string | null;
-            registrationId: string | null;
-            applicationNo: string | null;
-            taskId: string | null;
-            creditCode: string;
-            subjectName: string;
-            itemCode: string | null;
-            matter: string;
-            /** @description when the window at the holder opened */
-            openedAt: string;
-            dueAt: string;
-            /** @description the window passed unanswered (escalated), or passes now */
-            overdue: boolean;
-            escalatedAt: string | null;
-            /** @description each forward (市县分工 or by hand), oldest first */
-            hops: components["schemas"]["NoticeHop"][];
-            answeredAt: string | null;
-            answeredBy: components["schemas"]["Actor"] | null;
-            answerNote: string | null;
-            /** @description 后置审批: the case whose licence closed the loop */
-            licensedApplicationNo: string | null;
-            licensedAt: string | null;
-        };
-        LinkageNoticeReceipt: {
-            reference: string;
-            repeated: boolean;
-            notices: {
-                noticeId: string;
-                departmentCode: string;
-                divisionCode: string | null;
-            }[];
         };
         RegistrationReceipt: {
             registrationId: string;
@@ -3878,6 +3921,105 @@ export interface operations {
                         stage: components["schemas"]["CaseStage"];
                         licenceStatus: components["schemas"]["LicenceStatus"];
                     };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forwardApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the application number: its approval department's code, '-', then the department's own number (LYG-SPJ-2026-0001) */
+                applicationNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseForwardInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseForwarded"];
                 };
             };
             /** @description Bad Request */

@@ -5,6 +5,7 @@ import service from './service.js';
 import submit from './applications/submit.js';
 import caseReads from './applications/read.js';
 import caseActions from './applications/actions.js';
+import caseForward from './applications/forward.js';
 import worklist from './applications/list.js';
 import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
@@ -38,7 +39,7 @@ import inspectionPublication from './inspections/publication.js';
 import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };
