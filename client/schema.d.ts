@@ -1177,23 +1177,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/scope-mappings/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Import business-scope mappings, all or nothing */
-        post: operations["importScopeMappings"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/scope-mappings/{id}": {
         parameters: {
             query?: never;
@@ -1229,23 +1212,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/power-divisions/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Import division-of-powers entries, all or nothing */
-        post: operations["importPowerDivisions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/power-divisions/{id}": {
         parameters: {
             query?: never;
@@ -1258,6 +1224,46 @@ export interface paths {
         post?: never;
         /** Remove a division-of-powers entry (on the change log) */
         delete: operations["deletePowerDivision"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scope-mappings/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import business-scope mappings (经营范围 → approval items) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 business-scope mappings (经营范围 → approval items). Every row is checked before anything is written; any problem rejects the whole file with 422 naming every bad row (403 when every problem is a row outside the caller's scope). Each entry is created or replaced whole, in one transaction.
+         */
+        post: operations["importScopeMappings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/power-divisions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import division-of-powers entries (市县分工) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 division-of-powers entries (市县分工). Every row is checked before anything is written; any problem rejects the whole file with 422 naming every bad row (403 when every problem is a row outside the caller's scope). Each entry is created or replaced whole, in one transaction.
+         */
+        post: operations["importPowerDivisions"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -10470,95 +10476,6 @@ export interface operations {
             };
         };
     };
-    importScopeMappings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    items: components["schemas"]["ScopeMappingEntryInput"][];
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        imported: number;
-                        created: number;
-                        updated: number;
-                        items: {
-                            id: number;
-                            version: number;
-                            created: boolean;
-                        }[];
-                    };
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     deleteScopeMapping: {
         parameters: {
             query?: never;
@@ -10806,38 +10723,23 @@ export interface operations {
             };
         };
     };
-    importPowerDivisions: {
+    deletePowerDivision: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: number;
+            };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    items: components["schemas"]["PowerDivisionEntryInput"][];
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description No Content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        imported: number;
-                        created: number;
-                        updated: number;
-                        items: {
-                            id: number;
-                            version: number;
-                            created: boolean;
-                        }[];
-                    };
-                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -10895,23 +10797,40 @@ export interface operations {
             };
         };
     };
-    deletePowerDivision: {
+    importScopeMappings: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["ScopeMappingEntryInput"][];
+                } | string;
+                "text/csv": {
+                    items: components["schemas"]["ScopeMappingEntryInput"][];
+                } | string;
+            };
+        };
         responses: {
-            /** @description No Content */
-            204: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            key: string;
+                            created: boolean;
+                        }[];
+                    };
+                };
             };
             /** @description Bad Request */
             400: {
@@ -10940,8 +10859,99 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
-            404: {
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importPowerDivisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["PowerDivisionEntryInput"][];
+                } | string;
+                "text/csv": {
+                    items: components["schemas"]["PowerDivisionEntryInput"][];
+                } | string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            key: string;
+                            created: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10951,6 +10961,24 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
