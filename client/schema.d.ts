@@ -8766,6 +8766,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
@@ -8923,6 +8966,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
@@ -9080,6 +9166,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
