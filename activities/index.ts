@@ -11,6 +11,7 @@ import { retimeAfterCalendarImport } from './calendar-import.js';
 import { registration } from './case/registration.js';
 import { routing } from './case/routing.js';
 import { decision } from './case/decision.js';
+import { caseForward } from './case/forward.js';
 import { commitment } from './case/commitment.js';
 import { revocation } from './case/revocation.js';
 import { supervision } from './case/supervision.js';
@@ -40,6 +41,7 @@ export function createActivities(given: ActivityDeps) {
     ...registration,
     ...routing,
     ...decision,
+    ...caseForward,
     ...commitment,
     ...revocation,
     ...supervision,

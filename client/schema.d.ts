@@ -181,6 +181,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{applicationNo}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 市县分工: forward a case awaiting its decision to the department that holds the power at another level
+         * @description By the division of powers (no `toDepartment`), or by hand to a named approval department with a reason. The case moves there: the old department no longer sees or decides it. At most 8 hops.
+         */
+        post: operations["forwardApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{applicationNo}/results/{taskId}/acknowledge": {
         parameters: {
             query?: never;
@@ -1157,23 +1177,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/scope-mappings/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Import business-scope mappings, all or nothing */
-        post: operations["importScopeMappings"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/scope-mappings/{id}": {
         parameters: {
             query?: never;
@@ -1209,23 +1212,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/power-divisions/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Import division-of-powers entries, all or nothing */
-        post: operations["importPowerDivisions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/power-divisions/{id}": {
         parameters: {
             query?: never;
@@ -1238,6 +1224,46 @@ export interface paths {
         post?: never;
         /** Remove a division-of-powers entry (on the change log) */
         delete: operations["deletePowerDivision"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scope-mappings/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import business-scope mappings (经营范围 → approval items) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 business-scope mappings (经营范围 → approval items). Every row is checked before anything is written; any problem rejects the whole file with 422 naming every bad row (403 when every problem is a row outside the caller's scope). Each entry is created or replaced whole, in one transaction.
+         */
+        post: operations["importScopeMappings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/power-divisions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import division-of-powers entries (市县分工) in bulk (JSON or CSV), all or nothing
+         * @description Up to 2000 division-of-powers entries (市县分工). Every row is checked before anything is written; any problem rejects the whole file with 422 naming every bad row (403 when every problem is a row outside the caller's scope). Each entry is created or replaced whole, in one transaction.
+         */
+        post: operations["importPowerDivisions"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1709,6 +1735,60 @@ export interface components {
         };
         /**
          * @example {
+         *       "toDepartment": "HZ-SPJ",
+         *       "reason": "该事项已下放海州区行政审批局办理"
+         *     }
+         */
+        NoticeForwardInput: {
+            /** @description the department that holds the power */
+            toDepartment: string;
+            reason: string;
+        };
+        /**
+         * @example {
+         *       "reference": "JC-2026-0042",
+         *       "taskId": "task-LYG-SPJ-2026-0001.LYG-SJJ",
+         *       "matter": "检查发现经营场所存在消防通道堵塞问题",
+         *       "concerns": [
+         *         {
+         *           "departmentCode": "LYG-ZJJ"
+         *         }
+         *       ]
+         *     }
+         */
+        LinkageNoticeRequestInput: {
+            /** @description the idempotency key, per reporting department */
+            reference: string;
+            /** @description the supervision task whose inspection or feedback found it */
+            taskId?: string;
+            /** @description the case it was found in */
+            applicationNo?: string;
+            /** @description what was found, and why it concerns the other department */
+            matter: string;
+            concerns: {
+                departmentCode?: string;
+                /** @description the other department's supervision item the finding touches: its department and division by the catalog */
+                supervisionItemCode?: string;
+            }[];
+        };
+        /**
+         * @example {
+         *       "districtCode": "320706"
+         *     }
+         * @example {
+         *       "toDepartment": "HZ-SPJ",
+         *       "reason": "该事项已下放海州区行政审批局办理"
+         *     }
+         */
+        CaseForwardInput: {
+            /** @description by hand: the approval department that holds the power (then a reason is required); without it, the division of powers decides */
+            toDepartment?: string;
+            /** @description by the division of powers: the county of the enterprise's address, whose entry is used first (then the item's region) */
+            districtCode?: string;
+            reason?: string;
+        };
+        /**
+         * @example {
          *       "finishedAt": "2026-03-02T10:30:00+08:00",
          *       "findings": "现场检查符合要求"
          *     }
@@ -1837,44 +1917,6 @@ export interface components {
             reason: string;
             /** @description the basis: the repair application and its proof (信用修复申请、整改材料) */
             basis: string;
-        };
-        /**
-         * @example {
-         *       "toDepartment": "HZ-SPJ",
-         *       "reason": "该事项已下放海州区行政审批局办理"
-         *     }
-         */
-        NoticeForwardInput: {
-            /** @description the department that holds the power */
-            toDepartment: string;
-            reason: string;
-        };
-        /**
-         * @example {
-         *       "reference": "JC-2026-0042",
-         *       "taskId": "task-LYG-SPJ-2026-0001.LYG-SJJ",
-         *       "matter": "检查发现经营场所存在消防通道堵塞问题",
-         *       "concerns": [
-         *         {
-         *           "departmentCode": "LYG-ZJJ"
-         *         }
-         *       ]
-         *     }
-         */
-        LinkageNoticeRequestInput: {
-            /** @description the idempotency key, per reporting department */
-            reference: string;
-            /** @description the supervision task whose inspection or feedback found it */
-            taskId?: string;
-            /** @description the case it was found in */
-            applicationNo?: string;
-            /** @description what was found, and why it concerns the other department */
-            matter: string;
-            concerns: {
-                departmentCode?: string;
-                /** @description the other department's supervision item the finding touches: its department and division by the catalog */
-                supervisionItemCode?: string;
-            }[];
         };
         /**
          * @example {
@@ -2145,6 +2187,66 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+        };
+        NoticeHop: {
+            from: string;
+            to: string;
+            /** @enum {string} */
+            by: "division-of-powers" | "manual";
+            reason: string;
+            actor: components["schemas"]["Actor"];
+            at: string;
+            level?: string;
+        };
+        DepartmentNotice: {
+            noticeId: string;
+            /** @enum {string} */
+            kind: "registration" | "linkage";
+            /** @enum {string} */
+            status: "awaiting-claim" | "claimed" | "licensed" | "awaiting-acknowledgement" | "acknowledged";
+            regionCode: string;
+            /** @description the holder now */
+            departmentCode: string;
+            divisionCode: string | null;
+            raisedBy: components["schemas"]["Actor"];
+            raisedByDepartment: string | null;
+            registrationId: string | null;
+            applicationNo: string | null;
+            taskId: string | null;
+            creditCode: string;
+            subjectName: string;
+            itemCode: string | null;
+            matter: string;
+            /** @description when the window at the holder opened */
+            openedAt: string;
+            dueAt: string;
+            /** @description the window passed unanswered (escalated), or passes now */
+            overdue: boolean;
+            escalatedAt: string | null;
+            /** @description each forward (市县分工 or by hand), oldest first */
+            hops: components["schemas"]["NoticeHop"][];
+            answeredAt: string | null;
+            answeredBy: components["schemas"]["Actor"] | null;
+            answerNote: string | null;
+            /** @description 后置审批: the case whose licence closed the loop */
+            licensedApplicationNo: string | null;
+            licensedAt: string | null;
+        };
+        LinkageNoticeReceipt: {
+            reference: string;
+            repeated: boolean;
+            notices: {
+                noticeId: string;
+                departmentCode: string;
+                divisionCode: string | null;
+            }[];
+        };
+        CaseForwarded: {
+            applicationNo: string;
+            stage: components["schemas"]["CaseStage"];
+            departmentCode: string;
+            regionCode: string;
+            hops: number;
         };
         WorklistItem: {
             applicationNo: string;
@@ -2670,59 +2772,6 @@ export interface components {
             total: number;
             limit: number;
             offset: number;
-        };
-        NoticeHop: {
-            from: string;
-            to: string;
-            /** @enum {string} */
-            by: "division-of-powers" | "manual";
-            reason: string;
-            actor: components["schemas"]["Actor"];
-            at: string;
-            level?: string;
-        };
-        DepartmentNotice: {
-            noticeId: string;
-            /** @enum {string} */
-            kind: "registration" | "linkage";
-            /** @enum {string} */
-            status: "awaiting-claim" | "claimed" | "licensed" | "awaiting-acknowledgement" | "acknowledged";
-            regionCode: string;
-            /** @description the holder now */
-            departmentCode: string;
-            divisionCode: string | null;
-            raisedBy: components["schemas"]["Actor"];
-            raisedByDepartment: string | null;
-            registrationId: string | null;
-            applicationNo: string | null;
-            taskId: string | null;
-            creditCode: string;
-            subjectName: string;
-            itemCode: string | null;
-            matter: string;
-            /** @description when the window at the holder opened */
-            openedAt: string;
-            dueAt: string;
-            /** @description the window passed unanswered (escalated), or passes now */
-            overdue: boolean;
-            escalatedAt: string | null;
-            /** @description each forward (市县分工 or by hand), oldest first */
-            hops: components["schemas"]["NoticeHop"][];
-            answeredAt: string | null;
-            answeredBy: components["schemas"]["Actor"] | null;
-            answerNote: string | null;
-            /** @description 后置审批: the case whose licence closed the loop */
-            licensedApplicationNo: string | null;
-            licensedAt: string | null;
-        };
-        LinkageNoticeReceipt: {
-            reference: string;
-            repeated: boolean;
-            notices: {
-                noticeId: string;
-                departmentCode: string;
-                divisionCode: string | null;
-            }[];
         };
         RegistrationReceipt: {
             registrationId: string;
@@ -3878,6 +3927,105 @@ export interface operations {
                         stage: components["schemas"]["CaseStage"];
                         licenceStatus: components["schemas"]["LicenceStatus"];
                     };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forwardApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the application number: its approval department's code, '-', then the department's own number (LYG-SPJ-2026-0001) */
+                applicationNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseForwardInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseForwarded"];
                 };
             };
             /** @description Bad Request */
@@ -8618,6 +8766,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
@@ -8775,6 +8966,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
@@ -8932,6 +9166,49 @@ export interface operations {
                             divisionName: string | null;
                         }[];
                         overdueTotal: number;
+                        /** @description complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted */
+                        outsideWork?: {
+                            totals: {
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            };
+                            departments: {
+                                code: string;
+                                name: string;
+                                complaints: {
+                                    received: number;
+                                    repliedOnTime: number;
+                                    repliedLate: number;
+                                    unrepliedPastDeadline: number;
+                                    unrepliedOpen: number;
+                                };
+                                notices: {
+                                    received: number;
+                                    /** @description claimed (双告知) or acknowledged (联动告知) by the deadline */
+                                    answeredOnTime: number;
+                                    answeredLate: number;
+                                    /** @description closed by the licence (后置审批) before a claim */
+                                    licensedUnclaimed: number;
+                                    unansweredPastDeadline: number;
+                                    unansweredOpen: number;
+                                };
+                            }[];
+                        };
                         /** @description the published 通报 this is, as kept; null: counted now, not published */
                         kept: {
                             /** @description sha-256 of the report without `kept`, as canonical JSON (keys sorted) */
@@ -10328,95 +10605,6 @@ export interface operations {
             };
         };
     };
-    importScopeMappings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    items: components["schemas"]["ScopeMappingEntryInput"][];
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        imported: number;
-                        created: number;
-                        updated: number;
-                        items: {
-                            id: number;
-                            version: number;
-                            created: boolean;
-                        }[];
-                    };
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     deleteScopeMapping: {
         parameters: {
             query?: never;
@@ -10664,38 +10852,23 @@ export interface operations {
             };
         };
     };
-    importPowerDivisions: {
+    deletePowerDivision: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: number;
+            };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": {
-                    items: components["schemas"]["PowerDivisionEntryInput"][];
-                };
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description No Content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        imported: number;
-                        created: number;
-                        updated: number;
-                        items: {
-                            id: number;
-                            version: number;
-                            created: boolean;
-                        }[];
-                    };
-                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -10753,23 +10926,40 @@ export interface operations {
             };
         };
     };
-    deletePowerDivision: {
+    importScopeMappings: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["ScopeMappingEntryInput"][];
+                } | string;
+                "text/csv": {
+                    items: components["schemas"]["ScopeMappingEntryInput"][];
+                } | string;
+            };
+        };
         responses: {
-            /** @description No Content */
-            204: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            key: string;
+                            created: boolean;
+                        }[];
+                    };
+                };
             };
             /** @description Bad Request */
             400: {
@@ -10798,8 +10988,99 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found */
-            404: {
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importPowerDivisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["PowerDivisionEntryInput"][];
+                } | string;
+                "text/csv": {
+                    items: components["schemas"]["PowerDivisionEntryInput"][];
+                } | string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imported: number;
+                        created: number;
+                        updated: number;
+                        items: {
+                            key: string;
+                            created: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10809,6 +11090,24 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { run } from './acts.js';
 import { caseStateQuery, type ApprovalCaseInput, type ApprovalCaseResult, type CaseStage, type TransferArgs } from './contracts.js';
 import { commitmentPhase, handleMaterials } from './case/commitment.js';
 import { decisionPhase, handleDecision } from './case/decision.js';
+import { handleForward } from './case/forward.js';
 import { handleSubmit, register } from './case/registration.js';
 import { handleRevocation } from './case/revocation.js';
 import { listenForLinkages, routeToSupervisors } from './case/routing.js';
@@ -17,6 +18,7 @@ export async function approvalCase(input: ApprovalCaseInput): Promise<ApprovalCa
   setHandler(caseStateQuery, () => c.state());
   handleSubmit(c);
   handleDecision(c);
+  handleForward(c);
   handleMaterials(c);
   handleRevocation(c);
   listenForLinkages(c);

@@ -4,6 +4,7 @@
 import type { Figures, MonthlyReport, OverdueItem } from '../../db/queries/reports.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
 import { CJK_FONTS, departmentBars, rankingBars, trendLine } from './charts.js';
+import { outsideWorkTable } from './outside-html.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (r: number | null) => (r === null ? '—' : `${(Math.round(r * 1000) / 10).toFixed(1)}%`);
@@ -106,6 +107,8 @@ ${figuresTable(r)}
 <section class="page">
 <h2>三、超期未办结事项</h2>
 ${overdueTable(r)}
+<h2>四、投诉举报与部门告知</h2>
+${outsideWorkTable(r)}
 <footer>口径：本月推送的监管任务（北京时间），“按时”指在任务所定期限内；培训演练区划不计入。数据来自审管联动系统读模型，与 /v1/stats/timeliness 同一口径。</footer>
 </section>
 </body></html>`;

@@ -5,6 +5,7 @@ import service from './service.js';
 import submit from './applications/submit.js';
 import caseReads from './applications/read.js';
 import caseActions from './applications/actions.js';
+import caseForward from './applications/forward.js';
 import worklist from './applications/list.js';
 import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
@@ -30,6 +31,7 @@ import noticeReads from './notices/read.js';
 import noticeActions from './notices/actions.js';
 import registrations from './notices/registrations.js';
 import noticeCatalogs from './catalog/notice-catalogs.js';
+import noticeCatalogImports from './catalog/notice-imports.js';
 import complaintIntake from './complaints/intake.js';
 import complaintReads from './complaints/read.js';
 import inspectionDirectory from './inspections/directory.js';
@@ -38,7 +40,7 @@ import inspectionPublication from './inspections/publication.js';
 import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, noticeCatalogImports, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };

@@ -41,6 +41,13 @@ const figures = z.object({
   claimOnTimeRate: z.number().nullable().describe('claimedOnTime / (claimedOnTime + claimedLate + unclaimedPastDeadline); null when none was due'),
 });
 
+const complaintFigures = z.object({ received: count, repliedOnTime: count, repliedLate: count, unrepliedPastDeadline: count, unrepliedOpen: count });
+const noticeFigures = z.object({ received: count, answeredOnTime: count.describe('claimed (双告知) or acknowledged (联动告知) by the deadline'), answeredLate: count, licensedUnclaimed: count.describe('closed by the licence (后置审批) before a claim'), unansweredPastDeadline: count, unansweredOpen: count });
+const outsideWorkSchema = z.object({
+  totals: z.object({ complaints: complaintFigures, notices: noticeFigures }),
+  departments: z.array(z.object({ code: z.string(), name: z.string(), complaints: complaintFigures, notices: noticeFigures })),
+});
+
 export const monthlyReportSchema = z.object({
   region: z.object({ code: z.string(), name: z.string() }),
   month: z.string(),
@@ -74,6 +81,7 @@ export const monthlyReportSchema = z.object({
     )
     .describe('open now and past a deadline: who owes what since when'),
   overdueTotal: count,
+  outsideWork: outsideWorkSchema.optional().describe('complaints and department notices the region’s departments received in the month; absent from a report kept before it was counted'),
 });
 
 const answer = monthlyReportSchema.extend({

@@ -1,6 +1,6 @@
 // Department notices (双告知, 联动告知), registrations and their two catalogs, as the API reads
 // and writes them. Read scope is the caller's: see noticeScope.
-import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { recordChange, type ChangeActor } from '../catalog.js';
 import { auditEvents, departmentNotices, departments, powerDivisions, registrations, scopeMappings, type NoticeKind, type PowerLevel } from '../schema/index.js';
@@ -93,6 +93,12 @@ export function listScopeMappings(db: Db, regionCode?: string) {
 
 export function listPowerDivisions(db: Db, regionCode?: string) {
   return db.select().from(powerDivisions).where(regionCode ? eq(powerDivisions.regionCode, regionCode) : undefined).orderBy(asc(powerDivisions.regionCode), asc(powerDivisions.approvalItemCode));
+}
+
+/** 市县分工 for an item: the entry of the first of `areas` (most specific first) that has one. */
+export async function powerHolderIn(db: Db, itemCode: string, areas: string[]): Promise<PowerDivisionRow | undefined> {
+  const rows = await db.select().from(powerDivisions).where(and(eq(powerDivisions.approvalItemCode, itemCode), inArray(powerDivisions.regionCode, areas)));
+  return rows.sort((a, b) => areas.indexOf(a.regionCode) - areas.indexOf(b.regionCode))[0];
 }
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

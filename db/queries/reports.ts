@@ -9,6 +9,7 @@ import type { Db } from '../client.js';
 import { cases, deadlinePolicies, departments, divisions, monthlyReports, regions, tasks } from '../schema/index.js';
 import { loopFigures, timeliness, timelinessByMonth, type LoopFiguresRow, type TimelinessRow } from './stats.js';
 import { nextDeadlineKind, nextDueAt } from './task-clock.js';
+import { outsideWork, type OutsideWork } from './report-outside.js';
 
 /** A division's or a department's figures (the assessment's timeliness, and what followed the claim). */
 export interface Figures {
@@ -73,6 +74,8 @@ export interface MonthlyReport {
   /** Open now, past a deadline: named, with the deadline and who owes it; nearest-missed first (at most OVERDUE_MAX). */
   overdue: OverdueItem[];
   overdueTotal: number;
+  /** Complaints and department notices the region's departments received in the month (report-outside.ts). */
+  outsideWork: OutsideWork;
 }
 
 export const OVERDUE_MAX = 200;
@@ -184,7 +187,7 @@ export async function monthlyReport(db: Db, region: { code: string; name: string
   });
   const [prev, cur] = [trend[10]!, trend[11]!];
   const points = prev.claimOnTimeRate === null || cur.claimOnTimeRate === null ? null : Math.round((cur.claimOnTimeRate - prev.claimOnTimeRate) * 1000) / 10;
-  const overdue = await overdueNow(db, region.code, departmentCodes, asOf);
+  const [overdue, outside] = await Promise.all([overdueNow(db, region.code, departmentCodes, asOf), outsideWork(db, region.code, start, end, asOf)]);
   return {
     region: { code: region.code, name: region.name },
     month,
@@ -197,6 +200,7 @@ export async function monthlyReport(db: Db, region: { code: string; name: string
     change: { previousMonth: prev.month, received: cur.received - prev.received, claimOnTimeRatePoints: points },
     overdue: overdue.items,
     overdueTotal: overdue.total,
+    outsideWork: outside,
   };
 }
 

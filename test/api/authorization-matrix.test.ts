@@ -10,7 +10,7 @@
 //
 // Objects (item SP-FOOD-01 of approval department LYG-SPJ, linked to LYG-SJJ / LYG-SJJ-SPJY),
 // each left in a state where its action is allowed for its owner:
-//   decide     awaiting a decision                       → POST /decision
+//   decide     awaiting a decision                       → POST /decision, POST /forward (市县分工)
 //   claim      approved; its task awaits the claim       → POST /claim, and the object of every read
 //   bulk       approved; its task awaits the claim       → POST /v1/tasks/claim (bulk claim)
 //   inspect    task claimed                              → POST /inspection
@@ -258,6 +258,16 @@ const routes: Route[] = [
     roles: ['approval'],
     allowed: ['approver'],
     missingUrl: () => `/v1/applications/${MISSING_NO}/decision`,
+    view: () => ownerCase(o.decide),
+  },
+  {
+    name: 'POST /v1/applications/{no}/forward',
+    method: 'POST',
+    url: () => `/v1/applications/${o.decide}/forward`,
+    body: () => ({ toDepartment: 'HZ-SPJ', reason: '越权转办' }),
+    roles: ['approval'],
+    allowed: ['approver'],
+    missingUrl: () => `/v1/applications/${MISSING_NO}/forward`,
     view: () => ownerCase(o.decide),
   },
   {

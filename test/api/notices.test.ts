@@ -209,7 +209,7 @@ describe('the scope of notices and their catalogs', () => {
     const rows = [{ ...entry, term: `${term}-2` }, { ...entry, term: `${term}-3`, approvalItemCode: 'NOPE-02' }];
     const refused = await call('POST', '/v1/scope-mappings/import', 'admin', { items: rows });
     expect(refused.statusCode).toBe(422);
-    expect(refused.json().detail).toMatch(/items\[1\]: approval item NOPE-02/);
+    expect(refused.json().errors).toEqual([{ field: 'items[1]', message: expect.stringMatching(/approval item NOPE-02/) }]);
     expect(await db().select().from(scopeMappings).where(eq(scopeMappings.term, `${term}-2`))).toHaveLength(0);
     expect(await ok(await call('POST', '/v1/scope-mappings/import', 'admin', { items: [rows[0]] }))).toMatchObject({ imported: 1, created: 1 });
 

@@ -15,7 +15,7 @@ import {
   type RevocationArgs,
 } from '../contracts.js';
 import { run } from '../acts.js';
-import { stageAttributes } from '../domain/search-attributes.js';
+import { SgDepartment, SgRegion, stageAttributes } from '../domain/search-attributes.js';
 import { caseNotices, type CaseNotices } from '../notices.js';
 import { CalendarImports, type Deadline } from '../window.js';
 
@@ -44,6 +44,8 @@ export class CaseRun {
   pendingRevocation?: { allowExtend: boolean };
   revocationDecision?: RevocationArgs;
   linkagesChanged = false;
+  /** Hops the case made to another department before its decision (市县分工, workflows/case/forward.ts). */
+  hops = 0;
   readonly tasks: CaseState['tasks'] = [];
   readonly imports = new CalendarImports();
   private notices?: CaseNotices;
@@ -86,6 +88,16 @@ export class CaseRun {
     const label = window === 'revocation' ? 'revocation decision' : window;
     const r = await run('retimeCaseWindow', `re-compute the ${label} deadline after calendar import #${importId}`, { applicationNo: this.applicationNo, window, importId, dueAt: d.dueAt, remindAt: d.remindAt });
     return { dueAt: r.dueAt, remindAt: r.remindAt };
+  }
+
+  /** The case now rests at another department (and its region): its notices go there, operators find it there. */
+  moveToDepartment(departmentCode: string, regionCode: string): void {
+    this.item = { ...this.item!, approvalDepartmentCode: departmentCode, regionCode };
+    this.notices = undefined;
+    upsertSearchAttributes([
+      { key: SgDepartment, value: departmentCode },
+      { key: SgRegion, value: regionCode },
+    ]);
   }
 
   ownDepartment(department: string | undefined): void {

@@ -126,3 +126,32 @@ export interface TransferArgs {
   reason: string;
 }
 export const transferSignal = defineSignal<[TransferArgs]>('transfer');
+
+/**
+ * 市县分工 for a running case: the approval department that received it forwards it, before
+ * its decision, to the department that holds the item's power at another level (by the division
+ * of powers, or by hand with a reason). The API resolves the target; the case moves there (its
+ * department and region: read model, search attributes, scope) and the hop goes on its trail.
+ */
+export interface CaseForwardArgs {
+  actor: Actor;
+  toDepartment: string;
+  /** The target department's region: the case's region after the hop. */
+  toRegion: string;
+  by: 'division-of-powers' | 'manual';
+  reason: string;
+  /** By the division of powers: the level that holds the power and the holder's own item. */
+  level?: string;
+  holderItemCode?: string;
+}
+
+export interface CaseForwardResult {
+  applicationNo: string;
+  stage: CaseStage;
+  departmentCode: string;
+  regionCode: string;
+  hops: number;
+}
+/** At most this many hops for a case, as for a notice; after that the coordinating office settles it. */
+export const MAX_CASE_HOPS = 8;
+export const forwardCaseUpdate = defineUpdate<CaseForwardResult, [CaseForwardArgs]>('forwardCase');

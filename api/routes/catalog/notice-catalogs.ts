@@ -2,11 +2,11 @@
 // mapping (经营范围 → approval items) and the division of powers (市县分工: which level and
 // department holds an item in an area). Per region, written by the regional admin of the area
 // (a city's admin for its counties too), one entry at a time or imported all or nothing; each
-// change a new version of the entry, on the change log.
+// change a new version of the entry, on the change log. The imports (JSON or CSV) are in
+// notice-imports.ts.
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Tx } from '../../../db/catalog.js';
 import { approvalItemByCode, policyUnits, worldMisfit } from '../../../db/queries/catalog.js';
 import { departmentByCode, regionExists } from '../../../db/queries/organization.js';
 import {
@@ -20,7 +20,7 @@ import {
 } from '../../../db/queries/notices.js';
 import { POWER_LEVELS, powerDivisions, scopeMappings } from '../../../db/schema/index.js';
 import { ROLES, changeActorOf, type Principal } from '../../auth.js';
-import { HttpProblem, forbidden, notFound, unprocessable } from '../../errors.js';
+import { forbidden, notFound, unprocessable } from '../../errors.js';
 import { code, shortText } from '../../schemas.js';
 import { errors, idParam } from './scope.js';
 
@@ -38,13 +38,13 @@ function mayWriteArea(p: Principal, region: string): void {
   throw forbidden(`${p.sub} may not change the catalogs of region ${region}`);
 }
 
-const mappingSchema = z
+export const mappingSchema = z
   .object({ regionCode: code, term: shortText(100).describe('the business-scope term (经营范围 规范表述), e.g. 食品销售'), approvalItemCode: code, note: shortText(500).optional() })
   .strict()
   .meta({ id: 'ScopeMappingEntry', examples: [{ regionCode: '320700', term: '食品销售', approvalItemCode: 'SP-FOOD-01' }] });
 const mappingView = z.object({ id: z.number().int(), regionCode: z.string(), term: z.string(), approvalItemCode: z.string(), note: z.string().nullable(), version: z.number().int(), updatedBy: z.string(), updatedAt: z.string() }).meta({ id: 'ScopeMapping' });
 
-const powerSchema = z
+export const powerSchema = z
   .object({
     regionCode: code.describe('the area the entry speaks for: a city, or one of its counties'),
     approvalItemCode: code,
@@ -60,7 +60,6 @@ const powerView = z
   .meta({ id: 'PowerDivision' });
 
 const written = z.object({ id: z.number().int(), version: z.number().int(), created: z.boolean() });
-const imported = z.object({ imported: z.number().int(), created: z.number().int(), updated: z.number().int(), items: z.array(written) });
 const regionQuery = z.object({ regionCode: code.optional() }).strict();
 
 /** The approval item and region an entry names, checked: 422 naming what is missing. */
@@ -71,14 +70,14 @@ async function itemIn(app: FastifyInstance, regionCode: string, itemCode: string
   return item;
 }
 
-async function checkMapping(app: FastifyInstance, p: Principal, m: z.infer<typeof mappingSchema>): Promise<void> {
+export async function checkMapping(app: FastifyInstance, p: Principal, m: z.infer<typeof mappingSchema>): Promise<void> {
   mayWriteArea(p, m.regionCode);
   const item = await itemIn(app, m.regionCode, m.approvalItemCode);
   const misfit = worldMisfit(await policyUnits(app.db, [], [m.regionCode, item.regionCode]), m.regionCode, item.departmentCode, item.regionCode);
   if (misfit) throw unprocessable(misfit);
 }
 
-async function checkPower(app: FastifyInstance, p: Principal, e: z.infer<typeof powerSchema>): Promise<void> {
+export async function checkPower(app: FastifyInstance, p: Principal, e: z.infer<typeof powerSchema>): Promise<void> {
   mayWriteArea(p, e.regionCode);
   await itemIn(app, e.regionCode, e.approvalItemCode);
   const holder = await departmentByCode(app.db, e.holderDepartmentCode);
@@ -93,27 +92,6 @@ async function checkPower(app: FastifyInstance, p: Principal, e: z.infer<typeof 
   if (misfit) throw unprocessable(misfit);
 }
 
-/** All or nothing: every row checked first (each refusal names its row; one outside the caller's area is 403), then all written in one transaction. */
-async function importAll<T>(app: FastifyInstance, p: Principal, rows: T[], check: (row: T) => Promise<void>, write: (tx: Tx, row: T) => Promise<z.infer<typeof written>>) {
-  const problems: string[] = [];
-  for (const [i, row] of rows.entries()) {
-    try {
-      await check(row);
-    } catch (err) {
-      // A row outside the caller's area refuses the whole request as a single write would (403).
-      if (!(err instanceof HttpProblem) || err.status === 403) throw err;
-      problems.push(`items[${i}]: ${err.message}`);
-    }
-  }
-  if (problems.length) throw unprocessable(`nothing imported: ${problems.join('; ')}`);
-  const items = await app.db.transaction(async (tx) => {
-    const out = [];
-    for (const row of rows) out.push(await write(tx, row));
-    return out;
-  });
-  return { imported: items.length, created: items.filter((i) => i.created).length, updated: items.filter((i) => !i.created).length, items };
-}
-
 const at = <R extends { updatedAt: Date }>(r: R) => ({ ...r, updatedAt: r.updatedAt.toISOString() });
 
 const noticeCatalogRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -126,9 +104,6 @@ const noticeCatalogRoutes: FastifyPluginAsyncZod = async (app) => {
     const r = await app.db.transaction((tx) => saveScopeMapping(tx, req.body, changeActorOf(req.principal)));
     return reply.code(r.created ? 201 : 200).send(r);
   });
-  app.post('/v1/scope-mappings/import', { ...admin, schema: { operationId: 'importScopeMappings', tags: ['catalog'], summary: 'Import business-scope mappings, all or nothing', body: z.object({ items: z.array(mappingSchema).min(1).max(2000) }).strict(), response: { 200: imported, ...errors } } }, async (req) =>
-    importAll(app, req.principal, req.body.items, (m) => checkMapping(app, req.principal, m), (tx, m) => saveScopeMapping(tx, m, changeActorOf(req.principal))),
-  );
   app.delete('/v1/scope-mappings/:id', { ...admin, schema: { operationId: 'deleteScopeMapping', tags: ['catalog'], summary: 'Remove a business-scope mapping (on the change log)', params: idParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     const row = await scopeMappingById(app.db, req.params.id);
     if (!row) throw notFound(`scope mapping ${req.params.id}`);
@@ -145,9 +120,6 @@ const noticeCatalogRoutes: FastifyPluginAsyncZod = async (app) => {
     const r = await app.db.transaction((tx) => savePowerDivision(tx, req.body, changeActorOf(req.principal)));
     return reply.code(r.created ? 201 : 200).send(r);
   });
-  app.post('/v1/power-divisions/import', { ...admin, schema: { operationId: 'importPowerDivisions', tags: ['catalog'], summary: 'Import division-of-powers entries, all or nothing', body: z.object({ items: z.array(powerSchema).min(1).max(2000) }).strict(), response: { 200: imported, ...errors } } }, async (req) =>
-    importAll(app, req.principal, req.body.items, (e) => checkPower(app, req.principal, e), (tx, e) => savePowerDivision(tx, e, changeActorOf(req.principal))),
-  );
   app.delete('/v1/power-divisions/:id', { ...admin, schema: { operationId: 'deletePowerDivision', tags: ['catalog'], summary: 'Remove a division-of-powers entry (on the change log)', params: idParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     const row = await powerDivisionById(app.db, req.params.id);
     if (!row) throw notFound(`division-of-powers entry ${req.params.id}`);

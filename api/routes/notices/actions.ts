@@ -28,13 +28,13 @@ async function answer(app: FastifyInstance, p: Principal, noticeId: string, kind
   return noticeOf((await noticeById(app.db, noticeId))!);
 }
 
-/** The department a notice may go to: it exists, in the notice's world (live or rehearsal), and an approval department for a registration. */
-async function forwardTarget(app: FastifyInstance, n: { kind: string; regionCode: string }, to: string) {
+/** The department a notice (or a case: kind registration) may go to: it exists, in the same world (live or rehearsal), and an approval department for a registration. */
+export async function forwardTarget(app: FastifyInstance, n: { kind: string; regionCode: string }, to: string, what = 'a notice of') {
   const d = await departmentByCode(app.db, to);
   if (!d) throw unprocessable(`department ${to} does not exist`);
   if (n.kind === 'registration' && d.side !== 'approval') throw unprocessable(`department ${to} is on the ${d.side} side: a registration notice goes to an approval department`);
   const misfit = worldMisfit(await policyUnits(app.db, [], [n.regionCode, d.regionCode]), n.regionCode, d.code, d.regionCode);
-  if (misfit) throw unprocessable(misfit.replace('an item of', 'a notice of'));
+  if (misfit) throw unprocessable(misfit.replace('an item of', what));
   return d;
 }
 
