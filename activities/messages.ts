@@ -17,6 +17,7 @@ const TEMPLATES = {
   'inspection-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）已认领，检查应于{dueAt}前完成，已逾期，请督促{division}立即检查。',
   'feedback-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）的监管结果应于{dueAt}前反馈，已逾期，请督促{division}立即反馈。',
   'reinspection-escalation': '【审管联动】督办：监管任务{taskId}（{applicant}）的复查应于{dueAt}前完成并反馈，已逾期，请督促{division}立即复查。',
+  'case-forwarded': '【审管联动】{department}：案件{applicationNo}（{applicant}）经市县分工由{from}转来，请登录系统及时作出审批决定。',
   'decision-reminder': '【审管联动】{department}：案件{applicationNo}（{applicant}）的法定办结期限为{dueAt}，请及时作出审批决定。',
   'notice-failed': '【审管联动】督办：监管任务{taskId}（{applicant}）的派单短信未能送达{division}管理员，请督促其于{claimDue}前认领。',
   'claim-reminder': '【审管联动】提醒：监管任务{taskId}（{applicant}）将于{claimDue}认领期满，请及时认领。',

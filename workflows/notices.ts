@@ -22,7 +22,7 @@ export interface CaseParties {
   itemName: string;
 }
 
-type HeadTemplate = 'decision-reminder' | 'decision-overdue' | 'commitment-overdue' | 'revocation-request' | 'revocation-materials';
+type HeadTemplate = 'case-forwarded' | 'decision-reminder' | 'decision-overdue' | 'commitment-overdue' | 'revocation-request' | 'revocation-materials';
 
 export function caseNotices(c: CaseParties) {
   const { applicationNo } = c;

@@ -5,7 +5,7 @@
 // department, by a department that does not hold it, past the hop limit, a bad target.
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { auditEvents, cases } from '../../db/schema/index.js';
+import { auditEvents, cases, notifications } from '../../db/schema/index.js';
 import { SgDepartment, SgRegion } from '../../workflows/domain/search-attributes.js';
 import { MAX_CASE_HOPS } from '../../workflows/contracts.js';
 import { DEMO, applicationNoOf, database, freshCreditCode, keepHistory, testConfig, uniqueId, waitForValue } from '../helpers.js';
@@ -51,6 +51,15 @@ describe('市县分工: a case forwarded to the level that holds the power', () 
     expect(hop).toMatchObject({ eventKey: `${no}:forwarded:1`, actor: { sub: 'approval:lyg-spj' } });
     expect(hop!.summary).toMatch(/from LYG-SPJ to HZ-SPJ by the division of powers \(市县分工, county level\): 市县分工 \(v1\): the county level holds SP-FOOD-01 for 320706/);
     expect(hop!.detail).toMatchObject({ hop: 1, from: DEMO.approvalDepartment, to: 'HZ-SPJ', by: 'division-of-powers', level: 'county', holderItemCode: 'HZ-FOOD-01' });
+
+    // The county's head is told once, by SMS, that the case came in.
+    const told = await waitForValue('the county head told', async () => {
+      const [n] = await db().select().from(notifications).where(eq(notifications.businessKey, `${no}:forwarded:1`));
+      return n && n.status !== 'pending' ? n : undefined;
+    });
+    expect(told).toMatchObject({ template: 'case-forwarded', status: 'sent' });
+    expect(told.body).toContain(`案件${no}`);
+    expect(told.body).toContain('由LYG-SPJ转来');
 
     // The county holds it now: the division of powers has nowhere further to send it.
     const again = await call('POST', `/v1/applications/${no}/forward`, 'haizhou', { districtCode: '320706' });

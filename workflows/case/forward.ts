@@ -4,6 +4,7 @@
 // read model and the trail follow in one activity; each hop keyed by its number.
 import { setHandler } from '@temporalio/workflow';
 import { run } from '../acts.js';
+import { send } from '../notices.js';
 import { FailureType, MAX_CASE_HOPS, forwardCaseUpdate, type CaseForwardArgs } from '../contracts.js';
 import { refuse, type CaseRun } from './state.js';
 
@@ -13,6 +14,8 @@ async function forward(c: CaseRun, args: CaseForwardArgs) {
   const hop = c.hops;
   c.moveToDepartment(args.toDepartment, args.toRegion);
   await run('forwardCase', `forwarded to ${args.toDepartment} (${args.by === 'division-of-powers' ? '市县分工' : `by ${args.actor.sub}`})`, { applicationNo: c.applicationNo, hop, from, ...args });
+  // The new holder's head is told, once per hop: the case is in its worklist from now on.
+  await send(c.notify.toHead('case-forwarded', `forwarded:${hop}`, { from }));
   return { applicationNo: c.applicationNo, stage: c.stage, departmentCode: args.toDepartment, regionCode: args.toRegion, hops: hop };
 }
 
