@@ -23,6 +23,7 @@ import { report } from './report.js';
 import { notice } from './notice.js';
 import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
+import { retime as complaintRetime } from './complaint/retime.js';
 import { drawing } from './draw/draw.js';
 import { publication } from './draw/publication.js';
 import { inspectionTasks } from './draw/tasks.js';
@@ -50,6 +51,7 @@ export function createActivities(given: ActivityDeps) {
     ...notice,
     ...intake,
     ...reply,
+    ...complaintRetime,
     ...drawing,
     ...publication,
     ...inspectionTasks,

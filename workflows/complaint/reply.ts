@@ -33,22 +33,29 @@ export function handleReply(c: ComplaintRun): void {
 /** The notices of the reply window, to the division that holds the complaint when they go out. */
 const noticesOf = (c: ComplaintRun) => complaintNotices({ complaintNo: c.no, applicant: c.input.enterprise.name, divisionCode: c.reg!.route.divisionCode, regionCode: c.input.regionCode, taskId: c.reg!.taskId });
 
-/** Until the reply is given (marked overdue and escalated if its deadline passes first), then sent to the hotline. */
+/**
+ * Until the reply is given (marked overdue and escalated if its deadline passes first), then sent
+ * to the hotline. The deadline counts from the receipt: a calendar import re-times it from there
+ * (an activity), a forward (转办) does not restart it.
+ */
 export async function awaitReply(c: ComplaintRun): Promise<void> {
   const r = c.reg!;
-  const { expired } = await waitOutWindow(c.imports, {
+  const { expired, deadline } = await waitOutWindow(c.imports, {
     label: 'reply',
     period: r.replyPeriod,
     deadline: { dueAt: r.replyDueAt, remindAt: r.replyRemindAt },
     isOpen: () => c.status === 'assigned',
-    // The reply window keeps the deadline it opened with (not re-timed by a calendar import: docs/complaints.md).
-    retime: async (_, d) => d,
-    remind: () => send(noticesOf(c).replyReminder(r.replyDueAt)),
+    retime: (importId, d) => run('retimeComplaintReply', `re-compute the reply deadline after calendar import #${importId}`, { complaintNo: c.no, importId, dueAt: d.dueAt, remindAt: d.remindAt }),
+    remind: (d) => send(noticesOf(c).replyReminder(d.dueAt)),
+    moved: (d) => {
+      c.reg!.replyDueAt = d.dueAt;
+      c.reg!.replyRemindAt = d.remindAt;
+    },
   });
   if (expired) {
     c.replyOverdue = true;
-    await run('markReplyOverdue', 'reply deadline passed: mark overdue', { complaintNo: c.no, replyDueAt: r.replyDueAt });
-    await send(noticesOf(c).replyOverdue(r.replyDueAt));
+    await run('markReplyOverdue', 'reply deadline passed: mark overdue', { complaintNo: c.no, replyDueAt: deadline.dueAt });
+    await send(noticesOf(c).replyOverdue(deadline.dueAt));
     await condition(() => c.status !== 'assigned');
   }
   await run('sendComplaintReply', `reply back to the ${c.input.source} hotline`, { complaintNo: c.no });
