@@ -24,6 +24,7 @@ import { notice } from './notice.js';
 import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
 import { retime as complaintRetime } from './complaint/retime.js';
+import { forward as complaintForward } from './complaint/forward.js';
 import { drawing } from './draw/draw.js';
 import { publication } from './draw/publication.js';
 import { inspectionTasks } from './draw/tasks.js';
@@ -52,6 +53,7 @@ export function createActivities(given: ActivityDeps) {
     ...intake,
     ...reply,
     ...complaintRetime,
+    ...complaintForward,
     ...drawing,
     ...publication,
     ...inspectionTasks,

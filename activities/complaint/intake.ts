@@ -120,7 +120,7 @@ export const replyRuleOf = (policy: DeadlinePolicy, source: ComplaintCaseInput['
 /** The reply deadline counted from the receipt, reminded the working day before. */
 export const replyDeadline = (calendar: WorkingCalendar, rule: ReplyRule, receivedAt: Date) => computeDeadline(calendar, rule, receivedAt, rule.amount, 1);
 
-const taskIdOf = (complaintNo: string, departmentCode: string) => `task-${complaintNo}.${departmentCode}`;
+export const taskIdOf = (complaintNo: string, departmentCode: string) => `task-${complaintNo}.${departmentCode}`;
 
 /** The registration as stored: a retry answers what the first attempt recorded. */
 async function registeredOf(ctx: Ctx, input: ComplaintCaseInput, row: typeof complaints.$inferSelect): Promise<Registered> {

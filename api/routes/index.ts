@@ -32,13 +32,14 @@ import registrations from './notices/registrations.js';
 import noticeCatalogs from './catalog/notice-catalogs.js';
 import complaintIntake from './complaints/intake.js';
 import complaintReads from './complaints/read.js';
+import complaintForward from './complaints/forward.js';
 import inspectionDirectory from './inspections/directory.js';
 import inspectionPlans from './inspections/plans.js';
 import inspectionPublication from './inspections/publication.js';
 import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, complaintIntake, complaintReads, complaintForward, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };

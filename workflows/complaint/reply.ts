@@ -25,6 +25,7 @@ export function handleReply(c: ComplaintRun): void {
         if (!reg) return refuse(FailureType.InvalidState, `complaint ${no} is still being registered`);
         if (actor.department !== reg.route.departmentCode || actor.division !== reg.route.divisionCode) refuse(FailureType.Forbidden, `complaint ${no} is handled by division ${reg.route.divisionCode} of ${reg.route.departmentCode}`);
         if (c.status !== 'assigned') refuse(FailureType.InvalidState, `complaint ${no} is ${c.status}: it is replied to once`);
+        if (c.forwarding) refuse(FailureType.InvalidState, `complaint ${no} is being forwarded`);
       },
     },
   );
