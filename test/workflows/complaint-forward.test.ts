@@ -8,6 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { auditEvents, complaints, notifications, tasks } from '../../db/schema/index.js';
 import { MAX_COMPLAINT_FORWARDS, claimUpdate, complaintWorkflowId, feedbackUpdate, forwardUpdate, inspectionUpdate, intakeUpdate, replyUpdate } from '../../workflows/contracts.js';
 import type { complaintCase } from '../../workflows/complaintCase.js';
+import type { Actor } from '../../workflows/contracts.js';
 import { complaintInput } from '../complaint-fixture.js';
 import { DEMO, createTestWorker, database, foodDivision, healthDivision, inspectionOpened, keepHistory, refusalType, testDeps, uniqueId, useTimeSkippingEnv, waitFor } from '../helpers.js';
 
@@ -27,7 +28,7 @@ describe('complaint forwarding (转办)', () => {
       const handle = await env.client.workflow.start<typeof complaintCase>('complaintCase', { workflowId: complaintWorkflowId(no), taskQueue, args: [input] });
       const first = await handle.executeUpdate(intakeUpdate, { args: [{ requestHash: input.requestHash }] });
       expect(first).toMatchObject({ departmentCode: DEMO.coordinatingOffice, divisionCode: DEMO.coordinatingDivision, forwards: 0 });
-      const forward = (actor: typeof office, departmentCode: string, reason: string) => handle.executeUpdate(forwardUpdate, { args: [{ actor, to: { departmentCode }, reason }] });
+      const forward = (actor: Actor, departmentCode: string, reason: string) => handle.executeUpdate(forwardUpdate, { args: [{ actor, to: { departmentCode }, reason }] });
       const refused = (p: Promise<unknown>) => p.then(() => 'accepted', refusalType);
 
       // An unknown department changes nothing (the catalog's no).

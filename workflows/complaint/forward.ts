@@ -3,7 +3,7 @@
 // department). The hop is recorded first (its activity checks the catalog: 422 changes nothing),
 // then the old task closes as transferred and the new division's task starts with its own claim
 // window. The reply window is not touched: it runs from the receipt (docs/complaints.md).
-import { ActivityFailure, ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { recordLocally } from '../acts.js';
 import { FailureType, MAX_COMPLAINT_FORWARDS, forwardUpdate, taskTransferSignal, type ForwardArgs } from '../contracts.js';
 import { refuse, type ComplaintRun } from './state.js';
@@ -21,9 +21,10 @@ function validate(c: ComplaintRun, { actor, to }: ForwardArgs): void {
 }
 
 async function forward(c: ComplaintRun, { actor, to, reason }: ForwardArgs) {
-  const from = c.reg!;
   c.forwarding = true;
   try {
+    await condition(() => c.task !== undefined); // the first task is being started
+    const from = c.reg!;
     const hop = await recordLocally('forwardComplaint', `forward (转办) to ${to.departmentCode}`, { complaintNo: c.no, hop: c.forwards, actor, to, reason }).catch((err: unknown) => {
       // The catalog's or the trail's no (unknown department, forwarded back): the caller's 4xx.
       if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw ApplicationFailure.create({ type: err.cause.type ?? undefined, message: err.cause.message, nonRetryable: true });
