@@ -352,7 +352,8 @@ describe('calendar import re-times running deadlines', () => {
         await handle.signal(calendarChangedSignal, { importId, year });
         await waitFor(async () => (await activityKinds(handle)).tasks.filter((k) => k === 'retimeComplaintReply').length === 2);
         await waitFor(async () => ((await handle.describe()).raw.pendingActivities ?? []).length === 0);
-        const moved = await db.select().from(auditEvents).where(and(eq(auditEvents.applicationNo, no), eq(auditEvents.kind, 'deadline-moved')));
+        // The reply's own steps (the task's claim deadline is on the complaint's file too).
+        const moved = await db.select().from(auditEvents).where(and(eq(auditEvents.applicationNo, no), eq(auditEvents.kind, 'deadline-moved'), like(auditEvents.eventKey, `${no}:retimed:reply:%`)));
         expect(moved.map((m) => m.summary)).toEqual([`reply deadline moved from ${formatShanghai(before.replyDueAt)} to ${formatShanghai(expected.dueAt)}: calendar ${year} updated`]);
         // The reminder goes out the working day before the new deadline, not the old one.
         const reminders = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${no}:reply-reminder:%`))).map((n) => n.k);
