@@ -1,13 +1,13 @@
 // After a calendar import (调休): the decision deadlines of the read model re-timed here, and
 // every running case or task whose deadline the change can touch told so by a signal; each
 // workflow then re-times the window it waits in (retime.ts). A city has tens of thousands of
-// waiting cases: the work goes by pages of PAGE rows in four phases (notices last), each page heartbeated with
+// waiting cases: the work goes by pages of PAGE rows in five phases (notices and complaints last), each page heartbeated with
 // the cursor, so an attempt that times out or dies is resumed by the next where it was.
 import { Context } from '@temporalio/activity';
 import { and, asc, eq, gt, gte, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { auditEvents, calendarImports, cases, departmentNotices, tasks } from '../db/schema/index.js';
+import { auditEvents, calendarImports, cases, complaints, departmentNotices, tasks } from '../db/schema/index.js';
 import { computeDeadline } from '../workflows/domain/deadlines.js';
-import { calendarChangedSignal } from '../workflows/contracts.js';
+import { calendarChangedSignal, complaintWorkflowId } from '../workflows/contracts.js';
 import type { Ctx } from './context.js';
 import { movedStep, writeWithStep } from './steps.js';
 
@@ -17,7 +17,7 @@ export const PAGE = 200;
 /** Signals in flight at once: the frontend answers each in a millisecond or two. */
 export const SIGNALS_AT_ONCE = 20;
 
-const PHASES = ['decisions', 'cases', 'tasks', 'notices'] as const;
+const PHASES = ['decisions', 'cases', 'tasks', 'notices', 'complaints'] as const;
 export interface RetimeProgress {
   phase: (typeof PHASES)[number];
   /** The key of the last row done in this phase. */
@@ -27,6 +27,8 @@ export interface RetimeProgress {
   tasksSignalled: number;
   /** Department notices (docs/notices.md) awaiting their answer. */
   noticesSignalled?: number;
+  /** Complaints (docs/complaints.md) awaiting their reply. */
+  complaintsSignalled?: number;
 }
 
 /** A region's own days move only that region's deadlines; the national schedule every region's. */
@@ -111,6 +113,15 @@ async function signalNoticePage(ctx: Ctx, imp: Import, since: Date, after: strin
   return ids;
 }
 
+/** Complaints awaiting their reply whose deadline the change can touch, in the import's region. */
+async function signalComplaintPage(ctx: Ctx, imp: Import, since: Date, after: string): Promise<string[]> {
+  const waiting = and(eq(complaints.status, 'assigned'), or(gte(complaints.replyDueAt, since), eq(complaints.replyDueProvisional, true)));
+  const page = await ctx.db.select({ key: complaints.complaintNo }).from(complaints).where(and(waiting, imp.regionCode ? eq(complaints.regionCode, imp.regionCode) : undefined, gt(complaints.complaintNo, after))).orderBy(asc(complaints.complaintNo)).limit(PAGE);
+  const nos = page.map((c) => c.key);
+  await signalAll(ctx, nos.map(complaintWorkflowId), imp);
+  return nos;
+}
+
 function activityContext(): Context | null {
   try {
     return Context.current();
@@ -127,7 +138,7 @@ function activityContext(): Context | null {
  */
 export async function retimeAfterCalendarImport(ctx: Ctx, input: { importId: number }) {
   const [imp] = await ctx.db.select().from(calendarImports).where(eq(calendarImports.id, input.importId));
-  if (!imp) return { tasksSignalled: 0, casesRetimed: 0, casesSignalled: 0, noticesSignalled: 0 };
+  if (!imp) return { tasksSignalled: 0, casesRetimed: 0, casesSignalled: 0, noticesSignalled: 0, complaintsSignalled: 0 };
   const earliest = imp.changedDates.length > 0 ? [...imp.changedDates].sort()[0]! : null;
   // A deadline on or after the first changed day, or any provisional one, may move.
   const since = earliest ? new Date(`${earliest}T00:00:00+08:00`) : new Date('9999-01-01T00:00:00Z');
@@ -145,9 +156,12 @@ export async function retimeAfterCalendarImport(ctx: Ctx, input: { importId: num
     } else if (p.phase === 'tasks') {
       keys = await signalTaskPage(ctx, imp, since, p.after);
       p.tasksSignalled += keys.length;
-    } else {
+    } else if (p.phase === 'notices') {
       keys = await signalNoticePage(ctx, imp, since, p.after);
       p.noticesSignalled = (p.noticesSignalled ?? 0) + keys.length;
+    } else {
+      keys = await signalComplaintPage(ctx, imp, since, p.after);
+      p.complaintsSignalled = (p.complaintsSignalled ?? 0) + keys.length;
     }
     if (keys.length > 0) p.after = keys[keys.length - 1]!;
     if (keys.length < PAGE) {
@@ -158,5 +172,5 @@ export async function retimeAfterCalendarImport(ctx: Ctx, input: { importId: num
     activity?.heartbeat(p);
   }
   await ctx.db.update(calendarImports).set({ retimedAt: ctx.clock() }).where(eq(calendarImports.id, input.importId));
-  return { tasksSignalled: p.tasksSignalled, casesRetimed: p.casesRetimed, casesSignalled: p.casesSignalled, noticesSignalled: p.noticesSignalled ?? 0 };
+  return { tasksSignalled: p.tasksSignalled, casesRetimed: p.casesRetimed, casesSignalled: p.casesSignalled, noticesSignalled: p.noticesSignalled ?? 0, complaintsSignalled: p.complaintsSignalled ?? 0 };
 }

@@ -26,6 +26,8 @@ import { forwarding } from './notice/forwarding.js';
 import { answering } from './notice/answering.js';
 import { intake } from './complaint/intake.js';
 import { reply } from './complaint/reply.js';
+import { retime as complaintRetime } from './complaint/retime.js';
+import { forward as complaintForward } from './complaint/forward.js';
 import { drawing } from './draw/draw.js';
 import { publication } from './draw/publication.js';
 import { inspectionTasks } from './draw/tasks.js';
@@ -56,6 +58,8 @@ export function createActivities(given: ActivityDeps) {
     ...answering,
     ...intake,
     ...reply,
+    ...complaintRetime,
+    ...complaintForward,
     ...drawing,
     ...publication,
     ...inspectionTasks,

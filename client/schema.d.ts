@@ -1324,6 +1324,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/complaints/{complaintNo}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward (转办) a complaint to the competent department, before its reply: its reply deadline keeps running from the receipt
+         * @description By the division that holds it. Refused (409) once replied, once its task has ended, after 3 forwards, or back to a department that had it; 422 for a department or division not in the region.
+         */
+        post: operations["forwardComplaint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/market-entities": {
         parameters: {
             query?: never;
@@ -2031,6 +2051,14 @@ export interface components {
             outcome: components["schemas"]["ReplyOutcomeInput"];
             /** @description the reply the hotline passes on to the complainant (答复内容) */
             text: string;
+        };
+        ComplaintForwardRequestInput: {
+            /** @description the competent department, in the complaint’s region */
+            departmentCode: string;
+            /** @description its division that takes the complaint; else the department’s first */
+            divisionCode?: string;
+            /** @description why it is forwarded (转办理由): on the trail of both sides */
+            reason: string;
         };
         /** @enum {string} */
         CreditGradeInput: "A" | "B" | "C" | "D";
@@ -2824,6 +2852,21 @@ export interface components {
         ComplaintStatus: "assigned" | "replied" | "closed";
         /** @enum {string} */
         ReplyOutcome: "substantiated" | "partly-substantiated" | "unsubstantiated" | "not-competent";
+        ComplaintForward: {
+            from: {
+                departmentCode: string;
+                divisionCode: string;
+                taskId: string;
+            };
+            to: {
+                departmentCode: string;
+                divisionCode: string;
+                taskId: string;
+            };
+            reason: string;
+            by: components["schemas"]["Actor"];
+            at: string;
+        };
         Complaint: {
             /** @description C<source>-<ticket id> */
             complaintNo: string;
@@ -2865,6 +2908,8 @@ export interface components {
             repeatOf: string | null;
             /** @description how many complaints about the enterprise came within the year before this one */
             earlierComplaints: number;
+            /** @description 转办: each hop from the department that held it to the one it went to, oldest first; the reply deadline is not restarted by them */
+            forwards: components["schemas"]["ComplaintForward"][];
             taskOutcome: string | null;
             closedAt: string | null;
         };
@@ -2921,6 +2966,8 @@ export interface components {
             repeatOf: string | null;
             /** @description how many complaints about the enterprise came within the year before this one */
             earlierComplaints: number;
+            /** @description 转办: each hop from the department that held it to the one it went to, oldest first; the reply deadline is not restarted by them */
+            forwards: components["schemas"]["ComplaintForward"][];
             taskOutcome: string | null;
             closedAt: string | null;
             history: components["schemas"]["ComplaintTrailEntry"][];
@@ -11435,6 +11482,104 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ComplaintReplyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forwardComplaint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                complaintNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComplaintForwardRequestInput"];
             };
         };
         responses: {

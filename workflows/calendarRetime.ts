@@ -11,9 +11,9 @@ const { retimeAfterCalendarImport } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export async function calendarRetime(input: CalendarRetimeInput): Promise<{ tasksSignalled: number; casesRetimed: number; casesSignalled: number; noticesSignalled: number }> {
+export async function calendarRetime(input: CalendarRetimeInput): Promise<{ tasksSignalled: number; casesRetimed: number; casesSignalled: number; noticesSignalled: number; complaintsSignalled: number }> {
   setCurrentDetails(`re-timing running deadlines after the ${input.year} calendar import #${input.importId}`);
   const r = await retimeAfterCalendarImport({ importId: input.importId });
-  setCurrentDetails(`done: ${r.tasksSignalled} task(s), ${r.casesSignalled} case(s) and ${r.noticesSignalled} notice(s) signalled, ${r.casesRetimed} decision deadline(s) re-timed`);
+  setCurrentDetails(`done: ${r.tasksSignalled} task(s), ${r.casesSignalled} case(s), ${r.noticesSignalled} notice(s) and ${r.complaintsSignalled} complaint(s) signalled, ${r.casesRetimed} decision deadline(s) re-timed`);
   return r;
 }

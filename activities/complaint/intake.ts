@@ -10,6 +10,7 @@ import { cases, complaints, deadlinePolicies, departments, divisions, regions } 
 import { FailureType, type ClaimWindow, type ComplaintCaseInput } from '../../workflows/contracts.js';
 import { computeDeadline } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
+import type { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import type { Ctx } from '../context.js';
 import { claimDue } from '../policy.js';
 import { recordStep, type Writer } from '../steps.js';
@@ -106,18 +107,26 @@ async function earlierOf(db: Writer, input: ComplaintCaseInput, creditCode: stri
 async function windowsOf(ctx: Ctx, input: ComplaintCaseInput, at: Date) {
   const policy = await regionPolicy(ctx.db, input.regionCode);
   const calendar = await ctx.calendar.current(input.regionCode);
-  const days = policy.complaintReplyDays[input.source];
-  const reply = computeDeadline(calendar, { unit: policy.unit as 'working-day' | 'minute', officeTime: policy.officeTime }, at, days, 1);
+  const rule = replyRuleOf(policy, input.source);
+  const reply = replyDeadline(calendar, rule, at);
   const snapshot = snapshotOf(policy);
   const claimWindow: ClaimWindow = { openedAt: at.toISOString(), ...claimDue(calendar, snapshot, at), policy: snapshot };
-  return { reply, claimWindow };
+  return { reply, rule, claimWindow };
 }
 
-const taskIdOf = (complaintNo: string, departmentCode: string) => `task-${complaintNo}.${departmentCode}`;
+export type ReplyRule = NonNullable<(typeof complaints.$inferSelect)['replyWindow']>;
+/** The reply period of a source under a region's policy, as the complaint keeps it. */
+export const replyRuleOf = (policy: DeadlinePolicy, source: ComplaintCaseInput['source']): ReplyRule => ({ amount: policy.complaintReplyDays[source], unit: policy.unit as ReplyRule['unit'], officeTime: policy.officeTime });
+/** The reply deadline counted from the receipt, reminded the working day before. */
+export const replyDeadline = (calendar: WorkingCalendar, rule: ReplyRule, receivedAt: Date) => computeDeadline(calendar, rule, receivedAt, rule.amount, 1);
+
+export const taskIdOf = (complaintNo: string, departmentCode: string) => `task-${complaintNo}.${departmentCode}`;
 
 /** The registration as stored: a retry answers what the first attempt recorded. */
 async function registeredOf(ctx: Ctx, input: ComplaintCaseInput, row: typeof complaints.$inferSelect): Promise<Registered> {
-  const { reply, claimWindow } = await windowsOf(ctx, input, row.receivedAt);
+  const { reply: now, claimWindow } = await windowsOf(ctx, input, row.receivedAt);
+  // The rule the complaint opened with, not today's policy: an edited policy does not move it.
+  const reply = row.replyWindow ? replyDeadline(await ctx.calendar.current(row.regionCode), row.replyWindow, row.receivedAt) : now;
   return {
     route: { departmentCode: row.departmentCode, divisionCode: row.divisionCode, by: row.routedBy as RoutedBy, ...(await supervisionItemOf(ctx.db, row)) },
     taskId: row.taskId,
@@ -147,7 +156,7 @@ export async function registerComplaint(ctx: Ctx, input: ComplaintCaseInput): Pr
   const at = ctx.clock();
   const creditCode = await creditCodeOf(db, input);
   const route = await routeOf(db, input, creditCode);
-  const { reply } = await windowsOf(ctx, input, at);
+  const { reply, rule } = await windowsOf(ctx, input, at);
   const earlier = await earlierOf(db, input, creditCode, at);
   const repeatOf = earlier[0]?.no ?? null;
   const no = input.complaintNo;
@@ -160,7 +169,7 @@ export async function registerComplaint(ctx: Ctx, input: ComplaintCaseInput): Pr
         complaintNo: no, source: input.source, ticketId: input.ticketId, requestHash: input.requestHash, regionCode: input.regionCode, creditCode, enterpriseName: input.enterprise.name,
         matter: input.matter, itemCode: input.itemCode ?? null, complainantName: input.complainant.name ?? null, complainantPhone: input.complainant.phone ?? null,
         routedBy: route.by, departmentCode: route.departmentCode, divisionCode: route.divisionCode, taskId, status: 'assigned', receivedAt: at,
-        replyDueAt: new Date(reply.dueAt), replyDueProvisional: reply.provisional, repeatOf, earlierComplaints: earlier.length,
+        replyDueAt: new Date(reply.dueAt), replyDueProvisional: reply.provisional, replyWindow: rule, repeatOf, earlierComplaints: earlier.length,
       })
       .onConflictDoNothing({ target: complaints.complaintNo })
       .returning({ no: complaints.complaintNo });

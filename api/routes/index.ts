@@ -34,13 +34,14 @@ import noticeCatalogs from './catalog/notice-catalogs.js';
 import noticeCatalogImports from './catalog/notice-imports.js';
 import complaintIntake from './complaints/intake.js';
 import complaintReads from './complaints/read.js';
+import complaintForward from './complaints/forward.js';
 import inspectionDirectory from './inspections/directory.js';
 import inspectionPlans from './inspections/plans.js';
 import inspectionPublication from './inspections/publication.js';
 import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, noticeCatalogImports, complaintIntake, complaintReads, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, noticeCatalogImports, complaintIntake, complaintReads, complaintForward, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };

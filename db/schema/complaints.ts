@@ -8,6 +8,15 @@ import type { Actor } from './audit.js';
 export const COMPLAINT_SOURCES = ['12345', '12315'] as const;
 export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
 
+/** One hop of a complaint forwarded (转办): who had it, who has it now, why, by whom. */
+export interface ComplaintForward {
+  from: { departmentCode: string; divisionCode: string; taskId: string };
+  to: { departmentCode: string; divisionCode: string; taskId: string };
+  reason: string;
+  by: Actor;
+  at: string;
+}
+
 export const complaints = pgTable(
   'complaints',
   {
@@ -35,6 +44,8 @@ export const complaints = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     replyDueAt: timestamp('reply_due_at', { withTimezone: true }).notNull(),
     replyDueProvisional: boolean('reply_due_provisional').notNull().default(false),
+    /** How the reply deadline was counted (the policy at receipt): a calendar import counts it again from the receipt by the same rule. */
+    replyWindow: jsonb('reply_window').$type<{ amount: number; unit: 'working-day' | 'minute'; officeTime: string }>(),
     replyOverdue: boolean('reply_overdue').notNull().default(false),
     replyOutcome: text('reply_outcome'),
     replyText: text('reply_text'),
@@ -44,6 +55,8 @@ export const complaints = pgTable(
     /** The first complaint about the same enterprise in the region within a year, and how many came before this one. */
     repeatOf: text('repeat_of'),
     earlierComplaints: integer('earlier_complaints').notNull().default(0),
+    /** 转办: each hop from the department that held it to the one it went to, oldest first (docs/complaints.md). */
+    forwards: jsonb('forwards').$type<ComplaintForward[]>().notNull().default([]),
     taskOutcome: text('task_outcome'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
   },

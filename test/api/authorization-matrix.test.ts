@@ -435,6 +435,17 @@ const routes: Route[] = [
     view: ownerComplaint,
   },
   {
+    name: 'POST /v1/complaints/{no}/forward',
+    method: 'POST',
+    url: () => `/v1/complaints/${o.complaint}/forward`,
+    body: () => ({ departmentCode: DEMO.health, reason: '越权转办' }),
+    roles: ['supervision'],
+    // The division that holds it only: not its department head, not the department it would go to.
+    allowed: ['food'],
+    missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}/forward`,
+    view: ownerComplaint,
+  },
+  {
     name: 'POST /v1/linkages',
     method: 'POST',
     url: () => '/v1/linkages',

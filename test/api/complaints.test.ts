@@ -191,6 +191,36 @@ describe('a complaint from the 12345 hotline', () => {
     expect(inbox.items.map((t: { taskId: string }) => t.taskId)).toEqual(expect.arrayContaining([unlinked.taskId, unknown.taskId]));
   });
 
+  it('is forwarded (转办) by the coordinating office to the competent department: access moves with it, the reply deadline stays, bad forwards change nothing', async () => {
+    const c = await ok(await call('POST', '/v1/complaints', 'hotline', ticket({ itemCode: 'SP-ROAD-01' })), 201);
+    expect(c.routedTo.by).toBe('coordinating-office');
+    const url = `/v1/complaints/${c.complaintNo}/forward`;
+    const to = { departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, reason: '涉及食品经营，属市场监管局职责' };
+    // Bad input: 400 (schema), 403 (not its holder), 422 (not in the catalog), 404 (no such complaint); nothing moves.
+    expect((await call('POST', url, 'office', { ...to, extra: 1 })).statusCode).toBe(400);
+    expect((await call('POST', url, 'office', { ...to, reason: '' })).statusCode).toBe(400);
+    expect((await call('POST', url, 'food', to)).statusCode).toBe(403);
+    const unknown = await call('POST', url, 'office', { ...to, divisionCode: 'LYG-WJW-GGWS' });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await call('POST', `/v1/complaints/C12345-${uniqueId('NOPE').replace(/-/g, '')}/forward`, 'office', to)).statusCode).toBe(404);
+    expect(await rowOf(c.complaintNo)).toMatchObject({ departmentCode: DEMO.coordinatingOffice, forwards: [] });
+
+    const moved = await ok(await call('POST', url, 'office', to));
+    expect(moved).toMatchObject({ status: 'assigned', routedTo: { by: 'coordinating-office', departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision }, taskId: `task-${c.complaintNo}.${DEMO.market}`, replyDueAt: c.replyDueAt });
+    expect(moved.forwards).toEqual([{ from: { departmentCode: DEMO.coordinatingOffice, divisionCode: DEMO.coordinatingDivision, taskId: c.taskId }, to: { departmentCode: DEMO.market, divisionCode: DEMO.marketFoodDivision, taskId: moved.taskId }, reason: to.reason, by: expect.objectContaining({ sub: people.office.sub }), at: expect.any(String) }]);
+    // The office no longer sees it (nor forwards it again); the food division does, and replies once it claimed the new task.
+    expect((await call('GET', `/v1/complaints/${c.complaintNo}`, 'office')).statusCode).toBe(403);
+    expect((await call('POST', url, 'office', to)).statusCode).toBe(403);
+    const seen = await ok(await call('GET', `/v1/complaints/${c.complaintNo}`, 'food'));
+    expect(seen.history.map((e: { kind: string }) => e.kind)).toContain('complaint-forwarded');
+    await taskPushed(moved.taskId);
+    await ok(await call('POST', `/v1/tasks/${moved.taskId}/claim`, 'food'));
+    await ok(await call('POST', `/v1/complaints/${c.complaintNo}/reply`, 'food', { outcome: 'substantiated', text: '已责令整改' }));
+    expect((await call('POST', url, 'food', { departmentCode: DEMO.health, reason: '答复后转办' })).statusCode).toBe(409);
+    await waitForValue('the office task closed as transferred', async () => (await database().db.select().from(tasks).where(and(eq(tasks.taskId, c.taskId), eq(tasks.outcome, 'transferred')))).length === 1);
+  });
+
   it('links repeated complaints about one enterprise and raises its risk on the portrait', async () => {
     const enterprise = { creditCode: freshCreditCode(), name: '重复投诉测试商店' };
     const first = await ok(await call('POST', '/v1/complaints', 'hotline', ticket({ enterprise })), 201);

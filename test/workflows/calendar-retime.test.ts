@@ -6,17 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { and, eq, inArray, like } from 'drizzle-orm';
-import { auditEvents, calendarDays, calendarYears, cases, departmentNotices, notifications, tasks } from '../../db/schema/index.js';
+import { auditEvents, calendarDays, calendarYears, cases, complaints, departmentNotices, notifications, tasks } from '../../db/schema/index.js';
 import { importCalendar, loadCalendarData } from '../../db/calendar.js';
 import { WorkingCalendar, dateOf, dayOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
 import { monthsDeadline, urgeAfter } from '../../workflows/domain/deadlines.js';
 import { formatShanghai } from '../../workflows/domain/format.js';
-import { calendarRetimeWorkflowId, findingNoticeId, noticeStateQuery, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
+import { calendarChangedSignal, calendarRetimeWorkflowId, complaintStateQuery, complaintWorkflowId, intakeUpdate, findingNoticeId, noticeStateQuery, caseStateQuery, claimUpdate, decideUpdate, feedbackUpdate, inspectionUpdate, taskId as taskIdOf, taskStateQuery, type ApprovalCaseInput } from '../../workflows/contracts.js';
 import type { approvalCase } from '../../workflows/approvalCase.js';
 import type { calendarRetime } from '../../workflows/calendarRetime.js';
 import type { departmentNotice } from '../../workflows/departmentNotice.js';
 import type { ImportedDay } from '../../workflows/domain/calendar-import.js';
-import { DEMO, insertCaseRow, inspectionOpened, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
+import { complaintInput } from '../complaint-fixture.js';
+import type { complaintCase } from '../../workflows/complaintCase.js';
+import { DEMO, activityKinds, insertCaseRow, inspectionOpened, approveNewCase, foodDivision, approver, caseInput, createTestWorker, useTimeSkippingEnv, database, keepHistory, stageUpserts, testDeps, uniqueId, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 
@@ -324,6 +326,44 @@ describe('calendar import re-times running deadlines', () => {
         expect(moved!.summary).toBe(`notice deadline moved from ${formatShanghai(before.dueAt)} to ${formatShanghai(expected)}: calendar ${year} updated`);
       });
       await notice.terminate('test done');
+    });
+  });
+  it('moves the reply window of a complaint (12345) from its receipt, once per import; the reminder follows the new deadline', async () => {
+    const { db } = database();
+    const taskQueue = uniqueId('tq');
+    const worker = await createTestWorker(env.nativeConnection, taskQueue, testDeps(database(), { temporal: env.client }));
+    await worker.runUntil(async () => {
+      const input = complaintInput();
+      const no = input.complaintNo;
+      const handle = await env.client.workflow.start<typeof complaintCase>('complaintCase', { workflowId: complaintWorkflowId(no), taskQueue, args: [input] });
+      const state = await handle.executeUpdate(intakeUpdate, { args: [{ requestHash: input.requestHash }] });
+      const row = async () => (await db.select().from(complaints).where(eq(complaints.complaintNo, no)))[0]!;
+      const before = await row();
+      expect(before.replyWindow).toMatchObject({ unit: 'working-day', amount: 5 });
+      await withExtraHoliday(await dayOffBefore(before.replyDueAt), async (importId, year) => {
+        const newCalendar = new WorkingCalendar(await loadCalendarData(db));
+        const expected = newCalendar.deadline(before.receivedAt, before.replyWindow!.amount);
+        expect(expected.dueAt.getTime()).toBeGreaterThan(before.replyDueAt.getTime());
+        const retime = await env.client.workflow.execute<typeof calendarRetime>('calendarRetime', { workflowId: calendarRetimeWorkflowId(importId), taskQueue, args: [{ importId, year }] });
+        expect(retime.complaintsSignalled).toBeGreaterThanOrEqual(1);
+        await waitFor(async () => (await handle.query(complaintStateQuery)).replyDueAt === expected.dueAt.toISOString());
+        expect((await row()).replyDueAt.toISOString()).toBe(expected.dueAt.toISOString());
+        // The same import told again (a retried page): the trail keeps one step.
+        await handle.signal(calendarChangedSignal, { importId, year });
+        await waitFor(async () => (await activityKinds(handle)).tasks.filter((k) => k === 'retimeComplaintReply').length === 2);
+        await waitFor(async () => ((await handle.describe()).raw.pendingActivities ?? []).length === 0);
+        // The reply's own steps (the task's claim deadline is on the complaint's file too).
+        const moved = await db.select().from(auditEvents).where(and(eq(auditEvents.applicationNo, no), eq(auditEvents.kind, 'deadline-moved'), like(auditEvents.eventKey, `${no}:retimed:reply:%`)));
+        expect(moved.map((m) => m.summary)).toEqual([`reply deadline moved from ${formatShanghai(before.replyDueAt)} to ${formatShanghai(expected.dueAt)}: calendar ${year} updated`]);
+        // The reminder goes out the working day before the new deadline, not the old one.
+        const reminders = async () => (await db.select({ k: notifications.businessKey }).from(notifications).where(like(notifications.businessKey, `${no}:reply-reminder:%`))).map((n) => n.k);
+        await env.sleep(newCalendar.reminderBefore(expected.dueDate, '09:00').getTime() - (await env.currentTimeMs()) + 60_000);
+        await waitFor(async () => (await reminders()).length === 1);
+        expect(await reminders()).toEqual([`${no}:reply-reminder:${expected.dueAt.toISOString()}`]);
+        await keepHistory('complaintCase/reply-retimed', handle);
+      });
+      await env.client.workflow.getHandle(state.taskId!).terminate('test done');
+      await handle.terminate('test done').catch(() => undefined);
     });
   });
 });

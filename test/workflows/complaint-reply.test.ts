@@ -4,27 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { eq, like } from 'drizzle-orm';
 import { complaints, hotlineReplies, notifications } from '../../db/schema/index.js';
-import { claimUpdate, complaintNoOf, complaintWorkflowId, feedbackUpdate, inspectionUpdate, intakeUpdate, replyUpdate, type ComplaintCaseInput } from '../../workflows/contracts.js';
+import { claimUpdate, complaintWorkflowId, feedbackUpdate, inspectionUpdate, intakeUpdate, replyUpdate } from '../../workflows/contracts.js';
 import type { complaintCase } from '../../workflows/complaintCase.js';
-import { DEMO, createTestWorker, database, foodDivision, freshCreditCode, inspectionOpened, keepHistory, testDeps, uniqueId, useTimeSkippingEnv, waitFor } from '../helpers.js';
+import { complaintInput } from '../complaint-fixture.js';
+import { DEMO, createTestWorker, database, foodDivision, inspectionOpened, keepHistory, testDeps, uniqueId, useTimeSkippingEnv, waitFor } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
-
-const complaintInput = (): ComplaintCaseInput => {
-  const ticketId = uniqueId('GD').replace(/-/g, '');
-  return {
-    complaintNo: complaintNoOf('12345', ticketId),
-    source: '12345',
-    ticketId,
-    regionCode: DEMO.region,
-    requestHash: 'h',
-    enterprise: { creditCode: freshCreditCode(), name: '答复期限测试食品店' },
-    matter: '反映该店卫生条件差',
-    itemCode: 'SP-FOOD-01',
-    complainant: { name: '李*', phone: '139****0001' },
-    receivedBy: { sub: 'hotline:12345', role: 'hotline', hotline: '12345', region: DEMO.region },
-  };
-};
 
 describe('complaint reply window', () => {
   it('is reminded, then overdue and escalated; the late reply is sent once and the complaint closes with its task', async () => {

@@ -37,6 +37,18 @@ export interface ComplaintState {
   replyOverdue: boolean;
   repliedAt?: string;
   replySent: boolean;
+  /** How many times it was forwarded (转办). */
+  forwards?: number;
+}
+
+/** 转办: a complaint goes on this many times at most; beyond, the holder replies (not-competent, with where to turn). */
+export const MAX_COMPLAINT_FORWARDS = 3;
+
+/** The holder hands the complaint to the competent department (its division, else the department's first). */
+export interface ForwardArgs {
+  actor: Actor;
+  to: { departmentCode: string; divisionCode?: string };
+  reason: string;
 }
 
 export interface ReplyArgs {
@@ -54,6 +66,8 @@ export interface ComplaintResult {
 export const intakeUpdate = defineUpdate<ComplaintState, [{ requestHash: string }]>('intake');
 /** The division's reply (答复): refused before the complaint is the caller's, or once replied. */
 export const replyUpdate = defineUpdate<ComplaintState, [ReplyArgs]>('reply');
+/** 转办, by the division that holds it, before its reply: refused (synchronously) past the hop limit, once replied, or once its task has ended. */
+export const forwardUpdate = defineUpdate<ComplaintState, [ForwardArgs]>('forward');
 export const complaintStateQuery = defineQuery<ComplaintState>('complaintState');
 
 /** The complaint's number from its hotline and ticket: `C12345-<ticket>`; no `.` (task ids) and no `:` (trail keys) in a ticket id. */

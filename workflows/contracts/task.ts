@@ -182,7 +182,8 @@ export const taskStateQuery = defineQuery<TaskState>('taskState');
  * no answer — the task's end comes back to it as the child's result.
  */
 export interface TaskTransferArgs {
-  linkageId: number;
+  /** The linkage an arbiter reassigned; none when a complaint was forwarded (转办). */
+  linkageId?: number;
   toDepartment: string;
   toTaskId: string;
   actor: Actor;

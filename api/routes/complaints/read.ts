@@ -11,7 +11,7 @@ import { conflict, forbidden, notFound, workflowProblems } from '../../errors.js
 import { actorSchema, creditCode, pagination, shortText } from '../../schemas.js';
 import { complaintStatus, complaintView, replyOutcome, viewOf } from './view.js';
 
-const complaintParam = z.object({ complaintNo: z.string().regex(/^C(12345|12315)-[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'a complaint number: C<source>-<ticket id>') });
+export const complaintParam = z.object({ complaintNo: z.string().regex(/^C(12345|12315)-[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'a complaint number: C<source>-<ticket id>') });
 const listQuery = z.object({ status: complaintStatus.optional(), creditCode: creditCode.optional(), ...pagination }).strict();
 const page = z.object({ items: z.array(complaintView), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id: 'ComplaintPage' });
 const trailEntry = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: actorSchema }).meta({ id: 'ComplaintTrailEntry' });

@@ -10,6 +10,8 @@ export const complaintSource = z.enum(COMPLAINT_SOURCES).describe('12345: the ci
 export const complaintStatus = z.enum(COMPLAINT_STATUSES).meta({ id: 'ComplaintStatus' });
 export const replyOutcome = z.enum(REPLY_OUTCOMES).meta({ id: 'ReplyOutcome' });
 
+const forwardEnd = z.object({ departmentCode: z.string(), divisionCode: z.string(), taskId: z.string() });
+
 export const complaintView = z
   .object({
     complaintNo: z.string().describe('C<source>-<ticket id>'),
@@ -29,6 +31,9 @@ export const complaintView = z
     reply: z.object({ outcome: replyOutcome, text: z.string(), repliedAt: z.string(), repliedBy: actorSchema, sentAt: z.string().nullable().describe('when the hotline took it') }).nullable(),
     repeatOf: z.string().nullable().describe('the first complaint about the same enterprise in the region within a year'),
     earlierComplaints: z.number().int().describe('how many complaints about the enterprise came within the year before this one'),
+    forwards: z
+      .array(z.object({ from: forwardEnd, to: forwardEnd, reason: z.string(), by: actorSchema, at: z.string() }).meta({ id: 'ComplaintForward' }))
+      .describe('转办: each hop from the department that held it to the one it went to, oldest first; the reply deadline is not restarted by them'),
     taskOutcome: z.string().nullable(),
     closedAt: z.string().nullable(),
   })
@@ -54,6 +59,7 @@ export function viewOf(c: ComplaintRow, now = new Date()): ComplaintView {
     reply: c.repliedAt && c.replyOutcome ? { outcome: c.replyOutcome as ReplyOutcome, text: c.replyText ?? '', repliedAt: c.repliedAt.toISOString(), repliedBy: c.repliedBy!, sentAt: iso(c.replySentAt) } : null,
     repeatOf: c.repeatOf,
     earlierComplaints: c.earlierComplaints,
+    forwards: c.forwards,
     taskOutcome: c.taskOutcome,
     closedAt: iso(c.closedAt),
   };
