@@ -18,6 +18,7 @@ import { claim } from './task/claim.js';
 import { inspection } from './task/inspection.js';
 import { feedback } from './task/feedback.js';
 import { transfer } from './task/transfer.js';
+import { delegation } from './task/delegation.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
 import { notice } from './notice.js';
@@ -47,6 +48,7 @@ export function createActivities(given: ActivityDeps) {
     ...rectification,
     ...report,
     ...transfer,
+    ...delegation,
     ...notice,
     ...intake,
     ...reply,
