@@ -25,6 +25,7 @@ const people = {
   o3: asOfficer(3),
   approver: { sub: 'approval:lyg-spj', role: 'approval', department: DEMO.approvalDepartment },
   equipmentAdmin: { sub: 'supervision:tzsb-admin', role: 'supervision', department: M, division: 'LYG-SJJ-TZSB', divisionAdmin: true },
+  trainingAdmin: { sub: 'supervision:training-food-admin', role: 'supervision', department: DEMO.training.market, division: DEMO.training.marketFoodDivision, divisionAdmin: true },
   healthAdmin: { sub: 'supervision:health-admin', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision, divisionAdmin: true },
   marketHead: { sub: 'supervision:lyg-sjj-head', role: 'supervision', department: M },
   operator: { sub: 'operator:ops', role: 'operator' },
@@ -63,6 +64,7 @@ describe('委派: a division admin delegates an ordinary task to named officers'
     await ok(await delegate(taskId, 'marketHead', two), 403);
     await ok(await delegate(taskId, 'equipmentAdmin', two), 403);
     await ok(await delegate(taskId, 'healthAdmin', two), 403);
+    await ok(await delegate(taskId, 'trainingAdmin', two), 403); // another region's (the rehearsal region's) admin
     await ok(await delegate(taskId, 'approver', two), 403);
     await ok(await delegate(`task-${uniqueId('NOPE')}.${M}`, 'admin', two), 404);
 
