@@ -29,6 +29,7 @@ const people = {
   healthAdmin: { sub: 'supervision:health-admin', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision, divisionAdmin: true },
   marketHead: { sub: 'supervision:lyg-sjj-head', role: 'supervision', department: M },
   operator: { sub: 'operator:ops', role: 'operator' },
+  platform: { sub: 'platform:market-supervision', role: 'platform', platform: 'market-supervision', region: DEMO.region, department: M },
 } satisfies Record<string, Principal>;
 const { call, harness } = withCallers(testConfig({ TEMPORAL_TASK_QUEUE: uniqueId('delegation-tq') }), people);
 const db = () => database().db;
@@ -90,6 +91,9 @@ describe('委派: a division admin delegates an ordinary task to named officers'
     expect((await ok(await call('POST', `/v1/tasks/${taskId}/claim`, 'food'), 403)).detail).toMatch(/delegated \(委派\): only/);
     await ok(await call('POST', `/v1/tasks/${taskId}/claim`, 'o3'), 403);
     expect(await ok(await call('POST', `/v1/tasks/${taskId}/claim`, 'o1'))).toMatchObject({ status: 'claimed', claimedBy: officer(1) });
+    // Another platform's result is not the named officers' either.
+    const external = { recordId: `ZFJD-${tag}`, finishedAt: new Date().toISOString(), findings: '执法检查', result: 'compliant', note: '' };
+    expect((await ok(await call('POST', `/v1/tasks/${taskId}/external-result`, 'platform', external), 403)).detail).toMatch(/delegated/);
 
     // Re-delegation: a reason is required; then the new names replace the old.
     expect((await ok(await delegate(taskId, 'admin', { inspectors: [officer(2), officer(3)] }), 422)).detail).toMatch(/re-delegation gives its reason/);
