@@ -3,8 +3,13 @@
 // only they and the division admin act; the validator refuses an ordinary officer's delegation
 // and a re-delegation without its reason.
 import { describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { openInspectionTasks } from '../../activities/draw/tasks.js';
+import { drawTargets, inspectionDraws, inspectionPlans, inspectors, tasks } from '../../db/schema/index.js';
+import { dateOf, shanghaiDayOf } from '../../workflows/domain/working-days.js';
+import { testCreditCode } from '../draw-fixture.js';
 import { FailureType, claimUpdate, delegationUpdate, feedbackUpdate, inspectionUpdate, reinspectionUpdate, taskStateQuery } from '../../workflows/contracts.js';
-import { approveNewCase, foodDivision, foodDivisionAdmin, inspectionOpened, refusalType, uniqueId, useFileWorker, useTimeSkippingEnv, waitFor } from '../helpers.js';
+import { approveNewCase, database, foodDivision, foodDivisionAdmin, inspectionOpened, refusalType, testDeps, trainingFoodDivision, uniqueId, useFileWorker, useTimeSkippingEnv, waitFor, DEMO } from '../helpers.js';
 
 const env = useTimeSkippingEnv();
 const taskQueue = uniqueId('tq');
@@ -39,5 +44,25 @@ describe('a delegated task in the workflow', () => {
     expect(await refused(task.executeUpdate(reinspectionUpdate, { args: [{ actor: foodDivision, rectified: true, note: '已整改' }] }))).toBe(FailureType.Forbidden);
     expect(await task.executeUpdate(reinspectionUpdate, { args: [{ actor: foodDivisionAdmin, rectified: true, note: '已整改到位' }] })).toMatchObject({ status: 'closed', outcome: 'rectified' });
     expect(await refused(delegate(foodDivisionAdmin, ['LYG-SJJ-ZF02', 'LYG-SJJ-ZF03'], '改派'))).toBe(FailureType.InvalidState); // closed
+  });
+
+  it('refuses a random-inspection task: its officers are the drawn ones', async () => {
+    // One drawn target of a plan of the rehearsal region's market regulator, opened as the draw does.
+    const { db } = database();
+    const tag = uniqueId('DR').replace(/-/g, '').toUpperCase();
+    const M = DEMO.training.market;
+    const planId = `${M}-${tag}`;
+    const now = new Date(await env.currentTimeMs());
+    const drawn = [1, 2].map((n) => `${M}-${tag}-${n}`);
+    await db.insert(inspectors).values(drawn.map((id, n) => ({ id, departmentCode: M, divisionCode: DEMO.training.marketFoodDivision, name: `执法员${n}`, certificateNo: `${tag}${n}`.slice(-20), certificateValidFrom: '2024-01-01', certificateValidUntil: '2030-12-31', items: ['TR-JG-FOOD-01'], updatedBy: 'test' })));
+    await db.insert(inspectionPlans).values({ planId, name: '演练', regionCode: 'TRAIN-320700', leadDepartmentCode: M, departments: [M], items: ['TR-JG-FOOD-01'], filter: {}, shares: {}, inspectorsPerTarget: 2, periodStart: dateOf(shanghaiDayOf(now)), periodEnd: dateOf(shanghaiDayOf(now) + 10), publicationDays: 20, status: 'drawn', createdBy: trainingFoodDivision });
+    await db.insert(inspectionDraws).values({ drawId: planId, planId, algorithm: 'sg-draw-v1', seed: '0'.repeat(64), snapshot: 'test', snapshotHash: '0'.repeat(64), populationSize: 1, status: 'drawn', snapshotAt: now, drawnAt: now });
+    await db.insert(drawTargets).values({ drawId: planId, creditCode: testCreditCode(3, String(100000 + Math.floor(Math.random() * 899999))), ordinal: 1, creditGrade: 'C', riskGrade: 'medium', items: ['TR-JG-FOOD-01'], inspectorIds: drawn });
+    const { tasks: [input] } = await openInspectionTasks(testDeps(database(), { temporal: env.client }), { drawId: planId, parentWorkflowId: 'test', after: 0 });
+    const task = await env.client.workflow.start('supervisionTask', { taskQueue, workflowId: input!.taskId, args: [input!] });
+    await waitFor(async () => (await db.select().from(tasks).where(eq(tasks.taskId, input!.taskId))).length === 1);
+    const admin = { ...trainingFoodDivision, divisionAdmin: true };
+    expect(await refused(task.executeUpdate(delegationUpdate, { args: [{ actor: admin, inspectors: drawn }] }))).toBe(FailureType.InvalidState);
+    await task.terminate('test done');
   });
 });
