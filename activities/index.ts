@@ -19,6 +19,7 @@ import { claim } from './task/claim.js';
 import { inspection } from './task/inspection.js';
 import { feedback } from './task/feedback.js';
 import { transfer } from './task/transfer.js';
+import { delegation } from './task/delegation.js';
 import { rectification } from './task/rectification.js';
 import { report } from './report.js';
 import { opening } from './notice/opening.js';
@@ -53,6 +54,7 @@ export function createActivities(given: ActivityDeps) {
     ...rectification,
     ...report,
     ...transfer,
+    ...delegation,
     ...opening,
     ...forwarding,
     ...answering,

@@ -37,11 +37,14 @@ const claimsSchema = z
     platform: z.enum(PLATFORMS).optional(),
     /** With role hotline: which hotline it is (12345 cannot file a 12315 ticket). */
     hotline: z.enum(HOTLINES).optional(),
+    /** 处室负责人: with role supervision and a division, its division admin, who may delegate its tasks (委派, docs/delegation.md). */
+    divisionAdmin: z.boolean().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.role === 'platform' && (!c.platform || !c.region)) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'a platform token names its platform and the region it serves' });
     if (c.role !== 'platform' && c.platform) ctx.addIssue({ code: 'custom', path: ['platform'], message: 'only a platform token names a platform' });
     if (c.role === 'hotline' && (!c.hotline || !c.region)) ctx.addIssue({ code: 'custom', path: ['hotline'], message: 'a hotline token names its hotline and the region it serves' });
+    if (c.divisionAdmin && (c.role !== 'supervision' || !c.division)) ctx.addIssue({ code: 'custom', path: ['divisionAdmin'], message: 'only a supervision token naming its division names a division admin' });
     if (c.role !== 'hotline' && c.hotline) ctx.addIssue({ code: 'custom', path: ['hotline'], message: 'only a hotline token names a hotline' });
   });
 
@@ -50,7 +53,7 @@ export type Principal = z.infer<typeof claimsSchema>;
 export function actorOf(p: Principal): Actor {
   if (p.role === 'hotline') return { sub: p.sub, role: p.role, hotline: p.hotline, region: p.region };
   if (p.role === 'platform') return { sub: p.sub, role: p.role, platform: p.platform, region: p.region, ...(p.department && { department: p.department }) };
-  return { sub: p.sub, role: p.role, department: p.department, division: p.division };
+  return { sub: p.sub, role: p.role, department: p.department, division: p.division, ...(p.divisionAdmin && { divisionAdmin: true }) };
 }
 
 /** The caller as the catalog's change log records it. */

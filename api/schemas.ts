@@ -45,7 +45,7 @@ export const iso = (d: Date | null): string | null => (d ? d.toISOString() : nul
 
 /** An actor as the audit trail records it. */
 export const actorSchema = z
-  .object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional(), platform: z.string().optional().describe('role platform: which other platform'), hotline: z.string().optional().describe('role hotline: which hotline'), region: z.string().optional() })
+  .object({ sub: z.string(), role: z.string(), department: z.string().optional(), division: z.string().optional(), platform: z.string().optional().describe('role platform: which other platform'), hotline: z.string().optional().describe('role hotline: which hotline'), region: z.string().optional(), divisionAdmin: z.boolean().optional().describe('the division admin (处室负责人) of its division') })
   .meta({ id: 'Actor' });
 
 /** The fields a response schema names, taken from a row: an answer holds what its contract says, nothing more. */

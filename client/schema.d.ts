@@ -337,6 +337,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{taskId}/delegation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 委派: the division admin names the officers who do an ordinary task (a re-delegation replaces them, with the reason) */
+        post: operations["delegateTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks/{taskId}/external-result": {
         parameters: {
             query?: never;
@@ -1809,6 +1826,27 @@ export interface components {
         };
         /**
          * @example {
+         *       "inspectors": [
+         *         "LYG-SJJ-ZF01",
+         *         "LYG-SJJ-ZF03"
+         *       ]
+         *     }
+         * @example {
+         *       "inspectors": [
+         *         "LYG-SJJ-ZF01",
+         *         "LYG-SJJ-ZF02"
+         *       ],
+         *       "reason": "原执法人员出差，改派"
+         *     }
+         */
+        DelegationRequestInput: {
+            /** @description the officers named, from the directory of the task’s department */
+            inspectors: string[];
+            /** @description why; required when the delegation replaces officers already named */
+            reason?: string;
+        };
+        /**
+         * @example {
          *       "finishedAt": "2026-03-02T10:30:00+08:00",
          *       "findings": "现场检查符合要求"
          *     }
@@ -2094,6 +2132,8 @@ export interface components {
             /** @description role hotline: which hotline */
             hotline?: string;
             region?: string;
+            /** @description the division admin (处室负责人) of its division */
+            divisionAdmin?: boolean;
         };
         /** @enum {string} */
         CaseStage: "submitted" | "credit-check" | "verifying" | "awaiting-decision" | "rejected" | "awaiting-materials" | "licensed" | "unrouted" | "supervising" | "revocation-pending" | "revoked" | "closed";
@@ -2461,6 +2501,19 @@ export interface components {
             reinspectionDueAt: string | null;
             outcome: components["schemas"]["TaskOutcome"] | null;
         };
+        /** @description 委派: the officers the division admin named, who alone (with the admin) claim, inspect and feed back; null when not delegated */
+        Delegation: {
+            /** @description 1 for the first delegation, 2, … for each re-delegation */
+            seq: number;
+            inspectors: {
+                id: string;
+                /** @description masked (王**) outside the officer’s department */
+                name: string;
+            }[];
+            reason: string | null;
+            delegatedBy: components["schemas"]["Actor"];
+            delegatedAt: string;
+        } | null;
         TaskHistoryEntry: {
             at: string;
             kind: string;
@@ -2520,6 +2573,7 @@ export interface components {
             outcome: components["schemas"]["TaskOutcome"] | null;
             history: components["schemas"]["TaskHistoryEntry"][];
             dossier: components["schemas"]["Dossier"];
+            delegation: components["schemas"]["Delegation"];
         };
         ClaimResult: {
             taskId: string;
@@ -3140,6 +3194,50 @@ export interface components {
                 /** @description inspected / population */
                 inspectedShare: number;
             }[];
+        };
+        DelegatedTask: {
+            taskId: string;
+            origin: components["schemas"]["TaskOrigin"];
+            /** @description the number of what the task came from: the application number (origin approval), the complaint number (origin complaint) */
+            originNo: string;
+            /** @description the approval case the task came from; null for a task of another origin */
+            applicationNo: string | null;
+            departmentCode: string;
+            divisionCode: string;
+            supervisionItemCode: string | null;
+            /** @description the supervision item version the task was pushed under */
+            supervisionItemVersion: number | null;
+            ladder: components["schemas"]["Ladder"];
+            applicantCreditCode: string;
+            applicantName: string;
+            /** @description the approval item; null for a task without a case */
+            itemCode: string | null;
+            /** @description the approval item's name (主项名称) as the case's item version had it; for a complaint, its matter */
+            itemName: string | null;
+            status: components["schemas"]["TaskStatus"];
+            nextDeadline: components["schemas"]["TaskDeadline"];
+            pushedAt: string;
+            claimDueAt: string;
+            claimDueProvisional: boolean;
+            claimedAt: string | null;
+            claimedBy: string | null;
+            /** @description the claim deadline was missed: marked by the workflow, or by the clock (unclaimed after it, or claimed after it) */
+            claimOverdue: boolean;
+            /** @description set when the claim deadline passed unclaimed: when the urging notice (催办) goes out unless the task is claimed first */
+            urgeAt: string | null;
+            inspectionDueAt: string | null;
+            inspectionFinishedAt: string | null;
+            feedbackDueAt: string | null;
+            feedbackAt: string | null;
+            /** @description the feedback or re-inspection deadline was missed: marked by the workflow, or by the clock */
+            feedbackOverdue: boolean;
+            result: components["schemas"]["FeedbackResult"] | null;
+            resultNote: string | null;
+            rectificationRound: number;
+            rectificationDueAt: string | null;
+            reinspectionDueAt: string | null;
+            outcome: components["schemas"]["TaskOutcome"] | null;
+            delegation: components["schemas"]["Delegation"];
         };
         InspectorConflict: {
             inspectorId: string;
@@ -4791,6 +4889,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delegateTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationRequestInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegatedTask"];
                 };
             };
             /** @description Bad Request */

@@ -141,6 +141,8 @@ export function caseInput(overrides: Partial<ApprovalCaseInput> = {}): ApprovalC
 
 export const approver = { sub: 'approval:clerk', role: 'approval' as const, department: DEMO.approvalDepartment };
 export const foodDivision = { sub: 'supervision:food', role: 'supervision' as const, department: DEMO.market, division: DEMO.marketFoodDivision };
+/** The food division's admin (处室负责人): may delegate its tasks (委派, docs/delegation.md). */
+export const foodDivisionAdmin = { ...foodDivision, sub: 'supervision:food-admin', divisionAdmin: true };
 /** The rehearsal region's own people (培训演练): its items never reach a live department. */
 export const trainingApprover = { sub: 'approval:training-clerk', role: 'approval' as const, department: DEMO.training.approvalDepartment };
 export const trainingFoodDivision = { sub: 'supervision:training-food', role: 'supervision' as const, department: DEMO.training.market, division: DEMO.training.marketFoodDivision };

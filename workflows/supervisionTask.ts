@@ -10,6 +10,7 @@ import { handleInspection, inspectionPhase } from './task/inspection.js';
 import { handleReinspection, rectificationPhase } from './task/rectification.js';
 import { TaskRun } from './task/state.js';
 import { handleTransfer } from './task/transfer.js';
+import { handleDelegation } from './task/delegation.js';
 
 export async function supervisionTask(input: SupervisionTaskInput): Promise<SupervisionTaskResult> {
   const t = new TaskRun(input);
@@ -19,6 +20,7 @@ export async function supervisionTask(input: SupervisionTaskInput): Promise<Supe
   handleFeedback(t);
   handleReinspection(t);
   handleTransfer(t);
+  handleDelegation(t);
 
   if (input.resume) {
     // A later rectification round, in a fresh run.

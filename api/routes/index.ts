@@ -10,6 +10,7 @@ import worklist from './applications/list.js';
 import taskReads from './tasks/read.js';
 import taskActions from './tasks/actions.js';
 import externalResults from './tasks/external.js';
+import taskDelegation from './tasks/delegation.js';
 import organization from './organization.js';
 import calendar from './calendar.js';
 import calendarRegions from './calendar-regions.js';
@@ -41,7 +42,7 @@ import inspectionPublication from './inspections/publication.js';
 import inspectionStats from './inspections/stats.js';
 
 const routes: FastifyPluginAsync = async (app) => {
-  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, noticeCatalogImports, complaintIntake, complaintReads, complaintForward, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
+  for (const plugin of [service, submit, caseReads, caseActions, caseForward, worklist, taskReads, taskActions, taskDelegation, externalResults, organization, calendar, calendarRegions, catalogItems, linkages, linkageLifecycle, alerts, catalogImport, lists, jointPunishments, applicants, notifications, stats, reports, codec, documentUpload, documentReads, noticeReads, noticeActions, registrations, noticeCatalogs, noticeCatalogImports, complaintIntake, complaintReads, complaintForward, inspectionDirectory, inspectionPlans, inspectionPublication, inspectionStats]) {
     await app.register(plugin);
   }
 };

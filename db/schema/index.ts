@@ -10,3 +10,4 @@ export * from './leniency.js';
 export * from './notices.js';
 export * from './complaints.js';
 export * from './inspections.js';
+export * from './delegations.js';

@@ -42,6 +42,8 @@ const people = {
   approver: { sub: 'approval:lyg-spj', role: 'approval', department: DEMO.approvalDepartment },
   otherApprover: { sub: 'approval:other-spj', role: 'approval', department: 'OTHER-SPJ' },
   food: { sub: 'supervision:lyg-sjj-spjy', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision },
+  /** The food division's admin (处室负责人): what the division may do, and 委派 besides. */
+  foodAdmin: { sub: 'supervision:lyg-sjj-spjy-admin', role: 'supervision', department: DEMO.market, division: DEMO.marketFoodDivision, divisionAdmin: true },
   marketHead: { sub: 'supervision:lyg-sjj-head', role: 'supervision', department: DEMO.market },
   equipment: { sub: 'supervision:lyg-sjj-tzsb', role: 'supervision', department: DEMO.market, division: 'LYG-SJJ-TZSB' },
   health: { sub: 'supervision:lyg-wjw-ggws', role: 'supervision', department: DEMO.health, division: DEMO.healthDivision },
@@ -77,6 +79,8 @@ const MISSING_DOCUMENT = '00000000-0000-4000-8000-000000000000';
 const DEMO_ENTITY = '91320700MA1P00010R';
 const MISSING_ENTITY = `91320700MA1P00999${creditCodeCheckChar('91320700MA1P00999')}`;
 const HARMLESS_YEAR = 2031;
+/** Two certified officers of the food division in the seed's directory (委派). */
+const DELEGATES = ['LYG-SJJ-ZF01', 'LYG-SJJ-ZF03'];
 
 beforeAll(async () => {
   harness = await startApiHarness(config);
@@ -238,7 +242,7 @@ const ownerCase = async (no: string) => {
 };
 const ownerTask = async (no: string) => ({ task: (await call('GET', `/v1/tasks/${taskOf(no)}`, 'food')).json(), case: await ownerCase(no) });
 const linkageView = async () => (await call('GET', '/v1/linkages?departmentCode=LYG-SJJ', 'operator')).json();
-const supervisionSide: Who[] = ['food', 'marketHead', 'equipment'];
+const supervisionSide: Who[] = ['food', 'foodAdmin', 'marketHead', 'equipment'];
 const ownerComplaint = async () => (await call('GET', `/v1/complaints/${o.complaint}`, 'food')).json();
 
 const routes: Route[] = [
@@ -296,7 +300,7 @@ const routes: Route[] = [
     url: () => `/v1/applications/${o.claim}`,
     roles: ['approval', 'supervision', 'operator'],
     // A division reads the cases it supervises; another division of the department does not.
-    allowed: ['approver', 'operator', 'food', 'marketHead'],
+    allowed: ['approver', 'operator', 'food', 'foodAdmin', 'marketHead'],
     missingUrl: () => `/v1/applications/${MISSING_NO}`,
     view: () => ownerCase(o.claim),
   },
@@ -305,7 +309,7 @@ const routes: Route[] = [
     method: 'GET',
     url: () => `/v1/applications/${o.claim}/events`,
     roles: ['approval', 'supervision', 'operator'],
-    allowed: ['approver', 'operator', 'food', 'marketHead'],
+    allowed: ['approver', 'operator', 'food', 'foodAdmin', 'marketHead'],
     missingUrl: () => `/v1/applications/${MISSING_NO}/events`,
     view: () => ownerCase(o.claim),
   },
@@ -332,7 +336,7 @@ const routes: Route[] = [
     method: 'GET',
     url: () => `/v1/tasks/${taskOf(o.claim)}`,
     roles: ['supervision', 'operator'],
-    allowed: ['food', 'marketHead', 'operator'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'operator'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}`,
     view: () => ownerTask(o.claim),
   },
@@ -341,7 +345,7 @@ const routes: Route[] = [
     method: 'GET',
     url: () => `/v1/tasks?applicationNo=${o.claim}`,
     roles: ['supervision', 'operator'],
-    allowed: ['food', 'marketHead', 'operator'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'operator'],
     inbox: true,
   },
   {
@@ -349,8 +353,19 @@ const routes: Route[] = [
     method: 'POST',
     url: () => `/v1/tasks/${taskOf(o.claim)}/claim`,
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/claim`,
+    view: () => ownerTask(o.claim),
+  },
+  {
+    name: 'POST /v1/tasks/{id}/delegation',
+    method: 'POST',
+    url: () => `/v1/tasks/${taskOf(o.claim)}/delegation`,
+    body: () => ({ inspectors: DELEGATES }),
+    roles: ['supervision'],
+    // 委派: the admin of the task's division only — not its other staff, not the department head.
+    allowed: ['foodAdmin'],
+    missingUrl: () => `/v1/tasks/${MISSING_TASK}/delegation`,
     view: () => ownerTask(o.claim),
   },
   {
@@ -359,7 +374,7 @@ const routes: Route[] = [
     url: () => '/v1/tasks/claim',
     body: () => ({ taskIds: [taskOf(o.bulk)] }),
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingBody: () => ({ taskIds: [MISSING_TASK] }),
     view: () => ownerTask(o.bulk),
     perObject: true,
@@ -370,7 +385,7 @@ const routes: Route[] = [
     url: () => `/v1/tasks/${taskOf(o.inspect)}/inspection`,
     body: () => ({ finishedAt: now(), findings: '越权检查' }),
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/inspection`,
     view: () => ownerTask(o.inspect),
   },
@@ -380,7 +395,7 @@ const routes: Route[] = [
     url: () => `/v1/tasks/${taskOf(o.feedback)}/feedback`,
     body: () => ({ result: 'compliant', note: '越权反馈' }),
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/feedback`,
     view: () => ownerTask(o.feedback),
   },
@@ -390,7 +405,7 @@ const routes: Route[] = [
     url: () => `/v1/tasks/${taskOf(o.reinspect)}/reinspection`,
     body: () => ({ rectified: true, note: '越权复查' }),
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/tasks/${MISSING_TASK}/reinspection`,
     view: () => ownerTask(o.reinspect),
   },
@@ -420,7 +435,7 @@ const routes: Route[] = [
     url: () => `/v1/complaints/${o.complaint}`,
     roles: ['supervision', 'regional-admin', 'operator', 'hotline'],
     // Its division and department head, its region's admin, the hotline that filed it, the operator.
-    allowed: ['food', 'marketHead', 'admin', 'operator', 'hotline'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'admin', 'operator', 'hotline'],
     missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}`,
     view: ownerComplaint,
   },
@@ -430,7 +445,7 @@ const routes: Route[] = [
     url: () => `/v1/complaints/${o.complaint}/reply`,
     body: () => ({ outcome: 'unsubstantiated', text: '越权答复' }),
     roles: ['supervision'],
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}/reply`,
     view: ownerComplaint,
   },
@@ -460,7 +475,7 @@ const routes: Route[] = [
     body: () => ({ supervisionItemCode: 'JG-FOOD-01', divisionCode: DEMO.marketFoodDivision }),
     roles: ['supervision'],
     // The named department confirms; a division only for itself (docs/decisions.md, Catalogs).
-    allowed: ['food', 'marketHead'],
+    allowed: ['food', 'foodAdmin', 'marketHead'],
     missingUrl: () => `/v1/linkages/${MISSING_LINKAGE}/confirm`,
     view: linkageView,
   },
@@ -515,7 +530,7 @@ const routes: Route[] = [
     url: () => `/v1/market-entities/${DEMO_ENTITY}`,
     roles: ['supervision', 'regional-admin', 'operator'],
     // The directory is the region's: its departments, its admin, operators.
-    allowed: ['food', 'marketHead', 'equipment', 'health', 'admin', 'operator'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'equipment', 'health', 'admin', 'operator'],
     missingUrl: () => `/v1/market-entities/${MISSING_ENTITY}`,
   },
   {
@@ -525,7 +540,7 @@ const routes: Route[] = [
     body: () => ({ creditCode: DEMO_ENTITY, reason: '越权登记回避' }),
     roles: ['supervision', 'regional-admin'],
     // The officer's division, its department's head, the region's admin.
-    allowed: ['food', 'marketHead', 'admin'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'admin'],
     missingUrl: () => '/v1/inspectors/LYG-SJJ-NOPE/conflicts',
   },
   {
@@ -533,7 +548,7 @@ const routes: Route[] = [
     method: 'GET',
     url: () => `/v1/inspection-plans/${o.plan}`,
     roles: ['supervision', 'regional-admin', 'operator'],
-    allowed: ['food', 'marketHead', 'equipment', 'admin', 'operator'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'equipment', 'admin', 'operator'],
     missingUrl: () => `/v1/inspection-plans/${DEMO.market}-NOPE`,
   },
   {
@@ -542,7 +557,7 @@ const routes: Route[] = [
     url: () => `/v1/inspection-plans/${o.plan}/commit`,
     body: () => ({ beacon: '越权', beaconSource: '越权' }),
     roles: ['supervision'],
-    allowed: ['food', 'marketHead', 'equipment'],
+    allowed: ['food', 'foodAdmin', 'marketHead', 'equipment'],
     missingUrl: () => `/v1/inspection-plans/${DEMO.market}-NOPE/commit`,
     view: async () => (await call('GET', `/v1/inspection-plans/${o.plan}`, 'operator')).json(),
   },
@@ -600,7 +615,7 @@ const routes: Route[] = [
     roles: ['approval', 'supervision', 'operator'],
     // Its department, the supervisors of a case whose dossier names it, the operator; to anyone
     // else with the role it does not exist.
-    allowed: ['approver', 'food', 'marketHead', 'operator'],
+    allowed: ['approver', 'food', 'foodAdmin', 'marketHead', 'operator'],
     missingUrl: () => `/v1/documents/${MISSING_DOCUMENT}`,
     hidden: true,
   },
@@ -609,7 +624,7 @@ const routes: Route[] = [
     method: 'GET',
     url: () => `/v1/documents/${o.document}/meta`,
     roles: ['approval', 'supervision', 'operator'],
-    allowed: ['approver', 'food', 'marketHead', 'operator'],
+    allowed: ['approver', 'food', 'foodAdmin', 'marketHead', 'operator'],
     missingUrl: () => `/v1/documents/${MISSING_DOCUMENT}/meta`,
     hidden: true,
   },
@@ -619,7 +634,7 @@ const routes: Route[] = [
     url: () => `/v1/applicants/${o.claimCredit}`,
     roles: ['approval', 'supervision', 'regional-admin', 'operator'],
     // Those with a case or a task of the enterprise, its region's admin, the operator.
-    allowed: ['approver', 'food', 'marketHead', 'admin', 'operator'],
+    allowed: ['approver', 'food', 'foodAdmin', 'marketHead', 'admin', 'operator'],
     hidden: true,
   },
   {
@@ -848,6 +863,12 @@ describe('the rightful owner can do each action once', () => {
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.feedback)}/feedback`, 'food', { result: 'compliant', note: '符合要求' }))).toMatchObject({ status: 'closed', result: 'compliant' });
     expect(await ok(await call('POST', `/v1/tasks/${taskOf(o.reinspect)}/reinspection`, 'food', { rectified: true, note: '已整改' }))).toMatchObject({ status: 'closed', outcome: 'rectified' });
     expect((await call('POST', `/v1/tasks/${taskOf(o.claim)}/claim`, 'food')).statusCode).toBe(409);
+  });
+
+  it('the division admin: delegates a task of its division to two certified officers (委派), once per set of names', async () => {
+    const delegated = await ok(await call('POST', `/v1/tasks/${taskOf(o.claim)}/delegation`, 'foodAdmin', { inspectors: DELEGATES }));
+    expect(delegated.delegation).toMatchObject({ seq: 1, inspectors: DELEGATES.map((id) => ({ id })) });
+    expect((await ok(await call('POST', `/v1/tasks/${taskOf(o.claim)}/delegation`, 'foodAdmin', { inspectors: DELEGATES }))).delegation.seq).toBe(1);
   });
 
   it('the platform serving the task: posts a result recorded there, once per record id', async () => {

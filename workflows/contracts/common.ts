@@ -28,6 +28,8 @@ export interface Actor {
   region?: string;
   /** role hotline: which hotline (12345, 12315). */
   hotline?: string;
+  /** role supervision: the division admin (处室负责人) of `division`, who may delegate its tasks (委派, docs/delegation.md). */
+  divisionAdmin?: boolean;
 }
 
 export const SYSTEM_ACTOR: Actor = { sub: 'system', role: 'system' };

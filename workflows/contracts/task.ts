@@ -76,6 +76,25 @@ export interface TaskResume {
   /** The result that ordered this round: rectification or commitment-untrue. */
   cause: 'rectification' | 'commitment-untrue';
   rectificationDueAt: string;
+  /** 委派: the officers the task is delegated to, carried into the next round. */
+  delegation?: Delegation;
+}
+
+/**
+ * 委派 (docs/delegation.md): the officers a division admin named for an ordinary task — staff
+ * numbers only (inspectors.id), never a name: the directory keeps those. `seq` counts the
+ * delegations of the task (1, 2, … — a re-delegation replaces the names).
+ */
+export interface Delegation {
+  inspectors: string[];
+  seq: number;
+}
+
+export interface DelegationArgs {
+  actor: Actor;
+  inspectors: string[];
+  /** Why: required for a re-delegation (a change of the officers named). */
+  reason?: string;
 }
 
 export const TASK_STATUSES = ['awaiting-claim', 'claimed', 'awaiting-feedback', 'rectifying', 'awaiting-reinspection', 'closed'] as const;
@@ -95,6 +114,8 @@ export interface TaskState {
   reinspectionDueAt?: string;
   round?: number;
   outcome?: TaskOutcome;
+  /** 委派: the officers named, when the task is delegated. */
+  delegatedTo?: string[];
 }
 
 /** How a task ended, as the case sees it. */
@@ -175,6 +196,8 @@ export const claimUpdate = defineUpdate<TaskState, [ClaimArgs]>('claim');
 export const inspectionUpdate = defineUpdate<TaskState, [InspectionArgs]>('inspection');
 export const feedbackUpdate = defineUpdate<TaskState, [FeedbackArgs]>('feedback');
 export const reinspectionUpdate = defineUpdate<TaskState, [ReinspectionArgs]>('reinspection');
+/** 委派: an Update, so the division admin learns at once whether the task can be delegated (its state, its origin). */
+export const delegationUpdate = defineUpdate<TaskState, [DelegationArgs]>('delegation');
 export const taskStateQuery = defineQuery<TaskState>('taskState');
 /**
  * 移交: an arbiter's settlement reassigned the task's linkage; the case closes this task and

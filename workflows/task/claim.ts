@@ -33,6 +33,7 @@ export function handleClaim(t: TaskRun): void {
     {
       validator: ({ actor }) => {
         t.ownDivision(actor);
+        t.delegatedOfficer(actor);
         if (t.status !== 'awaiting-claim') refuse(FailureType.InvalidState, `task ${t.taskId} is already ${t.status}`);
       },
     },

@@ -49,6 +49,7 @@ export function handleFeedback(t: TaskRun): void {
       validator: ({ actor, result, rectificationDeadline, leniency, checklist }) => {
         t.ownDivisionOrPlatform(actor);
         t.drawnInspector(actor);
+        t.delegatedOfficer(actor);
         t.checkRecordForm(result, checklist);
         if (leniency && result !== 'rectification') refuse(FailureType.Invalid, 'leniency (包容免罚) goes only with a rectification result: a non-compliance to be corrected');
         if (t.status !== 'awaiting-feedback' || t.feedbackDueAt === undefined) {

@@ -28,6 +28,7 @@ export function handleInspection(t: TaskRun): void {
       validator: ({ actor, finishedAt }) => {
         t.ownDivisionOrPlatform(actor);
         t.drawnInspector(actor);
+        t.delegatedOfficer(actor);
         if (t.status !== 'claimed') refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: supervision can be finished only after claim and once`);
         const at = Date.parse(finishedAt);
         if (Number.isNaN(at)) refuse(FailureType.Invalid, `finishedAt is not an instant: ${finishedAt}`);

@@ -39,6 +39,7 @@ export function handleReinspection(t: TaskRun): void {
   setHandler(reinspectionUpdate, (args) => reinspected(t, args), {
     validator: ({ actor, rectified, rectificationDeadline }) => {
       t.ownDivision(actor);
+      t.delegatedOfficer(actor);
       if (t.status !== 'rectifying' && t.status !== 'awaiting-reinspection') refuse(FailureType.InvalidState, `task ${t.taskId} is ${t.status}: re-inspection follows a rectification order`);
       checkOrderDeadline(rectificationDeadline, !rectified);
     },
@@ -91,6 +92,6 @@ export async function rectificationPhase(t: TaskRun): Promise<void> {
   await rectificationRound(t);
   if (t.status !== 'rectifying') return;
   await condition(allHandlersFinished);
-  const { round, cause, rectificationDueAt, claimDueAt, claimedAt, claimOverdue } = t;
-  await continueAsNew<typeof supervisionTask>({ ...t.input, resume: { round, cause, rectificationDueAt: rectificationDueAt!, claimDueAt, claimedAt, claimOverdue } });
+  const { round, cause, rectificationDueAt, claimDueAt, claimedAt, claimOverdue, delegation } = t;
+  await continueAsNew<typeof supervisionTask>({ ...t.input, resume: { round, cause, rectificationDueAt: rectificationDueAt!, claimDueAt, claimedAt, claimOverdue, ...(delegation && { delegation }) } });
 }

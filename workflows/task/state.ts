@@ -1,7 +1,7 @@
 // The state of one supervision task, shared by its phases (claim, inspection, feedback,
 // rectification) and its handlers.
 import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { FailureType, type Actor, type ChecklistAnswer, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
+import { FailureType, type Actor, type ChecklistAnswer, type Delegation, type FeedbackResult, type SupervisionTaskInput, type SupervisionTaskResult, type TaskOutcome, type TaskState, type TaskStatus } from '../contracts.js';
 import { run } from '../acts.js';
 import { taskNotices, type TaskNotices } from '../notices.js';
 import { CalendarImports, type Deadline } from '../window.js';
@@ -34,6 +34,8 @@ export class TaskRun {
   reinspectionDueAt = '';
   outcome?: TaskOutcome;
   outcomeReason?: string;
+  /** 委派: the officers a division admin named (workflows/task/delegation.ts). */
+  delegation?: Delegation;
   readonly imports = new CalendarImports();
   readonly notices: TaskNotices;
 
@@ -48,6 +50,7 @@ export class TaskRun {
       this.claimedAt = resume.claimedAt;
       this.claimOverdue = resume.claimOverdue;
       this.rectificationDueAt = resume.rectificationDueAt;
+      this.delegation = resume.delegation;
       this.opened = true;
     }
   }
@@ -63,7 +66,7 @@ export class TaskRun {
 
   state(): TaskState {
     const { taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, round, outcome } = this;
-    return { taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, reinspectionDueAt: this.reinspectionDueAt || undefined, round, outcome };
+    return { taskId, status, claimDueAt, claimOverdue, claimedAt, feedbackDueAt, feedbackOverdue, result, rectificationDueAt, reinspectionDueAt: this.reinspectionDueAt || undefined, round, outcome, ...(this.delegation && { delegatedTo: this.delegation.inspectors }) };
   }
 
   /**
@@ -91,6 +94,17 @@ export class TaskRun {
   drawnInspector(actor: Actor): void {
     const drawn = this.input.inspection?.inspectors;
     if (drawn && !drawn.includes(actor.sub)) refuse(FailureType.Forbidden, `task ${this.taskId} is inspected by the officers drawn for it (${drawn.join(', ')})`);
+  }
+
+  /**
+   * 委派: a delegated task is claimed, inspected, fed back and re-inspected only by the officers
+   * named and by the division admin who delegates it (docs/delegation.md); another platform's
+   * result is not theirs either. Called after ownDivision / ownDivisionOrPlatform.
+   */
+  delegatedOfficer(actor: Actor): void {
+    const named = this.delegation?.inspectors;
+    if (!named || named.includes(actor.sub) || (actor.divisionAdmin && actor.role === 'supervision')) return;
+    refuse(FailureType.Forbidden, `task ${this.taskId} is delegated (委派): only ${named.join(', ')} and the division admin act on it`);
   }
 
   /**

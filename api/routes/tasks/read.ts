@@ -10,6 +10,7 @@ import { forbidden, notFound, workflowProblems } from '../../errors.js';
 import { actorSchema, applicationNo, creditCode, pagination, taskIdParam, taskStatus } from '../../schemas.js';
 import { dossierOfRow, dossierView } from './dossier.js';
 import { deadlineKind, taskView, view } from './view.js';
+import { delegationFor, delegationView } from './delegation.js';
 
 const historyItem = z.object({ at: z.string(), kind: z.string(), summary: z.string(), actor: actorSchema }).meta({ id: 'TaskHistoryEntry' });
 
@@ -32,7 +33,7 @@ const inboxPage = z.object({
   offset: z.number().int(),
 }).meta({ id: 'TaskPage' });
 
-const detail = taskView.extend({ history: z.array(historyItem), dossier: dossierView }).meta({ id: 'TaskDetail' });
+const detail = taskView.extend({ history: z.array(historyItem), dossier: dossierView, delegation: delegationView }).meta({ id: 'TaskDetail' });
 
 const inboxSummary = "Inbox: a division's tasks (a department head sees the department), nearest next deadline first, tasks with none last";
 
@@ -62,9 +63,9 @@ const taskReadRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const t = await taskForReader(app.db, req.principal, req.params.taskId);
-      const [row, history, dossier] = await Promise.all([taskViewById(app.db, t.taskId), taskHistory(app.db, t.taskId), t.applicationNo ? dossierOf(app.db, t.applicationNo) : undefined]);
+      const [row, history, dossier, delegation] = await Promise.all([taskViewById(app.db, t.taskId), taskHistory(app.db, t.taskId), t.applicationNo ? dossierOf(app.db, t.applicationNo) : undefined, delegationFor(app, req.principal, t.taskId)]);
       if (!row) throw notFound(`task ${t.taskId}`);
-      return { ...view(row), history: history.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor })), dossier: dossierOfRow(dossier) };
+      return { ...view(row), history: history.map((e) => ({ at: e.at.toISOString(), kind: e.kind, summary: e.summary, actor: e.actor })), dossier: dossierOfRow(dossier), delegation };
     },
   );
 };
