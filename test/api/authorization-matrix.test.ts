@@ -456,7 +456,7 @@ const routes: Route[] = [
     body: () => ({ departmentCode: DEMO.health, reason: '越权转办' }),
     roles: ['supervision'],
     // The division that holds it only: not its department head, not the department it would go to.
-    allowed: ['food'],
+    allowed: ['food', 'foodAdmin'],
     missingUrl: () => `/v1/complaints/${MISSING_COMPLAINT}/forward`,
     view: ownerComplaint,
   },
