@@ -9,7 +9,7 @@ import { actorOf, changeActorOf, type Principal } from '../../auth.js';
 import { conflictSchema } from '../../inspection-schemas.js';
 import { notFound } from '../../errors.js';
 import { code } from '../../schemas.js';
-import { errors, tags, writers } from './directory-shared.js';
+import { errors, tags, writers } from './common.js';
 import { mayWriteRoster, outsideRoster } from './scope.js';
 
 const conflictRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -12,7 +12,7 @@ import { forbidden, notFound, unprocessable } from '../../errors.js';
 import { code, creditCode, pagination } from '../../schemas.js';
 import type { RowProblem } from '../catalog/import-rows.js';
 import { registerImport } from './bulk.js';
-import { errors, firstProblem, readers, tags, writers } from './directory-shared.js';
+import { errors, firstProblem, readers, tags, writers } from './common.js';
 import { callerRegion, outsideRegion } from './scope.js';
 
 const entityView = z

@@ -12,7 +12,7 @@ import { forbidden, unprocessable } from '../../errors.js';
 import { code } from '../../schemas.js';
 import type { RowProblem } from '../catalog/import-rows.js';
 import { registerImport } from './bulk.js';
-import { errors, firstProblem, readers, tags, writers } from './directory-shared.js';
+import { errors, firstProblem, readers, tags, writers } from './common.js';
 import { inspectorView, mayWriteRoster, outsideRoster } from './scope.js';
 
 const inspectorOut = z

@@ -1,5 +1,5 @@
-// What the 双随机 directories' route modules (entities.ts, inspectors.ts, conflicts.ts) share:
-// their tag, problems and roles, and how a single entry answers the checks its bulk import runs.
+// What the 双随机 route modules share: their tag, problems and roles, and how a single directory
+// entry (entities.ts, inspectors.ts) answers the checks its bulk import runs.
 import { forbidden, problems, unprocessable } from '../../errors.js';
 import type { RowProblem } from '../catalog/import-rows.js';
 
