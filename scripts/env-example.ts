@@ -5,7 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { envSchema, projectRoot, TEMPORAL_CONNECTION_ENV } from '../runtime/config.js';
+import { projectRoot } from '../runtime/config.js';
+import { envSchema } from '../runtime/env-schema.js';
+import { TEMPORAL_CONNECTION_ENV } from '../runtime/temporal-connection.js';
 
 export const envExamplePath = path.join(projectRoot, '.env.example');
 const configSource = path.join(projectRoot, 'runtime', 'config.ts');
