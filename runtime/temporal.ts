@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import type { AppConfig, TemporalConnection } from './config.js';
+import type { AppConfig } from './config.js';
+import type { TemporalConnection } from './temporal-connection.js';
 import { EncryptionCodec, payloadKeys } from './codec.js';
 
 /**

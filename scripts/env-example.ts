@@ -1,14 +1,16 @@
-// npm run env:example: writes .env.example from the configuration schema (runtime/config.ts
+// npm run env:example: writes .env.example from the configuration schema (runtime/env-schema.ts
 // envSchema) — every variable the processes read, its default or choices, and the comment the
 // code gives it — so the file cannot drift from the code (test/unit/env-example.test.ts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { envSchema, projectRoot, TEMPORAL_CONNECTION_ENV } from '../runtime/config.js';
+import { projectRoot } from '../runtime/config.js';
+import { envSchema } from '../runtime/env-schema.js';
+import { TEMPORAL_CONNECTION_ENV } from '../runtime/temporal-connection.js';
 
 export const envExamplePath = path.join(projectRoot, '.env.example');
-const configSource = path.join(projectRoot, 'runtime', 'config.ts');
+const configSource = path.join(projectRoot, 'runtime', 'env-schema.ts');
 
 type Def = { type: string; defaultValue?: unknown; innerType?: z.ZodType; in?: z.ZodType; entries?: Record<string, string>; values?: unknown[] };
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
@@ -62,7 +64,7 @@ function shown(value: unknown): string {
 export function renderEnvExample(schema: z.ZodObject = envSchema, source = readFileSync(configSource, 'utf8')): string {
   const comments = commentsOf(source);
   const out = [
-    '# Generated from runtime/config.ts (envSchema) by `npm run env:example` — do not edit by hand.',
+    '# Generated from runtime/env-schema.ts (envSchema) by `npm run env:example` — do not edit by hand.',
     '# Every variable may be left unset: the value shown is its default, or it is off when none is',
     '# shown. temporal.yaml holds the task queue, worker tuning and search attributes; the',
     "# connection to Temporal is Temporal's own configuration (listed at the end).",

@@ -1,6 +1,7 @@
 // The catalogs as the API reads them: approval and supervision items, deadline policies, the
 // references a bulk import checks in a few statements, and the routing alerts.
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { preparedPerDb, type Db } from '../client.js';
 import { alerts, approvalItems, cases, complaints, deadlinePolicies, departmentNotices, departments, divisions, jointPunishmentMeasures, leniencyEntries, regions, supervisionItems } from '../schema/index.js';
 
@@ -123,29 +124,28 @@ export function listAlerts(db: Db, f: { regionCode?: string; open: boolean }) {
 /** The rehearsal (培训演练) regions, as a subquery: those whose default policy counts in minutes. */
 export const rehearsalRegions = sql`(select r.code from ${regions} r join ${deadlinePolicies} p on p.code = r.deadline_policy where p.unit = 'minute')`;
 
-const unitOfCase = preparedPerDb((db) =>
-  db
-    .select({ unit: deadlinePolicies.unit })
-    .from(cases)
-    .innerJoin(regions, eq(regions.code, cases.regionCode))
-    .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
-    .where(eq(cases.applicationNo, sql.placeholder('no')))
-    .prepare('case_policy_unit'),
-);
+/**
+ * The unit of the policy of the region a file is in, by its number: the same join for a case and
+ * for a complaint (their regions' default policies), prepared once per table.
+ */
+function regionPolicyUnit(file: typeof cases | typeof complaints, regionCode: AnyPgColumn, fileNo: AnyPgColumn, name: string) {
+  return preparedPerDb((db) =>
+    db
+      .select({ unit: deadlinePolicies.unit })
+      .from(file)
+      .innerJoin(regions, eq(regions.code, regionCode))
+      .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
+      .where(eq(fileNo, sql.placeholder('no')))
+      .prepare(name),
+  );
+}
+
+const unitOfCase = regionPolicyUnit(cases, cases.regionCode, cases.applicationNo, 'case_policy_unit');
+const unitOfComplaint = regionPolicyUnit(complaints, complaints.regionCode, complaints.complaintNo, 'complaint_policy_unit');
 
 /** A department notice's unit: the policy it keeps (a notice's trail key is its id, not a case's). */
 const unitOfNotice = preparedPerDb((db) =>
   db.select({ unit: sql<string>`${departmentNotices.policy}->>'unit'` }).from(departmentNotices).where(eq(departmentNotices.noticeId, sql.placeholder('no'))).prepare('notice_policy_unit'),
-);
-
-const unitOfComplaint = preparedPerDb((db) =>
-  db
-    .select({ unit: deadlinePolicies.unit })
-    .from(complaints)
-    .innerJoin(regions, eq(regions.code, complaints.regionCode))
-    .innerJoin(deadlinePolicies, eq(deadlinePolicies.code, regions.deadlinePolicy))
-    .where(eq(complaints.complaintNo, sql.placeholder('no')))
-    .prepare('complaint_policy_unit'),
 );
 
 /**

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { cases, deadlinePolicies, departments, divisions, monthlyReports, regions, tasks } from '../schema/index.js';
-import { loopFigures, timeliness, timelinessByMonth, type LoopFiguresRow, type TimelinessRow } from './stats.js';
+import { loopFigures, type LoopFiguresRow } from './loop-figures.js';
+import { timeliness, timelinessByMonth, type TimelinessRow } from './stats.js';
 import { nextDeadlineKind, nextDueAt } from './task-clock.js';
 import { outsideWork, type OutsideWork } from './report-outside.js';
 

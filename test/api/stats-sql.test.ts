@@ -7,7 +7,8 @@
 // overdue, open; and a `now` inside the period so both sides of every deadline occur.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRegionDays, loadCalendarData, regionData } from '../../db/calendar.js';
-import { timeliness, timelinessByMonth, type TaskPeriod, type TimelinessRow } from '../../db/queries/stats.js';
+import { timeliness, timelinessByMonth, type TimelinessRow } from '../../db/queries/stats.js';
+import type { TaskPeriod } from '../../db/queries/task-period.js';
 import { cases, departments, divisions, regions, tasks } from '../../db/schema/index.js';
 import { WorkingCalendar } from '../../workflows/domain/working-days.js';
 import { timelinessOf as oracle } from '../../scripts/bench/timeliness-node.js';

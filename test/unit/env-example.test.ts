@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { envSchema } from '../../runtime/config.js';
+import { envSchema } from '../../runtime/env-schema.js';
 import { commentsOf, envExamplePath, renderEnvExample } from '../../scripts/env-example.js';
 
 describe('.env.example', () => {
