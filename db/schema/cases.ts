@@ -198,7 +198,7 @@ export const tasks = pgTable(
     index('tasks_inbox_due_idx').on(t.departmentCode, t.divisionCode, nextDueOf(t), t.taskId),
     index('tasks_inbox_status_due_idx').on(t.departmentCode, t.divisionCode, t.status, nextDueOf(t), t.taskId),
     index('tasks_inbox_department_due_idx').on(t.departmentCode, nextDueOf(t), t.taskId),
-    // The assessment figures' period (db/queries/stats.ts periodTasks): a month out of years of tasks.
+    // The assessment figures' period (db/queries/task-period.ts periodTasks): a month out of years of tasks.
     index('tasks_pushed_idx').on(t.pushedAt),
     index('tasks_application_idx').on(t.applicationNo),
     index('tasks_origin_idx').on(t.origin, t.originNo),
